@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts.models import ApiToken, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Platform", {"fields": ("display_name", "can_create_projects")}),
+    )
+    list_display = ("username", "email", "display_name", "is_staff", "can_create_projects")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "key_id", "created_at", "expires_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "user__username", "key_id")
+    readonly_fields = ("key_id", "token_hash", "created_at", "last_used_at")

@@ -1,0 +1,10 @@
+"""Access decisions for accounts and API tokens; the only place they are made."""
+
+from __future__ import annotations
+
+from accounts.models import ApiToken, User
+
+
+def can_manage_api_token(user: User, token: ApiToken) -> bool:
+    """Only the owner sees or revokes a token, staff included: a token is a credential."""
+    return user.is_authenticated and token.user_id == user.pk

@@ -1,0 +1,42 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.forms import ApiTokenForm
+from accounts.models import ApiToken
+from accounts.services import api_token_create, api_token_revoke
+from annotation_platform.errors import DomainError
+from annotation_platform.forms import add_domain_error
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    """The page twin of /api/v1/tokens/: list, create (secret shown once) and revoke."""
+    form = ApiTokenForm(request.POST or None)
+    created_raw = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, created_raw = api_token_create(user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            form = ApiTokenForm()
+    tokens = ApiToken.objects.visible_to(request.user)
+    status = 200 if not form.errors else 400
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": tokens, "created_raw": created_raw},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
+    api_token_revoke(token=token)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("token-list")

@@ -1,0 +1,1 @@
+# Review and quality-check models arrive with the review and quality issues.

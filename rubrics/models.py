@@ -1,0 +1,1 @@
+# Rubric models arrive with the rubrics issue.

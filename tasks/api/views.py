@@ -1,0 +1,171 @@
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import filters, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from annotation_platform.api.schema import errors
+from tasks import permissions
+from tasks.api.serializers import (
+    MembershipCreateSerializer,
+    MembershipSerializer,
+    MembershipUpdateSerializer,
+    ProjectSerializer,
+    ProjectWriteSerializer,
+)
+from tasks.models import Membership, Project
+from tasks.services import (
+    membership_add,
+    membership_change_role,
+    membership_remove,
+    project_create,
+    project_delete,
+    project_update,
+)
+
+
+def _visible_project(request: Request, pk) -> Project:
+    """The permission gate for everything under a project: outside it is a 404."""
+    return get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Projects you belong to", responses={200: ProjectSerializer}),
+    retrieve=extend_schema(responses={200: ProjectSerializer, **errors(401, 404)}),
+)
+@extend_schema(tags=["projects"])
+class ProjectViewSet(viewsets.ModelViewSet):
+    serializer_class = ProjectSerializer
+    lookup_value_regex = r"\d+"
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filterset_fields = {"status": ["exact"]}
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at", "updated_at", "status"]
+    ordering = ["name", "id"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        user = self.request.user
+        return Project.objects.visible_to(user).with_role_of(user).select_related("created_by")
+
+    def get_object(self) -> Project:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def _output(self, project: Project, code: int = status.HTTP_200_OK) -> Response:
+        project = self.get_queryset().get(pk=project.pk)  # re-read with my_role
+        return Response(ProjectSerializer(project).data, status=code)
+
+    @extend_schema(
+        request=ProjectWriteSerializer,
+        responses={201: ProjectSerializer, **errors(400, 401, 403)},
+        summary="Create a project (you become its project admin)",
+    )
+    def create(self, request: Request) -> Response:
+        if not permissions.can_create_project(request.user):
+            raise PermissionDenied("You may not create projects; ask a site administrator.")
+        data = ProjectWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = project_create(creator=request.user, **data.validated_data)
+        return self._output(project, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ProjectWriteSerializer(partial=True),
+        responses={200: ProjectSerializer, **errors(400, 401, 403, 404)},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        project = self.get_object()
+        if not permissions.can_change_project(request.user, project):
+            raise PermissionDenied("Only the project's admins may change it.")
+        data = ProjectWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        project_update(project=project, **data.validated_data)
+        return self._output(project)
+
+    @extend_schema(responses={204: None, **errors(401, 403, 404)})
+    def destroy(self, request: Request, pk: str) -> Response:
+        project = self.get_object()
+        if not permissions.can_delete_project(request.user, project):
+            raise PermissionDenied("Only the project's admins may delete it.")
+        project_delete(project=project)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    tags=["memberships"],
+    parameters=[OpenApiParameter("project_pk", int, OpenApiParameter.PATH)],
+)
+@extend_schema_view(
+    list=extend_schema(
+        summary="Members of a project",
+        description="Setters, QA leads and admins see every member; trainers see themselves.",
+        responses={200: MembershipSerializer, **errors(401, 404)},
+    ),
+    retrieve=extend_schema(responses={200: MembershipSerializer, **errors(401, 404)}),
+)
+class MembershipViewSet(viewsets.ModelViewSet):
+    serializer_class = MembershipSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filter_backends = [filters.OrderingFilter]
+    ordering_fields = ["created_at", "role"]
+    ordering = ["role", "user__username"]
+
+    def project(self) -> Project:
+        if not hasattr(self, "_project"):
+            self._project = _visible_project(self.request, self.kwargs["project_pk"])
+        return self._project
+
+    def get_queryset(self):
+        return (
+            Membership.objects.visible_to(self.request.user)
+            .filter(project=self.project())
+            .select_related("user")
+        )
+
+    def get_object(self) -> Membership:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    @extend_schema(
+        request=MembershipCreateSerializer,
+        responses={201: MembershipSerializer, **errors(400, 401, 403, 404, 409)},
+        summary="Add a member",
+    )
+    def create(self, request: Request, project_pk: str) -> Response:
+        project = self.project()
+        if not permissions.can_manage_members(request.user, project):
+            raise PermissionDenied("Only the project's admins may add members.")
+        data = MembershipCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = membership_add(
+            project=project,
+            user_identifier=data.validated_data["user"],
+            role=data.validated_data["role"],
+            added_by=request.user,
+        )
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=MembershipUpdateSerializer,
+        responses={200: MembershipSerializer, **errors(400, 401, 403, 404, 409)},
+        summary="Change a member's role",
+    )
+    def partial_update(self, request: Request, project_pk: str, pk: str) -> Response:
+        membership = self.get_object()
+        if not permissions.can_manage_members(request.user, membership.project):
+            raise PermissionDenied("Only the project's admins may change roles.")
+        data = MembershipUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership_change_role(membership=membership, role=data.validated_data["role"])
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(
+        responses={204: None, **errors(401, 403, 404, 409)},
+        summary="Remove a member (members may remove themselves)",
+    )
+    def destroy(self, request: Request, project_pk: str, pk: str) -> Response:
+        membership = self.get_object()
+        if not permissions.can_remove_membership(request.user, membership):
+            raise PermissionDenied("Only the project's admins may remove other members.")
+        membership_remove(membership=membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)

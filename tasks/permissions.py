@@ -1,0 +1,81 @@
+"""Every access decision about projects and memberships, one condition per line.
+
+Views load objects through ``visible_to(user)`` (so an object outside your projects is
+a 404, indistinguishable from one that does not exist) and then ask these functions what
+the user may do with it.
+"""
+
+from __future__ import annotations
+
+from tasks.models import MEMBER_LIST_ROLES, Membership, Project, Role
+
+
+def role_in(user, project: Project) -> str | None:
+    """The user's role in ``project`` (None for non-members), cached on the instance."""
+    if not user.is_authenticated:
+        return None
+    cache = project.__dict__.setdefault("_role_cache", {})
+    if user.pk not in cache:
+        cache[user.pk] = (
+            Membership.objects.filter(project=project, user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
+    return cache[user.pk]
+
+
+def can_create_project(user) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    return bool(user.can_create_projects)
+
+
+def can_view_project(user, project: Project) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return role_in(user, project) is not None
+
+
+def can_change_project(user, project: Project) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return role_in(user, project) == Role.ADMIN
+
+
+def can_delete_project(user, project: Project) -> bool:
+    return can_change_project(user, project)
+
+
+def can_view_members(user, project: Project) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return role_in(user, project) in MEMBER_LIST_ROLES
+
+
+def can_manage_members(user, project: Project) -> bool:
+    return can_change_project(user, project)
+
+
+def can_view_membership(user, membership: Membership) -> bool:
+    if not user.is_authenticated:
+        return False
+    if membership.user_id == user.pk:
+        return True
+    return can_view_members(user, membership.project)
+
+
+def can_remove_membership(user, membership: Membership) -> bool:
+    """Admins remove anyone; every member may leave a project on their own."""
+    if not user.is_authenticated:
+        return False
+    if membership.user_id == user.pk:
+        return True
+    return can_manage_members(user, membership.project)

@@ -1,0 +1,165 @@
+"""Workflows for projects and memberships, shared by pages, the API and commands.
+
+Callers decide *whether* a user may act (``tasks.permissions``); these functions decide
+*what* acting means and keep the invariants (every project keeps at least one admin).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from annotation_platform.errors import ConflictError, DomainError
+from tasks.models import Membership, Project, ProjectStatus, Role
+
+User = get_user_model()
+
+PROJECT_EDITABLE_FIELDS = ("name", "description", "status")
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("A project needs a name.", fields={"name": ["This field is required."]})
+    if len(name) > 200:
+        raise DomainError("The name is too long.", fields={"name": ["At most 200 characters."]})
+    return name
+
+
+def _clean_status(status: str) -> str:
+    if status not in ProjectStatus.values:
+        raise DomainError(
+            f"Unknown status {status!r}.",
+            fields={"status": [f"Choose one of: {', '.join(ProjectStatus.values)}."]},
+        )
+    return status
+
+
+@transaction.atomic
+def project_create(
+    *,
+    creator,
+    name: str,
+    description: str = "",
+    status: str = ProjectStatus.DRAFT,
+) -> Project:
+    """Create a project; its creator becomes its first project admin."""
+    project = Project.objects.create(
+        name=_clean_name(name),
+        description=description or "",
+        status=_clean_status(status),
+        created_by=creator,
+    )
+    Membership.objects.create(user=creator, project=project, role=Role.ADMIN, added_by=creator)
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, **changes: str) -> Project:
+    """Change a project's name, description or status."""
+    unknown = sorted(set(changes) - set(PROJECT_EDITABLE_FIELDS))
+    if unknown:
+        raise DomainError(
+            "Unknown project fields.", fields={name: ["Unknown field."] for name in unknown}
+        )
+    if "name" in changes:
+        project.name = _clean_name(changes["name"])
+    if "description" in changes:
+        project.description = changes["description"] or ""
+    if "status" in changes:
+        project.status = _clean_status(changes["status"])
+    project.save()
+    return project
+
+
+@transaction.atomic
+def project_delete(*, project: Project) -> None:
+    project.delete()
+
+
+def _find_user(identifier: str):
+    identifier = (identifier or "").strip()
+    if not identifier:
+        raise DomainError(
+            "Name the user to add.", fields={"user": ["Give a username or an email address."]}
+        )
+    matches = list(
+        User.objects.filter(
+            Q(username__iexact=identifier) | Q(email__iexact=identifier), is_active=True
+        )[:2]
+    )
+    if len(matches) != 1:
+        # Ambiguous e-mails count as unknown: never guess who gets access to a project.
+        raise DomainError(
+            f"No single active user is called {identifier!r}.",
+            fields={"user": ["No active user with this username or email."]},
+        )
+    return matches[0]
+
+
+def _clean_role(role: str) -> str:
+    if role not in Role.values:
+        raise DomainError(
+            f"Unknown role {role!r}.",
+            fields={"role": [f"Choose one of: {', '.join(Role.values)}."]},
+        )
+    return role
+
+
+@transaction.atomic
+def membership_add(*, project: Project, user_identifier: str, role: str, added_by) -> Membership:
+    """Give a user (by username or e-mail) a role in ``project``."""
+    role = _clean_role(role)
+    user = _find_user(user_identifier)
+    if Membership.objects.filter(project=project, user=user).exists():
+        raise ConflictError(
+            f"{user.username} is already a member of this project; change their role instead.",
+            fields={"user": ["Already a member."]},
+        )
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(
+                project=project, user=user, role=role, added_by=added_by
+            )
+    except IntegrityError as exc:  # a concurrent add of the same user won the race
+        raise ConflictError(
+            f"{user.username} is already a member of this project.",
+            fields={"user": ["Already a member."]},
+        ) from exc
+
+
+def _lock_admins(project: Project) -> list[int]:
+    """Lock the project's admin memberships so two demotions cannot both pass the check."""
+    return list(
+        Membership.objects.select_for_update()
+        .filter(project=project, role=Role.ADMIN)
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    role = _clean_role(role)
+    if membership.role == Role.ADMIN and role != Role.ADMIN:
+        admins = _lock_admins(membership.project)
+        if admins == [membership.pk]:
+            raise ConflictError(
+                "A project keeps at least one project admin; make someone else admin first.",
+                fields={"role": ["This is the project's last admin."]},
+            )
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    if membership.role == Role.ADMIN:
+        admins = _lock_admins(membership.project)
+        if admins == [membership.pk]:
+            raise ConflictError(
+                "A project keeps at least one project admin; make someone else admin first.",
+                fields={"user": ["This is the project's last admin."]},
+            )
+    membership.delete()

@@ -1,0 +1,231 @@
+"""Server-rendered pages for projects and members. Each is the twin of an API endpoint
+and calls the same service; access goes through ``visible_to`` and ``permissions``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from annotation_platform.errors import DomainError
+from annotation_platform.forms import add_domain_error
+from tasks import permissions
+from tasks.forms import MemberAddForm, MemberRoleForm, ProjectForm
+from tasks.models import Membership, Project, Role
+from tasks.services import (
+    membership_add,
+    membership_change_role,
+    membership_remove,
+    project_create,
+    project_delete,
+    project_update,
+)
+
+# What each role does in a project, in the order the dashboard lists them.
+DASHBOARD_SECTIONS = (
+    (Role.TRAINER, "Projects you work on", "Complete tasks: listen, judge, compare and write."),
+    (Role.SETTER, "Projects you design", "Templates, rules, guidelines and rubrics."),
+    (Role.QA_LEAD, "Projects you review", "Review submissions and watch quality figures."),
+    (Role.ADMIN, "Projects you administer", "Settings and members."),
+)
+
+
+def _project(request: HttpRequest, pk: int) -> Project:
+    return get_object_or_404(
+        Project.objects.visible_to(request.user).with_role_of(request.user), pk=pk
+    )
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    projects = list(
+        Project.objects.visible_to(request.user)
+        .with_role_of(request.user)
+        .select_related("created_by")
+    )
+    sections = [
+        {
+            "role": role,
+            "title": title,
+            "blurb": blurb,
+            "projects": [p for p in projects if p.my_role == role],
+        }
+        for role, title, blurb in DASHBOARD_SECTIONS
+    ]
+    sections = [section for section in sections if section["projects"]]
+    other = [p for p in projects if p.my_role is None]  # staff looking at others' projects
+    return render(
+        request,
+        "tasks/dashboard.html",
+        {
+            "sections": sections,
+            "other_projects": other,
+            "can_create": permissions.can_create_project(request.user),
+        },
+    )
+
+
+@login_required
+def project_new(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_create_project(request.user):
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = project_create(creator=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"Project “{project.name}” created.")
+            return redirect("project-detail", pk=project.pk)
+    return render(
+        request, "tasks/project_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    return render(
+        request,
+        "tasks/project_detail.html",
+        {
+            "project": project,
+            "can_change": permissions.can_change_project(request.user, project),
+            "can_view_members": permissions.can_view_members(request.user, project),
+            "member_count": project.memberships.count(),
+            "my_role_label": Role(project.my_role).label if project.my_role else None,
+        },
+    )
+
+
+@login_required
+def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    if not permissions.can_change_project(request.user, project):
+        raise PermissionDenied
+    initial = {"name": project.name, "description": project.description, "status": project.status}
+    form = ProjectForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project_update(project=project, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "Project settings saved.")
+            return redirect("project-settings", pk=project.pk)
+    return render(
+        request,
+        "tasks/project_settings.html",
+        {"project": project, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def project_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    if not permissions.can_delete_project(request.user, project):
+        raise PermissionDenied
+    if request.POST.get("confirm_name", "").strip() != project.name:
+        messages.error(request, "Type the project's exact name to delete it.")
+        return redirect("project-settings", pk=project.pk)
+    name = project.name
+    project_delete(project=project)
+    messages.success(request, f"Project “{name}” deleted.")
+    return redirect("dashboard")
+
+
+@login_required
+def project_members(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    if not permissions.can_view_members(request.user, project):
+        raise PermissionDenied
+    can_manage = permissions.can_manage_members(request.user, project)
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                membership = membership_add(
+                    project=project,
+                    user_identifier=form.cleaned_data["user"],
+                    role=form.cleaned_data["role"],
+                    added_by=request.user,
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"{membership.user.username} added as {membership.get_role_display()}.",
+                )
+                return redirect("project-members", pk=project.pk)
+    memberships = (
+        Membership.objects.visible_to(request.user).filter(project=project).select_related("user")
+    )
+    return render(
+        request,
+        "tasks/project_members.html",
+        {
+            "project": project,
+            "memberships": memberships,
+            "form": form,
+            "can_manage": can_manage,
+            "roles": Role.choices,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _membership(request: HttpRequest, project: Project, membership_pk: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.visible_to(request.user).filter(project=project), pk=membership_pk
+    )
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    membership = _membership(request, project, membership_pk)
+    if not permissions.can_manage_members(request.user, project):
+        raise PermissionDenied
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid role.")
+        return redirect("project-members", pk=project.pk)
+    try:
+        membership_change_role(membership=membership, role=form.cleaned_data["role"])
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request, f"{membership.user.username} is now {membership.get_role_display()}."
+        )
+    return redirect("project-members", pk=project.pk)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    membership = _membership(request, project, membership_pk)
+    if not permissions.can_remove_membership(request.user, membership):
+        raise PermissionDenied
+    leaving = membership.user_id == request.user.pk
+    try:
+        membership_remove(membership=membership)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect("project-members", pk=project.pk)
+    if leaving:
+        messages.success(request, f"You left “{project.name}”.")
+        return redirect("dashboard")
+    messages.success(request, f"{membership.user.username} removed.")
+    return redirect("project-members", pk=project.pk)
