@@ -7,4 +7,8 @@ from accounts.models import ApiToken, User
 
 def can_manage_api_token(user: User, token: ApiToken) -> bool:
     """Only the owner sees or revokes a token, staff included: a token is a credential."""
-    return user.is_authenticated and token.user_id == user.pk
+    if not user.is_authenticated:
+        return False
+    if not user.is_active:
+        return False
+    return token.user_id == user.pk

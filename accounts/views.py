@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ApiTokenForm
 from accounts.models import ApiToken
+from accounts.permissions import can_manage_api_token
 from accounts.services import api_token_create, api_token_revoke
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
@@ -37,6 +38,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
+    if not can_manage_api_token(request.user, token):
+        raise Http404
     api_token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("token-list")

@@ -2,7 +2,8 @@
 
 Views load objects through ``visible_to(user)`` (so an object outside your projects is
 a 404, indistinguishable from one that does not exist) and then ask these functions what
-the user may do with it.
+the user may do with it. An inactive account may do nothing, whatever its role: login
+refuses it already, but a second auth backend or a stale session must not reopen the door.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ def role_in(user, project: Project) -> str | None:
 
 
 def can_create_project(user) -> bool:
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated:
+        return False
+    if not user.is_active:
         return False
     if user.is_staff:
         return True
@@ -35,6 +38,8 @@ def can_create_project(user) -> bool:
 def can_view_project(user, project: Project) -> bool:
     if not user.is_authenticated:
         return False
+    if not user.is_active:
+        return False
     if user.is_staff:
         return True
     return role_in(user, project) is not None
@@ -42,6 +47,8 @@ def can_view_project(user, project: Project) -> bool:
 
 def can_change_project(user, project: Project) -> bool:
     if not user.is_authenticated:
+        return False
+    if not user.is_active:
         return False
     if user.is_staff:
         return True
@@ -55,6 +62,8 @@ def can_delete_project(user, project: Project) -> bool:
 def can_view_members(user, project: Project) -> bool:
     if not user.is_authenticated:
         return False
+    if not user.is_active:
+        return False
     if user.is_staff:
         return True
     return role_in(user, project) in MEMBER_LIST_ROLES
@@ -67,6 +76,8 @@ def can_manage_members(user, project: Project) -> bool:
 def can_view_membership(user, membership: Membership) -> bool:
     if not user.is_authenticated:
         return False
+    if not user.is_active:
+        return False
     if membership.user_id == user.pk:
         return True
     return can_view_members(user, membership.project)
@@ -75,6 +86,8 @@ def can_view_membership(user, membership: Membership) -> bool:
 def can_remove_membership(user, membership: Membership) -> bool:
     """Admins remove anyone; every member may leave a project on their own."""
     if not user.is_authenticated:
+        return False
+    if not user.is_active:
         return False
     if membership.user_id == user.pk:
         return True

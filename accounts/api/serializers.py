@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import ApiToken, User
-from annotation_platform.api.serializers import StrictSerializerMixin
+from annotation_platform.api.serializers import StrictCharField, StrictSerializerMixin
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -41,5 +41,5 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
 
 class ApiTokenCreateSerializer(StrictSerializerMixin, serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = StrictCharField(max_length=100)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)

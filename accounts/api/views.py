@@ -1,3 +1,4 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -12,6 +13,7 @@ from accounts.api.serializers import (
     MeSerializer,
 )
 from accounts.models import ApiToken
+from accounts.permissions import can_manage_api_token
 from accounts.services import api_token_create, api_token_revoke
 from annotation_platform.api.schema import errors
 
@@ -39,8 +41,11 @@ class ApiTokenViewSet(
         return ApiToken.objects.visible_to(self.request.user)
 
     def get_object(self) -> ApiToken:
-        # visible_to is the permission gate: another user's token is a 404.
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        # Another user's token is a 404, exactly like a token that does not exist.
+        token = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        if not can_manage_api_token(self.request.user, token):
+            raise Http404
+        return token
 
     @extend_schema(
         request=ApiTokenCreateSerializer,

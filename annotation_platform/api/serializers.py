@@ -32,3 +32,16 @@ class StrictSerializerMixin:
                     }
                 )
         return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into text.
+
+    DRF's CharField accepts ``{"name": 123}`` as ``"123"``; a client sending a number
+    where text belongs has a bug we want to report, not hide.
+    """
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

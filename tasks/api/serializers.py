@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from annotation_platform.api.serializers import StrictSerializerMixin
+from annotation_platform.api.serializers import StrictCharField, StrictSerializerMixin
 from tasks.models import Membership, Project, ProjectStatus, Role
 
 
@@ -29,8 +29,8 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectWriteSerializer(StrictSerializerMixin, serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
 
 
@@ -47,7 +47,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipCreateSerializer(StrictSerializerMixin, serializers.Serializer):
-    user = serializers.CharField(help_text="Username or e-mail address of an existing user.")
+    user = StrictCharField(help_text="Username or e-mail address of an existing user.")
     role = serializers.ChoiceField(choices=Role.choices)
 
 
