@@ -1,0 +1,620 @@
+"""The one validator for trainers' answers to a task template.
+
+The answer page, the API, bulk imports and exports all call :func:`validate_answer`; nothing else
+may re-implement these rules, or a page and an import would one day disagree about what a valid
+answer is. It is a pure function over plain dicts (the definition, the answer, the task data and
+the client's playback telemetry) with no database access, and it runs on every save, so it keeps
+to work proportional to the answer: patterns are compiled at import and nothing is cached
+between calls.
+
+The definition is assumed valid (``tasks.template_definition.validate_definition``); the answer
+and the telemetry are untrusted and may be any JSON value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, NamedTuple
+from urllib.parse import urlsplit
+
+from tasks.template_definition import (
+    MAX_AUDIO_SECONDS,
+    MAX_LIST_ITEMS,
+    MAX_STRING_CHARS,
+    PAIRWISE_CHOICES,
+    field_value,
+    is_http_url,
+    is_required,
+    list_bounds,
+    question_map,
+    questions,
+)
+
+REQUIRED_MESSAGE: Final = "This question is required."
+FULL_PLAYBACK_MESSAGE: Final = "Play the clip to the end before rating."
+# An answer with thousands of junk keys gets a bounded error report, not one entry per key.
+MAX_REPORTED_UNKNOWN: Final = 20
+MAX_POINTS: Final = 100
+
+# CJK ideographs, including the extension planes where many Cantonese-only characters live.
+_CJK: Final = (
+    "\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0002fa1f\U00030000-\U000323af"
+)
+_CJK_RE: Final = re.compile(f"[{_CJK}]")
+_WORDLIKE_RE: Final = re.compile(r"[^\W_]")
+
+_DOI_PREFIX_RE: Final = re.compile(r"doi:\s*|https?://(?:dx\.)?doi\.org/", re.IGNORECASE)
+_DOI_RE: Final = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+")
+_ARXIV_ID: Final = (
+    r"(?P<id>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}"
+    r"|[a-z]+(?:-[a-z]+)*(?:\.[a-z]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3})"
+    r"(?:v\d+)?"
+)
+_ARXIV_RE: Final = re.compile(rf"(?:arxiv:\s*)?{_ARXIV_ID}", re.IGNORECASE)
+_ARXIV_PATH_RE: Final = re.compile(rf"/(?:abs|pdf)/{_ARXIV_ID}(?:\.pdf)?/?", re.IGNORECASE)
+_ISBN_RE: Final = re.compile(
+    r"(?:isbn(?:-1[03])?:?\s*)?(?P<number>\d(?:[\s-]?\d){8}[\s-]?[\dX]|\d(?:[\s-]?\d){12})",
+    re.IGNORECASE,
+)
+_ISBN_SEPARATORS_RE: Final = re.compile(r"[\s-]")
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCheck:
+    """The outcome of validating one answer.
+
+    ``cleaned`` holds the normalised answer of every shown, answered, valid question (strings
+    stripped, optional keys filled in, multi-choice in option order); store it, not the raw
+    input. ``errors`` is keyed by question id, "" for problems with the answer as a whole.
+    """
+
+    cleaned: dict[str, Any]
+    errors: dict[str, list[str]]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(slots=True)
+class _Context:
+    task_data: Any
+    telemetry: Any
+    cleaned: dict[str, Any]
+    errors: dict[str, list[str]]
+    citation_keys: dict[str, set[str]] = field(default_factory=dict)
+
+
+class Identifier(NamedTuple):
+    kind: str  # "doi" | "arxiv" | "isbn" | "url"
+    canonical: str  # equal for two spellings of the same source, e.g. doi:… and https://doi.org/…
+
+
+# --------------------------------------------------------------------------------------------
+# Shared rules other code may reuse (quality checks, the page's live counters)
+# --------------------------------------------------------------------------------------------
+
+
+def count_words(text: str) -> int:
+    """Words as a text question counts them.
+
+    Whitespace-separated tokens, except that every CJK ideograph (Cantonese characters
+    included) is a word of its own, since Chinese is written without spaces. A token with no
+    letter or digit (a dash, a full-width comma) is punctuation, not a word.
+    """
+    spaced, ideographs = _CJK_RE.subn(" ", text)
+    return ideographs + sum(1 for token in spaced.split() if _WORDLIKE_RE.search(token))
+
+
+def parse_identifier(text: str) -> Identifier | None:
+    """Classify a citation identifier by shape, or None if it is none of the accepted kinds.
+
+    Accepted: a DOI (bare, ``doi:`` or doi.org URL), an arXiv id (new or old style, optional
+    ``arXiv:`` prefix and version), an ISBN-10/13 (hyphens or spaces allowed; the checksum is a
+    separate quality check) and an http(s) URL with a host. The canonical form makes
+    ``doi:10.1/x`` and ``https://doi.org/10.1/X`` the same source, so duplicates are caught.
+    """
+    value = text.strip()
+    prefix = _DOI_PREFIX_RE.match(value)
+    doi = value[prefix.end() :] if prefix else value
+    if _DOI_RE.fullmatch(doi):
+        return Identifier("doi", "doi:" + doi.lower())
+    arxiv = _ARXIV_RE.fullmatch(value)
+    if arxiv:
+        return Identifier("arxiv", "arxiv:" + arxiv["id"].lower())
+    isbn = _ISBN_RE.fullmatch(value)
+    if isbn:
+        return Identifier("isbn", "isbn:" + _ISBN_SEPARATORS_RE.sub("", isbn["number"]).upper())
+    if not is_http_url(value):
+        return None
+    parts = urlsplit(value)
+    host = (parts.hostname or "").lower()
+    if host in ("arxiv.org", "www.arxiv.org"):
+        path = _ARXIV_PATH_RE.fullmatch(parts.path)
+        if path:
+            return Identifier("url", "arxiv:" + path["id"].lower())
+    canonical = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    if parts.query:
+        canonical += "?" + parts.query
+    return Identifier("url", canonical)
+
+
+def question_shown(
+    question: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    questions_by_id: Mapping[str, Mapping[str, Any]],
+) -> bool:
+    """Whether ``show_if`` lets ``question`` be shown, given the cleaned earlier answers.
+
+    A multi_choice condition holds when any tested value was chosen; a pairwise condition tests
+    the choice. A condition on a question that is unanswered or itself hidden does not hold, so
+    hiding cascades down a chain of conditions.
+    """
+    condition = question.get("show_if")
+    if condition is None:
+        return True
+    target_id = condition["question"]
+    if target_id not in answers:
+        return False
+    answer = answers[target_id]
+    wanted = [condition["equals"]] if "equals" in condition else condition["in"]
+    target_type = questions_by_id[target_id]["type"]
+    if target_type == "multi_choice":
+        return any(value in answer for value in wanted)
+    if target_type == "pairwise":
+        answer = answer["choice"]
+    return any(answer == value and type(answer) is type(value) for value in wanted)
+
+
+# --------------------------------------------------------------------------------------------
+# The validator
+# --------------------------------------------------------------------------------------------
+
+
+def validate_answer(
+    definition: Mapping[str, Any],
+    answer: Any,
+    *,
+    task_data: Any,
+    telemetry: Any = None,
+) -> AnswerCheck:
+    """Check a trainer's answer against a (valid) template definition.
+
+    Questions are checked in order so a ``show_if`` sees the cleaned answers before it. A
+    question hidden by ``show_if`` is neither required nor kept: whatever the client sent for
+    it is dropped, because an answer to a question the trainer was not shown cannot be trusted.
+    ``task_data`` is the task's data (text spans are bounded by its text); ``telemetry`` is the
+    client's playback report, ``{"audio": {<block id>: {"completed": true}}}``.
+    """
+    if not isinstance(answer, Mapping):
+        return AnswerCheck(cleaned={}, errors={"": ["The answer must be a JSON object."]})
+    all_questions = questions(definition)
+    by_id = question_map(definition)
+    errors: dict[str, list[str]] = {}
+    unknown = [key for key in answer if key not in by_id]
+    for key in unknown[:MAX_REPORTED_UNKNOWN]:
+        errors.setdefault(str(key), []).append("Unknown question.")
+    if len(unknown) > MAX_REPORTED_UNKNOWN:
+        errors.setdefault("", []).append(
+            f"{len(unknown) - MAX_REPORTED_UNKNOWN} more unknown question ids."
+        )
+    cleaned: dict[str, Any] = {}
+    context = _Context(task_data=task_data, telemetry=telemetry, cleaned=cleaned, errors=errors)
+    for question in all_questions:
+        question_id = question["id"]
+        if not question_shown(question, cleaned, by_id):
+            continue
+        value = answer.get(question_id)
+        if _is_empty(value):
+            if is_required(question):
+                errors[question_id] = [REQUIRED_MESSAGE]
+            continue
+        result, problems = _VALIDATORS[question["type"]](question, value, context)
+        if problems:
+            errors[question_id] = problems
+        else:
+            cleaned[question_id] = result
+    return AnswerCheck(cleaned=cleaned, errors=errors)
+
+
+def _is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value == "" or value.isspace()
+    if isinstance(value, list | Mapping):
+        return len(value) == 0
+    return False
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _describe(value: Any) -> str:
+    text = f'"{value}"' if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _count_problem(count: int, low: int, high: int, noun: str) -> str | None:
+    if count < low:
+        return f"Give at least {_plural(low, noun)} ({count} given)."
+    if count > high:
+        return f"Give at most {_plural(high, noun)} ({count} given)."
+    return None
+
+
+def _list_or_problem(value: Any, noun: str) -> str | None:
+    if not isinstance(value, list):
+        return f"Expected a list of {noun}s."
+    if len(value) > MAX_LIST_ITEMS:
+        return f"Too many {noun}s: at most {MAX_LIST_ITEMS}."
+    return None
+
+
+def _unknown_keys(
+    item: Mapping[str, Any], allowed: Sequence[str], n: int, problems: list[str]
+) -> None:
+    extra = [key for key in item if key not in allowed]
+    if extra:
+        shown = ", ".join(_describe(key) for key in extra[:5])
+        problems.append(f"item {n}: unknown key {shown} (allowed: {', '.join(allowed)}).")
+
+
+def _item_string(
+    item: Mapping[str, Any], key: str, n: int, problems: list[str], *, required: bool
+) -> str | None:
+    """A stripped string field of a list item; None (with a problem if required) otherwise."""
+    value = item.get(key)
+    if value is None:
+        if required:
+            problems.append(f"item {n}: {key} is required.")
+        return None
+    if not isinstance(value, str):
+        problems.append(f"item {n}: {key} must be text.")
+        return None
+    if len(value) > MAX_STRING_CHARS:
+        problems.append(f"item {n}: {key} is too long (at most {MAX_STRING_CHARS} characters).")
+        return None
+    value = value.strip()
+    if not value:
+        if required:
+            problems.append(f"item {n}: {key} is required.")
+        return None
+    return value
+
+
+Result = tuple[Any, list[str]]
+
+
+def _single_choice(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
+    values = [option["value"] for option in question["options"]]
+    if isinstance(value, str) and value in values:
+        return value, []
+    # The rule from the multiple-choice story: the answer must not leave the given options.
+    return None, [f"{_describe(value)} is not one of the options ({', '.join(values)})."]
+
+
+def _multi_choice(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
+    problem = _list_or_problem(value, "option value")
+    if problem:
+        return None, [problem]
+    values = [option["value"] for option in question["options"]]
+    chosen: set[str] = set()
+    problems: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or item not in values:
+            problems.append(f"{_describe(item)} is not one of the options.")
+        elif item in chosen:
+            problems.append(f"{_describe(item)} is chosen more than once.")
+        else:
+            chosen.add(item)
+    low, high = list_bounds(question)
+    count_problem = _count_problem(len(chosen), low, high, "option")
+    if count_problem:
+        problems.append(count_problem)
+    return [option for option in values if option in chosen], problems
+
+
+def _rating(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
+    low, high = question["scale"]["min"], question["scale"]["max"]
+    if not _is_int(value):
+        return None, [f"Choose a whole number from {low} to {high}."]
+    if not low <= value <= high:
+        return None, [f"{value} is outside the scale {low} to {high}."]
+    block_id = question.get("require_full_playback")
+    if block_id and not _played_to_end(context.telemetry, block_id):
+        return None, [FULL_PLAYBACK_MESSAGE]
+    return value, []
+
+
+def _played_to_end(telemetry: Any, block_id: str) -> bool:
+    audio = telemetry.get("audio") if isinstance(telemetry, Mapping) else None
+    clip = audio.get(block_id) if isinstance(audio, Mapping) else None
+    return isinstance(clip, Mapping) and clip.get("completed") is True
+
+
+def _pairwise(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
+    if not isinstance(value, Mapping):
+        return None, ['Expected an object like {"choice": "A"}.']
+    problems: list[str] = []
+    extra = [key for key in value if key not in ("choice", "strength")]
+    if extra:
+        problems.append(f"Unknown key {', '.join(_describe(key) for key in extra[:5])}.")
+    choice = value.get("choice")
+    choice_ok = isinstance(choice, str) and choice in PAIRWISE_CHOICES
+    if choice is None:
+        problems.append('choice is required: "A", "B" or "tie".')
+    elif not choice_ok:
+        problems.append(f'choice must be "A", "B" or "tie", not {_describe(choice)}.')
+    elif choice == "tie" and question.get("allow_tie", True) is False:
+        problems.append("A tie is not allowed here; choose A or B.")
+    cleaned: dict[str, Any] = {"choice": choice}
+    config = question.get("strength")
+    strength = value.get("strength")
+    if config is None:
+        if strength is not None:
+            problems.append("This question does not ask for a strength.")
+        return cleaned, problems
+    low, high = config["min"], config["max"]
+    if strength is None:
+        problems.append(f"strength is required: a whole number from {low} to {high}.")
+    elif not _is_int(strength) or not low <= strength <= high:
+        problems.append(f"strength must be a whole number from {low} to {high}.")
+    elif choice_ok:
+        if choice == "A" and strength >= 0:
+            problems.append(f"strength {strength} contradicts choice A: A better is negative.")
+        elif choice == "B" and strength <= 0:
+            problems.append(f"strength {strength} contradicts choice B: B better is positive.")
+        elif choice == "tie" and strength != 0:
+            problems.append(f"strength {strength} contradicts a tie: a tie is 0.")
+    cleaned["strength"] = strength
+    return cleaned, problems
+
+
+def _ranking(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
+    items = [item["value"] for item in question["items"]]
+    if not isinstance(value, Mapping):
+        return None, ['Expected an object mapping each item to its rank, like {"x": 1}.']
+    size = len(items)
+    problems: list[str] = []
+    extra = [key for key in value if key not in items]
+    if extra:
+        problems.append(f"Unknown item {', '.join(_describe(key) for key in extra[:5])}.")
+    ranks: list[int] = []
+    for item in items:
+        if item not in value:
+            problems.append(f'Missing a rank for "{item}".')
+            continue
+        rank = value[item]
+        if not _is_int(rank) or not 1 <= rank <= size:
+            problems.append(f'Rank of "{item}" must be a whole number from 1 to {size}.')
+        else:
+            ranks.append(rank)
+    if (
+        not problems
+        and not question.get("allow_ties", False)
+        and sorted(ranks) != list(range(1, size + 1))
+    ):
+        problems.append(f"Ties are not allowed: use each rank from 1 to {size} exactly once.")
+    return {item: value.get(item) for item in items}, problems
+
+
+def _text(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
+    if not isinstance(value, str):
+        return None, ["Expected text."]
+    high_chars = question.get("max_chars", MAX_STRING_CHARS)
+    if len(value) > MAX_STRING_CHARS:
+        return None, [f"Too long: at most {high_chars} characters."]
+    text = value.strip()
+    problems: list[str] = []
+    if question.get("multiline", True) is False and ("\n" in text or "\r" in text):
+        problems.append("Must be a single line.")
+    chars = len(text)
+    low_chars = question.get("min_chars", 0)
+    if chars < low_chars:
+        problems.append(f"Too short: {chars} characters; at least {low_chars}.")
+    elif chars > high_chars:
+        problems.append(f"Too long: {chars} characters; at most {high_chars}.")
+    if "min_words" in question or "max_words" in question:
+        words = count_words(text)
+        low_words = question.get("min_words", 0)
+        high_words = question.get("max_words")
+        if words < low_words:
+            problems.append(f"Too few words: {words}; at least {low_words}.")
+        elif high_words is not None and words > high_words:
+            problems.append(f"Too many words: {words}; at most {high_words}.")
+    return text, problems
+
+
+def _spans(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
+    problem = _list_or_problem(value, "span")
+    if problem:
+        return None, [problem]
+    target = question["target"]
+    if target["kind"] == "text":
+        text = field_value(context.task_data, target["field"])
+        if not isinstance(text, str):
+            return None, [f'The task has no text in "{target["field"]}" to mark.']
+        limit: float = len(text)
+        whole = True
+    else:
+        limit, whole = MAX_AUDIO_SECONDS, False
+    tags = question["tags"]
+    comment_required = question.get("comment_required", False) is True
+    problems: list[str] = []
+    cleaned: list[dict[str, Any]] = []
+    first_seen: dict[tuple[Any, Any, str], int] = {}
+    for n, item in enumerate(value, start=1):
+        if not isinstance(item, Mapping):
+            problems.append(f"item {n}: expected an object with start, end and tag.")
+            continue
+        before = len(problems)
+        _unknown_keys(item, ("start", "end", "tag", "comment"), n, problems)
+        start, end = item.get("start"), item.get("end")
+        positions_ok = True
+        for key, position in (("start", start), ("end", end)):
+            if whole and not _is_int(position):
+                problems.append(f"item {n}: {key} must be a whole number (a character offset).")
+                positions_ok = False
+            elif not whole and not _is_number(position):
+                problems.append(f"item {n}: {key} must be a number of seconds.")
+                positions_ok = False
+        if positions_ok:
+            if start < 0:
+                problems.append(f"item {n}: start must not be negative.")
+            elif end <= start:
+                problems.append(f"item {n}: end must be after start.")
+            elif end > limit:
+                where = f"the text ({limit} characters)" if whole else f"{limit} seconds"
+                problems.append(f"item {n}: end {end} is past the end of {where}.")
+        tag = item.get("tag")
+        if tag is None:
+            problems.append(f"item {n}: tag is required.")
+        elif not isinstance(tag, str) or tag not in tags:
+            problems.append(
+                f"item {n}: unknown tag {_describe(tag)} (use one of: {', '.join(tags)})."
+            )
+        comment = _item_string(item, "comment", n, problems, required=comment_required)
+        if len(problems) > before:
+            continue
+        key = (start, end, tag)
+        if key in first_seen:
+            problems.append(f"item {n}: duplicates item {first_seen[key]}.")
+            continue
+        first_seen[key] = n
+        cleaned.append({"start": start, "end": end, "tag": tag, "comment": comment or ""})
+    low, high = list_bounds(question)
+    count_problem = _count_problem(len(value), low, high, "span")
+    if count_problem:
+        problems.append(count_problem)
+    return cleaned, problems
+
+
+_CITATION_KEYS: Final = ("identifier", "title", "why", "support")
+
+
+def _citations(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
+    problem = _list_or_problem(value, "citation")
+    if problem:
+        return None, [problem]
+    problems: list[str] = []
+    cleaned: list[dict[str, str]] = []
+    first_seen: dict[str, int] = {}
+    for n, item in enumerate(value, start=1):
+        if not isinstance(item, Mapping):
+            problems.append(f"item {n}: expected an object with {', '.join(_CITATION_KEYS)}.")
+            continue
+        before = len(problems)
+        _unknown_keys(item, _CITATION_KEYS, n, problems)
+        fields = {
+            key: _item_string(item, key, n, problems, required=True) for key in _CITATION_KEYS
+        }
+        identifier = fields["identifier"]
+        if identifier is not None:
+            parsed = parse_identifier(identifier)
+            if parsed is None:
+                problems.append(
+                    f"item {n}: identifier {_describe(identifier)} is not a URL, DOI, ISBN or "
+                    "arXiv id."
+                )
+            elif parsed.canonical in first_seen:
+                problems.append(
+                    f"item {n}: identifier duplicates item {first_seen[parsed.canonical]}."
+                )
+            else:
+                first_seen[parsed.canonical] = n
+        if len(problems) == before:
+            cleaned.append({key: fields[key] or "" for key in _CITATION_KEYS})
+    low, high = list_bounds(question)
+    count_problem = _count_problem(len(value), low, high, "citation")
+    if count_problem:
+        problems.append(count_problem)
+    # Rubric items that cite these sources are checked against the canonical identifiers.
+    context.citation_keys[question["id"]] = set(first_seen)
+    return cleaned, problems
+
+
+_RUBRIC_KEYS: Final = ("criterion", "points", "citation", "rationale")
+
+
+def _rubric_items(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
+    problem = _list_or_problem(value, "rubric item")
+    if problem:
+        return None, [problem]
+    problems: list[str] = []
+    source_id = question.get("citations_question")
+    sources: set[str] | None = None
+    if source_id:
+        if source_id in context.cleaned:
+            sources = context.citation_keys.get(source_id, set())
+        elif source_id not in context.errors:
+            problems.append(
+                f'List your sources in "{source_id}" first: each rubric item cites one of them.'
+            )
+        # When the citations question has errors of its own, they are reported there; checking
+        # every rubric citation against a broken list would only repeat them.
+    cleaned: list[dict[str, Any]] = []
+    for n, item in enumerate(value, start=1):
+        if not isinstance(item, Mapping):
+            problems.append(f"item {n}: expected an object with {', '.join(_RUBRIC_KEYS)}.")
+            continue
+        before = len(problems)
+        _unknown_keys(item, _RUBRIC_KEYS, n, problems)
+        criterion = _item_string(item, "criterion", n, problems, required=True)
+        rationale = _item_string(item, "rationale", n, problems, required=True)
+        citation = _item_string(item, "citation", n, problems, required=bool(source_id))
+        if citation is not None and sources is not None:
+            parsed = parse_identifier(citation)
+            if (parsed.canonical if parsed else citation) not in sources:
+                problems.append(
+                    f"item {n}: citation {_describe(citation)} is not one of the identifiers "
+                    f'given in "{source_id}".'
+                )
+        points = item.get("points")
+        if points is None:
+            problems.append(f"item {n}: points is required.")
+        elif not _is_number(points) or points == 0 or not -MAX_POINTS <= points <= MAX_POINTS:
+            problems.append(
+                f"item {n}: points must be a non-zero number from -{MAX_POINTS} to {MAX_POINTS} "
+                "(negative for a pitfall)."
+            )
+        if len(problems) == before:
+            cleaned.append(
+                {
+                    "criterion": criterion,
+                    "points": points,
+                    "citation": citation or "",
+                    "rationale": rationale,
+                }
+            )
+    low, high = list_bounds(question)
+    count_problem = _count_problem(len(value), low, high, "rubric item")
+    if count_problem:
+        problems.append(count_problem)
+    return cleaned, problems
+
+
+_VALIDATORS: Final = {
+    "single_choice": _single_choice,
+    "multi_choice": _multi_choice,
+    "rating": _rating,
+    "pairwise": _pairwise,
+    "ranking": _ranking,
+    "text": _text,
+    "spans": _spans,
+    "citations": _citations,
+    "rubric_items": _rubric_items,
+}
