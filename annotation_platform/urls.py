@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from annotation_platform.health import healthz
+from annotation_platform.media import serve_media
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -18,5 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("account/", include("accounts.urls")),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media"),
     path("", include("tasks.urls")),
 ]

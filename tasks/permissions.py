@@ -8,7 +8,9 @@ refuses it already, but a second auth backend or a stale session must not reopen
 
 from __future__ import annotations
 
-from tasks.models import MEMBER_LIST_ROLES, Membership, Project, Role
+from tasks.models import MEMBER_LIST_ROLES, Membership, Project, Role, Submission, Task
+
+DESIGN_ROLES = (Role.SETTER, Role.ADMIN)
 
 
 def role_in(user, project: Project) -> str | None:
@@ -92,3 +94,62 @@ def can_remove_membership(user, membership: Membership) -> bool:
     if membership.user_id == user.pk:
         return True
     return can_manage_members(user, membership.project)
+
+
+# --- templates, tasks and submissions ----------------------------------------------------
+
+
+def can_view_template(user, project: Project) -> bool:
+    """Every member sees the template in force: trainers answer it."""
+    return can_view_project(user, project)
+
+
+def can_design_project(user, project: Project) -> bool:
+    """Question setters and admins write templates and add tasks."""
+    if not user.is_authenticated:
+        return False
+    if not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    return role_in(user, project) in DESIGN_ROLES
+
+
+def can_view_task_list(user, project: Project) -> bool:
+    """Setters, QA leads and admins see every task; trainers see the ones they work on."""
+    return can_view_members(user, project)
+
+
+def can_work_on_project(user, project: Project) -> bool:
+    """Only trainers answer tasks: a reviewer must never review work of their own."""
+    if not user.is_authenticated:
+        return False
+    if not user.is_active:
+        return False
+    return role_in(user, project) == Role.TRAINER
+
+
+def can_view_task(user, task: Task) -> bool:
+    if can_view_task_list(user, task.project):
+        return True
+    return can_work_on_project(user, task.project)
+
+
+def can_view_submission(user, submission: Submission) -> bool:
+    """Authors see their own; setters, QA leads and admins see their projects'."""
+    if not user.is_authenticated:
+        return False
+    if not user.is_active:
+        return False
+    if submission.author_id == user.pk:
+        return True
+    return can_view_task_list(user, submission.task.project)
+
+
+def can_revise_submission(user, submission: Submission) -> bool:
+    """Only the author revises, and only while a trainer of the project."""
+    if not user.is_authenticated:
+        return False
+    if submission.author_id != user.pk:
+        return False
+    return can_work_on_project(user, submission.task.project)

@@ -165,6 +165,25 @@ def data_fields(definition: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(fields))
 
 
+def displayed_data(definition: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the parts of ``data`` the template shows: what a trainer may receive.
+
+    Task data often carries what trainers must not see (the TTS system behind a clip in a
+    blind listening test, analysis fields); the API gives trainers this view instead.
+    """
+    shown: dict[str, Any] = {}
+    for path in data_fields(definition):
+        value = field_value(data, path)
+        if value is MISSING:
+            continue
+        *parents, leaf = path.split(".")
+        target = shown
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return shown
+
+
 def field_value(data: Any, path: str) -> Any:
     """The value at a dotted ``path`` ("meta.system") in task data, or MISSING."""
     value = data

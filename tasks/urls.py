@@ -1,6 +1,8 @@
 from django.urls import path
 
-from tasks import views
+from tasks.views import projects as views
+from tasks.views import templates as template_views
+from tasks.views import work as work_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -18,5 +20,33 @@ urlpatterns = [
         "projects/<int:pk>/members/<int:membership_pk>/remove/",
         views.member_remove,
         name="member-remove",
+    ),
+    # templates
+    path("projects/<int:pk>/template/", template_views.template_editor, name="template-editor"),
+    path(
+        "projects/<int:pk>/template/gallery/",
+        template_views.template_use_gallery,
+        name="template-use-gallery",
+    ),
+    path(
+        "projects/<int:pk>/template/preview/",
+        template_views.template_preview,
+        name="template-preview",
+    ),
+    path(
+        "projects/<int:pk>/template/versions/<int:version>/",
+        template_views.template_version,
+        name="template-version",
+    ),
+    # tasks and work
+    path("projects/<int:pk>/tasks/", work_views.project_tasks, name="project-tasks"),
+    path("projects/<int:pk>/work/", work_views.work_start, name="work-start"),
+    path("projects/<int:pk>/submissions/", work_views.submission_list_page, name="submission-list"),
+    path("tasks/<int:pk>/work/", work_views.task_work, name="task-work"),
+    path("submissions/<int:pk>/", work_views.submission_detail_page, name="submission-detail"),
+    path(
+        "submissions/<int:pk>/revise/",
+        work_views.submission_revise_page,
+        name="submission-revise",
     ),
 ]

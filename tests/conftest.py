@@ -121,6 +121,24 @@ ALL_PEOPLE = ("trainer", "setter", "qa_lead", "admin", "outsider", "staff")
 
 
 @pytest.fixture
+def mcq(cast):
+    """The cast's project with the multiple-choice gallery template and three tasks."""
+    from tasks.gallery import gallery_template
+    from tasks.services import tasks_create, template_save
+
+    starter = gallery_template("multiple_choice")
+    template, _ = template_save(
+        project=cast.project, name=starter.name, definition=starter.definition, by=cast.setter
+    )
+    tasks = tasks_create(
+        project=cast.project,
+        items=[{"question": f"Question {n}?\n\n- A\n- B\n- C"} for n in range(3)],
+        by=cast.setter,
+    )
+    return {"template": template, "tasks": tasks}
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

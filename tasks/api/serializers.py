@@ -1,7 +1,16 @@
 from rest_framework import serializers
 
 from annotation_platform.api.serializers import StrictCharField, StrictSerializerMixin
-from tasks.models import Membership, Project, ProjectStatus, Role
+from tasks.models import (
+    Membership,
+    Project,
+    ProjectStatus,
+    Role,
+    Submission,
+    SubmissionRevision,
+    Task,
+    TaskTemplate,
+)
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -53,3 +62,138 @@ class MembershipCreateSerializer(StrictSerializerMixin, serializers.Serializer):
 
 class MembershipUpdateSerializer(StrictSerializerMixin, serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
+
+
+# --- templates --------------------------------------------------------------------------
+
+
+class TaskTemplateSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    project = serializers.IntegerField(source="project_id", read_only=True)
+
+    class Meta:
+        model = TaskTemplate
+        fields = [
+            "id",
+            "project",
+            "version",
+            "name",
+            "note",
+            "definition",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class TaskTemplateWriteSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = StrictCharField(max_length=200)
+    note = StrictCharField(max_length=500, required=False, allow_blank=True)
+    definition = serializers.JSONField(help_text="The template definition (docs/templates.md).")
+
+
+class TemplateFromGallerySerializer(StrictSerializerMixin, serializers.Serializer):
+    key = StrictCharField(help_text="A key from /api/v1/template-gallery/.")
+
+
+class TemplateCheckInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    definition = serializers.JSONField()
+    sample_task = serializers.JSONField(required=False)
+    sample_answer = serializers.JSONField(required=False)
+
+
+class TemplateCheckSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    definition_errors = serializers.DictField(child=serializers.ListField())
+    task_errors = serializers.DictField(child=serializers.ListField())
+    answer_errors = serializers.DictField(child=serializers.ListField())
+
+
+class GalleryTemplateSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    definition = serializers.JSONField()
+    sample_task = serializers.JSONField()
+    sample_answer = serializers.JSONField()
+
+
+# --- tasks, drafts and submissions ------------------------------------------------------
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="project_id", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["id", "project", "data", "created_at"]
+        read_only_fields = fields
+
+
+class TaskCreateSerializer(StrictSerializerMixin, serializers.Serializer):
+    tasks = serializers.ListField(
+        child=serializers.JSONField(),
+        help_text="The data of each task: objects with the fields the template displays.",
+    )
+
+
+class DraftSerializer(serializers.Serializer):
+    task = serializers.IntegerField(source="task_id", read_only=True)
+    answer = serializers.JSONField()
+    telemetry = serializers.JSONField(required=False)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class DraftWriteSerializer(StrictSerializerMixin, serializers.Serializer):
+    answer = serializers.JSONField()
+    telemetry = serializers.JSONField(required=False)
+
+
+class SubmitSerializer(StrictSerializerMixin, serializers.Serializer):
+    answer = serializers.JSONField()
+    telemetry = serializers.JSONField(required=False)
+    idempotency_key = StrictCharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="A key per submit click: a retry with the same key returns the same submission.",
+    )
+
+
+class ReviseSerializer(StrictSerializerMixin, serializers.Serializer):
+    answer = serializers.JSONField()
+    telemetry = serializers.JSONField(required=False)
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    task = serializers.IntegerField(source="task_id", read_only=True)
+    project = serializers.IntegerField(source="task.project_id", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    template_version = serializers.IntegerField(source="template.version", read_only=True)
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "task",
+            "project",
+            "author",
+            "template_version",
+            "answer",
+            "telemetry",
+            "status",
+            "revision",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SubmissionRevisionSerializer(serializers.ModelSerializer):
+    template_version = serializers.IntegerField(source="template.version", read_only=True)
+
+    class Meta:
+        model = SubmissionRevision
+        fields = ["number", "template_version", "answer", "telemetry", "created_at"]
+        read_only_fields = fields

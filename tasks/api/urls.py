@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from tasks.api import views
+from tasks.api import template_views, views, work_views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("projects", views.ProjectViewSet, basename="api-project")
@@ -13,14 +13,54 @@ membership_detail = views.MembershipViewSet.as_view(
 
 urlpatterns = [
     *router.urls,
-    path(
-        "projects/<int:project_pk>/memberships/",
-        membership_list,
-        name="api-membership-list",
-    ),
+    path("projects/<int:project_pk>/memberships/", membership_list, name="api-membership-list"),
     path(
         "projects/<int:project_pk>/memberships/<int:pk>/",
         membership_detail,
         name="api-membership-detail",
+    ),
+    # templates
+    path(
+        "projects/<int:project_pk>/template/",
+        template_views.project_template,
+        name="api-project-template",
+    ),
+    path(
+        "projects/<int:project_pk>/template/from-gallery/",
+        template_views.project_template_from_gallery,
+        name="api-project-template-gallery",
+    ),
+    path(
+        "projects/<int:project_pk>/template/versions/",
+        template_views.project_template_versions,
+        name="api-project-template-versions",
+    ),
+    path(
+        "projects/<int:project_pk>/template/versions/<int:version>/",
+        template_views.project_template_version,
+        name="api-project-template-version",
+    ),
+    path("templates/validate/", template_views.template_validate, name="api-template-validate"),
+    path("template-gallery/", template_views.template_gallery, name="api-template-gallery"),
+    # tasks and work
+    path(
+        "projects/<int:project_pk>/tasks/",
+        work_views.ProjectTaskList.as_view(),
+        name="api-project-tasks",
+    ),
+    path(
+        "projects/<int:project_pk>/next-task/",
+        work_views.project_next_task,
+        name="api-project-next-task",
+    ),
+    path("tasks/<int:pk>/", work_views.task_detail, name="api-task-detail"),
+    path("tasks/<int:pk>/draft/", work_views.task_draft, name="api-task-draft"),
+    path("tasks/<int:pk>/submit/", work_views.task_submit, name="api-task-submit"),
+    path("submissions/", work_views.SubmissionList.as_view(), name="api-submission-list"),
+    path("submissions/<int:pk>/", work_views.submission_detail, name="api-submission-detail"),
+    path(
+        "submissions/<int:pk>/revisions/",
+        work_views.submission_revisions,
+        name="api-submission-revisions",
     ),
 ]

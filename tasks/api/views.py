@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation_platform.api.schema import errors
-from tasks import permissions
+from tasks import lookups, permissions
 from tasks.api.serializers import (
     MembershipCreateSerializer,
     MembershipSerializer,
@@ -26,9 +26,9 @@ from tasks.services import (
 )
 
 
-def _visible_project(request: Request, pk) -> Project:
+def visible_project(request: Request, pk) -> Project:
     """The permission gate for everything under a project: outside it is a 404."""
-    return get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    return lookups.visible_project(request.user, pk)
 
 
 @extend_schema_view(
@@ -113,7 +113,7 @@ class MembershipViewSet(viewsets.ModelViewSet):
 
     def project(self) -> Project:
         if not hasattr(self, "_project"):
-            self._project = _visible_project(self.request, self.kwargs["project_pk"])
+            self._project = visible_project(self.request, self.kwargs["project_pk"])
         return self._project
 
     def get_queryset(self):

@@ -21,13 +21,21 @@ SECTION_TITLES = {
 }
 # The action links each role's project card offers.
 ROLE_ACTIONS = {
-    "trainer": ["Open workspace"],
-    "setter": ["Design"],
-    "qa_lead": ["Review"],
-    "admin": ["Settings", "Members"],
+    "trainer": ["Start working", "My submissions"],
+    "setter": ["Template", "Tasks"],
+    "qa_lead": ["Submissions", "Tasks"],
+    "admin": ["Settings", "Members", "Template"],
     "staff": [],
 }
-ALL_ACTIONS = {"Open workspace", "Design", "Review", "Settings", "Members"}
+ALL_ACTIONS = {
+    "Start working",
+    "My submissions",
+    "Template",
+    "Tasks",
+    "Submissions",
+    "Settings",
+    "Members",
+}
 
 
 @pytest.mark.parametrize("person", ["trainer", "setter", "qa_lead", "admin", "staff"])

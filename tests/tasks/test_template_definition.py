@@ -667,3 +667,19 @@ def test_the_tts_template_refuses_a_rating_before_the_clip_was_played_to_the_end
         telemetry={"audio": {"clip": {"completed": False}}},
     )
     assert check.errors == {"naturalness": ["Play the clip to the end before rating."]}
+
+
+def test_displayed_data_keeps_only_what_the_template_shows():
+    from tasks.template_definition import displayed_data
+
+    definition = {
+        "schema_version": 1,
+        "display": [
+            {"type": "text", "field": "meta.prompt"},
+            {"type": "responses", "fields": ["a", "b"]},
+        ],
+        "questions": [],
+    }
+    data = {"meta": {"prompt": "p", "model": "secret"}, "a": "x", "b": "y", "system": "s"}
+    assert displayed_data(definition, data) == {"meta": {"prompt": "p"}, "a": "x", "b": "y"}
+    assert displayed_data(definition, {"a": "x"}) == {"a": "x"}

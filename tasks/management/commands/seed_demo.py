@@ -1,17 +1,25 @@
 """Create demo users (one per role, plus site staff) and the seed stories' projects.
 
-Idempotent: running it again leaves one of everything and resets the demo passwords.
+Each project gets its gallery template and a handful of tasks, created through the services
+(so the tasks are validated against the template), and the demo audio and images are copied
+into the default storage. Idempotent: running it again leaves one of everything and resets the
+demo passwords; a template is set only when the project has none, tasks are added only when it
+has none, and a media file is copied only when its key is missing.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tasks.demo.projects import DEMO_PROJECTS
+from annotation_platform.errors import DomainError
+from tasks.demo.projects import DEMO_MEDIA, DEMO_PROJECTS, DemoProject
 from tasks.models import Membership, Project, ProjectStatus, Role
+from tasks.services import tasks_create, template_current, template_from_gallery
 
 DEMO_USERS = (
     # username, password, role in every demo project (None: site staff, no membership)
@@ -68,10 +76,40 @@ class Command(BaseCommand):
                 Membership.objects.update_or_create(
                     user=user, project=project, defaults={"role": role, "added_by": owner}
                 )
+            self._fill(project, demo, owner)
+        copied = _copy_media()
 
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(DEMO_PROJECTS)} projects."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(DEMO_PROJECTS)} projects; "
+                f"{copied} media file(s) copied to storage."
+            )
+        )
         if not quiet_credentials:
             self.stdout.write("Log in at http://127.0.0.1:8000/ with:")
             for username, password, role in DEMO_USERS:
                 label = Role(role).label if role else "Site staff (Django admin)"
                 self.stdout.write(f"  {label:<26} {username:<14} {password}")
+
+    def _fill(self, project: Project, demo: DemoProject, owner) -> None:
+        if template_current(project) is None:
+            template_from_gallery(project=project, key=demo.template_key, by=owner)
+        if project.tasks.exists():
+            return
+        try:
+            tasks_create(project=project, items=demo.task_items(), by=owner)
+        except DomainError as error:
+            # Someone changed the template before any task was added: keep their template.
+            self.stderr.write(f"{project.name}: demo tasks not added ({error}).")
+
+
+def _copy_media() -> int:
+    """Copy the committed demo media into the default storage; return how many were missing."""
+    copied = 0
+    for key, path in DEMO_MEDIA.items():
+        if default_storage.exists(key):
+            continue
+        with path.open("rb") as handle:
+            default_storage.save(key, File(handle, name=path.name))
+        copied += 1
+    return copied

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
-from tasks import permissions
+from tasks import lookups, permissions
 from tasks.forms import MemberAddForm, MemberRoleForm, ProjectForm
 from tasks.models import Membership, Project, Role
 from tasks.services import (
@@ -33,10 +33,9 @@ DASHBOARD_SECTIONS = (
 )
 
 
-def _project(request: HttpRequest, pk: int) -> Project:
-    return get_object_or_404(
-        Project.objects.visible_to(request.user).with_role_of(request.user), pk=pk
-    )
+def visible_project(request: HttpRequest, pk: int) -> Project:
+    """The gate of every project page: a project outside yours is a 404."""
+    return lookups.visible_project(request.user, pk)
 
 
 @login_required
@@ -88,7 +87,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk)
+    project = visible_project(request, pk)
     return render(
         request,
         "tasks/project_detail.html",
@@ -98,13 +97,17 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_view_members": permissions.can_view_members(request.user, project),
             "member_count": project.memberships.count(),
             "my_role_label": Role(project.my_role).label if project.my_role else None,
+            "can_work": permissions.can_work_on_project(request.user, project),
+            "can_design": permissions.can_design_project(request.user, project),
+            "can_view_tasks": permissions.can_view_task_list(request.user, project),
+            "current_template": project.templates.order_by("-version").first(),
         },
     )
 
 
 @login_required
 def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk)
+    project = visible_project(request, pk)
     if not permissions.can_change_project(request.user, project):
         raise PermissionDenied
     initial = {"name": project.name, "description": project.description, "status": project.status}
@@ -128,7 +131,7 @@ def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def project_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk)
+    project = visible_project(request, pk)
     if not permissions.can_delete_project(request.user, project):
         raise PermissionDenied
     if request.POST.get("confirm_name", "").strip() != project.name:
@@ -142,7 +145,7 @@ def project_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def project_members(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk)
+    project = visible_project(request, pk)
     if not permissions.can_view_members(request.user, project):
         raise PermissionDenied
     can_manage = permissions.can_manage_members(request.user, project)
@@ -192,7 +195,7 @@ def _membership(request: HttpRequest, project: Project, membership_pk: int) -> M
 @login_required
 @require_POST
 def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
-    project = _project(request, pk)
+    project = visible_project(request, pk)
     membership = _membership(request, project, membership_pk)
     if not permissions.can_manage_members(request.user, project):
         raise PermissionDenied
@@ -214,7 +217,7 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
-    project = _project(request, pk)
+    project = visible_project(request, pk)
     membership = _membership(request, project, membership_pk)
     if not permissions.can_remove_membership(request.user, membership):
         raise PermissionDenied

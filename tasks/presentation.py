@@ -1,0 +1,199 @@
+"""What the trainer sees: a template's display blocks filled from a task's data.
+
+The workspace, the template editor's live preview and the review page all render these
+view models through the same partial templates, so a task looks the same everywhere.
+Markdown is sanitised here (``render_markdown``); everything else is plain text that the
+template engine escapes. Media references become URLs: http(s) as given, anything else
+is a key in the project's storage (the template validator already refused ``..`` keys).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.files.storage import default_storage
+
+from tasks.rendering import render_markdown
+from tasks.template_definition import (
+    MISSING,
+    display_blocks,
+    field_value,
+    is_http_url,
+    is_required,
+    list_bounds,
+    pairwise_labels,
+    questions,
+)
+
+# Questions whose answer is a list with a min/max item count.
+_LIST_TYPES = ("multi_choice", "spans", "citations", "rubric_items")
+
+
+def media_url(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        return ""
+    if is_http_url(value):
+        return value
+    return default_storage.url(value)
+
+
+def _text(value: Any) -> str:
+    if value is MISSING or value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _tool_result(content: str) -> str:
+    """A tool's output as plain text, JSON pretty-printed so a trainer can check facts in it."""
+    try:
+        parsed = json.loads(content)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to bother
+        return content
+    if not isinstance(parsed, dict | list):
+        return content
+    return json.dumps(parsed, ensure_ascii=False, indent=2)
+
+
+def _message(message: dict[str, Any]) -> dict[str, Any]:
+    content = message.get("content") or ""
+    is_tool = message.get("role") == "tool"
+    return {
+        "role": message.get("role", ""),
+        "name": message.get("name", ""),
+        "html": render_markdown(content),
+        # Tool output is data, not prose: the partial shows it verbatim (escaped).
+        "text": _tool_result(content) if is_tool and isinstance(content, str) else "",
+        "tool_call_id": message.get("tool_call_id", ""),
+        "tool_calls": [
+            {
+                "id": call.get("id", ""),
+                "name": call.get("name", ""),
+                "arguments": call["arguments"]
+                if isinstance(call.get("arguments"), str)
+                else json.dumps(call.get("arguments"), ensure_ascii=False, indent=2),
+            }
+            for call in message.get("tool_calls") or []
+        ],
+    }
+
+
+def display_view(definition: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One view model per display block, ready for ``tasks/_display_blocks.html``."""
+    views: list[dict[str, Any]] = []
+    for index, block in enumerate(display_blocks(definition)):
+        kind = block["type"]
+        view: dict[str, Any] = {"type": kind, "label": block.get("label", ""), "index": index}
+        if kind == "responses":
+            labels = block.get("labels") or [f"Response {chr(65 + i)}" for i in range(26)]
+            view["items"] = [
+                {
+                    "label": labels[i],
+                    "field": field,
+                    "html": render_markdown(_text(field_value(data, field)))
+                    if block.get("markdown")
+                    else None,
+                    "text": _text(field_value(data, field)),
+                }
+                for i, field in enumerate(block["fields"])
+            ]
+        else:
+            value = field_value(data, block["field"])
+            view["field"] = block["field"]
+            if kind == "markdown":
+                view["html"] = render_markdown(_text(value))
+            elif kind == "text":
+                view["text"] = _text(value)
+            elif kind == "conversation":
+                view["messages"] = (
+                    [_message(m) for m in value if isinstance(m, dict)]
+                    if isinstance(value, list)
+                    else []
+                )
+            elif kind == "audio":
+                view["id"] = block.get("id") or block["field"]
+                view["src"] = media_url(value)
+            elif kind == "image":
+                view["src"] = media_url(value)
+            elif kind == "link":
+                href = _text(value)
+                view["href"] = href if is_http_url(href) else ""
+                view["text"] = block.get("label") or href
+        views.append(view)
+    return views
+
+
+def _position_key(position: int) -> str:
+    """The number key of the n-th choice (1-based): 1-9, then 0 for the tenth, then none."""
+    if position <= 9:
+        return str(position)
+    return "0" if position == 10 else ""
+
+
+def _rating_key(value: int, position: int, low: int, high: int) -> str:
+    # A scale whose values are digits is keyed by value (press 4 for 4); others by position.
+    if low >= 0 and high <= 9:
+        return str(value)
+    if (low, high) == (1, 10):
+        return str(value % 10)
+    if (low, high) == (0, 10):
+        return str(value) if value <= 9 else ""
+    return _position_key(position)
+
+
+def _rating_points(question: dict[str, Any]) -> list[dict[str, Any]]:
+    scale = question["scale"]
+    low, high = scale["min"], scale["max"]
+    labels = scale.get("labels") or {}
+    return [
+        {
+            "value": value,
+            "label": labels.get(str(value), ""),
+            "key": _rating_key(value, position, low, high),
+        }
+        for position, value in enumerate(range(low, high + 1), start=1)
+    ]
+
+
+def _keyed(choices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**choice, "key": _position_key(position)}
+        for position, choice in enumerate(choices, start=1)
+    ]
+
+
+def questions_view(definition: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The questions with what a widget needs beyond the definition.
+
+    Adds ``is_required``; the keyboard key of each choice (``key``: "1"-"9", "0" or ""); rating
+    ``points``; pairwise ``pair_labels`` and ``strength_levels`` (1..the larger side of the
+    strength scale); ranking ``rank_choices``; ``min_count``/``max_count`` of list answers;
+    spans ``tag_choices`` and, for text spans, the ``target_text`` to mark.
+    """
+    views = []
+    for question in questions(definition):
+        view = dict(question)
+        kind = question["type"]
+        view["is_required"] = is_required(question)
+        if kind in ("single_choice", "multi_choice"):
+            view["options"] = _keyed(question["options"])
+        if kind in _LIST_TYPES:
+            view["min_count"], view["max_count"] = list_bounds(question)
+        if kind == "rating":
+            view["points"] = _rating_points(question)
+        if kind == "pairwise":
+            view["pair_labels"] = list(pairwise_labels(question))
+            view["allows_tie"] = question.get("allow_tie", True) is not False
+            strength = question.get("strength")
+            if strength:
+                top = max(-strength["min"], strength["max"])
+                view["strength_levels"] = list(range(1, top + 1))
+        if kind == "ranking":
+            view["items"] = _keyed(question["items"])
+            view["rank_choices"] = list(range(1, len(question["items"]) + 1))
+        if kind == "spans":
+            view["tag_choices"] = _keyed([{"value": tag} for tag in question["tags"]])
+            if question["target"]["kind"] == "text":
+                view["target_text"] = _text(field_value(data, question["target"]["field"]))
+        views.append(view)
+    return views

@@ -1,0 +1,226 @@
+"""A trainer's work: tasks to answer, drafts saved as they type, submissions and revisions.
+
+The page and the API both call these functions; the answer rules live only in
+``tasks.answer_validation`` and are applied here, on the server, whatever the page did.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+
+from annotation_platform.errors import ConflictError, DomainError
+from tasks.answer_validation import validate_answer
+from tasks.models import (
+    Draft,
+    Project,
+    ProjectStatus,
+    Submission,
+    SubmissionRevision,
+    SubmissionStatus,
+    Task,
+)
+from tasks.services.templates import template_require_current
+from tasks.telemetry import clean_telemetry
+from tasks.template_definition import validate_task_data
+
+MAX_TASKS_PER_REQUEST = 1000
+MAX_ANSWER_BYTES = 2_000_000  # a 20-criterion rubric with long rationales is ~100 kB
+
+
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode())
+
+
+@transaction.atomic
+def tasks_create(*, project: Project, items: list[Any], by) -> list[Task]:
+    """Create tasks from their data; refuse the whole batch if any item is invalid."""
+    if not isinstance(items, list) or not items:
+        raise DomainError("Send a non-empty list of tasks.", fields={"tasks": ["Must be a list."]})
+    if len(items) > MAX_TASKS_PER_REQUEST:
+        raise DomainError(
+            f"At most {MAX_TASKS_PER_REQUEST} tasks per request; use the import for more.",
+            fields={"tasks": [f"{len(items)} given."]},
+        )
+    template = template_require_current(project)
+    errors: dict[str, list[str]] = {}
+    for index, data in enumerate(items):
+        if not isinstance(data, dict):
+            errors[f"tasks[{index}]"] = ["Each task's data must be a JSON object."]
+            continue
+        for path, messages in validate_task_data(template.definition, data).items():
+            errors[f"tasks[{index}].{path}" if path else f"tasks[{index}]"] = messages
+    if errors:
+        raise DomainError(
+            f"{len({key.split(']')[0] for key in errors})} task(s) do not fit the template; "
+            "nothing was created.",
+            fields=errors,
+        )
+    return Task.objects.bulk_create(
+        [Task(project=project, data=data, created_by=by) for data in items]
+    )
+
+
+def task_next_for(*, project: Project, user) -> Task | None:
+    """The next task this trainer has not answered (the oldest first).
+
+    The distribution issue replaces this with leases, priorities and overlap.
+    """
+    answered = Submission.objects.filter(task=OuterRef("pk"), author=user)
+    return (
+        Task.objects.filter(project=project)
+        .alias(answered=Exists(answered))
+        .filter(answered=False)
+        .order_by("id")
+        .first()
+    )
+
+
+def _check_answer_shape(answer: Any) -> dict:
+    if not isinstance(answer, dict):
+        raise DomainError(
+            "The answer must be a JSON object.", fields={"answer": ["Not an object."]}
+        )
+    if _json_size(answer) > MAX_ANSWER_BYTES:
+        raise DomainError(
+            "The answer is too large.", fields={"answer": [f"At most {MAX_ANSWER_BYTES} bytes."]}
+        )
+    return answer
+
+
+def draft_save(*, task: Task, author, answer: Any, telemetry: Any = None) -> Draft:
+    """Keep the trainer's work in progress, whatever state it is in (it is not validated).
+
+    A draft of a task already answered is a revision in progress, so it is kept only while
+    the submission can still be revised.
+    """
+    answer = _check_answer_shape(answer)
+    submission = Submission.objects.filter(task=task, author=author).first()
+    if submission is not None and not submission.is_revisable:
+        raise ConflictError(
+            "This task's submission has been reviewed; there is nothing left to draft.",
+            code="not_revisable",
+        )
+    telemetry = clean_telemetry(telemetry)
+    draft, _ = Draft.objects.update_or_create(
+        task=task, author=author, defaults={"answer": answer, "telemetry": telemetry}
+    )
+    return draft
+
+
+def draft_discard(*, task: Task, author) -> None:
+    Draft.objects.filter(task=task, author=author).delete()
+
+
+def _refuse_archived(project: Project) -> None:
+    if project.status == ProjectStatus.ARCHIVED:
+        raise ConflictError(
+            "This project is archived and takes no more answers.", code="project_archived"
+        )
+
+
+def _validated(task: Task, answer: Any, telemetry: dict):
+    template = template_require_current(task.project)
+    check = validate_answer(
+        template.definition, _check_answer_shape(answer), task_data=task.data, telemetry=telemetry
+    )
+    if not check.ok:
+        raise DomainError(
+            "Some answers need attention; each is listed under its question. Your draft is kept.",
+            code="invalid_answer",
+            fields=check.errors,
+        )
+    return template, check.cleaned
+
+
+@transaction.atomic
+def submission_submit(
+    *, task: Task, author, answer: Any, telemetry: Any = None, idempotency_key: str = ""
+) -> tuple[Submission, bool]:
+    """Submit an answer; return the submission and whether it was created now.
+
+    The same click sent twice (same ``idempotency_key``) returns the first submission; a
+    second, different submit is refused: the trainer revises instead. The unique
+    constraint on (task, author) makes this hold under concurrency too.
+    """
+    _refuse_archived(task.project)
+    idempotency_key = (idempotency_key or "")[:64]
+    existing = Submission.objects.filter(task=task, author=author).first()
+    if existing is not None:
+        return _replay_or_refuse(existing, idempotency_key), False
+    telemetry = clean_telemetry(telemetry)
+    template, cleaned = _validated(task, answer, telemetry)
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                task=task,
+                author=author,
+                template=template,
+                answer=cleaned,
+                telemetry=telemetry,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:  # a concurrent duplicate won the race
+        existing = Submission.objects.get(task=task, author=author)
+        return _replay_or_refuse(existing, idempotency_key), False
+    SubmissionRevision.objects.create(
+        submission=submission, number=1, template=template, answer=cleaned, telemetry=telemetry
+    )
+    Draft.objects.filter(task=task, author=author).delete()
+    return submission, True
+
+
+def _replay_or_refuse(existing: Submission, idempotency_key: str) -> Submission:
+    if idempotency_key and existing.idempotency_key == idempotency_key:
+        return existing
+    raise ConflictError(
+        "You already submitted this task; open your submission to revise it.",
+        code="already_submitted",
+    )
+
+
+@transaction.atomic
+def submission_revise(*, submission: Submission, answer: Any, telemetry: Any = None) -> Submission:
+    """Replace the answer of a submission nobody has decided on yet (or returned for rework).
+
+    The new answer is checked against the template in force now, and kept as a new
+    revision; the previous revisions stay.
+    """
+    submission = (
+        Submission.objects.select_for_update().select_related("task__project").get(pk=submission.pk)
+    )
+    if not submission.is_revisable:
+        raise ConflictError(
+            f"This submission was {submission.get_status_display().lower()} and can no longer "
+            "be revised.",
+            code="not_revisable",
+        )
+    _refuse_archived(submission.task.project)
+    telemetry = clean_telemetry(telemetry)
+    template, cleaned = _validated(submission.task, answer, telemetry)
+    if (template.pk, cleaned, telemetry) == (
+        submission.template_id,
+        submission.answer,
+        submission.telemetry,
+    ):
+        # The same revision sent twice (a double click, a retry): nothing new to keep.
+        Draft.objects.filter(task=submission.task, author=submission.author).delete()
+        return submission
+    submission.revision += 1
+    submission.template = template
+    submission.answer = cleaned
+    submission.telemetry = telemetry
+    submission.status = SubmissionStatus.SUBMITTED
+    submission.save()
+    SubmissionRevision.objects.create(
+        submission=submission,
+        number=submission.revision,
+        template=template,
+        answer=cleaned,
+        telemetry=telemetry,
+    )
+    Draft.objects.filter(task=submission.task, author=submission.author).delete()
+    return submission
