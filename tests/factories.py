@@ -40,3 +40,31 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     project = factory.SubFactory(ProjectFactory)
     role = Role.TRAINER
+
+
+def _rubric_content(n: int) -> dict:
+    return {
+        "schema_version": 1,
+        "criteria": [
+            {
+                "kind": "criterion",
+                "id": "states-answer",
+                "title": f"States the answer to question {n}",
+                "points": 5,
+                "polarity": "positive",
+            }
+        ],
+    }
+
+
+class RubricFactory(factory.django.DjangoModelFactory):
+    """A rubric with a one-criterion draft and nothing published (publish with rubric_publish)."""
+
+    class Meta:
+        model = "rubrics.Rubric"  # by label: this module imports no rubrics code
+
+    title = factory.Sequence(lambda n: f"Rubric {n}")
+    description = "A rubric for tests."
+    tags = factory.LazyFunction(list)
+    draft_content = factory.Sequence(_rubric_content)
+    created_by = factory.SubFactory(UserFactory)

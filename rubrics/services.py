@@ -1,0 +1,241 @@
+"""Rubric workflows: create, edit the draft, publish, retire, clone, import and export.
+
+Pages and the API call these; refusals are DomainError/ConflictError with ``fields`` keyed by
+path ("content.criteria[3].title"), so an editor can show each message next to its cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from annotation_platform.errors import ConflictError, DomainError
+from rubrics.content import (
+    MAX_TAG_CHARS,
+    MAX_TAGS,
+    empty_content,
+    has_criteria,
+    normalize_rubric_content,
+    validate_rubric_content,
+)
+from rubrics.interchange import export_content, import_content
+from rubrics.models import Rubric, RubricVersion, VersionStatus, version_immutable_error
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+MAX_TITLE_CHARS = 200
+MAX_NOTE_CHARS = 500
+
+
+def _clean_title(title: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("A rubric needs a title.", fields={"title": ["This field is required."]})
+    if len(title) > MAX_TITLE_CHARS:
+        raise DomainError(
+            "The title is too long.", fields={"title": [f"At most {MAX_TITLE_CHARS} characters."]}
+        )
+    return title
+
+
+def _clean_tags(tags: Iterable[str]) -> list[str]:
+    if isinstance(tags, str):
+        raise DomainError("Tags must be a list.", fields={"tags": ["Must be a list of strings."]})
+    cleaned: list[str] = []
+    errors: dict[str, list[str]] = {}
+    for index, tag in enumerate(tags):
+        if not isinstance(tag, str) or not tag.strip():
+            errors[f"tags[{index}]"] = ["Must be a non-empty string."]
+        elif len(tag.strip()) > MAX_TAG_CHARS:
+            errors[f"tags[{index}]"] = [f"At most {MAX_TAG_CHARS} characters."]
+        elif tag.strip() not in cleaned:
+            cleaned.append(tag.strip())
+    if len(cleaned) > MAX_TAGS:
+        errors["tags"] = [f"At most {MAX_TAGS} tags."]
+    if errors:
+        raise DomainError("Some tags are invalid.", fields=errors)
+    return cleaned
+
+
+def _clean_text(value: str, name: str, *, required: bool, max_chars: int) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(f"A {name} is required.", fields={name: ["This field is required."]})
+    if len(value) > max_chars:
+        raise DomainError(
+            f"The {name} is too long.", fields={name: [f"At most {max_chars} characters."]}
+        )
+    return value
+
+
+def _clean_content(content: Any) -> dict[str, Any]:
+    errors = validate_rubric_content(content)
+    if errors:
+        raise DomainError(
+            "The rubric has errors; each is listed under its path.",
+            code="invalid_rubric",
+            fields={f"content.{path}" if path else "content": m for path, m in errors.items()},
+        )
+    return normalize_rubric_content(content)
+
+
+@transaction.atomic
+def rubric_create(
+    *,
+    title: str,
+    description: str = "",
+    tags: Iterable[str] = (),
+    content: Any = None,
+    by: AbstractBaseUser | None,
+) -> Rubric:
+    """A new rubric whose draft is ``content`` (empty when None); nothing is published yet."""
+    return Rubric.objects.create(
+        title=_clean_title(title),
+        description=(description or "").strip(),
+        tags=_clean_tags(tags),
+        draft_content=empty_content() if content is None else _clean_content(content),
+        draft_updated_by=by,
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def rubric_update_draft(
+    *,
+    rubric: Rubric,
+    content: Any = None,
+    title: str | None = None,
+    description: str | None = None,
+    tags: Iterable[str] | None = None,
+    expected_revision: int | None = None,
+    by: AbstractBaseUser | None = None,
+) -> Rubric:
+    """Change the draft (and the rubric's title, description, tags); None leaves a part as is.
+
+    Only the draft is ever edited: passing a published version is refused with 409
+    "version_immutable". With ``expected_revision`` (the ``draft_revision`` the editor
+    loaded), a draft someone else saved in between is not overwritten (409 "draft_changed").
+    """
+    if isinstance(rubric, RubricVersion):
+        raise version_immutable_error(rubric, ["content"])
+    locked = Rubric.objects.select_for_update().get(pk=rubric.pk)
+    if expected_revision is not None and expected_revision != locked.draft_revision:
+        raise ConflictError(
+            "Someone else saved this draft after you opened it; reload it and apply your "
+            "changes again.",
+            code="draft_changed",
+        )
+    if title is not None:
+        locked.title = _clean_title(title)
+    if description is not None:
+        locked.description = description.strip()
+    if tags is not None:
+        locked.tags = _clean_tags(tags)
+    if content is not None:
+        locked.draft_content = _clean_content(content)
+    locked.draft_revision += 1
+    locked.draft_updated_at = timezone.now()
+    locked.draft_updated_by = by
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def rubric_publish(*, rubric: Rubric, note: str, by: AbstractBaseUser | None) -> RubricVersion:
+    """Publish the draft as the next version; the version in force becomes superseded.
+
+    Refuses an invalid draft (paths under "content."), an empty one ("empty_rubric"), and a
+    draft identical to the version in force (409 "nothing_to_publish"). Concurrent publishes
+    of one rubric are serialised on the rubric row, and a partial unique constraint keeps at
+    most one version published even so.
+    """
+    note = _clean_text(note, "note", required=True, max_chars=MAX_NOTE_CHARS)
+    locked = Rubric.objects.select_for_update().get(pk=rubric.pk)
+    content = _clean_content(locked.draft_content)
+    if not has_criteria(content):
+        raise DomainError(
+            "A rubric needs at least one criterion before it can be published.",
+            code="empty_rubric",
+            fields={"content.criteria": ["Add at least one criterion."]},
+        )
+    current = locked.versions.filter(status=VersionStatus.PUBLISHED).first()
+    if current is not None and current.content == content:
+        raise ConflictError(
+            f"The draft is the same as version {current.number}, which is in force; "
+            "there is nothing new to publish.",
+            code="nothing_to_publish",
+        )
+    last = locked.versions.aggregate(last=Max("number"))["last"] or 0
+    if current is not None:
+        current.mark_superseded()
+    return RubricVersion.objects.create(
+        rubric=locked, number=last + 1, content=content, note=note, published_by=by
+    )
+
+
+@transaction.atomic
+def rubric_version_retire(
+    *, version: RubricVersion, reason: str, by: AbstractBaseUser | None
+) -> RubricVersion:
+    """Retire ``version``: it is never applied again. If it was in force, none is until the
+    next publish."""
+    reason = _clean_text(reason, "reason", required=True, max_chars=MAX_NOTE_CHARS)
+    # Lock the rubric first, as rubric_publish does, so a publish superseding this version
+    # and this retirement happen one after the other.
+    Rubric.objects.select_for_update().filter(pk=version.rubric_id).first()
+    locked = RubricVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status == VersionStatus.RETIRED:
+        raise ConflictError(
+            f"Version {locked.number} is already retired.",
+            code="version_retired",
+        )
+    locked.mark_retired(reason=reason, by=by)
+    return locked
+
+
+@transaction.atomic
+def rubric_clone(
+    *, rubric: Rubric, by: AbstractBaseUser | None, title: str | None = None
+) -> Rubric:
+    """A new rubric whose draft copies ``rubric``'s version in force, or its draft if none."""
+    source = rubric.current_version()
+    content = source.content if source is not None else rubric.draft_content
+    clone = Rubric.objects.create(
+        title=_clean_title(title if title is not None else f"Copy of {rubric.title}"[:200]),
+        description=rubric.description,
+        tags=list(rubric.tags),
+        draft_content=normalize_rubric_content(content),
+        draft_updated_by=by,
+        cloned_from=rubric,
+        cloned_from_version=source,
+        created_by=by,
+    )
+    return clone
+
+
+def rubric_import(
+    *,
+    data: Any,
+    title: str,
+    by: AbstractBaseUser | None,
+    fmt: str | None = None,
+    description: str = "",
+    tags: Iterable[str] = (),
+) -> Rubric:
+    """A new rubric whose draft is ``data`` read as ``fmt`` (detected when None).
+
+    Errors name paths inside ``data`` ("[3].points"), as the file's author wrote it.
+    """
+    content = import_content(data, fmt=fmt)
+    return rubric_create(title=title, description=description, tags=tags, content=content, by=by)
+
+
+def rubric_export(*, content: Mapping[str, Any], fmt: str) -> Any:
+    """``content`` (a draft's or a version's) in ``fmt``; refused when that shape cannot
+    hold it ("export_unsupported")."""
+    return export_content(content, fmt=fmt)
