@@ -50,6 +50,26 @@ class Project(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Distribution settings (tasks.services.distribution).
+    default_overlap = models.PositiveSmallIntegerField(
+        default=1, help_text="How many distinct trainers answer each task (a task may override)."
+    )
+    lease_seconds = models.PositiveIntegerField(
+        default=1800, help_text="How long a trainer holds a task before it returns to the pool."
+    )
+    max_leases_per_trainer = models.PositiveSmallIntegerField(
+        default=1, help_text="Tasks one trainer may hold at once."
+    )
+    max_submissions_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Per trainer and UTC day; empty for no cap."
+    )
+    gold_rate = models.FloatField(
+        default=0.0, help_text="Share of served tasks drawn from gold tasks (0 to 1)."
+    )
+    skip_flag_threshold = models.PositiveSmallIntegerField(
+        default=3, help_text="A task skipped by this many trainers is flagged for the setters."
+    )
+
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
@@ -140,8 +160,21 @@ class TaskQuerySet(models.QuerySet):
         return self.filter(project__in=Project.objects.visible_to(user))
 
 
+class TaskState(models.TextChoices):
+    NEW = "new", "New"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETE = "complete", "Complete"
+    FLAGGED = "flagged", "Flagged"
+
+
 class Task(models.Model):
-    """One item to annotate: the data a template's display blocks show."""
+    """One item to annotate: the data a template's display blocks show.
+
+    ``filled`` (pending or accepted submissions), ``leased`` (live leases) and ``skips`` are
+    kept by the distribution service in the same transaction as the rows they count, under
+    the task's row lock; ``state`` and ``available`` follow from them. The check constraint
+    makes the database itself refuse a task answered or held beyond its overlap.
+    """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
     data = models.JSONField()
@@ -149,11 +182,45 @@ class Task(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    priority = models.IntegerField(default=0, help_text="Higher is served first.")
+    overlap = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Overrides the project's overlap for this task."
+    )
+    needed = models.PositiveSmallIntegerField(default=1, editable=False)
+    filled = models.PositiveSmallIntegerField(default=0, editable=False)
+    leased = models.PositiveSmallIntegerField(default=0, editable=False)
+    skips = models.PositiveIntegerField(default=0, editable=False)
+    state = models.CharField(
+        max_length=16, choices=TaskState.choices, default=TaskState.NEW, editable=False
+    )
+    available = models.BooleanField(default=True, editable=False)
+    is_gold = models.BooleanField(default=False)
+    gold_answer = models.JSONField(null=True, blank=True)
 
     objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["project_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(filled__lte=models.F("needed") - models.F("leased")),
+                name="task_never_over_overlap",
+            ),
+        ]
+        indexes = [
+            # The queue: what `next` reads, only over tasks that can still take a trainer.
+            models.Index(
+                "project",
+                models.F("priority").desc(),
+                "id",
+                name="task_queue_idx",
+                condition=models.Q(available=True, is_gold=False),
+            ),
+            models.Index(
+                "project", "id", name="task_gold_idx", condition=models.Q(is_gold=True)
+            ),
+            models.Index(fields=["project", "state", "id"], name="task_state_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Task {self.pk} of {self.project_id}"
@@ -264,3 +331,117 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft by {self.author_id} on task {self.task_id}"
+
+
+
+class LeaseStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUBMITTED = "submitted", "Submitted"
+    RELEASED = "released", "Released"
+    SKIPPED = "skipped", "Skipped"
+    EXPIRED = "expired", "Expired"
+
+
+class Lease(models.Model):
+    """A trainer's hold on a task. Kept after it ends, so a late submission can be told
+    apart from one on a task that was never served."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="leases")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leases"
+    )
+    status = models.CharField(
+        max_length=16, choices=LeaseStatus.choices, default=LeaseStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "trainer"],
+                condition=models.Q(status="active"),
+                name="lease_one_live_per_trainer",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"], name="lease_expiry_idx", condition=models.Q(status="active")
+            ),
+            models.Index(
+                fields=["trainer", "project"],
+                name="lease_trainer_live_idx",
+                condition=models.Q(status="active"),
+            ),
+            models.Index(fields=["task", "trainer"], name="lease_task_trainer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lease of task {self.task_id} by {self.trainer_id} ({self.status})"
+
+
+class Skip(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="skipped_by")
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skips"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "trainer"], name="skip_once_per_trainer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Skip of task {self.task_id} by {self.trainer_id}"
+
+
+class Assignment(models.Model):
+    """A setter's choice of a task for a trainer: served to them before the queue."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "trainer"], name="assignment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Task {self.task_id} assigned to {self.trainer_id}"
+
+
+class TaskCounter(models.Model):
+    """Exact task counts per project and state, split into shards.
+
+    Every state change adds -1/+1 here in the transaction that makes it, so the counts
+    never drift; shards spread the writes of many concurrent trainers over several rows
+    (one hot row would serialise them), and reading sums a handful of rows instead of
+    counting a million tasks.
+    """
+
+    SHARDS = 8
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=16, choices=TaskState.choices)
+    shard = models.PositiveSmallIntegerField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "state", "shard"], name="task_counter_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}/{self.state}/{self.shard}: {self.count}"
