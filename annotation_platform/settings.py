@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MembershipRoleEnum": "tasks.models.Role",
         "ProjectStatusEnum": "tasks.models.ProjectStatus",
+        "RubricVersionStatusEnum": "rubrics.models.VersionStatus",
     },
 }
 
@@ -265,6 +266,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
 }
 CELERY_BEAT_SCHEDULE = {
+    "expire-task-leases": {"task": "tasks.jobs.leases_expire", "schedule": 60.0},
     "purge-expired-api-tokens": {
         "task": "accounts.jobs.api_tokens_purge_expired",
         "schedule": 3600.0,

@@ -9,6 +9,7 @@ from annotation_platform.media import serve_media
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("tasks.api.urls")),
+    path("", include("tasks.api.rubric_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -21,5 +22,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("account/", include("accounts.urls")),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media"),
+    path("", include("tasks.rubric_urls")),
     path("", include("tasks.urls")),
 ]

@@ -1,6 +1,9 @@
+import json
+
 from django import forms
 
 from tasks.models import ProjectStatus, Role
+from tasks.services.distribution import DISTRIBUTION_LIMITS
 
 
 class ProjectForm(forms.Form):
@@ -16,3 +19,94 @@ class MemberAddForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+# --- task distribution (tasks.services.distribution holds the rules; these only parse) ----
+
+
+class TaskSettingsForm(forms.Form):
+    priority = forms.IntegerField(
+        min_value=-1_000_000, max_value=1_000_000, help_text="Higher is served first."
+    )
+    overlap = forms.IntegerField(
+        required=False,
+        label="Overlap",
+        help_text="How many distinct trainers answer this task; blank for the project's default.",
+    )
+
+
+class GoldForm(forms.Form):
+    gold_answer = forms.CharField(
+        label="Expected answer (JSON object keyed by question id)",
+        widget=forms.Textarea(attrs={"rows": 6, "class": "code", "spellcheck": "false"}),
+        help_text="Checked against the template like a trainer's answer. Never shown to trainers.",
+    )
+
+    def clean_gold_answer(self):
+        text = self.cleaned_data["gold_answer"]
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+            ) from exc
+
+
+class AssignForm(forms.Form):
+    trainer = forms.CharField(label="Trainer (username or email)", max_length=254)
+
+
+class DistributionForm(forms.Form):
+    """A project's distribution settings; the lease is entered in minutes."""
+
+    # The service checks the ranges; only the lease needs its bounds here, in minutes, so
+    # that a refusal is stated in the unit the form asks for.
+    LEASE_MINUTES = tuple(seconds / 60 for seconds in DISTRIBUTION_LIMITS["lease_seconds"])
+
+    default_overlap = forms.IntegerField(
+        label="Trainers per task (overlap)",
+        help_text="Tasks without their own overlap are answered by this many distinct trainers.",
+    )
+    lease_minutes = forms.FloatField(
+        label="Lease (minutes)",
+        min_value=LEASE_MINUTES[0],
+        max_value=LEASE_MINUTES[1],
+        help_text="How long a trainer holds a task before it returns to the pool.",
+    )
+    max_leases_per_trainer = forms.IntegerField(
+        label="Tasks one trainer may hold at once",
+    )
+    max_submissions_per_day = forms.IntegerField(
+        required=False,
+        label="Submissions per trainer per day",
+        help_text="Per UTC day; leave blank for no cap.",
+    )
+    gold_rate = forms.FloatField(
+        label="Gold rate (a share from 0 to 1)",
+        help_text="Share of served tasks drawn from gold tasks: 0.05 means 5%; 0 for none.",
+    )
+    skip_flag_threshold = forms.IntegerField(
+        label="Flag a task after this many skips",
+    )
+
+    # Service field names that the form shows under another name.
+    FIELD_FOR = {"lease_seconds": "lease_minutes"}
+
+    @classmethod
+    def initial_for(cls, project) -> dict:
+        return {
+            "default_overlap": project.default_overlap,
+            "lease_minutes": project.lease_seconds // 60
+            if project.lease_seconds % 60 == 0
+            else round(project.lease_seconds / 60, 2),
+            "max_leases_per_trainer": project.max_leases_per_trainer,
+            "max_submissions_per_day": project.max_submissions_per_day,
+            "gold_rate": project.gold_rate,
+            "skip_flag_threshold": project.skip_flag_threshold,
+        }
+
+    def changes(self) -> dict:
+        """The cleaned data as ``project_distribution_update`` takes it."""
+        data = dict(self.cleaned_data)
+        data["lease_seconds"] = round(data.pop("lease_minutes") * 60)
+        return data

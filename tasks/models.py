@@ -69,6 +69,15 @@ class Project(models.Model):
     skip_flag_threshold = models.PositiveSmallIntegerField(
         default=3, help_text="A task skipped by this many trainers is flagged for the setters."
     )
+    # The rubric version reviews of this project apply (tasks.services.rubrics); pinned
+    # explicitly, never moved by publishing. PROTECT: a pinned version cannot disappear.
+    rubric_version = models.ForeignKey(
+        "rubrics.RubricVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -157,7 +166,26 @@ class TaskTemplate(models.Model):
 
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskQuerySet:
-        return self.filter(project__in=Project.objects.visible_to(user))
+        """Setters, QA leads and admins see their projects' tasks; a trainer sees only the
+        tasks served or assigned to them (the queue decides what they work on next)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        leading = Membership.objects.filter(user=user, role__in=MEMBER_LIST_ROLES).values(
+            "project_id"
+        )
+        training = Membership.objects.filter(user=user, role=Role.TRAINER).values("project_id")
+        # EXISTS per row (indexed on task, trainer) rather than joins: looking up one task
+        # stays a few index probes however many tasks the project has.
+        served = (
+            models.Exists(Lease.objects.filter(task=models.OuterRef("pk"), trainer=user))
+            | models.Exists(Submission.objects.filter(task=models.OuterRef("pk"), author=user))
+            | models.Exists(Assignment.objects.filter(task=models.OuterRef("pk"), trainer=user))
+        )
+        return self.filter(
+            models.Q(project_id__in=leading) | (models.Q(project_id__in=training) & served)
+        )
 
 
 class TaskState(models.TextChoices):
@@ -216,10 +244,11 @@ class Task(models.Model):
                 name="task_queue_idx",
                 condition=models.Q(available=True, is_gold=False),
             ),
-            models.Index(
-                "project", "id", name="task_gold_idx", condition=models.Q(is_gold=True)
-            ),
+            models.Index("project", "id", name="task_gold_idx", condition=models.Q(is_gold=True)),
             models.Index(fields=["project", "state", "id"], name="task_state_idx"),
+            # The task list's orderings, so deep cursor pages read from an index.
+            models.Index("project", models.F("priority").desc(), "id", name="task_priority_idx"),
+            models.Index(fields=["project", "created_at", "id"], name="task_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -333,7 +362,6 @@ class Draft(models.Model):
         return f"Draft by {self.author_id} on task {self.task_id}"
 
 
-
 class LeaseStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     SUBMITTED = "submitted", "Submitted"
@@ -445,3 +473,181 @@ class TaskCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}/{self.state}/{self.shard}: {self.count}"
+
+
+# --- rubrics in projects, and project guidelines ------------------------------------------
+
+
+# Who designs a project's rubrics and guidelines: permissions.DESIGN_ROLES, repeated here
+# because permissions imports this module.
+RUBRIC_EDITOR_ROLES = (Role.SETTER, Role.ADMIN)
+
+
+class ProjectRubricQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ProjectRubricQuerySet:
+        """Library entries ``user`` may browse: those of the projects they design (setters and
+        admins); staff see every project's. Trainers and QA leads read only the version their
+        project pins (``Project.rubric_version``), never drafts or other versions."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        designing = Membership.objects.filter(user=user, role__in=RUBRIC_EDITOR_ROLES).values(
+            "project_id"
+        )
+        return self.filter(project_id__in=designing)
+
+
+class ProjectRubric(models.Model):
+    """A rubric in a project's library.
+
+    Exactly one row per rubric has ``owner=True``: the project whose setters and admins edit,
+    publish and retire it. Other rows share it into more projects, which may pin its
+    versions and clone it but not change it. The rubrics app knows nothing of this.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="rubric_links")
+    rubric = models.ForeignKey(
+        "rubrics.Rubric", on_delete=models.CASCADE, related_name="project_links"
+    )
+    owner = models.BooleanField(default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectRubricQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project_id", "-owner", "rubric__title", "rubric_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "rubric"], name="project_rubric_once"),
+            models.UniqueConstraint(
+                fields=["rubric"], condition=Q(owner=True), name="project_rubric_one_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        how = "owned by" if self.owner else "shared into"
+        return f"Rubric {self.rubric_id} {how} project {self.project_id}"
+
+
+RULE_ACTIVE = "active"
+RULE_RETIRED = "retired"
+
+
+class GuidelineDraft(models.Model):
+    """The one editable copy of a project's guidelines, published as ``GuidelineVersion``s.
+
+    ``rules`` is a list of ``{"id", "title", "text", "status", "retired_reason"}``; ids
+    ("R1", "R2" …) come from ``next_rule_number`` and are never reused, so a rule keeps its
+    id across versions and a retired rule is never confused with a new one.
+    """
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, related_name="guideline_draft"
+    )
+    intro = models.TextField(blank=True)
+    rules = models.JSONField(default=list)
+    next_rule_number = models.PositiveIntegerField(default=1)
+    # Bumped on every save, so an editor can refuse to overwrite someone else's edit.
+    revision = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Guidelines draft of project {self.project_id}"
+
+
+class GuidelineVersionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> GuidelineVersionQuerySet:
+        """Every member reads their projects' guidelines, trainers included."""
+        return self.filter(project__in=Project.objects.visible_to(user))
+
+    def update(self, **kwargs) -> int:
+        raise guideline_version_immutable_error()
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        raise guideline_version_immutable_error()
+
+
+def guideline_version_immutable_error(number: int | None = None):
+    from annotation_platform.errors import ConflictError
+
+    which = f"Version {number} of these guidelines" if number else "A published guidelines version"
+    return ConflictError(
+        f"{which} is published and can never be changed. Edit the guidelines draft and "
+        "publish it as a new version instead.",
+        code="version_immutable",
+    )
+
+
+class GuidelineVersion(models.Model):
+    """One published, immutable version of a project's guidelines, numbered 1..n.
+
+    The newest version is the one in force; each trainer acknowledges the changes once
+    (``GuidelineAcknowledgement``).
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="guideline_versions"
+    )
+    number = models.PositiveIntegerField()
+    intro = models.TextField(blank=True)
+    rules = models.JSONField()
+    note = models.CharField(max_length=500)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuidelineVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "number"], name="guideline_version_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="guideline_version_number_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Guidelines v{self.number} of project {self.project_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        # An integrity guard: whatever path tries to rewrite a published version gets a 409.
+        if not self._state.adding:
+            raise guideline_version_immutable_error(self.number)
+        super().save(*args, **kwargs)
+
+    @property
+    def active_rules(self) -> list[dict]:
+        return [rule for rule in self.rules if rule.get("status") == RULE_ACTIVE]
+
+
+class GuidelineAcknowledgement(models.Model):
+    """A trainer read the guidelines up to ``version`` (a GuidelineVersion number) of a
+    project. One row per version acknowledged; the highest is what they last saw."""
+
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guideline_acks"
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project_id", "trainer_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trainer", "project", "version"], name="guideline_ack_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainer_id} acknowledged v{self.version} of project {self.project_id}"

@@ -8,7 +8,15 @@ refuses it already, but a second auth backend or a stale session must not reopen
 
 from __future__ import annotations
 
-from tasks.models import MEMBER_LIST_ROLES, Membership, Project, Role, Submission, Task
+from tasks.models import (
+    MEMBER_LIST_ROLES,
+    Membership,
+    Project,
+    ProjectRubric,
+    Role,
+    Submission,
+    Task,
+)
 
 DESIGN_ROLES = (Role.SETTER, Role.ADMIN)
 
@@ -153,3 +161,61 @@ def can_revise_submission(user, submission: Submission) -> bool:
     if submission.author_id != user.pk:
         return False
     return can_work_on_project(user, submission.task.project)
+
+
+# --- rubrics and guidelines ----------------------------------------------------------------
+
+
+def can_view_rubrics(user, project: Project) -> bool:
+    """Every member reads the rubric version the project pins: trainers work to it and QA
+    leads review with it."""
+    return can_view_project(user, project)
+
+
+def can_browse_rubrics(user, project: Project) -> bool:
+    """Drafts, the library, version history, diffs and exports are the designers' material:
+    question setters and admins (and staff)."""
+    return can_design_project(user, project)
+
+
+def can_edit_rubrics(user, project: Project) -> bool:
+    """Only setters and admins create, import, clone or share rubrics into a project and pin
+    the version it uses."""
+    return can_design_project(user, project)
+
+
+def can_edit_rubric(user, link: ProjectRubric) -> bool:
+    """A rubric's draft is edited, published and retired only from the project that owns it;
+    projects it is shared into use its versions and may clone it, but not change it."""
+    if not link.owner:
+        return False
+    return can_edit_rubrics(user, link.project)
+
+
+def can_share_rubric(user, link: ProjectRubric, target: Project) -> bool:
+    """Share a rubric you may edit into another project you also design."""
+    if not can_edit_rubric(user, link):
+        return False
+    return can_edit_rubrics(user, target)
+
+
+def can_clone_rubric(user, link: ProjectRubric, target: Project) -> bool:
+    """Clone any rubric in the library of a project you design into a project you design."""
+    if not can_browse_rubrics(user, link.project):
+        return False
+    return can_edit_rubrics(user, target)
+
+
+def can_view_guidelines(user, project: Project) -> bool:
+    """Every member reads the guidelines in force, their history and what changed."""
+    return can_view_project(user, project)
+
+
+def can_edit_guidelines(user, project: Project) -> bool:
+    """Only setters and admins edit the guidelines draft, its rules, and publish it."""
+    return can_design_project(user, project)
+
+
+def can_acknowledge_guidelines(user, project: Project) -> bool:
+    """Trainers acknowledge changed guidelines: they are the ones who work to them."""
+    return can_work_on_project(user, project)

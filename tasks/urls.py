@@ -43,6 +43,17 @@ urlpatterns = [
     path("projects/<int:pk>/work/", work_views.work_start, name="work-start"),
     path("projects/<int:pk>/submissions/", work_views.submission_list_page, name="submission-list"),
     path("tasks/<int:pk>/work/", work_views.task_work, name="task-work"),
+    # distribution: the task page for setters, QA leads and admins, and its forms
+    path("tasks/<int:pk>/", work_views.task_detail_page, name="task-detail"),
+    path("tasks/<int:pk>/settings/", work_views.task_settings_page, name="task-settings"),
+    path("tasks/<int:pk>/gold/", work_views.task_gold_page, name="task-gold"),
+    path("tasks/<int:pk>/gold/remove/", work_views.task_gold_remove_page, name="task-gold-remove"),
+    path("tasks/<int:pk>/assign/", work_views.task_assign_page, name="task-assign"),
+    path(
+        "projects/<int:pk>/settings/distribution/",
+        work_views.project_distribution_page,
+        name="project-distribution",
+    ),
     path("submissions/<int:pk>/", work_views.submission_detail_page, name="submission-detail"),
     path(
         "submissions/<int:pk>/revise/",

@@ -1594,6 +1594,52 @@
       submit();
     });
 
+    // ---- the hold on the task: renewed while the trainer is active, released by a skip
+    const leaseNotice = document.getElementById("lease-notice");
+    if (config.renewUrl) {
+      setInterval(async function () {
+        if (done || performance.now() - lastActivity > 120000) return;
+        try {
+          const response = await fetch(config.renewUrl, { method: "POST", headers: headers, credentials: "same-origin" });
+          if (response.status === 409 && leaseNotice) {
+            leaseNotice.hidden = false;
+            leaseNotice.textContent =
+              "Your hold on this task ran out. You can still submit while the task needs an answer; your draft is kept either way.";
+          }
+        } catch (err) {
+          /* offline: the next renewal tries again; the draft is saved separately */
+        }
+      }, 60000);
+    }
+    async function skip() {
+      if (!config.skipUrl || submitting || done) return;
+      const reason = window.prompt("Skip this task? You will not be given it again. Reason (optional):", "");
+      if (reason === null) return;
+      setBusy(true, "Skipping…");
+      try {
+        const response = await fetch(config.skipUrl, {
+          method: "POST",
+          headers: headers,
+          body: JSON.stringify({ reason: reason }),
+          credentials: "same-origin",
+        });
+        if (response.ok) {
+          done = true;
+          clearTimeout(save.timer);
+          window.location.assign(config.nextUrl);
+          return;
+        }
+        const problem = await readError(response);
+        setBusy(false, "");
+        showErrors(problem.detail || "Skipping failed (" + response.status + ").", {}, false);
+      } catch (err) {
+        setBusy(false, "");
+        showErrors("Could not reach the server to skip; try again.", {}, true);
+      }
+    }
+    const skipButton = document.getElementById("skip-button");
+    if (skipButton) skipButton.addEventListener("click", skip);
+
     // ---- the current question and the keyboard
     function widgetOf(el) {
       const section = el && el.closest ? el.closest(".question[data-qid]") : null;
@@ -1706,6 +1752,11 @@
         setCurrent(pair);
         pair.section.dispatchEvent(new Event("change", { bubbles: true }));
         if (result === "advance") move(1);
+        return;
+      }
+      if (key === "s" && config.skipUrl) {
+        event.preventDefault();
+        skip();
         return;
       }
       if (key === "j" || key === "k") {

@@ -197,3 +197,85 @@ class SubmissionRevisionSerializer(serializers.ModelSerializer):
         model = SubmissionRevision
         fields = ["number", "template_version", "answer", "telemetry", "created_at"]
         read_only_fields = fields
+
+
+# --- distribution -----------------------------------------------------------------------
+
+
+class LeaseSerializer(serializers.Serializer):
+    task = serializers.IntegerField(source="task_id")
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class ServedSerializer(serializers.Serializer):
+    task = serializers.JSONField(help_text="The task as the trainer may see it.")
+    lease = LeaseSerializer()
+    assigned = serializers.BooleanField()
+
+
+class SkipInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    reason = StrictCharField(max_length=500, required=False, allow_blank=True)
+
+
+class TaskManageSerializer(serializers.ModelSerializer):
+    """What setters, QA leads and admins see of a task, distribution fields included."""
+
+    project = serializers.IntegerField(source="project_id", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "project",
+            "data",
+            "priority",
+            "overlap",
+            "needed",
+            "filled",
+            "leased",
+            "skips",
+            "state",
+            "is_gold",
+            "gold_answer",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TaskSettingsSerializer(StrictSerializerMixin, serializers.Serializer):
+    priority = serializers.IntegerField(required=False, min_value=-1_000_000, max_value=1_000_000)
+    overlap = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100)
+
+
+class GoldSerializer(StrictSerializerMixin, serializers.Serializer):
+    gold_answer = serializers.JSONField(help_text="The expected answer; it never reaches trainers.")
+
+
+class AssignSerializer(StrictSerializerMixin, serializers.Serializer):
+    trainer = StrictCharField(help_text="Username or e-mail of a trainer of the project.")
+
+
+class AssignmentSerializer(serializers.Serializer):
+    task = serializers.IntegerField(source="task_id")
+    trainer = serializers.CharField(source="trainer.username")
+    created_at = serializers.DateTimeField()
+
+
+class DistributionSerializer(StrictSerializerMixin, serializers.Serializer):
+    default_overlap = serializers.IntegerField(required=False)
+    lease_seconds = serializers.IntegerField(required=False)
+    max_leases_per_trainer = serializers.IntegerField(required=False)
+    max_submissions_per_day = serializers.IntegerField(required=False, allow_null=True)
+    gold_rate = serializers.FloatField(required=False)
+    skip_flag_threshold = serializers.IntegerField(required=False)
+
+
+class ProgressSerializer(serializers.Serializer):
+    new = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    complete = serializers.IntegerField()
+    flagged = serializers.IntegerField()
+    total = serializers.IntegerField()
+    gold = serializers.IntegerField()

@@ -1,6 +1,7 @@
 """API for tasks, drafts and submissions: the twin of the trainer workspace and task pages."""
 
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import api_view
@@ -10,36 +11,57 @@ from rest_framework.response import Response
 
 from annotation_platform.api.schema import errors
 from tasks import lookups, permissions
+from tasks.api.filters import StrictOrderingFilter, TaskCursorPagination, TaskFilter
 from tasks.api.serializers import (
+    AssignmentSerializer,
+    AssignSerializer,
+    DistributionSerializer,
     DraftSerializer,
     DraftWriteSerializer,
+    GoldSerializer,
+    LeaseSerializer,
+    ProgressSerializer,
     ReviseSerializer,
+    ServedSerializer,
+    SkipInputSerializer,
     SubmissionRevisionSerializer,
     SubmissionSerializer,
     SubmitSerializer,
     TaskCreateSerializer,
+    TaskManageSerializer,
     TaskSerializer,
+    TaskSettingsSerializer,
 )
 from tasks.api.views import visible_project
 from tasks.models import Draft, Submission, Task
 from tasks.services import (
     draft_discard,
     draft_save,
+    lease_release,
+    lease_renew,
+    project_distribution_update,
     submission_revise,
     submission_submit,
-    task_next_for,
+    task_assign,
+    task_counts,
+    task_next,
+    task_set_gold,
+    task_skip,
+    task_update_settings,
     tasks_create,
     template_current,
+    template_require_current,
 )
 from tasks.template_definition import displayed_data
 
 
 def _task_output(request: Request, task: Task) -> dict:
     """Trainers receive only the data the template displays; setters and QA see it all."""
+    if permissions.can_view_task_list(request.user, task.project):
+        return TaskManageSerializer(task).data
     body = TaskSerializer(task).data
-    if not permissions.can_view_task_list(request.user, task.project):
-        template = template_current(task.project)
-        body["data"] = displayed_data(template.definition, task.data) if template else {}
+    template = template_current(task.project)
+    body["data"] = displayed_data(template.definition, task.data) if template else {}
     return body
 
 
@@ -53,10 +75,15 @@ def visible_submission(request: Request, pk) -> Submission:
 
 @extend_schema(tags=["tasks"])
 class ProjectTaskList(generics.ListAPIView):
-    """Tasks of a project, for setters, QA leads and admins; setters and admins add tasks."""
+    """Tasks of a project for setters, QA leads and admins, with allow-listed filters and
+    cursor pages; setters and admins add tasks."""
 
-    serializer_class = TaskSerializer
+    serializer_class = TaskManageSerializer
     queryset = Task.objects.none()  # for the schema; get_queryset() is the real gate
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filterset_class = TaskFilter
+    ordering_fields = ["id", "priority", "created_at"]
+    pagination_class = TaskCursorPagination
 
     def project(self):
         if not hasattr(self, "_project"):
@@ -68,12 +95,12 @@ class ProjectTaskList(generics.ListAPIView):
             return self.queryset
         project = self.project()
         if not permissions.can_view_task_list(self.request.user, project):
-            raise PermissionDenied("Trainers get their tasks from the workspace.")
-        return Task.objects.filter(project=project).order_by("id")
+            raise PermissionDenied("Trainers get their tasks from the queue.")
+        return Task.objects.filter(project=project)
 
     @extend_schema(
         request=TaskCreateSerializer,
-        responses={201: TaskSerializer(many=True), **errors(400, 401, 403, 404, 409)},
+        responses={201: TaskManageSerializer(many=True), **errors(400, 401, 403, 404, 409)},
         summary="Add tasks (all or nothing; errors keyed tasks[i].field)",
     )
     def post(self, request: Request, project_pk: int) -> Response:
@@ -83,29 +110,78 @@ class ProjectTaskList(generics.ListAPIView):
         data = TaskCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         created = tasks_create(project=project, items=data.validated_data["tasks"], by=request.user)
-        return Response(TaskSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema(responses={200: TaskSerializer, **errors(401, 403, 404)}, tags=["tasks"])
-@api_view(["GET"])
-def task_detail(request: Request, pk: int) -> Response:
-    return Response(_task_output(request, visible_task(request, pk)))
+        return Response(
+            TaskManageSerializer(created, many=True).data, status=status.HTTP_201_CREATED
+        )
 
 
 @extend_schema(
-    responses={200: TaskSerializer, 204: None, **errors(401, 403, 404, 409)},
-    summary="The next task to answer (204 when none is left)",
+    methods=["GET"],
+    responses={200: TaskManageSerializer, **errors(401, 403, 404)},
+    description="Trainers receive only the data the template displays, and no gold answer.",
+    tags=["tasks"],
+)
+@extend_schema(
+    methods=["PATCH"],
+    request=TaskSettingsSerializer,
+    responses={200: TaskManageSerializer, **errors(400, 401, 403, 404)},
+    summary="Change a task's priority or overlap override",
+    tags=["tasks"],
+)
+@api_view(["GET", "PATCH"])
+def task_detail(request: Request, pk: int) -> Response:
+    task = visible_task(request, pk)
+    if request.method == "GET":
+        return Response(_task_output(request, task))
+    if not permissions.can_design_project(request.user, task.project):
+        raise PermissionDenied("Only question setters and admins change tasks.")
+    data = TaskSettingsSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    changes = dict(data.validated_data)
+    task = task_update_settings(
+        task=task, priority=changes.get("priority"), overlap=changes.get("overlap", "keep")
+    )
+    return Response(TaskManageSerializer(Task.objects.get(pk=task.pk)).data)
+
+
+def _served(request: Request, served) -> dict:
+    return {
+        "task": _task_output(request, served.task),
+        "lease": LeaseSerializer(served.lease).data,
+        "assigned": served.assigned,
+    }
+
+
+@extend_schema(
+    request=None,
+    responses={200: ServedSerializer, 204: None, **errors(401, 403, 404, 409)},
+    summary="Your next task (takes a lease on it; 204 when none is left)",
+    description=(
+        "Asking again while you hold a task returns the same task. 409 says why no task can "
+        "be served (`project_paused`, `daily_limit`, ...)."
+    ),
     tags=["work"],
 )
-@api_view(["GET"])
-def project_next_task(request: Request, project_pk: int) -> Response:
+@api_view(["POST"])
+def project_next(request: Request, project_pk: int) -> Response:
+    return _next(request, project_pk)
+
+
+@extend_schema(exclude=True)  # the same endpoint with a trailing slash, for tolerant clients
+@api_view(["POST"])
+def project_next_slash(request: Request, project_pk: int) -> Response:
+    return _next(request, project_pk)
+
+
+def _next(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_work_on_project(request.user, project):
         raise PermissionDenied("Only trainers of this project answer its tasks.")
-    task = task_next_for(project=project, user=request.user)
-    if task is None:
+    template_require_current(project)
+    served = task_next(project=project, trainer=request.user)
+    if served is None:
         return Response(status=status.HTTP_204_NO_CONTENT)
-    return Response(_task_output(request, task))
+    return Response(_served(request, served))
 
 
 def _working_task(request: Request, pk) -> Task:
@@ -231,3 +307,133 @@ def submission_revisions(request: Request, pk: int) -> Response:
     submission = visible_submission(request, pk)
     revisions = submission.revisions.select_related("template").order_by("number")
     return Response(SubmissionRevisionSerializer(revisions, many=True).data)
+
+
+@extend_schema(
+    request=SkipInputSerializer,
+    responses={204: None, **errors(400, 401, 403, 404, 409)},
+    summary="Skip a task you hold (never served to you again)",
+    tags=["work"],
+)
+@api_view(["POST"])
+def task_skip_view(request: Request, pk: int) -> Response:
+    task = _working_task(request, pk)
+    data = SkipInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    task_skip(task=task, trainer=request.user, reason=data.validated_data.get("reason", ""))
+    draft_discard(task=task, author=request.user)
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    request=None,
+    responses={204: None, **errors(401, 403, 404, 409)},
+    summary="Give a task you hold back to the pool",
+    tags=["work"],
+)
+@api_view(["POST"])
+def task_release_view(request: Request, pk: int) -> Response:
+    lease_release(task=_working_task(request, pk), trainer=request.user)
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    request=None,
+    responses={200: LeaseSerializer, **errors(401, 403, 404, 409)},
+    summary="Renew your lease on a task while you work on it",
+    tags=["work"],
+)
+@api_view(["POST"])
+def task_renew_view(request: Request, pk: int) -> Response:
+    lease = lease_renew(task=_working_task(request, pk), trainer=request.user)
+    return Response(LeaseSerializer(lease).data)
+
+
+def _designed_task(request: Request, pk) -> Task:
+    task = visible_task(request, pk)
+    if not permissions.can_design_project(request.user, task.project):
+        raise PermissionDenied("Only question setters and admins manage tasks.")
+    return task
+
+
+@extend_schema(
+    methods=["PUT"],
+    request=GoldSerializer,
+    responses={200: TaskManageSerializer, **errors(400, 401, 403, 404, 409)},
+    summary="Make a task gold with its expected answer",
+    tags=["tasks"],
+)
+@extend_schema(
+    methods=["DELETE"],
+    responses={200: TaskManageSerializer, **errors(401, 403, 404, 409)},
+    summary="Make a gold task ordinary again",
+    tags=["tasks"],
+)
+@api_view(["PUT", "DELETE"])
+def task_gold(request: Request, pk: int) -> Response:
+    task = _designed_task(request, pk)
+    if request.method == "DELETE":
+        task = task_set_gold(task=task, gold_answer=None)
+    else:
+        data = GoldSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = task_set_gold(task=task, gold_answer=data.validated_data["gold_answer"])
+    return Response(TaskManageSerializer(Task.objects.get(pk=task.pk)).data)
+
+
+@extend_schema(
+    request=AssignSerializer,
+    responses={201: AssignmentSerializer, **errors(400, 401, 403, 404)},
+    summary="Assign a task to a trainer (served to them first)",
+    tags=["tasks"],
+)
+@api_view(["POST"])
+def task_assignments(request: Request, pk: int) -> Response:
+    task = _designed_task(request, pk)
+    data = AssignSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    assignment = task_assign(
+        task=task, trainer_identifier=data.validated_data["trainer"], by=request.user
+    )
+    return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    responses={200: ProgressSerializer, **errors(401, 403, 404)},
+    summary="Exact task counts by state (read from counters, not counted)",
+    tags=["tasks"],
+)
+@api_view(["GET"])
+def project_progress(request: Request, project_pk: int) -> Response:
+    project = visible_project(request, project_pk)
+    if not permissions.can_view_task_list(request.user, project):
+        raise PermissionDenied
+    counts = task_counts(project)
+    counts["gold"] = Task.objects.filter(project=project, is_gold=True).count()
+    return Response(counts)
+
+
+@extend_schema(
+    methods=["GET"],
+    responses={200: DistributionSerializer, **errors(401, 403, 404)},
+    tags=["projects"],
+)
+@extend_schema(
+    methods=["PATCH"],
+    request=DistributionSerializer,
+    responses={200: DistributionSerializer, **errors(400, 401, 403, 404)},
+    summary="Change how the project hands out work",
+    tags=["projects"],
+)
+@api_view(["GET", "PATCH"])
+def project_distribution(request: Request, project_pk: int) -> Response:
+    project = visible_project(request, project_pk)
+    if not permissions.can_view_task_list(request.user, project):
+        raise PermissionDenied
+    if request.method == "PATCH":
+        if not permissions.can_change_project(request.user, project):
+            raise PermissionDenied("Only the project's admins change its distribution.")
+        data = DistributionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = project_distribution_update(project=project, **data.validated_data)
+    return Response({name: getattr(project, name) for name in DistributionSerializer().fields})

@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 
 from annotation_platform.errors import ConflictError, DomainError
 from tasks.answer_validation import validate_answer
@@ -23,6 +22,7 @@ from tasks.models import (
     SubmissionStatus,
     Task,
 )
+from tasks.services.distribution import counters_add_new, task_claim_for_submission
 from tasks.services.templates import template_require_current
 from tasks.telemetry import clean_telemetry
 from tasks.template_definition import validate_task_data
@@ -59,24 +59,14 @@ def tasks_create(*, project: Project, items: list[Any], by) -> list[Task]:
             "nothing was created.",
             fields=errors,
         )
-    return Task.objects.bulk_create(
-        [Task(project=project, data=data, created_by=by) for data in items]
+    created = Task.objects.bulk_create(
+        [
+            Task(project=project, data=data, created_by=by, needed=project.default_overlap)
+            for data in items
+        ]
     )
-
-
-def task_next_for(*, project: Project, user) -> Task | None:
-    """The next task this trainer has not answered (the oldest first).
-
-    The distribution issue replaces this with leases, priorities and overlap.
-    """
-    answered = Submission.objects.filter(task=OuterRef("pk"), author=user)
-    return (
-        Task.objects.filter(project=project)
-        .alias(answered=Exists(answered))
-        .filter(answered=False)
-        .order_by("id")
-        .first()
-    )
+    counters_add_new(project=project, count=len(created))
+    return created
 
 
 def _check_answer_shape(answer: Any) -> dict:
@@ -148,11 +138,15 @@ def submission_submit(
     """
     _refuse_archived(task.project)
     idempotency_key = (idempotency_key or "")[:64]
+    # The task's row lock serialises submits on it: a doubled click waits here, then
+    # finds the first submission and gets it back.
+    Task.objects.select_for_update().filter(pk=task.pk).first()
     existing = Submission.objects.filter(task=task, author=author).first()
     if existing is not None:
         return _replay_or_refuse(existing, idempotency_key), False
     telemetry = clean_telemetry(telemetry)
     template, cleaned = _validated(task, answer, telemetry)
+    task_claim_for_submission(task=task, trainer=author)
     try:
         with transaction.atomic():
             submission = Submission.objects.create(

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
 from tasks import lookups, permissions
-from tasks.forms import MemberAddForm, MemberRoleForm, ProjectForm
+from tasks.forms import DistributionForm, MemberAddForm, MemberRoleForm, ProjectForm
 from tasks.models import Membership, Project, Role
 from tasks.services import (
     membership_add,
@@ -22,6 +22,7 @@ from tasks.services import (
     project_create,
     project_delete,
     project_update,
+    task_counts,
 )
 
 # What each role does in a project, in the order the dashboard lists them.
@@ -88,6 +89,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = visible_project(request, pk)
+    can_view_tasks = permissions.can_view_task_list(request.user, project)
     return render(
         request,
         "tasks/project_detail.html",
@@ -99,8 +101,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "my_role_label": Role(project.my_role).label if project.my_role else None,
             "can_work": permissions.can_work_on_project(request.user, project),
             "can_design": permissions.can_design_project(request.user, project),
-            "can_view_tasks": permissions.can_view_task_list(request.user, project),
+            "can_view_tasks": can_view_tasks,
             "current_template": project.templates.order_by("-version").first(),
+            "progress": task_counts(project) if can_view_tasks else None,
         },
     )
 
@@ -123,7 +126,11 @@ def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "tasks/project_settings.html",
-        {"project": project, "form": form},
+        {
+            "project": project,
+            "form": form,
+            "distribution_form": DistributionForm(initial=DistributionForm.initial_for(project)),
+        },
         status=400 if form.errors else 200,
     )
 

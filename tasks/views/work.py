@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,13 +14,29 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import ValidationError
 
 from annotation_platform.errors import DomainError
+from annotation_platform.forms import add_domain_error
 from tasks import lookups, permissions
-from tasks.models import Draft, ProjectStatus, Submission, Task
+from tasks.api.filters import TaskFilter
+from tasks.forms import AssignForm, DistributionForm, GoldForm, ProjectForm, TaskSettingsForm
+from tasks.models import Draft, Lease, LeaseStatus, Submission, Task, TaskState
 from tasks.presentation import display_view, questions_view
 from tasks.rendering import render_markdown
-from tasks.services import task_next_for, tasks_create, template_current
+from tasks.services import (
+    guidelines_notice_for,
+    project_distribution_update,
+    task_assign,
+    task_counts,
+    task_lease,
+    task_next,
+    task_set_gold,
+    task_update_settings,
+    tasks_create,
+    template_current,
+)
 from tasks.views.projects import visible_project
 
 
@@ -43,8 +61,103 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
     return items, None
 
 
+# The task list's orderings: each ends in ``id``, so the sort key is unique and a cursor
+# names an exact position (keyset pagination: no OFFSET, no COUNT).
+TASK_ORDERINGS: dict[str, tuple[str, tuple[tuple[str, bool], ...]]] = {
+    # value: (label, ((field, descending), ...))
+    "id": ("Oldest first", (("id", False),)),
+    "-id": ("Newest first", (("id", True),)),
+    "-priority": ("Highest priority first", (("priority", True), ("id", False))),
+    "created_at": ("Added, oldest first", (("created_at", False), ("id", False))),
+}
+TASK_PAGE_SIZE = 50
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def _cursor_encode(ordering: str, task: Task) -> str:
+    values = []
+    for field, _ in TASK_ORDERINGS[ordering][1]:
+        value = getattr(task, field)
+        values.append(value.isoformat() if isinstance(value, datetime) else value)
+    raw = json.dumps([ordering, *values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(ordering: str, cursor: str) -> list:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        made_for, *values = json.loads(raw)
+    except (ValueError, TypeError) as exc:
+        raise BadCursor("This page link is damaged; start again from the first page.") from exc
+    keys = TASK_ORDERINGS[ordering][1]
+    if made_for != ordering or len(values) != len(keys):
+        raise BadCursor("This page link belongs to another ordering; start from the first page.")
+    parsed = []
+    for (field, _), value in zip(keys, values, strict=True):
+        try:
+            if field == "created_at":
+                moment = datetime.fromisoformat(value)
+                if moment.tzinfo is None:
+                    raise ValueError(value)
+                parsed.append(moment)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                parsed.append(value)
+            else:
+                raise TypeError(value)
+        except (TypeError, ValueError) as exc:
+            raise BadCursor("This page link is damaged; start again from the first page.") from exc
+    return parsed
+
+
+def _task_page(queryset, ordering: str, *, after: str, before: str):
+    """One page of ``queryset`` in ``ordering`` after or before a cursor; (rows, has_more).
+
+    Past a cursor (a, b) the rows are (a = x and b > y), then (a > x), read as two queries
+    in that order rather than one OR: each is a single index range starting at the cursor,
+    so a deep page costs what the first does even when most tasks share a priority."""
+    keys = TASK_ORDERINGS[ordering][1]
+    forward = not before
+    order = [("-" if descending == forward else "") + field for field, descending in keys]
+    cursor = before or after
+    limit = TASK_PAGE_SIZE + 1
+    if not cursor:
+        rows = list(queryset.order_by(*order)[:limit])
+    else:
+        values = _cursor_decode(ordering, cursor)
+        rows = []
+        for depth in reversed(range(len(keys))):
+            field, descending = keys[depth]
+            tied = {name: value for (name, _), value in zip(keys[:depth], values, strict=False)}
+            beyond = {f"{field}__{'gt' if forward != descending else 'lt'}": values[depth]}
+            rows += queryset.filter(**tied, **beyond).order_by(*order)[: limit - len(rows)]
+            if len(rows) >= limit:
+                break
+    more = len(rows) > TASK_PAGE_SIZE
+    rows = rows[:TASK_PAGE_SIZE]
+    if not forward:
+        rows.reverse()
+    return rows, more
+
+
+def _page_url(request: HttpRequest, **cursor: str) -> str:
+    params = request.GET.copy()
+    for name in ("after", "before"):
+        params.pop(name, None)
+    params.update(cursor)
+    return "?" + params.urlencode()
+
+
+def _excerpt(data, length: int = 160) -> str:
+    text = json.dumps(data, ensure_ascii=False)
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 @login_required
 def project_tasks(request: HttpRequest, pk: int) -> HttpResponse:
+    """The task list (twin of GET/POST /api/v1/projects/{id}/tasks/ and /progress/)."""
     project = visible_project(request, pk)
     if not permissions.can_view_task_list(request.user, project):
         raise PermissionDenied
@@ -66,40 +179,86 @@ def project_tasks(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"{len(created)} task(s) added.")
                 return redirect("project-tasks", pk=project.pk)
-    page = Paginator(Task.objects.filter(project=project).order_by("id"), 50).get_page(
-        request.GET.get("page")
-    )
+
+    # can_view_task_list grants every task of the project, so this is the visible set.
+    filters = TaskFilter(request.GET, queryset=Task.objects.filter(project=project))
+    filter_errors: dict[str, list[str]] = {}
+    ordering = request.GET.get("ordering") or "id"
+    if ordering not in TASK_ORDERINGS:
+        filter_errors["ordering"] = [f"Choose one of: {', '.join(TASK_ORDERINGS)}."]
+    if not filters.is_valid():
+        filter_errors.update({name: list(msgs) for name, msgs in filters.errors.items()})
+    rows: list[Task] = []
+    more = False
+    if not filter_errors:
+        try:
+            queryset = filters.qs.defer("gold_answer")
+            rows, more = _task_page(
+                queryset,
+                ordering,
+                after=request.GET.get("after", ""),
+                before=request.GET.get("before", ""),
+            )
+        except ValidationError as exc:  # raised by TaskFilter's methods (e.g. contains)
+            detail = exc.detail if isinstance(exc.detail, dict) else {"filters": exc.detail}
+            filter_errors.update({name: [str(m) for m in msgs] for name, msgs in detail.items()})
+        except BadCursor as exc:
+            filter_errors["before" if request.GET.get("before") else "after"] = [str(exc)]
+    for task in rows:
+        task.excerpt = _excerpt(task.data)
+    paging = request.GET.get("after") or request.GET.get("before")
+    backwards = bool(request.GET.get("before"))
+    next_url = prev_url = None
+    if rows:
+        if more or backwards:
+            next_url = _page_url(request, after=_cursor_encode(ordering, rows[-1]))
+        if (more and backwards) or (paging and not backwards):
+            prev_url = _page_url(request, before=_cursor_encode(ordering, rows[0]))
+    counts = task_counts(project)
+    counts["gold"] = Task.objects.filter(project=project, is_gold=True).count()
+    status = 400 if errors or filter_errors else 200
     return render(
         request,
         "tasks/project_tasks.html",
         {
             "project": project,
-            "page": page,
+            "tasks": rows,
+            "counts": counts,
+            "filters": filters,
+            "filter_errors": filter_errors,
+            "ordering": ordering,
+            "orderings": [(value, label) for value, (label, _) in TASK_ORDERINGS.items()],
+            "states": TaskState.choices,
+            "next_url": next_url,
+            "prev_url": prev_url,
+            "first_url": _page_url(request) if paging else None,
             "can_add": can_add,
             "errors": errors,
             "pasted": pasted,
             "has_template": template_current(project) is not None,
         },
-        status=400 if errors else 200,
+        status=status,
     )
 
 
 @login_required
 def work_start(request: HttpRequest, pk: int) -> HttpResponse:
-    """'Start working': open the next task, or say why there is none."""
+    """'Start working': serve the next task (taking a lease on it), or say why there is none."""
     project = visible_project(request, pk)
     if not permissions.can_work_on_project(request.user, project):
         raise PermissionDenied
     reason = None
-    if project.status != ProjectStatus.ACTIVE:
-        reason = f"This project is {project.get_status_display().lower()}: no new tasks for now."
-    elif template_current(project) is None:
+    if template_current(project) is None:
         reason = "This project has no task template yet."
     else:
-        task = task_next_for(project=project, user=request.user)
-        if task is not None:
-            return redirect("task-work", pk=task.pk)
-        reason = "You have answered every task in this project. Thank you!"
+        try:
+            served = task_next(project=project, trainer=request.user)
+        except DomainError as exc:
+            reason = exc.detail
+        else:
+            if served is not None:
+                return redirect("task-work", pk=served.task.pk)
+            reason = "There is no task left for you in this project right now. Thank you!"
     return render(request, "tasks/work_done.html", {"project": project, "reason": reason})
 
 
@@ -123,6 +282,7 @@ def _workspace(request: HttpRequest, task: Task, submission: Submission | None) 
     else:
         submit_url = reverse("api-task-submit", args=[task.pk])
         method = "POST"
+    holding = submission is None
     config = {
         "taskId": task.pk,
         "projectId": task.project_id,
@@ -138,11 +298,17 @@ def _workspace(request: HttpRequest, task: Task, submission: Submission | None) 
         "initial": initial,
         "restoredDraft": draft is not None,
         "csrfToken": get_token(request),
+        "renewUrl": reverse("api-task-renew", args=[task.pk]) if holding else "",
+        "skipUrl": reverse("api-task-skip", args=[task.pk]) if holding else "",
     }
+    notice = None
+    if permissions.can_acknowledge_guidelines(request.user, task.project):
+        notice = guidelines_notice_for(user=request.user, project=task.project)
     return render(
         request,
         "tasks/workspace.html",
         {
+            "guidelines_notice": notice,
             "project": task.project,
             "task": task,
             "template": template,
@@ -165,6 +331,19 @@ def task_work(request: HttpRequest, pk: int) -> HttpResponse:
     if existing is not None:
         # Answered already: show the submission (from where it can be revised).
         return redirect("submission-detail", pk=existing.pk)
+    if not Lease.objects.filter(
+        task=task, trainer=request.user, status=LeaseStatus.ACTIVE
+    ).exists():
+        # Tasks come from the queue; a link to a task you do not hold is served only when
+        # it was assigned to you (and still needs an answer).
+        if not task.assignments.filter(trainer=request.user).exists():
+            messages.info(request, "That task is not yours to work on; here is your next one.")
+            return redirect("work-start", pk=task.project_id)
+        try:
+            task_lease(task=task, trainer=request.user)
+        except DomainError as exc:
+            messages.info(request, exc.detail)
+            return redirect("work-start", pk=task.project_id)
     return _workspace(request, task, None)
 
 
@@ -219,4 +398,185 @@ def submission_list_page(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "sees_all": permissions.can_view_task_list(request.user, project),
         },
+    )
+
+
+# --- a task for its setters, QA leads and admins ------------------------------------------
+
+
+def _managed_task(request: HttpRequest, pk: int) -> Task:
+    """A task for the people who run its project: 404 outside, 403 for a trainer."""
+    task = lookups.visible_task(request.user, pk)
+    if not permissions.can_view_task_list(request.user, task.project):
+        raise PermissionDenied
+    return task
+
+
+def _designed_task(request: HttpRequest, pk: int) -> Task:
+    task = _managed_task(request, pk)
+    if not permissions.can_design_project(request.user, task.project):
+        raise PermissionDenied
+    return task
+
+
+def _render_task(
+    request: HttpRequest,
+    task: Task,
+    *,
+    settings_form: TaskSettingsForm | None = None,
+    gold_form: GoldForm | None = None,
+    gold_errors: list | None = None,
+    assign_form: AssignForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    project = task.project
+    template = template_current(project)
+    definition = template.definition if template else {}
+    prompts = {q.get("id"): q.get("prompt", "") for q in definition.get("questions", [])}
+    gold_text = json.dumps(task.gold_answer, indent=2, ensure_ascii=False) if task.is_gold else ""
+    return render(
+        request,
+        "tasks/task_detail.html",
+        {
+            "project": project,
+            "task": task,
+            "template": template,
+            "blocks": display_view(definition, task.data) if template else [],
+            "data_json": json.dumps(task.data, indent=2, ensure_ascii=False),
+            "gold_json": gold_text,
+            "leases": task.leases.select_related("trainer").order_by("-created_at", "-id"),
+            "skips": task.skipped_by.select_related("trainer").order_by("-created_at", "-id"),
+            "submissions": Submission.objects.visible_to(request.user)
+            .filter(task=task)
+            .select_related("author")
+            .order_by("-created_at", "-id"),
+            "assignments": task.assignments.select_related("trainer", "assigned_by").order_by(
+                "-created_at", "-id"
+            ),
+            "can_design": permissions.can_design_project(request.user, project),
+            "settings_form": settings_form
+            or TaskSettingsForm(initial={"priority": task.priority, "overlap": task.overlap}),
+            "gold_form": gold_form or GoldForm(initial={"gold_answer": gold_text}),
+            "gold_errors": [
+                {"question": key, "prompt": prompts.get(key, ""), "messages": messages_}
+                for key, messages_ in (gold_errors or [])
+            ],
+            "assign_form": assign_form or AssignForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def task_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A task with its leases, skips, submissions and assignments (twin of GET
+    /api/v1/tasks/{id}/); setters and admins also change it here."""
+    return _render_task(request, _managed_task(request, pk))
+
+
+@login_required
+@require_POST
+def task_settings_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Priority and overlap override (twin of PATCH /api/v1/tasks/{id}/)."""
+    task = _designed_task(request, pk)
+    form = TaskSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            task_update_settings(
+                task=task,
+                priority=form.cleaned_data["priority"],
+                overlap=form.cleaned_data["overlap"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "Task settings saved.")
+            return redirect("task-detail", pk=task.pk)
+    return _render_task(request, task, settings_form=form, status=400)
+
+
+@login_required
+@require_POST
+def task_gold_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a task as gold with its expected answer (twin of PUT /api/v1/tasks/{id}/gold/)."""
+    task = _designed_task(request, pk)
+    form = GoldForm(request.POST)
+    per_question: list = []
+    status = 400
+    if form.is_valid():
+        try:
+            task_set_gold(task=task, gold_answer=form.cleaned_data["gold_answer"])
+        except DomainError as exc:
+            status = exc.status_code
+            form.add_error("gold_answer" if exc.fields else None, exc.detail)
+            for key, found in exc.fields.items():
+                question = key.removeprefix("gold_answer").removeprefix(".")
+                per_question.append((question, found))
+        else:
+            messages.success(request, f"Task {task.pk} is now gold.")
+            return redirect("task-detail", pk=task.pk)
+    return _render_task(request, task, gold_form=form, gold_errors=per_question, status=status)
+
+
+@login_required
+@require_POST
+def task_gold_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make a gold task ordinary again (twin of DELETE /api/v1/tasks/{id}/gold/)."""
+    task = _designed_task(request, pk)
+    try:
+        task_set_gold(task=task, gold_answer=None)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Task {task.pk} is no longer gold.")
+    return redirect("task-detail", pk=task.pk)
+
+
+@login_required
+@require_POST
+def task_assign_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign the task to a trainer (twin of POST /api/v1/tasks/{id}/assignments/)."""
+    task = _designed_task(request, pk)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        try:
+            assignment = task_assign(
+                task=task, trainer_identifier=form.cleaned_data["trainer"], by=request.user
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"Task {task.pk} assigned to {assignment.trainer.username}.")
+            return redirect("task-detail", pk=task.pk)
+    return _render_task(request, task, assign_form=form, status=400)
+
+
+@login_required
+@require_POST
+def project_distribution_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The project settings page's distribution form (twin of PATCH
+    /api/v1/projects/{id}/distribution/)."""
+    project = visible_project(request, pk)
+    if not permissions.can_change_project(request.user, project):
+        raise PermissionDenied
+    form = DistributionForm(request.POST)
+    if form.is_valid():
+        try:
+            project_distribution_update(project=project, **form.changes())
+        except DomainError as exc:
+            for name, found in exc.fields.items():
+                name = DistributionForm.FIELD_FOR.get(name, name)
+                for message in found:
+                    form.add_error(name if name in form.fields else None, message)
+            if not exc.fields:
+                form.add_error(None, exc.detail)
+        else:
+            messages.success(request, "Distribution settings saved.")
+            return redirect("project-settings", pk=project.pk)
+    initial = {"name": project.name, "description": project.description, "status": project.status}
+    return render(
+        request,
+        "tasks/project_settings.html",
+        {"project": project, "form": ProjectForm(initial=initial), "distribution_form": form},
+        status=400,
     )

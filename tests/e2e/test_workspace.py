@@ -13,7 +13,6 @@ from playwright.sync_api import expect
 from tasks.answer_validation import count_words
 from tasks.gallery import gallery_template
 from tasks.models import Draft, Submission, SubmissionRevision
-from tasks.services import submission_submit
 from tests.e2e.conftest import login
 from tests.e2e.workspace_fixtures import (
     definition_with,
@@ -23,6 +22,7 @@ from tests.e2e.workspace_fixtures import (
     setup_workspace,
     store_clip,
 )
+from tests.factories import submit
 
 pytestmark = pytest.mark.e2e
 
@@ -586,7 +586,7 @@ def test_rating_waits_until_the_clip_played_to_the_end(
 
 def test_revising_a_submission_patches_it(trainer, live_server, cast):
     work = setup_gallery(cast, "multiple_choice")
-    submission, _ = submission_submit(task=work.task, author=cast.trainer, answer={"answer": "A"})
+    submission, _ = submit(task=work.task, author=cast.trainer, answer={"answer": "A"})
     trainer.goto(f"{live_server.url}/submissions/{submission.pk}/revise/")
     trainer.wait_for_function(READY)
     assert checked(trainer, "answer") == ["A"]

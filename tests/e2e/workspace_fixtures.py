@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from tasks.gallery import gallery_template
 from tasks.models import Project, Task, TaskTemplate
-from tasks.services import tasks_create, template_save
+from tasks.services import task_lease, tasks_create, template_save
 
 # Task data a page must render inert: each value tries a different way to run script.
 HOSTILE = {
@@ -57,6 +57,8 @@ def setup_workspace(
     tasks = tasks_create(
         project=cast.project, items=items + [items[0]] * extra_tasks, by=cast.setter
     )
+    # The trainer holds the first task, as if the queue had just served it.
+    task_lease(task=tasks[0], trainer=cast.trainer)
     return Setup(project=cast.project, template=template, tasks=tasks[: len(items)])
 
 

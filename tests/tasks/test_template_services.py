@@ -4,13 +4,13 @@ from annotation_platform.errors import ConflictError, DomainError
 from tasks.gallery import gallery_template, gallery_templates
 from tasks.models import TaskTemplate
 from tasks.services import (
-    submission_submit,
     template_check,
     template_current,
     template_from_gallery,
     template_require_current,
     template_save,
 )
+from tests.factories import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_editing_an_unused_version_changes_it_in_place(cast):
 
 def test_editing_a_version_with_submissions_creates_the_next_version(cast, mcq):
     task = mcq["tasks"][0]
-    submission, _ = submission_submit(task=task, author=cast.trainer, answer={"answer": "B"})
+    submission, _ = submit(task=task, author=cast.trainer, answer={"answer": "B"})
     changed = _definition()
     changed["questions"][0]["prompt"] = "Pick exactly one"
     second, created = template_save(

@@ -3,9 +3,10 @@
 import pytest
 
 from tasks.gallery import gallery_template
-from tasks.models import Draft, Submission, Task, TaskTemplate
-from tasks.services import submission_submit
+from tasks.models import Draft, Lease, Submission, Task, TaskTemplate
+from tasks.services import project_distribution_update, task_lease
 from tests.conftest import ALL_PEOPLE
+from tests.factories import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ EXPECTED = {
     "tasks_list": (403, 200, 200, 200, 404, 200),
     "tasks_post": (403, 201, 403, 201, 404, 201),
     "task_get": (200, 200, 200, 200, 404, 200),
-    "next_task": (200, 403, 403, 403, 404, 403),
+    "next": (200, 403, 403, 403, 404, 403),
     "draft_put": (200, 403, 403, 403, 404, 403),
     "submit": (201, 403, 403, 403, 404, 403),
 }
@@ -37,7 +38,7 @@ def _call(client, name, cast, mcq):
             f"/api/v1/projects/{project}/tasks/", {"tasks": [{"question": "Q?"}]}, format="json"
         ),
         "task_get": lambda: client.get(f"/api/v1/tasks/{task}/"),
-        "next_task": lambda: client.get(f"/api/v1/projects/{project}/next-task/"),
+        "next": lambda: client.post(f"/api/v1/projects/{project}/next"),
         "draft_put": lambda: client.put(
             f"/api/v1/tasks/{task}/draft/", {"answer": {"answer": "A"}}, format="json"
         ),
@@ -52,6 +53,7 @@ def _call(client, name, cast, mcq):
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))
 def test_permission_matrix(client_as, cast, mcq, endpoint, person_index):
     person = ALL_PEOPLE[person_index]
+    task_lease(task=mcq["tasks"][0], trainer=cast.trainer)  # the queue served it
     counts = (TaskTemplate.objects.count(), Task.objects.count(), Submission.objects.count())
     response = _call(client_as(cast.by_role(person)), endpoint, cast, mcq)
     expected = EXPECTED[endpoint][person_index]
@@ -61,6 +63,7 @@ def test_permission_matrix(client_as, cast, mcq, endpoint, person_index):
         after = (TaskTemplate.objects.count(), Task.objects.count(), Submission.objects.count())
         assert after == counts
         assert not Draft.objects.exists()
+        assert Lease.objects.count() == 1
 
 
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))
@@ -69,6 +72,7 @@ def test_anonymous_gets_401_everywhere(api_client, cast, mcq, endpoint):
 
 
 def test_submit_then_retry_with_the_same_key_returns_the_same_submission(client_as, cast, mcq):
+    task_lease(task=mcq["tasks"][0], trainer=cast.trainer)  # served by the queue
     client = client_as(cast.trainer)
     url = f"/api/v1/tasks/{mcq['tasks'][0].pk}/submit/"
     body = {"answer": {"answer": "B"}, "idempotency_key": "abc", "telemetry": {"active_seconds": 9}}
@@ -83,6 +87,7 @@ def test_submit_then_retry_with_the_same_key_returns_the_same_submission(client_
 
 
 def test_an_answer_outside_the_options_is_a_400_keyed_by_question(client_as, cast, mcq):
+    task_lease(task=mcq["tasks"][0], trainer=cast.trainer)  # served by the queue
     client = client_as(cast.trainer)
     task = mcq["tasks"][0]
     client.put(f"/api/v1/tasks/{task.pk}/draft/", {"answer": {"answer": "D"}}, format="json")
@@ -111,6 +116,7 @@ def test_an_answer_outside_the_options_is_a_400_keyed_by_question(client_as, cas
     ],
 )
 def test_bad_submit_bodies_name_the_field(client_as, cast, mcq, body, field):
+    task_lease(task=mcq["tasks"][0], trainer=cast.trainer)  # served by the queue
     client = client_as(cast.trainer)
     response = client.post(f"/api/v1/tasks/{mcq['tasks'][0].pk}/submit/", body, format="json")
     assert response.status_code == 400
@@ -119,6 +125,7 @@ def test_bad_submit_bodies_name_the_field(client_as, cast, mcq, body, field):
 
 
 def test_malformed_json_is_a_parse_error(client_as, cast, mcq):
+    task_lease(task=mcq["tasks"][0], trainer=cast.trainer)  # served by the queue
     client = client_as(cast.trainer)
     response = client.generic(
         "POST",
@@ -140,7 +147,7 @@ def test_template_put_reports_paths_and_versions(client_as, cast, mcq):
     assert bad.json()["error"] == "invalid_template"
     assert "definition.questions[0].options" in bad.json()["fields"]
     # a submission pins version 1, so the next save is version 2
-    submission_submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     good = gallery_template("multiple_choice").definition
     saved = client.put(url, {"name": "MCQ v2", "definition": good, "note": "n"}, format="json")
     assert saved.status_code == 201
@@ -195,21 +202,26 @@ def test_tasks_post_refuses_a_bad_batch_whole(client_as, cast, mcq):
     assert Task.objects.count() == before
 
 
-def test_next_task_walks_the_project_and_ends_with_204(client_as, cast, mcq):
+def test_next_walks_the_project_and_ends_with_204(client_as, cast, mcq):
     client = client_as(cast.trainer)
-    url = f"/api/v1/projects/{cast.project.pk}/next-task/"
+    url = f"/api/v1/projects/{cast.project.pk}/next"
     for task in mcq["tasks"]:
-        assert client.get(url).json()["id"] == task.pk
+        served = client.post(url)
+        assert served.status_code == 200
+        body = served.json()
+        assert body["task"]["id"] == task.pk and body["lease"]["status"] == "active"
+        assert "gold_answer" not in body["task"] and "is_gold" not in body["task"]
+        assert client.post(url).json()["task"]["id"] == task.pk  # asking again: same task
         client.post(f"/api/v1/tasks/{task.pk}/submit/", {"answer": {"answer": "A"}}, format="json")
-    assert client.get(url).status_code == 204
+    assert client.post(url).status_code == 204
 
 
 def test_trainers_see_only_their_own_submissions(client_as, cast, mcq):
     from tests.factories import MembershipFactory
 
     other = MembershipFactory(project=cast.project, role="trainer").user
-    mine, _ = submission_submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
-    theirs, _ = submission_submit(task=mcq["tasks"][0], author=other, answer={"answer": "B"})
+    mine, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    theirs, _ = submit(task=mcq["tasks"][1], author=other, answer={"answer": "B"})
     trainer = client_as(cast.trainer)
     listed = [s["id"] for s in trainer.get("/api/v1/submissions/").json()["results"]]
     assert listed == [mine.pk]
@@ -223,7 +235,7 @@ def test_trainers_see_only_their_own_submissions(client_as, cast, mcq):
 
 
 def test_submission_list_filters_and_refuses_bad_filters(client_as, cast, mcq):
-    submission_submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     qa = client_as(cast.qa_lead)
     assert qa.get(f"/api/v1/submissions/?task={mcq['tasks'][1].pk}").json()["count"] == 0
     assert qa.get(f"/api/v1/submissions/?project={cast.project.pk}").json()["count"] == 1
@@ -233,9 +245,7 @@ def test_submission_list_filters_and_refuses_bad_filters(client_as, cast, mcq):
 
 
 def test_only_the_author_revises_and_revisions_are_listed(client_as, cast, mcq):
-    submission, _ = submission_submit(
-        task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"}
-    )
+    submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     url = f"/api/v1/submissions/{submission.pk}/"
     assert (
         client_as(cast.qa_lead).patch(url, {"answer": {"answer": "B"}}, format="json").status_code
@@ -254,9 +264,10 @@ def test_only_the_author_revises_and_revisions_are_listed(client_as, cast, mcq):
 def test_submission_list_has_no_n_plus_one(client_as, cast, mcq, django_assert_max_num_queries):
     from tests.factories import MembershipFactory
 
+    project_distribution_update(project=cast.project, default_overlap=12)
     for n in range(12):
         trainer = MembershipFactory(project=cast.project, role="trainer").user
-        submission_submit(task=mcq["tasks"][n % 3], author=trainer, answer={"answer": "A"})
+        submit(task=mcq["tasks"][n % 3], author=trainer, answer={"answer": "A"})
     client = client_as(cast.qa_lead)
     with django_assert_max_num_queries(8):
         response = client.get("/api/v1/submissions/")
@@ -270,12 +281,13 @@ def test_trainers_receive_only_the_task_data_the_template_shows(client_as, cast)
     starter = gallery_template("cantonese_tts")
     data = {**starter.sample_task, "system": "tts-v2"}
     (task,) = tasks_create(project=cast.project, items=[data], by=cast.setter)
+    task_lease(task=task, trainer=cast.trainer)
     trainer_view = client_as(cast.trainer).get(f"/api/v1/tasks/{task.pk}/").json()["data"]
     assert "system" not in trainer_view
     assert "model_checkpoint" not in trainer_view["meta"]  # shown: meta.target_accent only
     assert trainer_view["meta"]["target_accent"] == data["meta"]["target_accent"]
     assert trainer_view["audio"] == data["audio"]
-    next_view = client_as(cast.trainer).get(f"/api/v1/projects/{cast.project.pk}/next-task/")
-    assert "system" not in next_view.json()["data"]
+    next_view = client_as(cast.trainer).post(f"/api/v1/projects/{cast.project.pk}/next")
+    assert "system" not in next_view.json()["task"]["data"]
     setter_view = client_as(cast.setter).get(f"/api/v1/tasks/{task.pk}/").json()["data"]
     assert setter_view["system"] == "tts-v2"

@@ -5,8 +5,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from tasks import permissions
 from tasks.models import Task
-from tasks.services import submission_submit
 from tests.conftest import ALL_PEOPLE
+from tests.factories import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -57,9 +57,7 @@ def test_can_view_task(cast, mcq, person, expected):
     ],
 )
 def test_submission_rules(cast, mcq, person, view, revise):
-    submission, _ = submission_submit(
-        task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"}
-    )
+    submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     user = cast.by_role(person)
     assert permissions.can_view_submission(user, submission) is view
     assert permissions.can_revise_submission(user, submission) is revise
@@ -69,17 +67,13 @@ def test_another_trainer_neither_sees_nor_revises_a_submission(cast, mcq):
     from tests.factories import MembershipFactory
 
     other = MembershipFactory(project=cast.project, role="trainer").user
-    submission, _ = submission_submit(
-        task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"}
-    )
+    submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     assert permissions.can_view_submission(other, submission) is False
     assert permissions.can_revise_submission(other, submission) is False
 
 
 def test_an_author_who_stopped_being_a_trainer_cannot_revise(cast, mcq):
-    submission, _ = submission_submit(
-        task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"}
-    )
+    submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     membership = cast.project.memberships.get(user=cast.trainer)
     membership.role = "qa_lead"
     membership.save()

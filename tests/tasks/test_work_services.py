@@ -16,10 +16,9 @@ from tasks.services import (
     draft_discard,
     draft_save,
     submission_revise,
-    submission_submit,
-    task_next_for,
     tasks_create,
 )
+from tests.factories import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -49,17 +48,10 @@ def test_tasks_create_caps_a_batch(cast, mcq):
     assert "tasks" in caught.value.fields
 
 
-def test_next_task_is_the_oldest_unanswered(cast, mcq):
-    first, second, _ = mcq["tasks"]
-    assert task_next_for(project=cast.project, user=cast.trainer) == first
-    submission_submit(task=first, author=cast.trainer, answer={"answer": "A"})
-    assert task_next_for(project=cast.project, user=cast.trainer) == second
-
-
 def test_submit_stores_answer_template_version_revision_and_clears_the_draft(cast, mcq):
     task = mcq["tasks"][0]
     draft_save(task=task, author=cast.trainer, answer={"answer": "B"}, telemetry={})
-    submission, created = submission_submit(
+    submission, created = submit(
         task=task,
         author=cast.trainer,
         answer={"answer": "B"},
@@ -82,7 +74,7 @@ def test_an_answer_outside_the_options_is_refused_by_question_and_the_draft_kept
     task = mcq["tasks"][0]
     draft_save(task=task, author=cast.trainer, answer={"answer": "D"})
     with pytest.raises(DomainError) as caught:
-        submission_submit(task=task, author=cast.trainer, answer={"answer": "D"})
+        submit(task=task, author=cast.trainer, answer={"answer": "D"})
     assert caught.value.code == "invalid_answer"
     assert list(caught.value.fields) == ["answer"]
     assert not Submission.objects.exists()
@@ -91,10 +83,10 @@ def test_an_answer_outside_the_options_is_refused_by_question_and_the_draft_kept
 
 def test_the_same_submit_twice_returns_the_first_submission(cast, mcq):
     task = mcq["tasks"][0]
-    first, created = submission_submit(
+    first, created = submit(
         task=task, author=cast.trainer, answer={"answer": "A"}, idempotency_key="click-1"
     )
-    again, created_again = submission_submit(
+    again, created_again = submit(
         task=task, author=cast.trainer, answer={"answer": "A"}, idempotency_key="click-1"
     )
     assert created and not created_again
@@ -104,11 +96,9 @@ def test_the_same_submit_twice_returns_the_first_submission(cast, mcq):
 
 def test_a_second_different_submit_is_refused(cast, mcq):
     task = mcq["tasks"][0]
-    submission_submit(task=task, author=cast.trainer, answer={"answer": "A"}, idempotency_key="1")
+    submit(task=task, author=cast.trainer, answer={"answer": "A"}, idempotency_key="1")
     with pytest.raises(ConflictError) as caught:
-        submission_submit(
-            task=task, author=cast.trainer, answer={"answer": "B"}, idempotency_key="2"
-        )
+        submit(task=task, author=cast.trainer, answer={"answer": "B"}, idempotency_key="2")
     assert caught.value.code == "already_submitted"
     assert Submission.objects.get().answer == {"answer": "A"}
 
@@ -117,12 +107,12 @@ def test_an_archived_project_takes_no_answers(cast, mcq):
     cast.project.status = ProjectStatus.ARCHIVED
     cast.project.save()
     with pytest.raises(ConflictError):
-        submission_submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+        submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
 
 
 def test_malformed_telemetry_is_refused_with_its_path(cast, mcq):
     with pytest.raises(DomainError) as caught:
-        submission_submit(
+        submit(
             task=mcq["tasks"][0],
             author=cast.trainer,
             answer={"answer": "A"},
@@ -136,9 +126,7 @@ def test_malformed_telemetry_is_refused_with_its_path(cast, mcq):
 
 
 def test_revise_keeps_every_revision_and_uses_the_current_template(cast, mcq):
-    submission, _ = submission_submit(
-        task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"}
-    )
+    submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     revised = submission_revise(submission=submission, answer={"answer": "C"})
     assert revised.revision == 2
     assert revised.answer == {"answer": "C"}
@@ -149,9 +137,7 @@ def test_revise_keeps_every_revision_and_uses_the_current_template(cast, mcq):
 
 
 def test_a_reviewed_submission_cannot_be_revised(cast, mcq):
-    submission, _ = submission_submit(
-        task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"}
-    )
+    submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.ACCEPTED)
     with pytest.raises(ConflictError) as caught:
         submission_revise(submission=submission, answer={"answer": "B"})
@@ -161,9 +147,7 @@ def test_a_reviewed_submission_cannot_be_revised(cast, mcq):
 
 
 def test_an_invalid_revision_changes_nothing(cast, mcq):
-    submission, _ = submission_submit(
-        task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"}
-    )
+    submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     with pytest.raises(DomainError):
         submission_revise(submission=submission, answer={"answer": "Z"})
     submission.refresh_from_db()
@@ -194,7 +178,7 @@ def test_concurrent_double_submits_create_one_submission(cast, mcq):
     def submit(key: str) -> None:
         try:
             barrier.wait()
-            _, created = submission_submit(
+            _, created = submit(
                 task=task, author=cast.trainer, answer={"answer": "A"}, idempotency_key=key
             )
             results.append("created" if created else "replayed")
@@ -213,9 +197,7 @@ def test_concurrent_double_submits_create_one_submission(cast, mcq):
 
 
 def test_the_same_revision_twice_keeps_one_revision(cast, mcq):
-    submission, _ = submission_submit(
-        task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"}
-    )
+    submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     submission_revise(submission=submission, answer={"answer": "B"})
     again = submission_revise(submission=submission, answer={"answer": "B"})
     assert again.revision == 2
@@ -224,7 +206,7 @@ def test_the_same_revision_twice_keeps_one_revision(cast, mcq):
 
 def test_no_draft_once_the_submission_was_reviewed(cast, mcq):
     task = mcq["tasks"][0]
-    submission, _ = submission_submit(task=task, author=cast.trainer, answer={"answer": "A"})
+    submission, _ = submit(task=task, author=cast.trainer, answer={"answer": "A"})
     draft_save(task=task, author=cast.trainer, answer={"answer": "C"})  # revising: allowed
     Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.REJECTED)
     with pytest.raises(ConflictError):

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from tasks.gallery import gallery_template
 from tasks.models import Task, TaskTemplate
-from tasks.services import submission_submit
 from tests.conftest import ALL_PEOPLE
+from tests.factories import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_saving_an_invalid_template_lists_paths(client, cast):
 
 def test_saving_a_valid_template_and_the_version_message(client, cast, mcq):
     client.force_login(cast.setter)
-    submission_submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     definition = gallery_template("multiple_choice").definition
     response = client.post(
         reverse("template-editor", args=[cast.project.pk]),
@@ -101,10 +101,10 @@ def test_start_working_opens_the_next_task_then_says_done(client, cast, mcq):
     url = reverse("work-start", args=[cast.project.pk])
     assert client.get(url)["Location"] == reverse("task-work", args=[mcq["tasks"][0].pk])
     for task in mcq["tasks"]:
-        submission_submit(task=task, author=cast.trainer, answer={"answer": "A"})
+        submit(task=task, author=cast.trainer, answer={"answer": "A"})
     response = client.get(url)
     assert response.status_code == 200
-    assert "answered every task" in response.content.decode()
+    assert "no task left for you" in response.content.decode()
 
 
 def test_start_working_on_a_paused_project_says_why(client, cast, mcq):
@@ -119,8 +119,8 @@ def test_submission_pages_show_own_work_only_to_trainers(client, cast, mcq):
     from tests.factories import MembershipFactory
 
     other = MembershipFactory(project=cast.project, role="trainer").user
-    mine, _ = submission_submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
-    theirs, _ = submission_submit(task=mcq["tasks"][0], author=other, answer={"answer": "B"})
+    mine, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    theirs, _ = submit(task=mcq["tasks"][1], author=other, answer={"answer": "B"})
     client.force_login(cast.trainer)
     listing = client.get(reverse("submission-list", args=[cast.project.pk])).content.decode()
     assert f"#{mine.pk}" in listing and f"#{theirs.pk}" not in listing
@@ -131,3 +131,24 @@ def test_submission_pages_show_own_work_only_to_trainers(client, cast, mcq):
     listing = client.get(reverse("submission-list", args=[cast.project.pk])).content.decode()
     assert f"#{mine.pk}" in listing and f"#{theirs.pk}" in listing
     assert client.get(reverse("submission-revise", args=[mine.pk])).status_code == 403
+
+
+def test_the_workspace_shows_changed_rules_until_the_trainer_acknowledges(client, cast, mcq):
+    from tasks.services import (
+        guideline_rule_add,
+        guidelines_acknowledge,
+        guidelines_publish,
+        task_lease,
+    )
+
+    guideline_rule_add(project=cast.project, title="Stay inside the options", by=cast.setter)
+    version = guidelines_publish(project=cast.project, note="first rules", by=cast.setter)
+    task_lease(task=mcq["tasks"][0], trainer=cast.trainer)
+    client.force_login(cast.trainer)
+    url = reverse("task-work", args=[mcq["tasks"][0].pk])
+    html = client.get(url).content.decode()
+    assert "Stay inside the options" in html
+    assert 'data-testid="blocked-by-notice"' in html  # the form waits for the acknowledgement
+    guidelines_acknowledge(user=cast.trainer, project=cast.project, version=version.number)
+    html = client.get(url).content.decode()
+    assert 'data-testid="blocked-by-notice"' not in html

@@ -13,10 +13,11 @@ from django.urls import reverse
 from tasks.gallery import GALLERY_KEYS, gallery_template
 from tasks.models import Draft
 from tasks.presentation import display_view, questions_view
-from tasks.services import draft_save, submission_submit
+from tasks.services import draft_save
 from tests.conftest import ALL_PEOPLE
 from tests.e2e.workspace_fixtures import HOSTILE, hostile_task_definition, setup_gallery
 from tests.e2e.workspace_fixtures import setup_workspace as setup
+from tests.factories import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +141,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, cast):
 def test_an_answered_task_redirects_to_the_submission(client, cast):
     # given
     work = setup_gallery(cast, "multiple_choice")
-    submission, _ = submission_submit(task=work.task, author=cast.trainer, answer={"answer": "B"})
+    submission, _ = submit(task=work.task, author=cast.trainer, answer={"answer": "B"})
     client.force_login(cast.trainer)
 
     # when
@@ -185,7 +186,7 @@ def test_another_trainers_draft_is_not_handed_to_the_page(client, cast):
 
 def test_the_revise_page_patches_the_submission(client, cast):
     work = setup_gallery(cast, "multiple_choice")
-    submission, _ = submission_submit(task=work.task, author=cast.trainer, answer={"answer": "B"})
+    submission, _ = submit(task=work.task, author=cast.trainer, answer={"answer": "B"})
     client.force_login(cast.trainer)
 
     response = client.get(reverse("submission-revise", args=[submission.pk]))

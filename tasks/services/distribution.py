@@ -1,0 +1,611 @@
+"""Task distribution: who answers what next, with leases, overlap, skips, gold and caps.
+
+Correctness rests on the database, not on timing:
+- ``next`` picks a task with ``SELECT … FOR UPDATE SKIP LOCKED`` over a partial index of
+  the tasks that can still take a trainer, so concurrent trainers never wait on each other
+  and never get the same slot;
+- a task's ``filled``/``leased``/``skips`` change only under its row lock, in the same
+  transaction as the lease or submission they count; a check constraint refuses a task
+  held or answered beyond its overlap, and unique constraints allow one live lease and
+  one submission per trainer per task;
+- expired leases are reclaimed both by the periodic job and by ``next`` itself, so a
+  stopped worker never strands tasks.
+On SQLite (single small team) row locks are no-ops, but IMMEDIATE transactions serialise
+writers, which keeps the same guarantees.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from annotation_platform.errors import ConflictError, DomainError
+from tasks.answer_validation import validate_answer
+from tasks.models import (
+    Assignment,
+    Lease,
+    LeaseStatus,
+    Membership,
+    Project,
+    ProjectStatus,
+    Role,
+    Skip,
+    Submission,
+    SubmissionStatus,
+    Task,
+    TaskCounter,
+    TaskState,
+)
+from tasks.services.templates import template_require_current
+
+# Submissions that hold a slot of a task's overlap (a rejected one frees it).
+FILLING_STATUSES = (
+    SubmissionStatus.SUBMITTED,
+    SubmissionStatus.ACCEPTED,
+    SubmissionStatus.RETURNED,
+)
+RECLAIM_BATCH = 200
+
+
+# --- state and counters -----------------------------------------------------------------
+
+
+def task_state(*, needed: int, filled: int, leased: int, skips: int, threshold: int) -> str:
+    if filled >= needed:
+        return TaskState.COMPLETE
+    if threshold and skips >= threshold:
+        return TaskState.FLAGGED
+    if filled + leased > 0:
+        return TaskState.IN_PROGRESS
+    return TaskState.NEW
+
+
+def _counter_add(project_id: int, state: str, delta: int) -> None:
+    shard = random.randrange(TaskCounter.SHARDS)
+    updated = TaskCounter.objects.filter(project_id=project_id, state=state, shard=shard).update(
+        count=F("count") + delta
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                TaskCounter.objects.create(
+                    project_id=project_id, state=state, shard=shard, count=delta
+                )
+        except IntegrityError:  # created concurrently: add to it
+            TaskCounter.objects.filter(project_id=project_id, state=state, shard=shard).update(
+                count=F("count") + delta
+            )
+
+
+def counters_add_new(*, project: Project, count: int) -> None:
+    """Newly created (non-gold) tasks start in the NEW state."""
+    if count:
+        _counter_add(project.pk, TaskState.NEW, count)
+
+
+def task_counts(project: Project) -> dict[str, int]:
+    """Exact counts by state, read from a few counter rows (not a COUNT over the tasks)."""
+    counts = dict.fromkeys(TaskState.values, 0)
+    rows = (
+        TaskCounter.objects.filter(project=project)
+        .values("state")
+        .annotate(total=Sum("count"))
+        .values_list("state", "total")
+    )
+    for state, total in rows:
+        counts[state] = int(total or 0)
+    counts["total"] = sum(counts[state] for state in TaskState.values)
+    return counts
+
+
+def _apply(task: Task, *, filled: int = 0, leased: int = 0, skips: int = 0) -> Task:
+    """Change a locked task's counts; keep its state, availability and the counters."""
+    if task.is_gold:
+        return task  # gold tasks are answered by everyone: no overlap, not in the queue
+    threshold = task.project.skip_flag_threshold
+    before = task.state
+    task.filled += filled
+    task.leased += leased
+    task.skips += skips
+    task.state = task_state(
+        needed=task.needed,
+        filled=task.filled,
+        leased=task.leased,
+        skips=task.skips,
+        threshold=threshold,
+    )
+    task.available = (
+        task.state in (TaskState.NEW, TaskState.IN_PROGRESS)
+        and task.filled + task.leased < task.needed
+    )
+    Task.objects.filter(pk=task.pk).update(
+        filled=task.filled,
+        leased=task.leased,
+        skips=task.skips,
+        state=task.state,
+        available=task.available,
+    )
+    if task.state != before:
+        # Always in the same order (old, new) per call; shards keep rows from getting hot.
+        _counter_add(task.project_id, before, -1)
+        _counter_add(task.project_id, task.state, +1)
+    return task
+
+
+def _locked(task_pk: int) -> Task:
+    return Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task_pk)
+
+
+# --- leases -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Served:
+    """What ``next`` hands a trainer: the task and the lease that holds it."""
+
+    task: Task
+    lease: Lease
+    assigned: bool = False
+
+
+def _lease(task: Task, trainer, now: datetime) -> Lease:
+    lease = Lease.objects.create(
+        task=task,
+        project_id=task.project_id,
+        trainer=trainer,
+        expires_at=now + timedelta(seconds=task.project.lease_seconds),
+    )
+    _apply(task, leased=+1)
+    return lease
+
+
+def _refuse_closed(project: Project) -> None:
+    if project.status != ProjectStatus.ACTIVE:
+        raise ConflictError(
+            f"This project is {project.get_status_display().lower()}: it hands out no tasks "
+            "right now.",
+            code=f"project_{project.status}",
+        )
+
+
+def _not_yet_touched_by(trainer):
+    """Tasks this trainer has not answered, skipped, or leased (live)."""
+    return (
+        ~Exists(Submission.objects.filter(task=OuterRef("pk"), author=trainer))
+        & ~Exists(Skip.objects.filter(task=OuterRef("pk"), trainer=trainer))
+        & ~Exists(
+            Lease.objects.filter(task=OuterRef("pk"), trainer=trainer, status=LeaseStatus.ACTIVE)
+        )
+    )
+
+
+def _submissions_today(project: Project, trainer, now: datetime) -> int:
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return Submission.objects.filter(
+        task__project=project, author=trainer, created_at__gte=start
+    ).count()
+
+
+@transaction.atomic
+def task_next(*, project: Project, trainer, now: datetime | None = None) -> Served | None:
+    """Serve the trainer a task and lease it; None when nothing is left for them.
+
+    Order: the task they already hold; tasks assigned to them; a gold task at the
+    project's rate; then the queue by priority, oldest first.
+    """
+    now = now or timezone.now()
+    _refuse_closed(project)
+    leases_expire_due(project=project, now=now)
+
+    held = (
+        Lease.objects.filter(
+            project=project, trainer=trainer, status=LeaseStatus.ACTIVE, expires_at__gt=now
+        )
+        .select_related("task__project")
+        .order_by("created_at")
+        .first()
+    )
+    if held is not None:
+        return Served(task=held.task, lease=held)
+
+    cap = project.max_submissions_per_day
+    if cap is not None and _submissions_today(project, trainer, now) >= cap:
+        raise ConflictError(
+            f"You reached today's limit of {cap} submissions in this project; thank you! "
+            "New tasks open at midnight UTC.",
+            code="daily_limit",
+        )
+    live = Lease.objects.filter(project=project, trainer=trainer, status=LeaseStatus.ACTIVE)
+    if live.count() >= project.max_leases_per_trainer:
+        raise ConflictError("You already hold as many tasks as allowed.", code="lease_limit")
+
+    fresh = _not_yet_touched_by(trainer)
+    assigned = (
+        Task.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(project=project, available=True)
+        .filter(Exists(Assignment.objects.filter(task=OuterRef("pk"), trainer=trainer)))
+        .filter(fresh)
+        .order_by("-priority", "id")
+        .first()
+    )
+    if assigned is not None:
+        assigned.project = project
+        return Served(task=assigned, lease=_lease(assigned, trainer, now), assigned=True)
+
+    if project.gold_rate > 0 and random.random() < project.gold_rate:
+        gold = (
+            Task.objects.filter(project=project, is_gold=True).filter(fresh).order_by("id").first()
+        )
+        if gold is not None:
+            gold.project = project
+            return Served(task=gold, lease=_lease(gold, trainer, now))
+
+    task = (
+        Task.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(project=project, available=True, is_gold=False)
+        .filter(fresh)
+        .order_by("-priority", "id")
+        .first()
+    )
+    if task is None:
+        return None
+    task.project = project
+    return Served(task=task, lease=_lease(task, trainer, now))
+
+
+@transaction.atomic
+def task_lease(*, task: Task, trainer, now: datetime | None = None) -> Lease:
+    """Take one specific task (e.g. opened from an assignment or a link) if it is open to
+    this trainer: not answered, skipped or held by them, with a free slot."""
+    now = now or timezone.now()
+    _refuse_closed(task.project)
+    task = _locked(task.pk)
+    held = _live_lease(task, trainer)
+    if held is not None:
+        return held
+    if not Task.objects.filter(pk=task.pk).filter(_not_yet_touched_by(trainer)).exists():
+        raise ConflictError("You already answered or skipped this task.", code="task_done")
+    if not task.is_gold and not task.available:
+        raise ConflictError("This task needs no more answers right now.", code="task_unavailable")
+    return _lease(task, trainer, now)
+
+
+def _live_lease(task: Task, trainer, *, for_update: bool = True) -> Lease | None:
+    leases = Lease.objects.filter(task=task, trainer=trainer, status=LeaseStatus.ACTIVE)
+    if for_update:
+        leases = leases.select_for_update()
+    return leases.first()
+
+
+def _end(lease: Lease, status: str, now: datetime) -> None:
+    lease.status = status
+    lease.ended_at = now
+    lease.save(update_fields=["status", "ended_at"])
+
+
+@transaction.atomic
+def lease_renew(*, task: Task, trainer, now: datetime | None = None) -> Lease:
+    """Extend the trainer's hold while they work (the workspace calls this while active)."""
+    now = now or timezone.now()
+    task = _locked(task.pk)
+    lease = _live_lease(task, trainer)
+    if lease is None:
+        raise ConflictError(
+            "You no longer hold this task; you can still submit if it needs an answer.",
+            code="no_lease",
+        )
+    lease.expires_at = now + timedelta(seconds=task.project.lease_seconds)
+    lease.save(update_fields=["expires_at"])
+    return lease
+
+
+@transaction.atomic
+def lease_release(*, task: Task, trainer, now: datetime | None = None) -> None:
+    """Give a task back to the pool (the trainer may get it again later)."""
+    now = now or timezone.now()
+    task = _locked(task.pk)
+    lease = _live_lease(task, trainer)
+    if lease is None:
+        raise ConflictError("You do not hold this task.", code="no_lease")
+    _end(lease, LeaseStatus.RELEASED, now)
+    _apply(task, leased=-1)
+
+
+@transaction.atomic
+def task_skip(*, task: Task, trainer, reason: str = "", now: datetime | None = None) -> Skip:
+    """Skip a held task: it is never served to this trainer again and goes back to others;
+    enough skips flag it for the setters."""
+    now = now or timezone.now()
+    task = _locked(task.pk)
+    lease = _live_lease(task, trainer)
+    if lease is None:
+        raise ConflictError("You can only skip a task you hold.", code="no_lease")
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise DomainError("The reason is too long.", fields={"reason": ["At most 500 characters."]})
+    _end(lease, LeaseStatus.SKIPPED, now)
+    skip = Skip.objects.create(task=task, trainer=trainer, reason=reason)
+    _apply(task, leased=-1, skips=+1)
+    return skip
+
+
+def leases_expire_due(
+    *, project: Project | None = None, now: datetime | None = None, limit: int = RECLAIM_BATCH
+) -> int:
+    """Return expired leases' tasks to the pool; return how many leases were reclaimed.
+
+    Locks with SKIP LOCKED, so the periodic job and concurrent ``next`` calls share the
+    work instead of waiting on each other.
+    """
+    now = now or timezone.now()
+    reclaimed = 0
+    with transaction.atomic():
+        due = Lease.objects.select_for_update(skip_locked=True).filter(
+            status=LeaseStatus.ACTIVE, expires_at__lte=now
+        )
+        if project is not None:
+            due = due.filter(project=project)
+        for lease in list(due.order_by("expires_at")[:limit]):
+            task = _locked(lease.task_id)
+            _end(lease, LeaseStatus.EXPIRED, now)
+            _apply(task, leased=-1)
+            reclaimed += 1
+    return reclaimed
+
+
+# --- submissions hook -------------------------------------------------------------------
+
+
+def task_claim_for_submission(*, task: Task, trainer, now: datetime | None = None) -> Task:
+    """Called by ``submission_submit`` inside its transaction: turn the trainer's hold into
+    a filled slot, or accept a late answer while the task still needs one.
+
+    A trainer's work is never silently thrown away: when the task was completed by others
+    meanwhile, the refusal says so (and the caller keeps the draft).
+    """
+    now = now or timezone.now()
+    task = _locked(task.pk)
+    lease = _live_lease(task, trainer)
+    if lease is not None:
+        _end(lease, LeaseStatus.SUBMITTED, now)
+        return _apply(task, leased=-1, filled=+1)
+    ever_served = Lease.objects.filter(task=task, trainer=trainer).exists()
+    if not ever_served:
+        raise ConflictError(
+            "This task was never given to you; ask for your next task instead.",
+            code="not_leased",
+        )
+    if task.is_gold:
+        return task
+    if task.filled + task.leased >= task.needed:
+        raise ConflictError(
+            "Your hold on this task ran out and other trainers have completed it meanwhile, "
+            "so it takes no more answers. Your draft is kept.",
+            code="task_complete",
+        )
+    return _apply(task, filled=+1)
+
+
+# --- setters' controls ------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_assign(*, task: Task, trainer_identifier: str, by) -> Assignment:
+    """Assign a task to a trainer of its project; it is served to them first."""
+    identifier = (trainer_identifier or "").strip()
+    user = (
+        get_user_model()
+        .objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier))
+        .first()
+    )
+    if (
+        user is None
+        or not Membership.objects.filter(
+            project_id=task.project_id, user=user, role=Role.TRAINER
+        ).exists()
+    ):
+        raise DomainError(
+            f"{identifier!r} is not a trainer of this project.",
+            fields={"trainer": ["Name a trainer of this project."]},
+        )
+    if task.is_gold:
+        raise DomainError("Gold tasks are mixed in, not assigned.", fields={"task": ["Gold."]})
+    assignment, _ = Assignment.objects.get_or_create(
+        task=task, trainer=user, defaults={"assigned_by": by}
+    )
+    return assignment
+
+
+@transaction.atomic
+def task_set_gold(*, task: Task, gold_answer: Any) -> Task:
+    """Mark a task as gold with its expected answer (checked against the template), or
+    unmark it with ``gold_answer=None``. Only a task nobody holds or answered yet."""
+    task = _locked(task.pk)
+    in_use = (
+        task.filled
+        or task.leased
+        or Submission.objects.filter(task=task).exists()
+        or Lease.objects.filter(task=task, status=LeaseStatus.ACTIVE).exists()  # gold holds
+    )
+    if in_use:
+        raise ConflictError(
+            "Only a task that nobody holds or has answered can change its gold status.",
+            code="task_in_use",
+        )
+    if gold_answer is None:
+        if task.is_gold:
+            task.is_gold, task.gold_answer = False, None
+            task.save(update_fields=["is_gold", "gold_answer"])
+            _counter_add(task.project_id, task.state, +1)
+        return task
+    template = template_require_current(task.project)
+    check = validate_answer(template.definition, gold_answer, task_data=task.data, telemetry=None)
+    if not check.ok:
+        raise DomainError(
+            "The expected answer does not fit the template.",
+            code="invalid_answer",
+            fields={
+                f"gold_answer.{key}" if key else "gold_answer": v for key, v in check.errors.items()
+            },
+        )
+    if not task.is_gold:
+        _counter_add(task.project_id, task.state, -1)
+    task.is_gold, task.gold_answer = True, check.cleaned
+    task.save(update_fields=["is_gold", "gold_answer"])
+    return task
+
+
+@transaction.atomic
+def task_update_settings(
+    *, task: Task, priority: int | None = None, overlap: int | str | None = "keep"
+) -> Task:
+    """Change a task's priority or its overlap override (``None`` = the project's)."""
+    task = _locked(task.pk)
+    if priority is not None:
+        task.priority = priority
+        Task.objects.filter(pk=task.pk).update(priority=priority)
+    if overlap != "keep":
+        if overlap is not None and not 1 <= int(overlap) <= 100:
+            raise DomainError("Overlap is 1 to 100.", fields={"overlap": ["Between 1 and 100."]})
+        task.overlap = overlap
+        # Never below the answers and holds it already has: in-flight work is kept.
+        needed = max(overlap or task.project.default_overlap, task.filled + task.leased)
+        Task.objects.filter(pk=task.pk).update(overlap=overlap, needed=needed)
+        task.needed = needed
+        _apply(task)
+    return task
+
+
+DISTRIBUTION_LIMITS = {
+    "default_overlap": (1, 100),
+    "lease_seconds": (60, 7 * 24 * 3600),
+    "max_leases_per_trainer": (1, 100),
+    "max_submissions_per_day": (1, 100_000),
+    "skip_flag_threshold": (1, 1000),
+}
+
+
+@transaction.atomic
+def project_distribution_update(*, project: Project, **changes: Any) -> Project:
+    """Change how a project hands out work; a new overlap applies to every task that has
+    no override, recomputing states and counters in one pass."""
+    errors: dict[str, list[str]] = {}
+    for name, value in changes.items():
+        if name == "gold_rate":
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 <= value <= 1
+            ):
+                errors[name] = ["A share between 0 and 1."]
+        elif name in DISTRIBUTION_LIMITS:
+            low, high = DISTRIBUTION_LIMITS[name]
+            if value is None and name == "max_submissions_per_day":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                errors[name] = [f"A whole number from {low} to {high}."]
+        else:
+            errors[name] = ["Unknown setting."]
+    if errors:
+        raise DomainError("Some distribution settings are out of range.", fields=errors)
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    overlap_changed = (
+        "default_overlap" in changes and changes["default_overlap"] != project.default_overlap
+    )
+    threshold_changed = (
+        "skip_flag_threshold" in changes
+        and changes["skip_flag_threshold"] != project.skip_flag_threshold
+    )
+    for name, value in changes.items():
+        setattr(project, name, value)
+    project.save()
+    if overlap_changed or threshold_changed:
+        task_states_rebuild(project=project)
+    return project
+
+
+def task_states_rebuild(*, project: Project) -> dict[str, int]:
+    """Recompute every task's needed/state/availability and the counters from the rows.
+
+    Used when a project-wide setting changes, and as the reconciliation the periodic job
+    can run: it counts from the source rows, so any drift would be repaired.
+    """
+    with transaction.atomic():
+        tasks = Task.objects.select_for_update().filter(project=project, is_gold=False)
+        list(tasks.values_list("pk", flat=True))  # lock them all
+        filling = Submission.objects.filter(task=OuterRef("pk"), status__in=FILLING_STATUSES)
+        live = Lease.objects.filter(task=OuterRef("pk"), status=LeaseStatus.ACTIVE)
+        skipped = Skip.objects.filter(task=OuterRef("pk"))
+
+        def count_of(queryset):
+            return Coalesce(
+                Subquery(
+                    queryset.order_by().values("task").annotate(n=Count("pk")).values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            )
+
+        tasks.update(
+            filled=count_of(filling),
+            leased=count_of(live),
+            skips=count_of(skipped),
+        )
+        tasks.update(
+            needed=Greatest(
+                Coalesce("overlap", Value(project.default_overlap)), F("filled") + F("leased")
+            )
+        )
+        threshold = project.skip_flag_threshold
+        tasks.update(
+            state=Case(
+                When(filled__gte=F("needed"), then=Value(TaskState.COMPLETE)),
+                When(skips__gte=threshold, then=Value(TaskState.FLAGGED)),
+                When(Q(filled__gt=0) | Q(leased__gt=0), then=Value(TaskState.IN_PROGRESS)),
+                default=Value(TaskState.NEW),
+            )
+        )
+        tasks.update(
+            available=Case(
+                When(
+                    Q(state__in=(TaskState.NEW, TaskState.IN_PROGRESS))
+                    & Q(filled__lt=F("needed") - F("leased")),
+                    then=Value(True),
+                ),
+                default=Value(False),
+            )
+        )
+        TaskCounter.objects.filter(project=project).delete()
+        counts = dict(
+            Task.objects.filter(project=project, is_gold=False)
+            .values("state")
+            .annotate(n=Count("pk"))
+            .values_list("state", "n")
+        )
+        TaskCounter.objects.bulk_create(
+            [
+                TaskCounter(project=project, state=state, shard=0, count=count)
+                for state, count in counts.items()
+            ]
+        )
+    return counts

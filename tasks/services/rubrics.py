@@ -1,0 +1,227 @@
+"""Rubrics in projects: the library, sharing, cloning, and the version a project pins.
+
+The rubric rules themselves (content, versions, publishing, retiring, interchange) live in
+``rubrics.services`` and are called, never repeated, here. This module adds only what a
+project brings: which project owns a rubric, where it is shared, and which version the
+project's reviews apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from django.db import transaction
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+
+from annotation_platform.errors import ConflictError, DomainError
+from rubrics.diff import Change, rubric_diff
+from rubrics.models import Rubric, RubricVersion, VersionStatus
+from rubrics.services import (
+    rubric_clone,
+    rubric_create,
+    rubric_import,
+    rubric_publish,
+)
+from tasks.models import Project, ProjectRubric
+
+DRAFT: Final = "draft"
+MAX_IMPORT_BYTES: Final = 2_000_000  # a 500-criterion rubric is a few hundred kilobytes
+
+
+@transaction.atomic
+def project_rubric_create(
+    *,
+    project: Project,
+    title: str,
+    description: str = "",
+    tags: Iterable[str] = (),
+    content: Any = None,
+    by,
+) -> ProjectRubric:
+    """A new rubric owned by ``project`` (its draft is ``content``, empty when None)."""
+    rubric = rubric_create(title=title, description=description, tags=tags, content=content, by=by)
+    return ProjectRubric.objects.create(project=project, rubric=rubric, owner=True, added_by=by)
+
+
+@transaction.atomic
+def project_rubric_import(
+    *, project: Project, data: Any, title: str, fmt: str | None = None, by
+) -> ProjectRubric:
+    """A new rubric owned by ``project`` from a file in one of the interchange shapes.
+
+    ``data`` is parsed JSON, or a file's raw bytes. Refusals name paths inside the file
+    ("[3].points"), as ``rubric_import`` reports them.
+    """
+    if isinstance(data, bytes | str) and len(data) > MAX_IMPORT_BYTES:
+        raise DomainError(
+            f"The file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB.",
+            code="file_too_large",
+            fields={"file": [f"At most {MAX_IMPORT_BYTES // 1_000_000} MB."]},
+        )
+    rubric = rubric_import(data=data, title=title, fmt=fmt, by=by)
+    return ProjectRubric.objects.create(project=project, rubric=rubric, owner=True, added_by=by)
+
+
+@transaction.atomic
+def project_rubric_clone(
+    *, source: ProjectRubric, into: Project, by, title: str | None = None
+) -> ProjectRubric:
+    """A copy of ``source``'s rubric (its version in force, else its draft), owned by
+    ``into``; the copy's draft is then edited independently."""
+    rubric = rubric_clone(rubric=source.rubric, by=by, title=title)
+    return ProjectRubric.objects.create(project=into, rubric=rubric, owner=True, added_by=by)
+
+
+@transaction.atomic
+def project_rubric_share(*, link: ProjectRubric, into: Project, by) -> ProjectRubric:
+    """Put ``link``'s rubric in ``into``'s library too: that project may pin its versions
+    and clone it; it stays owned (and edited) by its owner."""
+    if ProjectRubric.objects.filter(project=into, rubric_id=link.rubric_id).exists():
+        raise ConflictError(
+            f"“{link.rubric.title}” is already in the library of “{into.name}”.",
+            code="already_in_library",
+            fields={"project": ["This project already has this rubric."]},
+        )
+    return ProjectRubric.objects.create(project=into, rubric=link.rubric, owner=False, added_by=by)
+
+
+@transaction.atomic
+def project_rubric_pin(*, project: Project, version: RubricVersion, by) -> Project:
+    """Make ``version`` the one ``project``'s reviews apply.
+
+    Only a version of a rubric in the project's library, and only a published or
+    superseded one: a retired version is never applied again (409 "version_retired").
+    Publishing never moves the pin; this is the only way it changes.
+    """
+    if not ProjectRubric.objects.filter(project=project, rubric_id=version.rubric_id).exists():
+        raise DomainError(
+            "That rubric is not in this project's library; share or clone it here first.",
+            code="not_in_library",
+            fields={"version": ["Not a version of a rubric in this project's library."]},
+        )
+    # Lock the rubric as rubric_version_retire does, then re-read: a version retired a
+    # moment ago must not be pinned from a stale copy.
+    Rubric.objects.select_for_update().filter(pk=version.rubric_id).first()
+    version = RubricVersion.objects.select_related("rubric").get(pk=version.pk)
+    version.require_applicable()
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    locked.rubric_version = version
+    locked.save(update_fields=["rubric_version", "updated_at"])
+    project.rubric_version = version
+    return locked
+
+
+@transaction.atomic
+def project_rubric_publish(
+    *, link: ProjectRubric, note: str, by, pin: bool = False
+) -> RubricVersion:
+    """Publish the rubric's draft as its next version (``rubric_publish``) and, when asked,
+    pin it in the owning project at once."""
+    version = rubric_publish(rubric=link.rubric, note=note, by=by)
+    if pin:
+        project_rubric_pin(project=link.project, version=version, by=by)
+    return version
+
+
+def _with_versions(queryset: QuerySet, rubric_ref: str) -> QuerySet:
+    in_force = RubricVersion.objects.filter(
+        rubric_id=OuterRef(rubric_ref), status=VersionStatus.PUBLISHED
+    ).values("number")[:1]
+    latest = RubricVersion.objects.filter(rubric_id=OuterRef(rubric_ref)).order_by("-number")
+    return queryset.annotate(
+        current_number=Subquery(in_force), latest_number=Subquery(latest.values("number")[:1])
+    )
+
+
+def project_rubric_links(*, project: Project, user) -> QuerySet[ProjectRubric]:
+    """The rubrics in ``project``'s library ``user`` may browse, owned ones first, each with
+    ``current_number`` (the version in force, or None) and ``latest_number``."""
+    links = ProjectRubric.objects.visible_to(user).filter(project=project)
+    return _with_versions(links.select_related("rubric", "project"), "rubric_id")
+
+
+def rubric_library(*, user) -> QuerySet[Rubric]:
+    """Every rubric in the library of a project ``user`` designs (all, for staff).
+
+    Each rubric carries ``links`` (its library entries in those projects only, so a
+    project you are not in is never named), ``current_number`` and ``latest_number``.
+    """
+    visible = ProjectRubric.objects.visible_to(user)
+    rubrics = (
+        Rubric.objects.filter(pk__in=visible.values("rubric_id"))
+        .annotate(version_count=Count("versions"))
+        .prefetch_related(
+            Prefetch(
+                "project_links",
+                queryset=visible.select_related("project").order_by("-owner", "project__name"),
+                to_attr="links",
+            )
+        )
+        .order_by("title", "id")
+    )
+    return _with_versions(rubrics, "pk")
+
+
+# --- reading versions by reference --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RubricContent:
+    """Content to compare or export: a published version's, or the draft's (version None)."""
+
+    rubric_id: int
+    content: Mapping[str, Any]
+    version: RubricVersion | None
+
+    @property
+    def ref(self) -> str:
+        """How a request names it: the version number, or "draft"."""
+        return str(self.version.number) if self.version else DRAFT
+
+    @property
+    def label(self) -> str:
+        return f"version {self.version.number}" if self.version else "the draft"
+
+
+def project_rubric_content(
+    *, link: ProjectRubric, ref: str | int, name: str = "version"
+) -> RubricContent:
+    """``ref`` is a version number or "draft"; an unknown one is refused under ``name``."""
+    if str(ref) == DRAFT:
+        return RubricContent(link.rubric_id, link.rubric.draft_content, None)
+    try:
+        number = int(ref)
+    except (TypeError, ValueError):
+        number = 0
+    version = link.rubric.versions.filter(number=number).first() if number > 0 else None
+    if version is None:
+        raise DomainError(
+            f"There is no version {ref!r} of this rubric.",
+            code="unknown_version",
+            fields={name: ['A version number of this rubric, or "draft".']},
+        )
+    return RubricContent(link.rubric_id, version.content, version)
+
+
+@dataclass(frozen=True)
+class RubricComparison:
+    before: RubricContent
+    after: RubricContent
+    changes: list[Change]  # criterion by criterion, in the order rubric_diff gives
+
+
+def project_rubric_diff(
+    *, link: ProjectRubric, before: str | int | None = None, after: str | int | None = None
+) -> RubricComparison:
+    """What changed from ``before`` to ``after`` (version numbers or "draft"). By default,
+    from the latest version (the draft if none) to the draft: what publishing would change."""
+    if before is None or before == "":
+        latest = link.rubric.latest_version()
+        before = latest.number if latest else DRAFT
+    if after is None or after == "":
+        after = DRAFT
+    old = project_rubric_content(link=link, ref=before, name="from")
+    new = project_rubric_content(link=link, ref=after, name="to")
+    return RubricComparison(old, new, rubric_diff(old.content, new.content))
