@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Task
 from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 
 def enqueue_on_commit(job: Task, *args: Any, using: str | None = None, **kwargs: Any) -> None:
@@ -15,4 +18,17 @@ def enqueue_on_commit(job: Task, *args: Any, using: str | None = None, **kwargs:
     that a rollback then removes. Without Redis, Celery runs eagerly, so the job runs
     in-process right after the commit.
     """
-    transaction.on_commit(lambda: job.apply_async(args=args, kwargs=kwargs), using=using)
+
+    def send() -> None:
+        try:
+            job.apply_async(args=args, kwargs=kwargs)
+        except Exception:
+            if job.app.conf.task_always_eager:
+                raise  # in-process: the job itself failed; let the caller see it
+            # The broker is down. The commit stands (nothing is lost); jobs that matter
+            # record their pending work in the database and a periodic sweep re-sends it.
+            log.warning(
+                "Could not send %s; it will be re-sent by its sweep", job.name, exc_info=True
+            )
+
+    transaction.on_commit(send, using=using)

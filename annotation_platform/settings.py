@@ -265,7 +265,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # longest job's time limit or a slow job would run twice.
     "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
 }
+# Publishing must not hang a trainer's submit when Redis is down: fail fast, and let the
+# quality sweep re-send what was not sent.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Fault injection for the worker-crash tests only: seconds a quality job waits before work.
+QA_JOB_DELAY_SECONDS = float(os.environ.get("QA_JOB_DELAY_SECONDS", "0"))
 CELERY_BEAT_SCHEDULE = {
+    "sweep-unchecked-submissions": {"task": "reviews.jobs.checks_sweep", "schedule": 120.0},
     "expire-task-leases": {"task": "tasks.jobs.leases_expire", "schedule": 60.0},
     "purge-expired-api-tokens": {
         "task": "accounts.jobs.api_tokens_purge_expired",

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("tasks.api.urls")),
     path("", include("tasks.api.rubric_urls")),
+    path("", include("reviews.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -23,5 +24,6 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media"),
     path("", include("tasks.rubric_urls")),
+    path("", include("reviews.urls")),
     path("", include("tasks.urls")),
 ]

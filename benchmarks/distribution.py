@@ -10,7 +10,8 @@ Run against a server and PostgreSQL you started yourself (gunicorn, DEBUG off), 
     .venv/bin/python benchmarks/distribution.py setup --tasks 100000   # W1 (writes the DB)
     .venv/bin/python benchmarks/distribution.py run                   # W2 and W4 over HTTP
 
-`setup` writes benchmarks/out/distribution.json (project id, trainer tokens); `run` reads it.
+`setup` writes benchmarks/out/distribution.json (project id, trainer tokens); `run` reads it
+(`--state PATH` for another file, e.g. to keep two benchmark databases side by side).
 W2 talks to the server only through the API; duplicates are counted in the database after.
 """
 
@@ -82,14 +83,14 @@ def setup(args: argparse.Namespace) -> None:
     _, setter_token = api_token_create(user=owner, name=f"bench {project.pk}")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE tasks_task")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
+    args.state.parent.mkdir(parents=True, exist_ok=True)
+    args.state.write_text(
         json.dumps(
             {"project": project.pk, "tasks": args.tasks, "tokens": tokens, "setter": setter_token}
         )
     )
     print(f"W1 load: {args.tasks} tasks in {load_seconds:.1f} s (service loader, batches of 1000)")
-    print(f"project {project.pk}; {args.trainers} trainers; wrote {OUT}")
+    print(f"project {project.pk}; {args.trainers} trainers; wrote {args.state}")
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ def duplicates(project: int) -> int:
 
 
 def run(args: argparse.Namespace) -> None:
-    state = json.loads(OUT.read_text())
+    state = json.loads(args.state.read_text())
     project, tokens = state["project"], state["tokens"]
     print(f"project {project} with {state['tasks']} tasks; server {args.base_url}")
     one = annotate(args.base_url, project, tokens[:1], args.single_seconds, args.seed + 1)
@@ -265,6 +266,8 @@ def main() -> None:
     p_run.add_argument("--seconds", type=float, default=60.0)
     p_run.add_argument("--single-seconds", type=float, default=10.0)
     p_run.add_argument("--seed", type=int, default=7)
+    for command in (p_setup, p_run):
+        command.add_argument("--state", type=Path, default=OUT, help="project and tokens file")
     args = parser.parse_args()
     {"setup": setup, "run": run}[args.command](args)
 

@@ -6,3 +6,10 @@ class ReviewsConfig(AppConfig):
 
     name = "reviews"
     verbose_name = "Reviews and quality"
+
+    def ready(self) -> None:
+        # tasks never imports reviews: it calls whatever registered for new revisions.
+        from reviews.services import checks_schedule
+        from tasks.services.hooks import on_submission_saved
+
+        on_submission_saved(checks_schedule)

@@ -8,20 +8,30 @@ the API's error handler turns into its JSON error shape).
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 
 from annotation_platform.errors import DomainError
 from rubrics.models import RubricVersion
 from tasks import permissions
-from tasks.models import Project, ProjectRubric, Submission, Task
+from tasks.models import Membership, Project, ProjectRubric, Submission, Task
 
 
 def visible_project(user, pk) -> Project:
-    return get_object_or_404(Project.objects.visible_to(user).with_role_of(user), pk=pk)
+    project = get_object_or_404(Project.objects.visible_to(user).with_role_of(user), pk=pk)
+    permissions.role_remember(user, project, project.my_role)
+    return project
 
 
 def visible_task(user, pk) -> Task:
-    task = get_object_or_404(Task.objects.visible_to(user).select_related("project"), pk=pk)
+    role = Membership.objects.filter(project=OuterRef("project_id"), user_id=user.pk)
+    task = get_object_or_404(
+        Task.objects.visible_to(user)
+        .select_related("project")
+        .annotate(my_role=Subquery(role.values("role")[:1])),
+        pk=pk,
+    )
+    permissions.role_remember(user, task.project, task.my_role)
     if not permissions.can_view_task(user, task):
         raise PermissionDenied("Your role does not open tasks in this project.")
     return task

@@ -299,6 +299,8 @@ class Submission(models.Model):
         max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.SUBMITTED
     )
     revision = models.PositiveIntegerField(default=1)
+    # Why it came back to its author (automated checks or a reviewer), shown to them.
+    return_reasons = models.JSONField(default=list, blank=True)
     # The client's key for "this click": a retried or doubled submit carries the same key
     # and gets the same submission back instead of an error or a second row.
     idempotency_key = models.CharField(max_length=64, blank=True)

@@ -35,6 +35,13 @@ def role_in(user, project: Project) -> str | None:
     return cache[user.pk]
 
 
+def role_remember(user, project: Project, role: str | None) -> None:
+    """Seed ``role_in``'s cache with the role read together with the project (such as
+    ``with_role_of``'s ``my_role``), so asking again costs no query."""
+    if user.is_authenticated:
+        project.__dict__.setdefault("_role_cache", {})[user.pk] = role
+
+
 def can_create_project(user) -> bool:
     if not user.is_authenticated:
         return False

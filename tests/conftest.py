@@ -66,6 +66,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_near_duplicate_indexes():
+    # Each worker caches indexes per project; a test's rolled-back rows must not leak.
+    from reviews.near_duplicates import forget_cached_indexes
+
+    forget_cached_indexes()
+    yield
+    forget_cached_indexes()
+
+
+@pytest.fixture(autouse=True)
 def _jobs_in_process(settings):
     """Tests run jobs in-process unless they ask for the live worker (``celery_worker``)."""
     from annotation_platform.celery import app
@@ -165,23 +175,18 @@ def _database_url_for_test_db() -> str:
     return urlunsplit(base._replace(path="/" + connection.settings_dict["NAME"]))
 
 
-@pytest.fixture
-def celery_worker(transactional_db):
-    """Start a real ``celery worker`` process on the test database and Redis.
-
-    Jobs then travel through the broker exactly as in production; the test's own process
-    stops running them in-process.
-    """
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis and a live worker: set REDIS_URL")
+def start_worker(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start a real ``celery worker`` process on the test database and Redis."""
     from annotation_platform.celery import app
 
     app.conf.task_always_eager = False
-    with app.connection_for_write() as conn:  # forget jobs left by an earlier run
-        for queue in ("default", "qa"):
-            conn.default_channel.queue_purge(queue)
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
-    env = {**os.environ, "DATABASE_URL": _database_url_for_test_db(), "DB_CONN_MAX_AGE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url_for_test_db(),
+        "DB_CONN_MAX_AGE": "0",
+        **(extra_env or {}),
+    }
     process = subprocess.Popen(
         [
             sys.executable, "-m", "celery", "-A", "annotation_platform", "worker",
@@ -196,16 +201,40 @@ def celery_worker(transactional_db):
         if process.poll() is not None:
             raise RuntimeError(f"celery worker exited early with {process.returncode}")
         if app.control.ping(destination=[name], timeout=0.5):
-            break
-    else:
+            return process, name
+    process.kill()
+    raise RuntimeError("celery worker did not answer a ping within 30 s")
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
         process.kill()
-        raise RuntimeError("celery worker did not answer a ping within 30 s")
+        process.wait(timeout=15)
+
+
+def purge_queues() -> None:
+    from annotation_platform.celery import app
+
+    with app.connection_for_write() as conn:  # forget jobs left by an earlier run
+        for queue in ("default", "qa"):
+            conn.default_channel.queue_purge(queue)
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real worker: jobs travel through the broker exactly as in production, and the
+    test's own process stops running them in-process."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis and a live worker: set REDIS_URL")
+    from annotation_platform.celery import app
+
+    purge_queues()
+    process, _ = start_worker()
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_worker(process)
         app.conf.task_always_eager = True

@@ -33,7 +33,7 @@ from tasks.api.serializers import (
     TaskSettingsSerializer,
 )
 from tasks.api.views import visible_project
-from tasks.models import Draft, Submission, Task
+from tasks.models import Draft, Submission, Task, TaskTemplate
 from tasks.services import (
     draft_discard,
     draft_save,
@@ -55,12 +55,15 @@ from tasks.services import (
 from tasks.template_definition import displayed_data
 
 
-def _task_output(request: Request, task: Task) -> dict:
-    """Trainers receive only the data the template displays; setters and QA see it all."""
+def _task_output(request: Request, task: Task, template: TaskTemplate | None = None) -> dict:
+    """Trainers receive only the data the template displays; setters and QA see it all.
+
+    ``template`` is the project's template in force, when the caller has read it already.
+    """
     if permissions.can_view_task_list(request.user, task.project):
         return TaskManageSerializer(task).data
     body = TaskSerializer(task).data
-    template = template_current(task.project)
+    template = template or template_current(task.project)
     body["data"] = displayed_data(template.definition, task.data) if template else {}
     return body
 
@@ -144,9 +147,9 @@ def task_detail(request: Request, pk: int) -> Response:
     return Response(TaskManageSerializer(Task.objects.get(pk=task.pk)).data)
 
 
-def _served(request: Request, served) -> dict:
+def _served(request: Request, served, template: TaskTemplate) -> dict:
     return {
-        "task": _task_output(request, served.task),
+        "task": _task_output(request, served.task, template),
         "lease": LeaseSerializer(served.lease).data,
         "assigned": served.assigned,
     }
@@ -177,11 +180,11 @@ def _next(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_work_on_project(request.user, project):
         raise PermissionDenied("Only trainers of this project answer its tasks.")
-    template_require_current(project)
+    template = template_require_current(project)
     served = task_next(project=project, trainer=request.user)
     if served is None:
         return Response(status=status.HTTP_204_NO_CONTENT)
-    return Response(_served(request, served))
+    return Response(_served(request, served, template))
 
 
 def _working_task(request: Request, pk) -> Task:

@@ -22,11 +22,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -80,27 +79,35 @@ def task_state(*, needed: int, filled: int, leased: int, skips: int, threshold: 
     return TaskState.NEW
 
 
-def _counter_add(project_id: int, state: str, delta: int) -> None:
-    shard = random.randrange(TaskCounter.SHARDS)
-    updated = TaskCounter.objects.filter(project_id=project_id, state=state, shard=shard).update(
-        count=F("count") + delta
+def _counters_add(project_id: int, deltas: dict[str, int]) -> None:
+    """Add ``deltas`` (state -> change) to a random shard of each state's counter.
+
+    One upsert for all the states, creating a shard row on its first use. Rows are written
+    in (state, shard) order, so two concurrent moves never lock the same two rows in
+    opposite orders.
+    """
+    rows = sorted(
+        (state, random.randrange(TaskCounter.SHARDS), delta)
+        for state, delta in deltas.items()
+        if delta
     )
-    if not updated:
-        try:
-            with transaction.atomic():
-                TaskCounter.objects.create(
-                    project_id=project_id, state=state, shard=shard, count=delta
-                )
-        except IntegrityError:  # created concurrently: add to it
-            TaskCounter.objects.filter(project_id=project_id, state=state, shard=shard).update(
-                count=F("count") + delta
-            )
+    if not rows:
+        return
+    placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    sql = (
+        f"INSERT INTO tasks_taskcounter (project_id, state, shard, count) VALUES {placeholders} "  # noqa: S608
+        "ON CONFLICT (project_id, state, shard) "
+        "DO UPDATE SET count = tasks_taskcounter.count + EXCLUDED.count"
+    )
+    params = [value for state, shard, delta in rows for value in (project_id, state, shard, delta)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def counters_add_new(*, project: Project, count: int) -> None:
     """Newly created (non-gold) tasks start in the NEW state."""
     if count:
-        _counter_add(project.pk, TaskState.NEW, count)
+        _counters_add(project.pk, {TaskState.NEW: count})
 
 
 def task_counts(project: Project) -> dict[str, int]:
@@ -146,9 +153,7 @@ def _apply(task: Task, *, filled: int = 0, leased: int = 0, skips: int = 0) -> T
         available=task.available,
     )
     if task.state != before:
-        # Always in the same order (old, new) per call; shards keep rows from getting hot.
-        _counter_add(task.project_id, before, -1)
-        _counter_add(task.project_id, task.state, +1)
+        _counters_add(task.project_id, {before: -1, task.state: +1})
     return task
 
 
@@ -188,15 +193,41 @@ def _refuse_closed(project: Project) -> None:
         )
 
 
-def _not_yet_touched_by(trainer):
-    """Tasks this trainer has not answered, skipped, or leased (live)."""
-    return (
-        ~Exists(Submission.objects.filter(task=OuterRef("pk"), author=trainer))
-        & ~Exists(Skip.objects.filter(task=OuterRef("pk"), trainer=trainer))
-        & ~Exists(
-            Lease.objects.filter(task=OuterRef("pk"), trainer=trainer, status=LeaseStatus.ACTIVE)
-        )
+# Written in SQL: ``next`` runs these on every call, and building them with the ORM costs
+# several times more than PostgreSQL takes to run them.
+_UNTOUCHED = """
+    NOT EXISTS (
+        SELECT 1 FROM tasks_submission s WHERE s.task_id = tasks_task.id AND s.author_id = %s
     )
+    AND NOT EXISTS (
+        SELECT 1 FROM tasks_skip k WHERE k.task_id = tasks_task.id AND k.trainer_id = %s
+    )
+    AND NOT EXISTS (
+        SELECT 1 FROM tasks_lease l
+        WHERE l.task_id = tasks_task.id AND l.trainer_id = %s AND l.status = %s
+    )
+"""
+_ASSIGNED = """
+    project_id = %s AND available
+    AND EXISTS (
+        SELECT 1 FROM tasks_assignment a WHERE a.task_id = tasks_task.id AND a.trainer_id = %s
+    )
+"""
+_QUEUED = "project_id = %s AND available AND NOT is_gold"  # the partial task_queue_idx
+_GOLD = "project_id = %s AND is_gold"
+
+
+def _first_untouched(
+    trainer, where: str, params: list, *, order: str = "priority DESC, id", lock: bool = True
+) -> Task | None:
+    """The first task matching ``where`` that ``trainer`` has not answered, skipped or
+    leased (live); with ``lock``, locked until commit, passing over tasks others locked."""
+    # ``where`` and ``order`` are this module's constants; every value is a parameter.
+    sql = f"SELECT * FROM tasks_task WHERE {where} AND {_UNTOUCHED} ORDER BY {order} LIMIT 1"  # noqa: S608
+    if lock and connection.features.has_select_for_update_skip_locked:
+        sql += " FOR UPDATE SKIP LOCKED"
+    params = [*params, trainer.pk, trainer.pk, trainer.pk, LeaseStatus.ACTIVE]
+    return next(iter(Task.objects.raw(sql, params)), None)
 
 
 def _submissions_today(project: Project, trainer, now: datetime) -> int:
@@ -217,15 +248,18 @@ def task_next(*, project: Project, trainer, now: datetime | None = None) -> Serv
     _refuse_closed(project)
     leases_expire_due(project=project, now=now)
 
-    held = (
-        Lease.objects.filter(
-            project=project, trainer=trainer, status=LeaseStatus.ACTIVE, expires_at__gt=now
+    # The trainer's live leases (a few at most) answer both "what do they hold" and
+    # "may they take another"; one that ran out but is not reclaimed yet still counts.
+    live = list(
+        Lease.objects.raw(
+            "SELECT * FROM tasks_lease WHERE project_id = %s AND trainer_id = %s AND status = %s"
+            " ORDER BY created_at, id",
+            [project.pk, trainer.pk, LeaseStatus.ACTIVE],
         )
-        .select_related("task__project")
-        .order_by("created_at")
-        .first()
     )
+    held = next((lease for lease in live if lease.expires_at > now), None)
     if held is not None:
+        held.task.project = project  # (reads the task)
         return Served(task=held.task, lease=held)
 
     cap = project.max_submissions_per_day
@@ -235,38 +269,21 @@ def task_next(*, project: Project, trainer, now: datetime | None = None) -> Serv
             "New tasks open at midnight UTC.",
             code="daily_limit",
         )
-    live = Lease.objects.filter(project=project, trainer=trainer, status=LeaseStatus.ACTIVE)
-    if live.count() >= project.max_leases_per_trainer:
+    if len(live) >= project.max_leases_per_trainer:
         raise ConflictError("You already hold as many tasks as allowed.", code="lease_limit")
 
-    fresh = _not_yet_touched_by(trainer)
-    assigned = (
-        Task.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(project=project, available=True)
-        .filter(Exists(Assignment.objects.filter(task=OuterRef("pk"), trainer=trainer)))
-        .filter(fresh)
-        .order_by("-priority", "id")
-        .first()
-    )
+    assigned = _first_untouched(trainer, _ASSIGNED, [project.pk, trainer.pk])
     if assigned is not None:
         assigned.project = project
         return Served(task=assigned, lease=_lease(assigned, trainer, now), assigned=True)
 
     if project.gold_rate > 0 and random.random() < project.gold_rate:
-        gold = (
-            Task.objects.filter(project=project, is_gold=True).filter(fresh).order_by("id").first()
-        )
+        gold = _first_untouched(trainer, _GOLD, [project.pk], order="id", lock=False)
         if gold is not None:
             gold.project = project
             return Served(task=gold, lease=_lease(gold, trainer, now))
 
-    task = (
-        Task.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(project=project, available=True, is_gold=False)
-        .filter(fresh)
-        .order_by("-priority", "id")
-        .first()
-    )
+    task = _first_untouched(trainer, _QUEUED, [project.pk])
     if task is None:
         return None
     task.project = project
@@ -283,7 +300,7 @@ def task_lease(*, task: Task, trainer, now: datetime | None = None) -> Lease:
     held = _live_lease(task, trainer)
     if held is not None:
         return held
-    if not Task.objects.filter(pk=task.pk).filter(_not_yet_touched_by(trainer)).exists():
+    if _first_untouched(trainer, "id = %s", [task.pk], lock=False) is None:
         raise ConflictError("You already answered or skipped this task.", code="task_done")
     if not task.is_gold and not task.available:
         raise ConflictError("This task needs no more answers right now.", code="task_unavailable")
@@ -358,36 +375,67 @@ def leases_expire_due(
     work instead of waiting on each other.
     """
     now = now or timezone.now()
-    reclaimed = 0
-    with transaction.atomic():
-        due = Lease.objects.select_for_update(skip_locked=True).filter(
-            status=LeaseStatus.ACTIVE, expires_at__lte=now
-        )
-        if project is not None:
-            due = due.filter(project=project)
-        for lease in list(due.order_by("expires_at")[:limit]):
-            task = _locked(lease.task_id)
-            _end(lease, LeaseStatus.EXPIRED, now)
-            _apply(task, leased=-1)
-            reclaimed += 1
-    return reclaimed
+    # Every ``next`` asks, and usually nothing is due: SQL, because building this query
+    # with the ORM would cost more than running it. The lease and its task are locked
+    # together, passing over any pair another transaction holds (a submit or release in
+    # flight settles that lease itself, or a later call reclaims it): nobody waits, so this
+    # cannot deadlock with the services that lock a task and then its leases.
+    sql = (
+        "SELECT tasks_lease.* FROM tasks_lease JOIN tasks_task ON tasks_task.id = task_id "
+        "WHERE status = %s AND expires_at <= %s"
+    )
+    params: list[Any] = [LeaseStatus.ACTIVE, connection.ops.adapt_datetimefield_value(now)]
+    if project is not None:
+        sql += " AND tasks_lease.project_id = %s"
+        params.append(project.pk)
+    sql += " ORDER BY expires_at, tasks_lease.id LIMIT %s"
+    params.append(limit)
+    if connection.features.has_select_for_update_skip_locked:
+        sql += " FOR UPDATE OF tasks_lease, tasks_task SKIP LOCKED"
+    # No savepoint: inside ``next``'s transaction any error aborts it anyway.
+    with transaction.atomic(savepoint=False):
+        leases = list(Lease.objects.raw(sql, params))
+        if leases:
+            ids = {lease.task_id for lease in leases}
+            tasks = Task.objects.select_related("project").in_bulk(ids)
+            for lease in leases:
+                _end(lease, LeaseStatus.EXPIRED, now)
+                _apply(tasks[lease.task_id], leased=-1)  # one instance per task, in turn
+    return len(leases)
 
 
 # --- submissions hook -------------------------------------------------------------------
 
 
+_COUNT_FIELDS = ("needed", "filled", "leased", "skips", "state", "available", "is_gold")
+
+
+def task_lock(task: Task) -> Task:
+    """Lock ``task``'s row until the transaction ends and refresh its counts from it.
+
+    The rest of the instance (data, project) is kept as loaded: only the counts change
+    under other trainers' hands.
+    """
+    counts = Task.objects.select_for_update().filter(pk=task.pk).values(*_COUNT_FIELDS).get()
+    for name, value in counts.items():
+        setattr(task, name, value)
+    return task
+
+
 def task_claim_for_submission(*, task: Task, trainer, now: datetime | None = None) -> Task:
-    """Called by ``submission_submit`` inside its transaction: turn the trainer's hold into
-    a filled slot, or accept a late answer while the task still needs one.
+    """Called by ``submission_submit`` inside its transaction, with ``task`` locked by
+    ``task_lock``: turn the trainer's hold into a filled slot, or accept a late answer while
+    the task still needs one.
 
     A trainer's work is never silently thrown away: when the task was completed by others
     meanwhile, the refusal says so (and the caller keeps the draft).
     """
     now = now or timezone.now()
-    task = _locked(task.pk)
-    lease = _live_lease(task, trainer)
-    if lease is not None:
-        _end(lease, LeaseStatus.SUBMITTED, now)
+    # Every change to a lease's status happens under its task's lock, which we hold.
+    ended = Lease.objects.filter(task=task, trainer=trainer, status=LeaseStatus.ACTIVE).update(
+        status=LeaseStatus.SUBMITTED, ended_at=now
+    )
+    if ended:
         return _apply(task, leased=-1, filled=+1)
     ever_served = Lease.objects.filter(task=task, trainer=trainer).exists()
     if not ever_served:
@@ -456,7 +504,7 @@ def task_set_gold(*, task: Task, gold_answer: Any) -> Task:
         if task.is_gold:
             task.is_gold, task.gold_answer = False, None
             task.save(update_fields=["is_gold", "gold_answer"])
-            _counter_add(task.project_id, task.state, +1)
+            _counters_add(task.project_id, {task.state: +1})
         return task
     template = template_require_current(task.project)
     check = validate_answer(template.definition, gold_answer, task_data=task.data, telemetry=None)
@@ -469,7 +517,7 @@ def task_set_gold(*, task: Task, gold_answer: Any) -> Task:
             },
         )
     if not task.is_gold:
-        _counter_add(task.project_id, task.state, -1)
+        _counters_add(task.project_id, {task.state: -1})
     task.is_gold, task.gold_answer = True, check.cleaned
     task.save(update_fields=["is_gold", "gold_answer"])
     return task

@@ -22,7 +22,8 @@ from tasks.models import (
     SubmissionStatus,
     Task,
 )
-from tasks.services.distribution import counters_add_new, task_claim_for_submission
+from tasks.services.distribution import counters_add_new, task_claim_for_submission, task_lock
+from tasks.services.hooks import submission_saved
 from tasks.services.templates import template_require_current
 from tasks.telemetry import clean_telemetry
 from tasks.template_definition import validate_task_data
@@ -140,7 +141,7 @@ def submission_submit(
     idempotency_key = (idempotency_key or "")[:64]
     # The task's row lock serialises submits on it: a doubled click waits here, then
     # finds the first submission and gets it back.
-    Task.objects.select_for_update().filter(pk=task.pk).first()
+    task_lock(task)
     existing = Submission.objects.filter(task=task, author=author).first()
     if existing is not None:
         return _replay_or_refuse(existing, idempotency_key), False
@@ -164,6 +165,7 @@ def submission_submit(
         submission=submission, number=1, template=template, answer=cleaned, telemetry=telemetry
     )
     Draft.objects.filter(task=task, author=author).delete()
+    submission_saved(submission=submission, revision=1)
     return submission, True
 
 
@@ -217,4 +219,5 @@ def submission_revise(*, submission: Submission, answer: Any, telemetry: Any = N
         telemetry=telemetry,
     )
     Draft.objects.filter(task=submission.task, author=submission.author).delete()
+    submission_saved(submission=submission, revision=submission.revision)
     return submission

@@ -1,0 +1,172 @@
+"""Typed per-project settings for each check, with defaults and validation.
+
+Each check declares its settings as a frozen dataclass whose fields are made with
+:func:`setting`; the default value fixes the type (bool, whole number, number, one of some
+choices, or a list of strings). Validation refuses unknown keys (with a suggestion when it
+looks like a typo), wrong types and values out of range, naming the field in every error, so
+a project's configuration is refused when saved rather than misread when a check runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
+
+Errors = dict[str, list[str]]
+C = TypeVar("C")
+
+MAX_LIST_SETTING_ITEMS: Final = 1000
+
+
+class ConfigError(ValueError):
+    """Settings that fail validation; ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: Errors) -> None:
+        super().__init__(
+            "; ".join(f"{key or 'settings'}: {' '.join(v)}" for key, v in errors.items())
+        )
+        self.errors = errors
+
+
+def setting(
+    default: Any,
+    *,
+    help: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    item_check: Callable[[str], str | None] | None = None,
+) -> Any:
+    """A settings field. ``above`` is an exclusive lower bound; ``item_check`` returns an error
+    message for a bad list item, or None."""
+    metadata = {
+        "help": help,
+        "minimum": minimum,
+        "maximum": maximum,
+        "above": above,
+        "choices": choices,
+        "item_check": item_check,
+    }
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def defaults(config_type: type) -> dict[str, Any]:
+    """The default settings as JSON-ready values (lists, not tuples)."""
+    values = {}
+    for item in dataclasses.fields(config_type):
+        value = item.default
+        values[item.name] = list(value) if isinstance(value, tuple) else value
+    return values
+
+
+def validate(config_type: type, raw: Any) -> Errors:
+    """Every problem with ``raw`` settings for ``config_type``; ``{}`` when valid.
+
+    Missing keys take their defaults. Cross-field rules (a warn threshold below its fail
+    threshold) live in the dataclass's ``problems()`` method and run once each field is valid.
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        return {"": ["Settings must be a JSON object."]}
+    fields = {item.name: item for item in dataclasses.fields(config_type)}
+    errors: Errors = {}
+    for key, value in raw.items():
+        if not isinstance(key, str) or key not in fields:
+            message = f'Unknown setting "{key}".'
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            if close:
+                message += f' Did you mean "{close[0]}"?'
+            errors.setdefault(str(key), []).append(message)
+            continue
+        _check_value(fields[key], value, errors)
+    if errors:
+        return errors
+    problems = getattr(_build(config_type, raw), "problems", None)
+    return problems() if problems else {}
+
+
+def build(config_type: type[C], raw: Any) -> C:
+    """Typed settings from ``raw`` (None for all defaults); raise ConfigError when invalid."""
+    if isinstance(raw, config_type):
+        return raw
+    errors = validate(config_type, raw)
+    if errors:
+        raise ConfigError(errors)
+    return _build(config_type, raw or {})
+
+
+def _build(config_type: type[C], raw: Mapping[str, Any]) -> C:
+    values = {key: tuple(value) if isinstance(value, list) else value for key, value in raw.items()}
+    return config_type(**values)
+
+
+def _describe(value: Any) -> str:
+    text = f'"{value}"' if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_value(item: dataclasses.Field, value: Any, errors: Errors) -> None:
+    name = item.name
+    meta = item.metadata
+    default = item.default
+
+    def add(message: str, key: str = name) -> None:
+        errors.setdefault(key, []).append(message)
+
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            add("Must be true or false.")
+        return
+    if isinstance(default, tuple):
+        if not isinstance(value, list | tuple):
+            add("Must be a list of strings.")
+            return
+        if len(value) > MAX_LIST_SETTING_ITEMS:
+            add(f"At most {MAX_LIST_SETTING_ITEMS} entries.")
+            return
+        check = meta["item_check"]
+        for index, entry in enumerate(value):
+            if not isinstance(entry, str):
+                add("Must be a string.", f"{name}[{index}]")
+                continue
+            problem = check(entry) if check else None
+            if problem:
+                add(problem, f"{name}[{index}]")
+        return
+    if isinstance(default, str):
+        choices = meta["choices"] or ()
+        if not isinstance(value, str) or value not in choices:
+            add(f"Must be one of: {', '.join(choices)} (not {_describe(value)}).")
+        return
+    whole = isinstance(default, int)
+    if whole:
+        if isinstance(value, bool) or not isinstance(value, int):
+            add("Must be a whole number.")
+            return
+    elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        add("Must be a number.")
+        return
+    low, high, above = meta["minimum"], meta["maximum"], meta["above"]
+    if above is not None and value <= above:
+        add(_range_message(f"more than {above:g}", high))
+    elif low is not None and value < low:
+        add(_range_message(f"at least {low:g}", high))
+    elif high is not None and value > high:
+        add(_range_message(None, high, low=low, above=above))
+
+
+def _range_message(
+    lower: str | None, high: float | None, *, low: float | None = None, above: float | None = None
+) -> str:
+    if lower is None:
+        if above is not None:
+            lower = f"more than {above:g}"
+        elif low is not None:
+            lower = f"at least {low:g}"
+    parts = [part for part in (lower, f"at most {high:g}" if high is not None else None) if part]
+    return "Must be " + " and ".join(parts) + "."

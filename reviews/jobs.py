@@ -1,0 +1,36 @@
+"""Celery jobs of the quality pipeline (routed to the ``qa`` queue).
+
+They take ids, load fresh rows and call the services; ``acks_late`` with
+``reject_on_worker_lost`` (settings) means a worker killed mid-job leaves the message to be
+delivered again, and the periodic sweep catches anything that never reached a worker.
+"""
+
+import time
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from reviews.services import checks_run, checks_sweep
+
+
+@shared_task(
+    name="reviews.jobs.submission_checks_run",
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+    soft_time_limit=120,
+    time_limit=180,
+)
+def submission_checks_run(run_id: int) -> str:
+    if settings.QA_JOB_DELAY_SECONDS:  # fault-injection tests kill a worker mid-job
+        time.sleep(settings.QA_JOB_DELAY_SECONDS)
+    run = checks_run(run_id=run_id)
+    return run.status if run else "missing"
+
+
+@shared_task(name="reviews.jobs.checks_sweep")
+def checks_sweep_job() -> int:
+    return checks_sweep()

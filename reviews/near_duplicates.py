@@ -1,0 +1,82 @@
+"""Per-project near-duplicate indexes, kept in each worker's memory and in the database.
+
+Each worker process holds an in-memory ``NearDuplicateIndex`` per project; signatures are
+stored one row per answer text, and before each use the worker reads only the rows added
+since it last looked, so the cost per submission stays constant as the project grows.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from django.db import transaction
+
+from reviews.checks.answers import prose
+from reviews.checks.near_duplicate_index import NearDuplicateIndex
+from reviews.models import NearDuplicateSignature
+
+_lock = threading.Lock()
+_indexes: dict[int, tuple[NearDuplicateIndex, int]] = {}
+
+
+def _load_new(project_id: int, index: NearDuplicateIndex, after: int) -> int:
+    rows = NearDuplicateSignature.objects.filter(project_id=project_id, id__gt=after).order_by("id")
+    last = after
+    for row in rows.iterator(chunk_size=2000):
+        index.add(
+            "",
+            submission_id=str(row.submission_id),
+            question_id=row.question_id,
+            trainer_id=str(row.trainer_id),
+            task_id=str(row.task_id),
+            signature=np.frombuffer(bytes(row.signature), dtype=np.uint32),
+        )
+        last = row.id
+    return last
+
+
+def project_index(project_id: int) -> NearDuplicateIndex:
+    """This worker's index of the project, brought up to date with the database."""
+    with _lock:
+        index, seen = _indexes.get(project_id, (None, 0))
+        if index is None:
+            index = NearDuplicateIndex()
+        seen = _load_new(project_id, index, seen)
+        _indexes[project_id] = (index, seen)
+        return index
+
+
+def project_index_add(submission) -> int:
+    """Store (and index) the signatures of a submission's free texts; a revision replaces
+    the texts of earlier revisions. Returns how many texts were stored."""
+    project_id = submission.task.project_id
+    index = project_index(project_id)
+    rows = []
+    for item in prose(submission.template.definition, submission.answer):
+        signature = index.signature(item.text)
+        if signature is None:
+            continue
+        rows.append(
+            NearDuplicateSignature(
+                project_id=project_id,
+                submission_id=submission.pk,
+                question_id=item.question_id,
+                trainer_id=submission.author_id,
+                task_id=submission.task_id,
+                signature=signature.astype(np.uint32).tobytes(),
+            )
+        )
+    with transaction.atomic():
+        NearDuplicateSignature.objects.filter(submission=submission).delete()
+        NearDuplicateSignature.objects.bulk_create(rows)
+    index.remove(str(submission.pk))
+    # The new rows are read back (with their ids) the next time the index is used.
+    project_index(project_id)
+    return len(rows)
+
+
+def forget_cached_indexes() -> None:
+    """Drop this process's indexes (tests; a worker that must reload from the database)."""
+    with _lock:
+        _indexes.clear()

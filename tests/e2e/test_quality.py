@@ -1,0 +1,63 @@
+"""Quality checks in the browser: a setter configures a check, a QA lead reads the
+findings with their evidence, the trainer reads the reasons about their own work."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from reviews.models import CheckConfig
+from tasks.services import task_set_gold
+from tests.e2e.conftest import login
+from tests.factories import submit
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def failed_gold(cast, mcq, django_capture_on_commit_callbacks):
+    task_set_gold(task=mcq["tasks"][0], gold_answer={"answer": "B"})
+    with django_capture_on_commit_callbacks(execute=True):
+        submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    return submission
+
+
+def test_setter_turns_a_check_off_and_back_on(page, live_server, cast, mcq):
+    login(page, live_server, cast.setter)
+    page.goto(live_server.url + reverse("project-checks", args=[cast.project.pk]))
+    card = page.locator('section[data-check="telemetry"]')
+    card.get_by_label("Enabled").uncheck()
+    card.get_by_label("When it fails").select_option("return")
+    card.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("saved")).to_be_visible()
+    config = CheckConfig.objects.get(project=cast.project, check_name="telemetry")
+    assert (config.enabled, config.on_fail) == (False, "return")
+    # a bad setting is refused with its name, and nothing changes
+    card = page.locator('section[data-check="near_duplicate"]')
+    card.get_by_label("Settings (JSON)").fill('{"warn_similarity": 9}')
+    card.get_by_role("button", name="Save").click()
+    expect(page.locator('section[data-check="near_duplicate"] .errors')).to_contain_text(
+        "warn_similarity"
+    )
+    assert not CheckConfig.objects.filter(check_name="near_duplicate").exists()
+
+
+def test_qa_lead_sees_findings_with_evidence(page, live_server, cast, failed_gold):
+    login(page, live_server, cast.qa_lead)
+    page.goto(live_server.url + reverse("project-quality", args=[cast.project.pk]))
+    findings = page.get_by_test_id("findings")
+    expect(findings).to_contain_text("gold")
+    findings.get_by_role("link", name=f"#{failed_gold.pk}").first.click()
+    gold = page.locator('section[data-check="gold"]')
+    expect(gold).to_contain_text("fail")
+    gold.get_by_text("Evidence").first.click()
+    expect(gold.locator("pre").first).to_be_visible()
+
+
+def test_trainer_reads_the_reasons_but_not_the_evidence(page, live_server, cast, failed_gold):
+    login(page, live_server, cast.trainer)
+    page.goto(live_server.url + reverse("submission-detail", args=[failed_gold.pk]))
+    page.get_by_role("link", name="Quality checks").click()
+    gold = page.locator('section[data-check="gold"]')
+    expect(gold).to_contain_text("fail")
+    expect(page.get_by_text("Evidence")).to_have_count(0)
+    assert '"B"' not in page.content()  # the expected answer never reaches the trainer
