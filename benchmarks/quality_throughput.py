@@ -27,6 +27,7 @@ import argparse
 import dataclasses
 import random
 import resource
+import statistics
 import sys
 import time
 from collections import Counter
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _quality_corpus as corpus  # noqa: E402
+import quality_efficacy as corpus  # noqa: E402
 from _workload import PAIRWISE_TEMPLATE, answer_from, load_workload  # noqa: E402
 from quality_efficacy import CONFIG, LONG, World, make_gold, make_tts  # noqa: E402
 
@@ -46,6 +47,7 @@ from reviews.checks import (  # noqa: E402
     NearDuplicateIndex,
     index_submission,
 )
+from tasks.answer_validation import parse_identifier  # noqa: E402
 
 SEED = 20240601
 
@@ -79,9 +81,10 @@ def long_submission(world: World, tasks: list[dict], i: int) -> CheckInput:
     citations, seen = [], set()
     while len(citations) < 20:
         identifier = corpus.clean_identifier(rng)
-        if identifier in seen:
+        key = parse_identifier(identifier).canonical  # doi:x and x are the same source
+        if key in seen:
             continue
-        seen.add(identifier)
+        seen.add(key)
         citations.append(
             {
                 "identifier": identifier,
@@ -143,7 +146,12 @@ def pairwise_submission(workload, world: World, i: int) -> CheckInput:
 
 
 def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Current resident memory (Linux), else the peak."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def part_one(n: int) -> None:
@@ -204,7 +212,7 @@ def part_one(n: int) -> None:
     )
     print(
         f"  findings: {dict(statuses)}; near-duplicate index: {len(index):,} texts; "
-        f"max RSS {rss_mb():,.0f} MB"
+        f"RSS {rss_mb():,.0f} MB"
     )
 
 
@@ -228,7 +236,7 @@ def part_two(size: int, window: int, *, narrow: bool = False) -> None:
         f"\nPart 2: near-duplicate index, one query + one add per submission "
         f"({corpus_name}, ~{sum(len(text()) for _ in range(200)) // 200} characters per text)"
     )
-    base_rss = rss_mb()
+    rss_at = {}
     fill_started = time.perf_counter()
     added = 0
     for mark in marks:
@@ -236,16 +244,30 @@ def part_two(size: int, window: int, *, narrow: bool = False) -> None:
             index.add(text(), submission_id=f"s{added}", question_id="answer")
             added += 1
         batch = [text() for _ in range(window)]
-        t0 = time.perf_counter()
-        flagged = 0
-        for item in batch:
-            flagged += bool(index.query(item, min_similarity=0.5))
-            index.add(item, submission_id=f"s{added}", question_id="answer")
-            added += 1
-        per = (time.perf_counter() - t0) / window * 1000
+        flagged, candidates, slices = 0, 0, []
+        step = max(1, window // 5)
+        for start in range(0, window, step):
+            t0 = time.perf_counter()
+            for item in batch[start : start + step]:
+                flagged += bool(index.query(item, min_similarity=0.5))
+                index.add(item, submission_id=f"s{added}", question_id="answer")
+                added += 1
+            slices.append((time.perf_counter() - t0) / len(batch[start : start + step]) * 1000)
+        for item in batch[:100]:  # diagnostics: how many LSH candidates a query verifies
+            signature = index.signature(item)
+            candidates += len(index._lsh.query(index._minhash(signature)))
         print(
-            f"  at {mark:>7,} texts: {per:.3f} ms per submission (query + add), "
-            f"{flagged} of {window} matched >= 0.5; RSS +{rss_mb() - base_rss:,.0f} MB"
+            f"  at {mark:>7,} texts: {statistics.median(slices):.3f} ms per submission "
+            f"(query + add; median of {len(slices)} slices, range {min(slices):.3f}-"
+            f"{max(slices):.3f}); {candidates / min(100, window):.1f} LSH candidates per query; "
+            f"{flagged} of {window} matched >= 0.5; RSS {rss_mb():,.0f} MB"
+        )
+        rss_at[mark] = rss_mb()
+    if len(rss_at) == 2:
+        (low, low_rss), (high, high_rss) = sorted(rss_at.items())
+        print(
+            f"  memory: +{high_rss - low_rss:,.0f} MB from {low:,} to {high:,} texts, "
+            f"~{(high_rss - low_rss) * 1024 / (high - low):.1f} KB per indexed text"
         )
     filled = time.perf_counter() - fill_started
     print(f"  filling to {added:,} took {filled:.1f}s (incl. text generation)")

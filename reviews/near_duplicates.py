@@ -12,7 +12,7 @@ import threading
 import numpy as np
 from django.db import transaction
 
-from reviews.checks.answers import prose
+from reviews.checks.near_duplicate import compared_texts
 from reviews.checks.near_duplicate_index import NearDuplicateIndex
 from reviews.models import NearDuplicateSignature
 
@@ -47,13 +47,13 @@ def project_index(project_id: int) -> NearDuplicateIndex:
         return index
 
 
-def project_index_add(submission) -> int:
-    """Store (and index) the signatures of a submission's free texts; a revision replaces
-    the texts of earlier revisions. Returns how many texts were stored."""
+def project_index_add(submission, data, config=None) -> int:
+    """Store (and index) the signatures of the texts the near-duplicate check compares; a
+    revision replaces the texts of earlier revisions. Returns how many were stored."""
     project_id = submission.task.project_id
     index = project_index(project_id)
     rows = []
-    for item in prose(submission.template.definition, submission.answer):
+    for item in compared_texts(data, config):
         signature = index.signature(item.text)
         if signature is None:
             continue

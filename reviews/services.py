@@ -198,7 +198,7 @@ def checks_run(*, run_id: int) -> CheckRun | None:
     update_or_create, so a job delivered twice writes one row per check. A check that
     raises is recorded as an error (never as a pass), and the others still run.
     """
-    from reviews.checks import run_check
+    from reviews.checks import CATALOGUE, run_check
     from reviews.near_duplicates import project_index_add
 
     with transaction.atomic():
@@ -222,7 +222,8 @@ def checks_run(*, run_id: int) -> CheckRun | None:
         run.save(update_fields=["attempts", "started_at"])
         check_input = _input(submission)
         failures: list[tuple[str, str, list[dict]]] = []
-        for check in check_configs_for(submission.task.project):
+        configs = check_configs_for(submission.task.project)
+        for check in configs:
             if not check.enabled:
                 continue
             try:
@@ -252,7 +253,12 @@ def checks_run(*, run_id: int) -> CheckRun | None:
                 _record_gold(submission, findings)
             if status == "fail":
                 failures.append((check.name, check.on_fail, findings))
-        project_index_add(submission)
+        near = next(
+            c for c in check_configs_for(submission.task.project) if c.name == "near_duplicate"
+        )
+        project_index_add(
+            submission, check_input, CATALOGUE["near_duplicate"].build_config(near.config)
+        )
         run.status, run.finished_at = RunStatus.DONE, timezone.now()
         run.save(update_fields=["status", "finished_at"])
         _act_on(submission, failures)

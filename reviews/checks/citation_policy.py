@@ -121,7 +121,10 @@ def source_problem(identifier: str, config: CitationPolicyConfig) -> tuple[str |
     source = sources.classify(identifier)
     if source is None:
         return _unparsable(identifier), {"reason": "malformed"}
-    evidence: dict[str, Any] = {"kind": source.kind, "canonical": source.identifier.canonical}
+    evidence: dict[str, Any] = {
+        "kind": source.kind,
+        "canonical": source.identifier.canonical[:500],
+    }
     if source.kind == "isbn":
         if not sources.isbn_checksum_ok(sources.isbn_digits(source.identifier.canonical)):
             return "the ISBN's check digit is wrong; it is probably mistyped.", {

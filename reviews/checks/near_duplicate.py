@@ -67,6 +67,11 @@ def _compared(data: CheckInput, config: NearDuplicateConfig) -> list[QuestionTex
     ]
 
 
+def compared_texts(data: CheckInput, config: NearDuplicateConfig | None = None) -> list:
+    """The (question id, text) items of an answer that this check compares and files."""
+    return list(_compared(data, config or NearDuplicateConfig()))
+
+
 def index_submission(
     index: NearDuplicateIndex, data: CheckInput, config: NearDuplicateConfig | None = None
 ) -> int:

@@ -214,3 +214,41 @@ def test_quality_pages(client, cast, mcq, django_capture_on_commit_callbacks):
     assert response.status_code == 400
     assert "Not valid JSON" in response.content.decode()
     assert Submission.objects.count() == 1
+
+
+def test_a_near_copy_of_another_trainers_text_is_flagged_through_the_stored_index(
+    cast, django_capture_on_commit_callbacks
+):
+    from reviews.near_duplicates import forget_cached_indexes
+    from tasks.services import tasks_create, template_save
+
+    definition = {
+        "schema_version": 1,
+        "display": [{"type": "text", "field": "prompt"}],
+        "questions": [{"id": "essay", "type": "text", "prompt": "Answer", "min_words": 5}],
+    }
+    template_save(project=cast.project, name="Essay", definition=definition, by=cast.setter)
+    first_task, second_task = tasks_create(
+        project=cast.project, items=[{"prompt": "One"}, {"prompt": "Two"}], by=cast.setter
+    )
+    check_config_save(
+        project=cast.project,
+        check_name="near_duplicate",
+        enabled=True,
+        config={"min_words": 5},
+        on_fail="flag",
+    )
+    text = (
+        "The Grand Canal linked Hangzhou with the north under the Sui dynasty, joining "
+        "older regional canals into one waterway that carried grain tribute for centuries."
+    )
+    other = MembershipFactory(project=cast.project, role="trainer").user
+    with django_capture_on_commit_callbacks(execute=True):
+        original, _ = submit(task=first_task, author=cast.trainer, answer={"essay": text})
+    forget_cached_indexes()  # another worker: it must rebuild the index from the database
+    with django_capture_on_commit_callbacks(execute=True):
+        copy, _ = submit(task=second_task, author=other, answer={"essay": text + " Indeed."})
+    result = CheckResult.objects.get(submission=copy, check_name="near_duplicate")
+    assert result.status == "fail"
+    matches = [m for f in result.findings for m in f["evidence"].get("matches", [])]
+    assert str(original.pk) in {m["submission_id"] for m in matches}
