@@ -19,11 +19,12 @@ from __future__ import annotations
 import copy
 import difflib
 import enum
-import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+
+from rubrics.validation import ErrorCollector, is_int, is_number, join_path
 
 SCHEMA_VERSION: Final = 1
 
@@ -141,31 +142,6 @@ def has_criteria(content: Mapping[str, Any]) -> bool:
 # --------------------------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------------------------
-
-
-class ErrorCollector:
-    def __init__(self) -> None:
-        self.errors: Errors = {}
-
-    def add(self, path: str, message: str) -> None:
-        messages = self.errors.setdefault(path, [])
-        if message not in messages:
-            messages.append(message)
-
-
-def join_path(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def is_int(value: Any) -> bool:
-    # bool is a subclass of int in Python; a JSON true must never pass for 1.
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def is_number(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return math.isfinite(value)
 
 
 def describe(value: Any) -> str:

@@ -20,6 +20,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from rubrics.validation import ErrorCollector as _ErrorCollector
+from rubrics.validation import is_int as _is_int
+from rubrics.validation import join_path as _join
+
 SCHEMA_VERSION: Final = 1
 
 # Size caps. They keep one template or one answer from tying up a worker; each is far above what
@@ -197,25 +201,6 @@ def field_value(data: Any, path: str) -> Any:
 # --------------------------------------------------------------------------------------------
 # Definition validation
 # --------------------------------------------------------------------------------------------
-
-
-class _ErrorCollector:
-    def __init__(self) -> None:
-        self.errors: Errors = {}
-
-    def add(self, path: str, message: str) -> None:
-        messages = self.errors.setdefault(path, [])
-        if message not in messages:
-            messages.append(message)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _is_int(value: Any) -> bool:
-    # bool is a subclass of int in Python; a JSON true must never pass for 1.
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _describe(value: Any) -> str:
