@@ -15,6 +15,10 @@ COPY accounts ./accounts
 COPY tasks ./tasks
 COPY rubrics ./rubrics
 COPY reviews ./reviews
+COPY metrics ./metrics
+COPY imports ./imports
+COPY exports ./exports
+COPY integrations ./integrations
 RUN pip install .
 COPY manage.py ./
 COPY templates ./templates

@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "rubrics",
     "tasks",
     "reviews",
+    "metrics",
+    "imports",
+    "exports",
+    "integrations",
 ]
 
 MIDDLEWARE = [

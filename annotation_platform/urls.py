@@ -11,6 +11,10 @@ api_v1 = [
     path("", include("tasks.api.urls")),
     path("", include("tasks.api.rubric_urls")),
     path("", include("reviews.api.urls")),
+    path("", include("metrics.api.urls")),
+    path("", include("imports.api.urls")),
+    path("", include("exports.api.urls")),
+    path("", include("integrations.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -25,5 +29,9 @@ urlpatterns = [
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media"),
     path("", include("tasks.rubric_urls")),
     path("", include("reviews.urls")),
+    path("", include("metrics.urls")),
+    path("", include("imports.urls")),
+    path("", include("exports.urls")),
+    path("", include("integrations.urls")),
     path("", include("tasks.urls")),
 ]
