@@ -283,6 +283,7 @@ QA_JOB_DELAY_SECONDS = float(os.environ.get("QA_JOB_DELAY_SECONDS", "0"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-unchecked-submissions": {"task": "reviews.jobs.checks_sweep", "schedule": 120.0},
     "expire-task-leases": {"task": "tasks.jobs.leases_expire", "schedule": 60.0},
+    "refresh-stale-metrics": {"task": "metrics.jobs.stale_metrics_refresh", "schedule": 60.0},
     "purge-expired-api-tokens": {
         "task": "accounts.jobs.api_tokens_purge_expired",
         "schedule": 3600.0,

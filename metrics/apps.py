@@ -7,3 +7,11 @@ class MetricsConfig(AppConfig):
 
     name = "metrics"
     verbose_name = "Quality metrics"
+
+    def ready(self) -> None:
+        # tasks never imports metrics: a submit only calls what registered here, which
+        # marks the project's snapshot stale after the commit (no computation on submit).
+        from metrics.services.snapshots import metrics_mark_stale
+        from tasks.services.hooks import on_submission_saved
+
+        on_submission_saved(metrics_mark_stale)

@@ -1,0 +1,68 @@
+"""A trainer's own view of their work in a project ("my work"): their submissions with the
+reasons and findings meant for them, their figures, what they earned, and changed rules.
+
+Only ever about the one trainer asked for: every query here filters on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Prefetch, QuerySet
+
+from metrics.services.figures import FINDING_STATUSES, settings_for, trainer_rows
+from reviews.models import CheckResult
+from tasks.models import Project, Submission
+from tasks.services import guidelines_notice_for
+
+
+@dataclass(frozen=True)
+class TrainerWork:
+    figures: dict[str, Any]
+    pays: bool
+    pay_per_accepted_task: str | None
+    currency: str
+    guidelines_notice: dict[str, Any] | None
+
+
+def trainer_work(*, project: Project, trainer) -> TrainerWork:
+    """The trainer's figures in ``project`` (computed now: one trainer's rows are cheap),
+    with the guidelines notice if rules changed since they last acknowledged them."""
+    settings = settings_for(project)
+    rows = trainer_rows(project=project, settings=settings, trainer_ids=[trainer.pk])
+    return TrainerWork(
+        figures=rows[0],
+        pays=settings.pays,
+        pay_per_accepted_task=str(settings.pay_per_accepted_task) if settings.pays else None,
+        currency=settings.currency,
+        guidelines_notice=guidelines_notice_for(user=trainer, project=project),
+    )
+
+
+def trainer_submissions(*, project: Project, trainer) -> QuerySet[Submission]:
+    """The trainer's submissions in ``project``, newest first, each with ``my_findings``:
+    the check results of its current revision that found something (messages only; the
+    evidence may hold gold answers or other trainers' work and is never for the author)."""
+    findings = CheckResult.objects.filter(
+        status__in=FINDING_STATUSES, revision=F("submission__revision")
+    ).order_by("check_name")
+    return (
+        Submission.objects.filter(task__project=project, author=trainer)
+        .select_related("task")
+        .prefetch_related(Prefetch("check_results", queryset=findings, to_attr="my_findings"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def findings_for_author(result: CheckResult) -> list[dict[str, Any]]:
+    """A check result's findings as its author may see them: no evidence."""
+    return [
+        {
+            "status": f.get("status"),
+            "message": f.get("message"),
+            "question_id": f.get("question_id"),
+        }
+        for f in result.findings
+        if f.get("status") in FINDING_STATUSES
+    ]

@@ -1,0 +1,148 @@
+"""Pages of the metrics app: the project's quality page, its CSV tables, the metrics
+settings, and a trainer's "my work". Each is the twin of an endpoint in metrics/api/."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from annotation_platform.errors import DomainError
+from annotation_platform.forms import add_domain_error
+from metrics import charts, permissions
+from metrics.forms import MetricsSettingsForm
+from metrics.services import (
+    metrics_settings_save,
+    project_metrics,
+    settings_for,
+    trainer_submissions,
+    trainer_work,
+)
+from metrics.services.work import findings_for_author
+from metrics.tables import TABLES, csv_text, table_rows
+from tasks import lookups
+from tasks.models import Project, Role
+
+
+def _metrics_project(request: HttpRequest, pk: int) -> Project:
+    project = lookups.visible_project(request.user, pk)
+    if not permissions.can_view_project_metrics(request.user, project):
+        raise PermissionDenied("Project metrics are for QA leads, setters and admins.")
+    return project
+
+
+def _charts(data: dict) -> dict:
+    days = data["project"]["throughput"]
+    short = [date.fromisoformat(d["day"]).strftime("%d %b") for d in days]
+    return {
+        "throughput": charts.bars([(d["day"], d["submissions"]) for d in days], short_labels=short),
+        "acceptance": charts.rate_line(
+            [(d["day"], d["acceptance_rate"]) for d in days], short_labels=short
+        ),
+        "findings": charts.horizontal_bars(
+            [(f["check"], f["total"]) for f in data["project"]["findings"]]
+        ),
+    }
+
+
+@login_required
+def project_metrics_page(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _metrics_project(request, pk)
+    figures = project_metrics(project=project)
+    return render(
+        request,
+        "metrics/project_metrics.html",
+        {
+            "project": project,
+            "figures": figures,
+            "data": figures.data,
+            "charts": _charts(figures.data) if figures.data else None,
+            "tables": list(TABLES),
+            "can_edit_settings": permissions.can_change_metrics_settings(request.user, project),
+        },
+    )
+
+
+@login_required
+def project_metrics_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
+    project = _metrics_project(request, pk)
+    if table not in TABLES:
+        raise Http404("No such table.")
+    figures = project_metrics(project=project)
+    if figures.data is None:
+        messages.info(request, "The figures are still being computed; try again in a minute.")
+        return redirect("project-metrics", pk=project.pk)
+    response = HttpResponse(
+        csv_text(TABLES[table], table_rows(figures.data, table)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="project-{project.pk}-{table}.csv"'
+    return response
+
+
+@login_required
+def metrics_settings_page(request: HttpRequest, pk: int) -> HttpResponse:
+    project = lookups.visible_project(request.user, pk)
+    if not permissions.can_change_metrics_settings(request.user, project):
+        raise PermissionDenied("Only question setters and admins change the metrics settings.")
+    settings = settings_for(project)
+    form = MetricsSettingsForm(
+        request.POST or None, initial=MetricsSettingsForm.initial_for(settings)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            metrics_settings_save(project=project, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "Metrics settings saved; the figures are being recomputed.")
+            return redirect("project-metrics", pk=project.pk)
+    return render(
+        request,
+        "metrics/settings.html",
+        {"project": project, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def my_work_page(request: HttpRequest) -> HttpResponse:
+    training = list(
+        Project.objects.visible_to(request.user)
+        .filter(memberships__user=request.user, memberships__role=Role.TRAINER)
+        .order_by("name", "id")
+    )
+    wanted = request.GET.get("project")
+    if wanted:
+        project = lookups.visible_project(request.user, wanted if wanted.isdigit() else 0)
+        if not permissions.can_view_own_work(request.user, project):
+            raise PermissionDenied("“My work” shows a trainer's own work in a project.")
+    elif training:
+        project = training[0]
+    else:
+        return render(request, "metrics/my_work.html", {"projects": [], "project": None})
+    work = trainer_work(project=project, trainer=request.user)
+    page = Paginator(trainer_submissions(project=project, trainer=request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        {
+            "submission": submission,
+            "findings": [
+                {"check": result.check_name, "status": result.status, "finding": finding}
+                for result in submission.my_findings
+                for finding in findings_for_author(result)
+            ],
+        }
+        for submission in page.object_list
+    ]
+    return render(
+        request,
+        "metrics/my_work.html",
+        {"projects": training, "project": project, "work": work, "page": page, "rows": rows},
+    )
