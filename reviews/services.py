@@ -262,6 +262,10 @@ def checks_run(*, run_id: int) -> CheckRun | None:
         run.status, run.finished_at = RunStatus.DONE, timezone.now()
         run.save(update_fields=["status", "finished_at"])
         _act_on(submission, failures)
+        # The checks decide the queue order (failed, warned, sampled clean work).
+        from reviews.workflow import review_item_sync
+
+        review_item_sync(submission=submission, run=run)
     return run
 
 
