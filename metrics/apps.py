@@ -11,7 +11,9 @@ class MetricsConfig(AppConfig):
     def ready(self) -> None:
         # tasks never imports metrics: a submit only calls what registered here, which
         # marks the project's snapshot stale after the commit (no computation on submit).
-        from metrics.services.snapshots import metrics_mark_stale
+        from metrics.services.snapshots import metrics_mark_stale, metrics_mark_stale_on_decision
+        from reviews.signals import review_decided
         from tasks.services.hooks import on_submission_saved
 
         on_submission_saved(metrics_mark_stale)
+        review_decided.connect(metrics_mark_stale_on_decision, dispatch_uid="metrics-stale")

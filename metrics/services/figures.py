@@ -22,11 +22,12 @@ from django.utils import timezone
 from metrics import stats
 from metrics.models import MetricsSettings, RatingLevel
 from reviews.models import CheckResult, GoldOutcome, ResultStatus
+from reviews.workflow import reviewer_disagreement
 from tasks.models import Project, Submission, SubmissionStatus, TaskTemplate
 from tasks.services import task_counts
 from tasks.template_definition import audio_blocks, questions
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 THROUGHPUT_DAYS = 30
 CONFIDENCE = 0.95
 NO_SYSTEM = ""  # items whose task data lacks the system field
@@ -325,7 +326,8 @@ def trainer_rows(
 
 def project_figures(*, project: Project, today=None) -> dict:
     """Throughput per day (the last 30 days, UTC), acceptance by submission day, backlog
-    (tasks not complete) and findings by check on the latest revisions."""
+    (tasks not complete), findings by check on the latest revisions, and how often second
+    reviews disagreed with the first."""
     submissions = Submission.objects.filter(task__project=project)
     totals = submissions.aggregate(
         submissions=Count("id"),
@@ -374,6 +376,7 @@ def project_figures(*, project: Project, today=None) -> dict:
     counts = task_counts(project)
     return {
         **totals,
+        "reviewer_disagreement": reviewer_disagreement(project=project),
         "acceptance_rate": _round(_ratio(totals["accepted"], totals["decided"])),
         "tasks": counts,
         "backlog": counts["total"] - counts["complete"],

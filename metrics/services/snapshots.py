@@ -62,6 +62,14 @@ def metrics_mark_stale(*, submission, revision: int) -> None:
     transaction.on_commit(mark)
 
 
+def metrics_mark_stale_on_decision(*, sender, review, **kwargs) -> None:
+    """``reviews.signals.review_decided`` receiver (sent after the decision's commit): a
+    decision changes acceptance and rework figures, so the snapshot is stale."""
+    MetricsSnapshot.objects.filter(project_id=review.project_id, stale=False).update(
+        stale=True, stale_since=timezone.now()
+    )
+
+
 def metrics_snapshot_refresh(*, project_id: int) -> MetricsSnapshot | None:
     """Recompute and store a project's figures; None if the project is gone.
 

@@ -511,3 +511,47 @@ def test_my_work_includes_the_guidelines_notice(cast, tts):
     work = trainer_work(project=tts["project"], trainer=cast.trainer)
     assert work.guidelines_notice["version"] == 1
     assert [r["title"] for r in work.guidelines_notice["added"]] == ["Play to the end"]
+
+
+# --- reviews feed the figures ---------------------------------------------------------------
+
+
+def test_reviewer_disagreement_counts_second_reviews_that_differ(cast, tts):
+    from reviews.workflow import ReviewInput, review_second, review_submit
+    from tasks.services import guideline_rule_add, guidelines_publish
+
+    t = tts["tasks"]
+    first = rate(t[0], cast.trainer, 4)
+    second = rate(t[1], cast.trainer, 2)
+    assert project_figures(project=tts["project"])["reviewer_disagreement"]["rate"] is None
+    accepted = review_submit(
+        submission=first, reviewer=cast.qa_lead, data=ReviewInput(decision="accept")
+    )
+    also = review_submit(
+        submission=second, reviewer=cast.qa_lead, data=ReviewInput(decision="accept")
+    )
+    guideline_rule_add(project=tts["project"], title="Rate the clip heard", by=cast.setter)
+    guidelines_publish(project=tts["project"], note="First rules", by=cast.setter)
+    review_second(review=accepted, reviewer=cast.admin, data=ReviewInput(decision="accept"))
+    # The audit disagrees with the second accept: one of two audited reviews differs.
+    review_second(
+        review=also,
+        reviewer=cast.admin,
+        data=ReviewInput(decision="reject", reasons=[{"rule": "R1"}], comment="Off-scale"),
+    )
+    figures = project_figures(project=tts["project"])["reviewer_disagreement"]
+    assert (figures["audited"], figures["disagreed"], figures["rate"]) == (2, 1, 0.5)
+    assert figures["reviewers"][0]["username"] == cast.qa_lead.username
+
+
+def test_a_decision_marks_the_snapshot_stale(cast, tts, django_capture_on_commit_callbacks):
+    from reviews.workflow import ReviewInput, review_submit
+
+    submission = rate(tts["tasks"][0], cast.trainer, 4)
+    project_metrics(project=tts["project"])
+    MetricsSnapshot.objects.filter(project=tts["project"]).update(stale=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        review_submit(
+            submission=submission, reviewer=cast.qa_lead, data=ReviewInput(decision="accept")
+        )
+    assert MetricsSnapshot.objects.get(project=tts["project"]).stale is True
