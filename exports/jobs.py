@@ -1,0 +1,17 @@
+"""Celery jobs of the exports app: they take the export id and call the service."""
+
+from celery import shared_task
+
+from exports.services import export_run
+
+
+@shared_task(
+    name="exports.jobs.export_run",
+    # A large export may take longer than the default job limit; the service streams, so
+    # time rather than memory is what grows with size.
+    soft_time_limit=3300,
+    time_limit=3600,
+)
+def export_run_job(export_id: int) -> str:
+    job = export_run(export_id=export_id)
+    return job.status if job else "missing"
