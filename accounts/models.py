@@ -24,6 +24,18 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
+class TokenScope(models.TextChoices):
+    """What a token may do, within what its user's role allows (scopes only restrict).
+
+    Enforced in one place, ``accounts.permissions.TokenScopePermission``; the trainer work
+    endpoints ``annotate`` opens are listed in ``accounts.scopes``.
+    """
+
+    READ = "read", "Read only"
+    ANNOTATE = "annotate", "Annotate"
+    MANAGE = "manage", "Manage"
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ApiTokenQuerySet:
         # Tokens are personal: not even staff list other people's tokens through the API.
@@ -46,6 +58,9 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
+    # Tokens issued before scopes existed could do anything their user could: they keep
+    # that (manage) rather than break the scripts using them; new tokens choose.
+    scope = models.CharField(max_length=16, choices=TokenScope.choices, default=TokenScope.MANAGE)
     key_id = models.CharField(max_length=16, unique=True, editable=False)
     token_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

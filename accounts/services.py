@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, TokenScope, User
 from annotation_platform.errors import DomainError
 
 MAX_ACTIVE_TOKENS_PER_USER = 50
@@ -18,12 +18,25 @@ TOKEN_RETENTION = timedelta(days=30)
 
 @transaction.atomic
 def api_token_create(
-    *, user: User, name: str, expires_at: datetime | None = None
+    *,
+    user: User,
+    name: str,
+    expires_at: datetime | None = None,
+    scope: str = TokenScope.MANAGE,
 ) -> tuple[ApiToken, str]:
-    """Create a token for ``user``; return it with the raw secret, which is never stored."""
+    """Create a token for ``user``; return it with the raw secret, which is never stored.
+
+    ``scope`` defaults to manage, what every token could do before scopes existed, for
+    callers inside the code base; the page and the API always pass the person's choice.
+    """
     name = (name or "").strip()
     if not name:
         raise DomainError("Give the token a name.", fields={"name": ["This field is required."]})
+    if scope not in TokenScope.values:
+        raise DomainError(
+            "Choose the token's scope.",
+            fields={"scope": [f"One of: {', '.join(TokenScope.values)}."]},
+        )
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError(
             "The expiry must be in the future.",
@@ -43,6 +56,7 @@ def api_token_create(
         key_id=key_id,
         token_hash=ApiToken.hash_raw(raw),
         expires_at=expires_at,
+        scope=scope,
     )
     return token, raw
 

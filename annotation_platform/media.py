@@ -18,9 +18,16 @@ from django.views.decorators.http import require_GET
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
+# Uploaded import files and export archives are served only by their own permission-checked
+# views: knowing (or guessing) a key must not be enough.
+PRIVATE_PREFIXES = frozenset({"exports", "imports"})
+
+
 def _safe_key(path: str) -> str:
     parts = path.split("/")
     if not path or path.startswith("/") or "\\" in path or any(p in ("", ".", "..") for p in parts):
+        raise Http404
+    if parts[0] in PRIVATE_PREFIXES:
         raise Http404
     return path
 

@@ -211,7 +211,11 @@ REST_FRAMEWORK = {
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Token scopes only ever narrow what the user's role allows (accounts/scopes.py).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.TokenScopePermission",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "annotation_platform.api.pagination.DefaultPagination",
@@ -242,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "tasks.models.Role",
         "ProjectStatusEnum": "tasks.models.ProjectStatus",
         "RubricVersionStatusEnum": "rubrics.models.VersionStatus",
+        "ExportFormatEnum": "exports.models.ExportFormat",
     },
 }
 
@@ -284,11 +289,27 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-unchecked-submissions": {"task": "reviews.jobs.checks_sweep", "schedule": 120.0},
     "expire-task-leases": {"task": "tasks.jobs.leases_expire", "schedule": 60.0},
     "refresh-stale-metrics": {"task": "metrics.jobs.stale_metrics_refresh", "schedule": 60.0},
+    "sweep-webhook-deliveries": {
+        "task": "integrations.jobs.webhook_deliveries_sweep",
+        "schedule": 60.0,
+    },
     "purge-expired-api-tokens": {
         "task": "accounts.jobs.api_tokens_purge_expired",
         "schedule": 3600.0,
     },
 }
+
+# --- Webhooks ---------------------------------------------------------------------------
+# Deliveries never reach loopback, private, link-local or metadata addresses unless the
+# site admin opens them here (checked at save time and again after DNS at each delivery).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS")  # host names, IPs or CIDRs
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))
+WEBHOOK_RETRY_BASE_SECONDS = 60
+WEBHOOK_RETRY_MAX_SECONDS = 3600
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "5"))
+SITE_URL = os.environ.get("SITE_URL", "")  # makes the URLs in webhook payloads absolute
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, TokenScope, User
 from annotation_platform.api.serializers import StrictCharField, StrictSerializerMixin
 
 
@@ -20,6 +20,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
+            "scope",
             "prefix",
             "created_at",
             "expires_at",
@@ -43,3 +44,10 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 class ApiTokenCreateSerializer(StrictSerializerMixin, serializers.Serializer):
     name = StrictCharField(max_length=100)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    # Least privilege: a new token reads only, unless its creator asks for more.
+    scope = serializers.ChoiceField(
+        choices=TokenScope.choices,
+        default=TokenScope.READ,
+        help_text="read (GET only), annotate (read plus a trainer's work) or manage "
+        "(everything your role allows). Default: read.",
+    )

@@ -1,6 +1,6 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -25,6 +25,10 @@ def me(request: Request) -> Response:
     return Response(MeSerializer(request.user).data)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: ApiTokenSerializer(many=True), **errors(401)}),
+    retrieve=extend_schema(responses={200: ApiTokenSerializer, **errors(401, 404)}),
+)
 @extend_schema(tags=["accounts"])
 class ApiTokenViewSet(
     mixins.ListModelMixin,

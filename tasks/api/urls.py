@@ -49,7 +49,11 @@ urlpatterns = [
         name="api-project-tasks",
     ),
     path("projects/<int:project_pk>/next", work_views.project_next, name="api-project-next"),
-    path("projects/<int:project_pk>/next/", work_views.project_next_slash),
+    path(
+        "projects/<int:project_pk>/next/",
+        work_views.project_next_slash,
+        name="api-project-next-slash",
+    ),
     path(
         "projects/<int:project_pk>/progress/",
         work_views.project_progress,

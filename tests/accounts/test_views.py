@@ -45,7 +45,7 @@ def test_password_change(client):
 def test_token_page_shows_the_secret_once(client):
     user = UserFactory()
     client.force_login(user)
-    response = client.post(reverse("token-list"), {"name": "import script"})
+    response = client.post(reverse("token-list"), {"name": "import script", "scope": "read"})
     raw = response.context["created_raw"]
     assert raw.startswith("ap_")
     assert raw in response.content.decode()
@@ -59,7 +59,9 @@ def test_token_page_shows_the_secret_once(client):
 def test_token_page_refuses_a_past_expiry_on_the_field(client):
     user = UserFactory()
     client.force_login(user)
-    response = client.post(reverse("token-list"), {"name": "x", "expires_at": "2001-01-01T00:00"})
+    response = client.post(
+        reverse("token-list"), {"name": "x", "scope": "read", "expires_at": "2001-01-01T00:00"}
+    )
     assert response.status_code == 400
     assert "expires_at" in response.context["form"].errors
     assert not ApiToken.objects.exists()
@@ -80,3 +82,28 @@ def test_nobody_revokes_someone_elses_token(client):
     assert client.post(reverse("token-revoke", args=[token.pk])).status_code == 404
     token.refresh_from_db()
     assert not token.is_revoked
+
+
+@pytest.mark.parametrize("scope", ["read", "annotate", "manage"])
+def test_token_page_creates_a_token_of_the_chosen_scope(client, scope):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(reverse("token-list"), {"name": "bot", "scope": scope})
+
+    assert response.status_code == 200
+    assert ApiToken.objects.get(user=user).scope == scope
+    assert 'data-testid="token-scope"' in response.content.decode()
+
+
+def test_token_page_preselects_read_only_and_refuses_an_unknown_scope(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    page = client.get(reverse("token-list"))
+    refused = client.post(reverse("token-list"), {"name": "bot", "scope": "root"})
+
+    assert page.context["form"]["scope"].value() == "read"
+    assert refused.status_code == 400
+    assert "scope" in refused.context["form"].errors
+    assert not ApiToken.objects.filter(user=user).exists()

@@ -22,6 +22,8 @@ def test_token_created_in_the_page_works_until_revoked_there(page, live_server, 
     name = page.get_by_role("textbox", name="Name", exact=True)
     expect(name).to_have_accessible_description(re.compile("What the token is for"))
     name.fill("import script")
+    expect(page.get_by_label("Read only")).to_be_checked()  # least privilege by default
+    page.get_by_label("Annotate").check()
     page.get_by_role("button", name="Create token").click()
 
     # then: the secret is shown once
@@ -31,6 +33,7 @@ def test_token_created_in_the_page_works_until_revoked_there(page, live_server, 
     assert re.fullmatch(r"ap_\w+_\S+", raw), raw
     row = page.get_by_role("row").filter(has_text="import script")
     expect(row).to_contain_text("active")
+    expect(row.get_by_test_id("token-scope")).to_have_text("Annotate")
 
     # and the secret is gone after reloading the list
     page.goto(f"{live_server.url}/account/tokens/")

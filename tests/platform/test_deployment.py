@@ -52,7 +52,16 @@ def test_every_variable_compose_sets_is_read_by_the_settings():
 def test_the_image_contains_every_local_app():
     dockerfile = (ROOT / "Dockerfile").read_text()
     local_apps = [app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()]
-    assert local_apps == ["accounts", "rubrics", "tasks", "reviews"]
+    assert local_apps == [
+        "accounts",
+        "rubrics",
+        "tasks",
+        "reviews",
+        "metrics",
+        "imports",
+        "exports",
+        "integrations",
+    ]
     for app in ["annotation_platform", *local_apps, "templates", "static"]:
         assert f"COPY {app} ./{app}" in dockerfile
     assert "collectstatic" in dockerfile
