@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from exports.models import ExportFormat, ExportJob
+from metrics.services import agreement_cached
 from tasks.models import Project, Submission
 
 SHAPE_NOTES = {
@@ -53,13 +54,29 @@ class ExportSummary:
 def agreement_figures(
     *, project: Project, submissions: QuerySet[Submission]
 ) -> dict[str, Any] | None:
-    """Inter-annotator agreement of the exported work, for the dataset card.
-
-    The connection point for the metrics app: return a mapping of question id to figures
-    (e.g. ``{"preference": {"krippendorff_alpha": 0.61, "units": 812}}``), or None when none
-    are available. The card prints whatever this returns.
-    """
-    return None
+    """Inter-annotator agreement per question, for the dataset card: the metrics app's
+    figures over the project's non-rejected answers (the population the export samples),
+    as last computed; None when never computed for a large project, or when no question
+    of the template has agreement figures (free text, spans)."""
+    cached = agreement_cached(project=project)
+    if cached is None:
+        return None
+    table, computed_at = cached
+    figures: dict[str, Any] = {
+        row["question_id"]: {
+            "level": row["level"],
+            "units": row["units"],
+            "raters": row["raters"],
+            "krippendorff_alpha": row["krippendorff_alpha"],
+            "fleiss_kappa": row["fleiss_kappa"],
+            "cohens_kappa": row["cohens_kappa"],
+        }
+        for row in table
+        if row["units"]
+    }
+    if figures and computed_at:
+        figures["computed_at"] = computed_at.isoformat(timespec="seconds")
+    return figures or None
 
 
 def _yaml_text(value: str) -> str:
@@ -118,6 +135,11 @@ def card_render(*, job: ExportJob, summary: ExportSummary, agreement: dict[str, 
     lines += [f"- v{n}" for n in sorted(summary.guidelines)] or ["- none published"]
     lines += ["", "## Agreement", ""]
     if agreement:
+        lines += [
+            "Across the project's non-rejected answers; Krippendorff's alpha at the level",
+            "of measurement of each question (docs/metrics.md).",
+            "",
+        ]
         lines += [f"- {name}: {_value_text(value)}" for name, value in agreement.items()]
     else:
         lines.append("Not available for this export.")

@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from exports.media import media_key_clean
-from reviews.models import CheckResult
+from reviews.models import CheckResult, Review
 from tasks.models import GuidelineVersion, Project, Submission, SubmissionRevision, TaskTemplate
 from tasks.template_definition import MISSING, display_blocks, field_value, questions
 
@@ -140,16 +140,79 @@ def ids_lookup(field: str, ids: list[int]) -> Q:
     return Q(**{f"{field}__in": ids})
 
 
+# A review's decision in the words of the submission status it leads to, so that decided
+# work reads the same whether a person or an automated check decided it.
+DECISION_STATUS: Final = {"accept": "accepted", "reject": "rejected", "return": "returned"}
+
+
 def reviews_for(submission_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """The reviews of each submission, oldest first, as export rows carry them.
 
-    The one place review fields enter an export. Until the review workflow records reviews,
-    a submission's decision is its status and the reasons it came back with; a submission
-    nobody decided yet has no review. Each review has the keys: reviewer, decision,
-    reasons, comment, rubric_version, judgments, rubric_score, created_at.
+    The one place review fields enter an export: every recorded review (first review,
+    second review, re-grade, dispute resolution) with its reviewer, decision, reasons,
+    comment, the rubric version it applied, the per-criterion judgments and the rubric
+    score; never a reviewer's private note. Work decided without a review (an automated
+    check returned it) carries one entry from its status, with no reviewer.
     """
     wanted = sorted(submission_ids)
     wanted_set = set(wanted)
+    reviews: dict[int, list[dict[str, Any]]] = {}
+    recorded = (
+        Review.objects.filter(ids_lookup("submission_id", wanted))
+        .order_by("submission_id", "id")
+        .values_list(
+            "submission_id",
+            "kind",
+            "reviewer__username",
+            "decision",
+            "reasons",
+            "comment",
+            "judgments",
+            "score",
+            "created_at",
+            "revision__number",
+            "rubric_version__rubric_id",
+            "rubric_version__rubric__title",
+            "rubric_version__number",
+        )
+    )
+    for (
+        pk,
+        kind,
+        reviewer,
+        decision,
+        reasons,
+        comment,
+        judgments,
+        score,
+        created_at,
+        revision,
+        rubric_id,
+        rubric_title,
+        rubric_number,
+    ) in recorded:
+        if pk not in wanted_set:
+            continue
+        reviews.setdefault(pk, []).append(
+            {
+                "kind": kind,
+                "reviewer": reviewer,
+                "decision": DECISION_STATUS.get(decision) if decision else None,
+                "reasons": reasons or [],
+                "comment": comment,
+                "revision": revision,
+                "rubric_version": {
+                    "rubric_id": rubric_id,
+                    "title": rubric_title,
+                    "version": rubric_number,
+                }
+                if rubric_id
+                else None,
+                "judgments": judgments or {},
+                "rubric_score": score,
+                "created_at": _iso(created_at),
+            }
+        )
     decided = (
         Submission.objects.filter(ids_lookup("pk", wanted))
         .exclude(status="submitted")
@@ -157,18 +220,19 @@ def reviews_for(submission_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]
         .annotate(reasons_json=Cast("return_reasons", TextField()))
         .values_list("pk", "status", "reasons_json", "updated_at")
     )
-    reviews: dict[int, list[dict[str, Any]]] = {}
     for pk, status, reasons, updated_at in decided:
-        if pk not in wanted_set:
+        if pk not in wanted_set or pk in reviews:
             continue
         reviews[pk] = [
             {
+                "kind": "automated",
                 "reviewer": None,
                 "decision": status,
                 "reasons": json.loads(reasons) if reasons not in ("[]", "null", None) else [],
                 "comment": "",
+                "revision": None,
                 "rubric_version": None,
-                "judgments": [],
+                "judgments": {},
                 "rubric_score": None,
                 "created_at": _iso(updated_at),
             }

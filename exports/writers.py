@@ -113,6 +113,16 @@ FIXED_COLUMNS: Final = (
     "task_data",
     "media",
 )
+
+
+def _score_value(score: Any) -> float | None:
+    """The number of a stored rubric score (rubrics.scoring.ScoreResult.as_dict())."""
+    if isinstance(score, dict):
+        score = score.get("score")
+    return float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
+
+
+DECIDING_KINDS: Final = frozenset({"review", "dispute", "automated"})
 TAIL_COLUMNS: Final = ("review_decision", "review_reasons", "rubric_score", "checks")
 
 
@@ -133,7 +143,13 @@ def _answer_cell(value: Any) -> str | None:
 
 def flat_row(row: dict[str, Any], question_ids: list[str]) -> dict[str, Any]:
     """A full row as one flat record: scalars as columns, structures as JSON text."""
-    review = row["reviews"][-1] if row["reviews"] else {}
+    # The decision in force is the last one that decided the submission (a second review
+    # audits without changing it); the score is the latest given (a re-grade rescores).
+    deciding = [r for r in row["reviews"] if r.get("kind") in DECIDING_KINDS]
+    review = dict(deciding[-1]) if deciding else {}
+    scores = [_score_value(r.get("rubric_score")) for r in row["reviews"]]
+    scored = [score for score in scores if score is not None]
+    review["rubric_score"] = scored[-1] if scored else None
     rubric = row["versions"]["rubric"]
     answer = row["answer"]
     flat = {

@@ -17,6 +17,7 @@ from metrics.services.figures import (
 from metrics.services.settings import metrics_settings_save
 from metrics.services.snapshots import (
     ProjectMetrics,
+    agreement_cached,
     metrics_mark_stale,
     metrics_refresh_request,
     metrics_refresh_stale,
@@ -28,6 +29,7 @@ from metrics.services.work import TrainerWork, trainer_submissions, trainer_work
 __all__ = [
     "ProjectMetrics",
     "TrainerWork",
+    "agreement_cached",
     "agreement_table",
     "metrics_mark_stale",
     "metrics_refresh_request",

@@ -20,7 +20,12 @@ from django.utils import timezone
 
 from annotation_platform.queueing import enqueue_on_commit
 from metrics.models import MetricsSnapshot
-from metrics.services.figures import SNAPSHOT_VERSION, project_metrics_compute
+from metrics.services.figures import (
+    SNAPSHOT_VERSION,
+    agreement_table,
+    project_metrics_compute,
+    settings_for,
+)
 from reviews.models import CheckRun
 from tasks.models import Project, Submission
 
@@ -129,6 +134,18 @@ def metrics_refresh_request(*, project: Project, force: bool = False, now=None) 
         return False
     enqueue_on_commit(project_metrics_refresh, project.pk)
     return True
+
+
+def agreement_cached(*, project: Project) -> tuple[list[dict], datetime | None] | None:
+    """The agreement table for a reader that must not wait or send jobs (an export's
+    dataset card): from the snapshot, with its date; computed now (not stored) for a small
+    project with no snapshot; None for a large project whose figures were never computed."""
+    snapshot = MetricsSnapshot.objects.filter(project=project).first()
+    if snapshot and snapshot.data and snapshot.data.get("version") == SNAPSHOT_VERSION:
+        return snapshot.data["agreement"], snapshot.computed_at
+    if Submission.objects.filter(task__project=project).count() <= SYNC_LIMIT:
+        return agreement_table(project=project, settings=settings_for(project)), timezone.now()
+    return None
 
 
 def project_metrics(*, project: Project, now=None) -> ProjectMetrics:

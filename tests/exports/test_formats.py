@@ -39,12 +39,14 @@ def test_full_jsonl_has_accepted_submissions_with_task_versions_and_reviews(
     }
     assert first["reviews"] == [
         {
+            "kind": "automated",
             "reviewer": None,
             "decision": "accepted",
             "reasons": [],
             "comment": "",
+            "revision": None,
             "rubric_version": None,
-            "judgments": [],
+            "judgments": {},
             "rubric_score": None,
             "created_at": first["reviews"][0]["created_at"],
         }
@@ -159,3 +161,41 @@ def test_ranking_answers_make_every_ordered_pair(cast, run_export):
         ("Say hi", "hi", "yo"),
         ("Say hi", "hello", "yo"),
     ]
+
+
+def test_recorded_reviews_carry_reviewer_decision_reasons_and_the_final_decision_in_csv(
+    cast, pairwise, run_export
+):
+    from reviews.workflow import ReviewInput, review_second, review_submit
+    from tasks.services import guideline_rule_add, guidelines_publish
+
+    guideline_rule_add(project=cast.project, title="Judge the content", by=cast.setter)
+    guidelines_publish(project=cast.project, note="Rules", by=cast.setter)
+    fourth = pairwise["submissions"][3]
+    first = review_submit(
+        submission=fourth,
+        reviewer=cast.qa_lead,
+        data=ReviewInput(decision="accept", comment="Fine", private_note="between us"),
+    )
+    review_second(
+        review=first,
+        reviewer=cast.admin,
+        data=ReviewInput(decision="reject", reasons=[{"rule": "R1"}], comment="Too lenient"),
+    )
+    archive = run_export(cast.project, cast.admin, "jsonl")
+    rows = [json.loads(line) for line in archive.text("data.jsonl").splitlines()]
+    row = next(r for r in rows if r["submission_id"] == fourth.pk)
+    assert [(r["kind"], r["reviewer"], r["decision"]) for r in row["reviews"]] == [
+        ("review", cast.qa_lead.username, "accepted"),
+        ("second", cast.admin.username, "rejected"),
+    ]
+    assert row["reviews"][0]["comment"] == "Fine"
+    assert row["reviews"][1]["reasons"] == [{"rule": "R1", "label": "Judge the content"}]
+    assert "between us" not in archive.text("data.jsonl")  # private notes never leave
+    archive = run_export(cast.project, cast.admin, "csv")
+    csv_rows = list(csv.DictReader(io.StringIO(archive.text("data.csv").lstrip("\ufeff"))))
+    # The audit disagreed, but the submission stays accepted: the first review decided it.
+    assert (
+        next(r for r in csv_rows if int(r["submission_id"]) == fourth.pk)["review_decision"]
+        == "accepted"
+    )

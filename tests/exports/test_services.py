@@ -135,12 +135,13 @@ def test_rows_are_read_in_keyset_chunks_with_a_fixed_number_of_queries(cast, pai
         rest = list(chunks)
     assert [[values[0] for values in chunk] for chunk in rest] == [[pairwise["submissions"][3].pk]]
     assert f"> {pairwise['submissions'][2].pk}" in queries.captured_queries[0]["sql"]
-    # a full row per chunk costs the chunk query plus checks, reviews and revision dates
+    # a full row per chunk costs the chunk query plus checks, recorded reviews, decided
+    # statuses and revision dates
     context = export_context(cast.project)
     with CaptureQueriesContext(connection) as queries:
         chunks_of_rows = list(export_rows(context, queryset, chunk_size=2))
     assert [read for read, _ in chunks_of_rows] == [2, 2]
-    assert len(queries) == 2 * 4 + 1  # + the empty read that ends the last full chunk
+    assert len(queries) == 2 * 5 + 1  # + the empty read that ends the last full chunk
 
 
 def test_check_results_of_the_current_revision_are_in_the_row(
@@ -461,3 +462,23 @@ def test_a_job_delivered_twice_runs_once(cast, pairwise, run_export):
     archive = run_export(cast.project, cast.setter, "jsonl")
     again = export_run(export_id=archive.job.pk)
     assert again.file_key == archive.job.file_key
+
+
+def test_the_card_carries_agreement_per_question(cast, listening, run_export):
+    from metrics.stats import krippendorff_alpha
+
+    archive = run_export(cast.project, cast.admin, "jsonl")
+    card = archive.text("README.md")
+    line = next(x for x in card.splitlines() if x.startswith("- naturalness: "))
+    figures = json.loads(line.removeprefix("- naturalness: "))
+    # Two listeners rated three clips: (4, 5), (3, 4), (2, 2), ordinal by default.
+    expected = krippendorff_alpha([[4, 5], [3, 4], [2, 2]], level="ordinal")
+    assert (figures["level"], figures["units"], figures["raters"]) == ("ordinal", 3, 2)
+    assert figures["krippendorff_alpha"] == pytest.approx(expected, abs=1e-4)
+    assert figures["cohens_kappa"] is not None
+
+
+def test_the_card_says_when_agreement_is_not_available(cast, pairwise, run_export):
+    # One trainer per task: no unit has two answers to compare.
+    card = run_export(cast.project, cast.admin, "jsonl").text("README.md")
+    assert "## Agreement\n\nNot available for this export." in card
