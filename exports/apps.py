@@ -7,3 +7,9 @@ class ExportsConfig(AppConfig):
 
     name = "exports"
     verbose_name = "Exports"
+
+    def ready(self) -> None:
+        from exports.views import project_page_links
+        from tasks.services.hooks import on_project_links
+
+        on_project_links(project_page_links)

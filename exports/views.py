@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from annotation_platform.errors import DomainError
@@ -19,6 +20,7 @@ from exports.models import ExportJob
 from exports.services import export_create
 from exports.shapes import FORMAT_OPTIONS, OPTION_HELP
 from tasks import lookups
+from tasks.services.hooks import ProjectLink
 
 
 @login_required
@@ -83,3 +85,10 @@ def export_download_page(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect("export-detail", pk=export.pk)
+
+
+def project_page_links(*, project, user) -> list[ProjectLink]:
+    """The project page's link to the exports (registered in apps.py)."""
+    if not permissions.can_export(user, project):
+        return []
+    return [ProjectLink("Exports", reverse("project-exports", args=[project.pk]), 40)]

@@ -26,3 +26,7 @@ class IntegrationsConfig(AppConfig):
             signal = getattr(importlib.import_module(module_name), signal_name, None)
             if signal is not None:
                 signal.connect(receiver, dispatch_uid=f"integrations:{signal_name}")
+        from integrations.views import project_page_links
+        from tasks.services.hooks import on_project_links
+
+        on_project_links(project_page_links)

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from annotation_platform.errors import DomainError
@@ -26,6 +27,7 @@ from integrations.services import (
     webhook_update,
 )
 from tasks import lookups as task_lookups
+from tasks.services.hooks import ProjectLink
 
 DELIVERIES_PER_PAGE = 50
 
@@ -115,3 +117,10 @@ def webhook_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
     webhook_delete(webhook=webhook)
     messages.success(request, "Webhook deleted.")
     return redirect("project-webhooks", pk=project_id)
+
+
+def project_page_links(*, project, user) -> list[ProjectLink]:
+    """The project page's link to the webhooks (registered in apps.py)."""
+    if not permissions.can_manage_webhooks(user, project):
+        return []
+    return [ProjectLink("Webhooks", reverse("project-webhooks", args=[project.pk]), 90)]

@@ -17,3 +17,7 @@ class MetricsConfig(AppConfig):
 
         on_submission_saved(metrics_mark_stale)
         review_decided.connect(metrics_mark_stale_on_decision, dispatch_uid="metrics-stale")
+        from metrics.views import project_page_links
+        from tasks.services.hooks import on_project_links
+
+        on_project_links(project_page_links)

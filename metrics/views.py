@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
@@ -27,6 +28,7 @@ from metrics.services.work import findings_for_author
 from metrics.tables import TABLES, csv_text, table_rows
 from tasks import lookups
 from tasks.models import Project, Role
+from tasks.services.hooks import ProjectLink
 
 
 def _metrics_project(request: HttpRequest, pk: int) -> Project:
@@ -146,3 +148,14 @@ def my_work_page(request: HttpRequest) -> HttpResponse:
         "metrics/my_work.html",
         {"projects": training, "project": project, "work": work, "page": page, "rows": rows},
     )
+
+
+def project_page_links(*, project, user) -> list[ProjectLink]:
+    """The project page's links to this app's pages (registered in apps.py)."""
+    links = []
+    if permissions.can_view_project_metrics(user, project):
+        links.append(ProjectLink("Metrics", reverse("project-metrics", args=[project.pk]), 30))
+    if permissions.can_view_own_work(user, project):
+        url = f"{reverse('my-work')}?project={project.pk}"
+        links.append(ProjectLink("My work", url, 5))
+    return links

@@ -95,7 +95,14 @@ def project_quality_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reviews/quality.html",
-        {"project": project, "page": page, "summary": summary, "pending": pending},
+        {
+            "project": project,
+            "page": page,
+            "summary": summary,
+            "pending": pending,
+            "is_reviewer": permissions.is_reviewer(request.user, project),
+            "sees_policy": permissions.can_view_review_policy(request.user, project),
+        },
     )
 
 

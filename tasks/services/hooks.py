@@ -7,6 +7,8 @@ function here at start-up, and the submission services call it inside their tran
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 SubmissionHook = Callable[..., None]
 _submission_saved: list[SubmissionHook] = []
@@ -22,3 +24,55 @@ def on_submission_saved(hook: SubmissionHook) -> SubmissionHook:
 def submission_saved(*, submission, revision: int) -> None:
     for hook in list(_submission_saved):
         hook(submission=submission, revision=revision)
+
+
+# --- page extensions ---------------------------------------------------------------------
+# The project page and the submission page show what other apps add (review queue, metrics,
+# exports, webhooks; a submission's review outcome) without `tasks` importing them: each
+# app registers here in its AppConfig.ready().
+
+
+@dataclass(frozen=True)
+class ProjectLink:
+    label: str
+    url: str
+    order: int = 100  # lower first; ties keep registration order
+
+
+ProjectLinksHook = Callable[..., list[ProjectLink]]
+SubmissionPageHook = Callable[..., dict[str, Any]]
+_project_links: list[ProjectLinksHook] = []
+_submission_page: list[SubmissionPageHook] = []
+
+
+def on_project_links(hook: ProjectLinksHook) -> ProjectLinksHook:
+    """Register ``hook(project=…, user=…) -> [ProjectLink]``: the links of the project page
+    this user may follow (the hook decides with its own app's permissions)."""
+    if hook not in _project_links:
+        _project_links.append(hook)
+    return hook
+
+
+def project_links(*, project, user) -> list[ProjectLink]:
+    links = [link for hook in list(_project_links) for link in hook(project=project, user=user)]
+    return sorted(links, key=lambda link: link.order)
+
+
+def on_submission_page(hook: SubmissionPageHook) -> SubmissionPageHook:
+    """Register ``hook(submission=…, user=…, **extra) -> dict``: context the submission page
+    renders (its template includes the registering app's own partials)."""
+    if hook not in _submission_page:
+        _submission_page.append(hook)
+    return hook
+
+
+def submission_page_context(*, submission, user, **extra: Any) -> dict[str, Any]:
+    """Every registered app's context, merged; ``submission_partials`` (templates to
+    include) and ``submission_links`` (ProjectLink buttons) are concatenated."""
+    context: dict[str, Any] = {"submission_partials": [], "submission_links": []}
+    for hook in list(_submission_page):
+        added = dict(hook(submission=submission, user=user, **extra))
+        context["submission_partials"] += added.pop("submission_partials", [])
+        context["submission_links"] += added.pop("submission_links", [])
+        context.update(added)
+    return context

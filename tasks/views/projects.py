@@ -24,6 +24,7 @@ from tasks.services import (
     project_update,
     task_counts,
 )
+from tasks.services.hooks import project_links
 
 # What each role does in a project, in the order the dashboard lists them.
 DASHBOARD_SECTIONS = (
@@ -102,6 +103,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_work": permissions.can_work_on_project(request.user, project),
             "can_design": permissions.can_design_project(request.user, project),
             "can_view_tasks": can_view_tasks,
+            "project_links": project_links(project=project, user=request.user),
             "current_template": project.templates.order_by("-version").first(),
             "progress": task_counts(project) if can_view_tasks else None,
         },

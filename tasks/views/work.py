@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Case, When
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -22,7 +23,7 @@ from annotation_platform.forms import add_domain_error
 from tasks import lookups, permissions
 from tasks.api.filters import TaskFilter
 from tasks.forms import AssignForm, DistributionForm, GoldForm, ProjectForm, TaskSettingsForm
-from tasks.models import Draft, Lease, LeaseStatus, Submission, Task, TaskState
+from tasks.models import Draft, Lease, LeaseStatus, Submission, SubmissionStatus, Task, TaskState
 from tasks.presentation import display_view, questions_view
 from tasks.rendering import render_markdown
 from tasks.services import (
@@ -37,6 +38,8 @@ from tasks.services import (
     tasks_create,
     template_current,
 )
+from tasks.services.hooks import submission_page_context
+from tasks.services.reviewing import submissions_returned
 from tasks.views.projects import visible_project
 
 
@@ -243,10 +246,20 @@ def project_tasks(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def work_start(request: HttpRequest, pk: int) -> HttpResponse:
-    """'Start working': serve the next task (taking a lease on it), or say why there is none."""
+    """'Start working': the oldest submission returned for rework first, then the next task
+    (taking a lease on it), or say why there is none."""
     project = visible_project(request, pk)
     if not permissions.can_work_on_project(request.user, project):
         raise PermissionDenied
+    # Work sent back for rework comes before new tasks, oldest first.
+    returned = submissions_returned(project=project, trainer=request.user)
+    if returned:
+        messages.info(
+            request,
+            f"Submission #{returned[0].pk} was returned for rework: revise it first"
+            + (f" ({len(returned)} returned in all)." if len(returned) > 1 else "."),
+        )
+        return redirect("submission-revise", pk=returned[0].pk)
     reason = None
     if template_current(project) is None:
         reason = "This project has no task template yet."
@@ -360,7 +373,15 @@ def submission_revise_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def submission_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = lookups.visible_submission(request.user, pk)
+    return render_submission_detail(request, lookups.visible_submission(request.user, pk))
+
+
+def render_submission_detail(
+    request: HttpRequest, submission: Submission, *, dispute_form=None, status: int = 200
+) -> HttpResponse:
+    """The submission page; the review pages render it again with a refused dispute form.
+    What other apps show on it (the review outcome, the checks link) comes through
+    ``submission_page_context``: ``tasks`` does not import them."""
     definition = submission.template.definition
     return render(
         request,
@@ -374,7 +395,11 @@ def submission_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
             "revisions": submission.revisions.select_related("template").order_by("-number"),
             "can_revise": permissions.can_revise_submission(request.user, submission)
             and submission.is_revisable,
+            **submission_page_context(
+                submission=submission, user=request.user, dispute_form=dispute_form
+            ),
         },
+        status=status,
     )
 
 
@@ -388,7 +413,12 @@ def submission_list_page(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-created_at", "-id")
     )
     if request.GET.get("mine") == "1" or not permissions.can_view_task_list(request.user, project):
-        queryset = queryset.filter(author=request.user)
+        # A trainer's own list: work returned for rework first, it is what to do next.
+        queryset = queryset.filter(author=request.user).order_by(
+            Case(When(status=SubmissionStatus.RETURNED, then=0), default=1),
+            "-created_at",
+            "-id",
+        )
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     return render(
         request,

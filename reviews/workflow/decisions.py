@@ -1,0 +1,216 @@
+"""Deciding a submission: one review (``review_submit``) or a bulk accept of clean work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from annotation_platform.errors import ConflictError, DomainError
+from reviews import permissions
+from reviews.models import (
+    Decision,
+    ItemStatus,
+    Review,
+    ReviewItem,
+    ReviewKind,
+    Risk,
+)
+from reviews.workflow._common import (
+    MAX_BULK,
+    STATUS_FOR,
+    ReviewInput,
+    _author_reasons,
+    _clean_comment,
+    _clean_reasons,
+    _decided_after_commit,
+    _decision,
+    _log,
+    _require_reviewer_of,
+    _revision_row,
+    _rubric_in_force,
+    _score,
+)
+from reviews.workflow.policy import review_policy_for
+from tasks.models import Project, Submission
+from tasks.services.reviewing import submission_set_review_status
+
+# --- deciding ---------------------------------------------------------------------------
+
+
+def _decide(
+    *,
+    submission: Submission,
+    reviewer,
+    data: ReviewInput,
+    now: datetime,
+    action: str = "decide",
+) -> Review:
+    """A first review's decision; callers hold a transaction."""
+    _require_reviewer_of(reviewer, submission)
+    project = submission.task.project
+    policy = review_policy_for(project)
+    decision = _decision(data.decision)
+    version = _rubric_in_force(project, data.rubric_version, needed=bool(data.judgments))
+    score = _score(version, data.judgments, policy)
+    reasons = _clean_reasons(project, version, data.reasons, decision)
+    comment = _clean_comment(data.comment, required=decision != Decision.ACCEPT)
+    note = _clean_comment(data.private_note, required=False, field="private_note")
+    item = ReviewItem.objects.select_for_update().filter(submission=submission).first()
+    if (
+        item is not None
+        and item.leased_by_id not in (None, reviewer.pk)
+        and item.lease_expires_at
+        and item.lease_expires_at > now
+        and item.status == ItemStatus.QUEUED
+    ):
+        raise ConflictError(
+            "Another reviewer holds this submission right now.", code="leased_by_other"
+        )
+    before_status = (
+        Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).get()
+    )
+    locked = submission_set_review_status(
+        submission=submission,
+        status=STATUS_FOR[decision],
+        reasons=_author_reasons(reasons, comment),
+        expected_revision=data.revision,
+    )
+    revision = _revision_row(locked, locked.revision)
+    review = Review.objects.create(
+        submission=locked,
+        project=project,
+        kind=ReviewKind.REVIEW,
+        reviewer=reviewer,
+        revision=revision,
+        template=revision.template,
+        rubric_version=version,
+        judgments=dict(data.judgments or {}),
+        score=score,
+        decision=decision,
+        reasons=reasons,
+        comment=comment,
+        private_note=note,
+    )
+    if item is None:
+        item = ReviewItem(
+            submission=locked,
+            project=project,
+            risk=Risk.CLEAN,
+            reason="picked",
+            queued_at=now,
+        )
+    item.revision = locked.revision
+    item.status = ItemStatus.DECIDED
+    item.leased_by, item.lease_expires_at = None, None
+    item.save()
+    _log(
+        project_id=project.pk,
+        actor=reviewer,
+        action=action,
+        submission=locked,
+        review=review,
+        before={"status": before_status, "revision": locked.revision},
+        after={"status": locked.status, "decision": decision, "score": review.score_value},
+    )
+    _decided_after_commit(review)
+    return review
+
+
+@transaction.atomic
+def review_submit(
+    *, submission: Submission, reviewer, data: ReviewInput, now: datetime | None = None
+) -> Review:
+    """Record a review of the submission's current revision and apply its decision.
+
+    Judgments (optional) are validated and scored against the rubric version in force
+    (``data.rubric_version`` must name it: 409 ``rubric_version_not_current`` otherwise);
+    reject and return need reasons (criteria of that version or active guideline rules, 400
+    ``reason_required``) and a comment. A submission someone already decided is a 409
+    ``already_reviewed``; one another reviewer holds, 409 ``leased_by_other``.
+    """
+    return _decide(submission=submission, reviewer=reviewer, data=data, now=now or timezone.now())
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    reviews: list[Review]
+
+
+@transaction.atomic
+def reviews_bulk_accept(
+    *, project: Project, reviewer, submission_ids: Any, comment: str = ""
+) -> BulkResult:
+    """Accept the clean sampled submissions a QA lead selected, with the same rules as one
+    review each; all or nothing. Problems are listed per item (``submissions[i]``): 400
+    for ids that are not queued clean work of this project, 409 when an item is held by
+    another reviewer or already decided; nothing is written then."""
+    if not permissions.can_view_review_queue(reviewer, project):
+        raise PermissionDenied("Only QA leads and admins review this project's work.")
+    if (
+        not isinstance(submission_ids, list)
+        or not submission_ids
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in submission_ids)
+    ):
+        raise DomainError(
+            "Send a non-empty list of submission ids.",
+            fields={"submissions": ["A non-empty list of whole numbers."]},
+        )
+    if len(submission_ids) > MAX_BULK:
+        raise DomainError(
+            f"At most {MAX_BULK} submissions at once.",
+            fields={"submissions": [f"{len(submission_ids)} given."]},
+        )
+    now = timezone.now()
+    items = {
+        item.submission_id: item
+        for item in ReviewItem.objects.select_for_update()
+        .filter(project=project, submission_id__in=submission_ids)
+        .select_related("submission__task__project")
+    }
+    bad: dict[str, list[str]] = {}
+    conflicts: dict[str, list[str]] = {}
+    seen: set[int] = set()
+    for index, pk in enumerate(submission_ids):
+        where = f"submissions[{index}]"
+        item = items.get(pk)
+        if pk in seen:
+            bad[where] = [f"Submission {pk} is listed twice."]
+        elif item is None:
+            bad[where] = [f"Submission {pk} is not in this project's review queue."]
+        elif item.submission.author_id == reviewer.pk:
+            bad[where] = [f"Submission {pk} is your own work; nobody reviews their own."]
+        elif item.status != ItemStatus.QUEUED or item.submission.status != "submitted":
+            conflicts[where] = [f"Submission {pk} was already decided."]
+        elif item.risk != Risk.CLEAN:
+            bad[where] = [f"Submission {pk} has check findings; review it on its own."]
+        elif (
+            item.leased_by_id not in (None, reviewer.pk)
+            and item.lease_expires_at
+            and item.lease_expires_at > now
+        ):
+            conflicts[where] = [f"Another reviewer holds submission {pk}."]
+        seen.add(pk)
+    if bad or conflicts:
+        error = DomainError if bad else ConflictError
+        raise error(
+            f"{len(bad) + len(conflicts)} of {len(submission_ids)} submissions cannot be "
+            "accepted in bulk; nothing was accepted.",
+            code="bulk_refused",
+            fields={**bad, **conflicts},
+        )
+    reviews = [
+        _decide(
+            submission=items[pk].submission,
+            reviewer=reviewer,
+            data=ReviewInput(decision=Decision.ACCEPT, comment=comment or ""),
+            now=now,
+            action="bulk_accept",
+        )
+        for pk in submission_ids
+    ]
+    return BulkResult(reviews=reviews)
