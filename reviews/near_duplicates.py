@@ -2,12 +2,14 @@
 
 Each worker process holds an in-memory ``NearDuplicateIndex`` per project; signatures are
 stored one row per answer text, and before each use the worker reads only the rows added
-since it last looked, so the cost per submission stays constant as the project grows.
+since it last looked, so the cost per submission stays constant as the project grows. The
+index keeps its texts in numpy arrays (under 1 KB each), so a worker can hold large projects.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import numpy as np
 from django.db import transaction
@@ -21,19 +23,35 @@ _indexes: dict[int, tuple[NearDuplicateIndex, int]] = {}
 
 
 def _load_new(project_id: int, index: NearDuplicateIndex, after: int) -> int:
-    rows = NearDuplicateSignature.objects.filter(project_id=project_id, id__gt=after).order_by("id")
+    rows = (
+        NearDuplicateSignature.objects.filter(project_id=project_id, id__gt=after)
+        .order_by("id")
+        .values_list("id", "submission_id", "question_id", "trainer_id", "task_id", "signature")
+    )
     last = after
-    for row in rows.iterator(chunk_size=2000):
-        index.add(
-            "",
-            submission_id=str(row.submission_id),
-            question_id=row.question_id,
-            trainer_id=str(row.trainer_id),
-            task_id=str(row.task_id),
-            signature=np.frombuffer(bytes(row.signature), dtype=np.uint32),
+    # In batches: a worker's first use of a large project files its signatures in bulk.
+    for batch in _batches(rows.iterator(chunk_size=2000), 2000):
+        ids, submissions, questions, trainers, tasks, signatures = zip(*batch, strict=True)
+        index.add_signatures(
+            np.stack([np.frombuffer(bytes(value), dtype=np.uint32) for value in signatures]),
+            submission_ids=[str(value) for value in submissions],
+            question_ids=questions,
+            trainer_ids=[str(value) for value in trainers],
+            task_ids=[str(value) for value in tasks],
         )
-        last = row.id
+        last = ids[-1]
     return last
+
+
+def _batches(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def project_index(project_id: int) -> NearDuplicateIndex:
