@@ -1,6 +1,141 @@
-from rest_framework.pagination import PageNumberPagination
+"""Pagination of every API list, with one rule for bad input: a 400 naming the parameter.
+
+- ``CursorPages`` (``next``, ``previous``, ``results``) for lists that grow without bound:
+  each page is a keyset query (no OFFSET, no COUNT), so page 1,000 costs what page 1 costs.
+  Subclass it with the list's ``ordering``: unique (or nearly, ending in the id) and never
+  changing, so a row is never skipped or repeated between pages.
+- ``DefaultPagination`` (``count``, ``next``, ``previous``, ``results``) for lists with a hard
+  bound, where a count and page numbers are cheap.
+
+DRF answers a malformed page or cursor with a 404 and silently ignores a bad
+``page_size``; a client with a bug should be told what is wrong instead, and where. A page
+number past the last page stays a 404: that page does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
+from rest_framework.request import Request
+
+WHOLE_NUMBER = re.compile(r"[0-9]+")
+T = TypeVar("T")
 
 
-class DefaultPagination(PageNumberPagination):
+class _StrictPageSize:
+    page_size_query_param: str | None
+    max_page_size: int
+    page_size: int
+
+    def get_page_size(self, request: Request) -> int:
+        name = self.page_size_query_param
+        raw = request.query_params.get(name) if name else None
+        if raw is None or raw == "":
+            return self.page_size
+        if not WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError({name: [f"A whole number from 1 to {self.max_page_size}."]})
+        return int(raw)
+
+    def _document_page_size(self, parameters: list[dict]) -> list[dict]:
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"How many results per page (default {self.page_size}, "
+                    f"at most {self.max_page_size})."
+                )
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
+
+class DefaultPagination(_StrictPageSize, PageNumberPagination):
+    """Numbered pages with a count, for lists with a hard bound."""
+
+    page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset, request: Request, view=None):
+        # A page that is not a number is bad input (400); a page past the last one is a
+        # page that does not exist (404, as DRF answers).
+        page = request.query_params.get(self.page_query_param)
+        if page not in (None, "", *self.last_page_strings) and not (
+            WHOLE_NUMBER.fullmatch(page) and int(page) >= 1
+        ):
+            raise ValidationError({self.page_query_param: ["A page number (1, 2, …)."]})
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = self._document_page_size(super().get_schema_operation_parameters(view))
+        parameters[0]["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
+
+
+class CursorPages(_StrictPageSize, CursorPagination):
+    """Keyset pages for lists that grow without bound; subclasses set ``ordering``."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering: Any = ("-id",)
+    cursor_query_description = "Where to continue: copy it from a page's `next` or `previous`."
+
+    def paginate_queryset(self, queryset, request: Request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (NotFound, ValueError, DjangoValidationError) as exc:
+            # A cursor that does not decode, or whose position does not fit the ordering.
+            raise ValidationError(
+                {self.cursor_query_param: ["Not a cursor of this list: follow `next`."]}
+            ) from exc
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return self._document_page_size(super().get_schema_operation_parameters(view))
+
+
+def cursor_pages(*ordering: str) -> type[CursorPages]:
+    """A ``CursorPages`` class with this ordering, e.g. ``cursor_pages("-number")``."""
+    return type("CursorPages", (CursorPages,), {"ordering": ordering})
+
+
+def paginated(pagination_class: type[BasePagination]) -> Callable:
+    """Give a function view (``@api_view``) a paginated list: the schema then documents the
+    envelope and the page parameters of its GET, and ``page_of`` uses this class.
+
+    Put it between ``@extend_schema`` and ``@api_view``.
+    """
+
+    def decorate(view):
+        view.cls.pagination_class = pagination_class
+        return view
+
+    return decorate
+
+
+def page_of(request: Request, rows) -> tuple[list, BasePagination]:
+    """One page of ``rows`` (a queryset, or a list for ``DefaultPagination``) for the view
+    handling ``request``, and the paginator that answers with the envelope:
+
+        page, paginator = page_of(request, queryset)
+        return paginator.get_paginated_response(Serializer(page, many=True).data)
+    """
+    view = request.parser_context["view"]
+    paginator = view.pagination_class()
+    return paginator.paginate_queryset(rows, request, view=view), paginator
+
+
+def page_of_rows(request: Request, rows: Iterable[T], model, key: Callable[[T], int]):
+    """Cursor pages over rows a service returns as a list (with the rules of what is listed
+    kept in that service): the page is chosen by a keyset query on the rows' ids, so the
+    envelope and cursors are those of every growing list. Returns (page rows, paginator)."""
+    by_id = {key(row): row for row in rows}
+    page, paginator = page_of(request, model.objects.filter(pk__in=list(by_id)))
+    return [by_id[obj.pk] for obj in page], paginator

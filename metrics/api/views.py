@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotation_platform.api.pagination import DefaultPagination
+from annotation_platform.api.pagination import cursor_pages, page_of, paginated
 from annotation_platform.api.schema import errors
 from metrics import permissions
 from metrics.api.renderers import CSVRenderer
@@ -152,7 +152,7 @@ def _my_project(request: Request):
     wanted = request.query_params.get("project")
     if not wanted:
         raise ValidationError({"project": ["Name the project (?project=<id>)."]})
-    if not wanted.isdigit():
+    if not wanted.isdecimal():  # isdigit() takes "²", which int() refuses
         raise ValidationError({"project": ["Must be a project id."]})
     project = lookups.visible_project(request.user, wanted)
     if not permissions.can_view_own_work(request.user, project):
@@ -185,15 +185,14 @@ def my_work(request: Request) -> Response:
 @extend_schema(
     parameters=[PROJECT_PARAMETER],
     responses={200: MySubmissionSerializer(many=True), **errors(400, 401, 403, 404)},
-    summary="Your own submissions in a project, with return reasons and check findings",
-    description="Findings carry the message only; their evidence is never sent to the author.",
+    summary="Your own submissions in a project, newest first, in cursor pages",
+    description="With return reasons and check findings. Findings carry the message only; "
+    "their evidence is never sent to the author.",
     tags=["metrics"],
 )
+@paginated(cursor_pages("-id"))  # a trainer's work only grows
 @api_view(["GET"])
 def my_submissions(request: Request) -> Response:
     project = _my_project(request)
-    paginator = DefaultPagination()
-    page = paginator.paginate_queryset(
-        trainer_submissions(project=project, trainer=request.user), request
-    )
+    page, paginator = page_of(request, trainer_submissions(project=project, trainer=request.user))
     return paginator.get_paginated_response(MySubmissionSerializer(page, many=True).data)

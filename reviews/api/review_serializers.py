@@ -118,7 +118,7 @@ class ReviewItemSerializer(serializers.ModelSerializer):
     submission = serializers.IntegerField(source="submission_id")
     task = serializers.IntegerField(source="submission.task_id")
     risk = serializers.SerializerMethodField()
-    leased_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    leased_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     author = serializers.SerializerMethodField()
 
     class Meta:
@@ -169,6 +169,11 @@ class ReviewSerializer(serializers.Serializer):
     private_note = serializers.CharField(required=False, help_text="Reviewers only.")
 
 
+class AuditSampleSerializer(ReviewSerializer):
+    """A first review you may audit. Its own name keeps the sample's numbered single page
+    from sharing a schema component with the cursor pages of a submission's reviews."""
+
+
 class DisputeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Dispute
@@ -186,7 +191,7 @@ class DisputeSerializer(serializers.ModelSerializer):
 
 
 class ReviewEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ReviewEvent
@@ -205,7 +210,11 @@ class ReviewEventSerializer(serializers.ModelSerializer):
 
 
 class ReviewPolicySerializer(serializers.ModelSerializer):
-    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # The defaults, before anyone sets a policy, were never updated by anyone.
+    updated_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = ReviewPolicy

@@ -9,13 +9,21 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from annotation_platform.api.pagination import (
+    CursorPages,
+    DefaultPagination,
+    cursor_pages,
+    page_of,
+    page_of_rows,
+    paginated,
+)
 from annotation_platform.api.schema import errors
 from reviews import permissions
 from reviews.api.review_serializers import (
+    AuditSampleSerializer,
     BulkAcceptResultSerializer,
     BulkAcceptSerializer,
     DisagreementSerializer,
@@ -60,6 +68,7 @@ from reviews.workflow import (
     revisions_diff,
 )
 from tasks import lookups
+from tasks.models import Submission
 from tasks.services.reviewing import submissions_returned
 
 TAG = "reviews"
@@ -97,7 +106,7 @@ def _review_out(review: Review) -> dict:
 @extend_schema(
     tags=[TAG],
     summary="The review queue: failed checks first, then warned, then sampled clean work",
-    responses={200: ReviewItemSerializer(many=True), **errors(401, 403, 404)},
+    responses={200: ReviewItemSerializer(many=True), **errors(400, 401, 403, 404)},
 )
 class ReviewQueue(generics.ListAPIView):
     serializer_class = ReviewItemSerializer
@@ -191,8 +200,9 @@ def submission_review(request: Request, pk: int) -> Response:
 @extend_schema(
     methods=["GET"],
     tags=[TAG],
-    responses={200: ReviewSerializer(many=True), **errors(401, 404)},
-    summary="Reviews of a submission (authors: decisions, reasons and comments only)",
+    responses={200: ReviewSerializer(many=True), **errors(400, 401, 404)},
+    summary="Reviews of a submission, oldest first, in cursor pages",
+    description="Authors read decisions, reasons and comments only; reviewers read all.",
 )
 @extend_schema(
     methods=["POST"],
@@ -207,13 +217,14 @@ def submission_review(request: Request, pk: int) -> Response:
         "holds it, `rubric_version_not_current` naming `rubric_version`, `stale_revision`."
     ),
 )
+@paginated(cursor_pages("id"))  # returns and re-grades add reviews: no bound
 @api_view(["GET", "POST"])
 def submission_reviews(request: Request, pk: int) -> Response:
     submission = lookups.visible_submission(request.user, pk)
     if request.method == "GET":
-        return Response(
-            ReviewSerializer(reviews_for(submission=submission, user=request.user), many=True).data
-        )
+        reviews = reviews_for(submission=submission, user=request.user)
+        page, paginator = page_of_rows(request, reviews, Review, key=lambda review: review["id"])
+        return paginator.get_paginated_response(ReviewSerializer(page, many=True).data)
     data = ReviewWriteSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     review = review_submit(
@@ -281,25 +292,35 @@ def project_bulk_accept(request: Request, project_pk: int) -> Response:
     )
 
 
+class AuditSamplePages(DefaultPagination):
+    """A random sample is a single page of at most ``size`` (200): a hard bound. A second
+    page would be another sample, so ``page`` is not offered."""
+
+    page_size = 20
+    page_size_query_param = "size"
+    max_page_size = 200
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        return [p for p in parameters if p["name"] != self.page_query_param]
+
+
 @extend_schema(
     tags=[TAG],
-    parameters=[OpenApiParameter("size", int, description="How many (default 20, max 200)")],
-    responses={200: ReviewSerializer(many=True), **errors(400, 401, 403, 404)},
-    summary="A random sample of accepts and rejections you may second-review",
+    responses={200: AuditSampleSerializer(many=True), **errors(400, 401, 403, 404)},
+    summary="A random sample of accepts and rejections you may second-review (one page)",
 )
+@paginated(AuditSamplePages)
 @api_view(["GET"])
 def project_audit_sample(request: Request, project_pk: int) -> Response:
     project = lookups.visible_project(request.user, project_pk)
-    size = request.query_params.get("size", "20")
-    if not size.isdigit() or not 1 <= int(size) <= 200:
-        raise ValidationError({"size": ["A whole number from 1 to 200."]})
-    reviews = audit_candidates(project=project, reviewer=request.user, limit=int(size))
+    size = AuditSamplePages().get_page_size(request)
+    reviews = audit_candidates(project=project, reviewer=request.user, limit=size)
     reviews = Review.objects.filter(pk__in=[r.pk for r in reviews]).select_related(
         "revision", "template", "reviewer"
     )
-    return Response(
-        ReviewSerializer([review_as_dict(r, internals=True) for r in reviews], many=True).data
-    )
+    page, paginator = page_of(request, [review_as_dict(r, internals=True) for r in reviews])
+    return paginator.get_paginated_response(AuditSampleSerializer(page, many=True).data)
 
 
 @extend_schema(
@@ -321,8 +342,8 @@ def project_reviewer_disagreement(request: Request, project_pk: int) -> Response
 @extend_schema(
     methods=["GET"],
     tags=[TAG],
-    responses={200: DisputeSerializer(many=True), **errors(401, 404)},
-    summary="The dispute of a submission, if any",
+    responses={200: DisputeSerializer(many=True), **errors(400, 401, 404)},
+    summary="The dispute of a submission, if any (a list of at most one)",
 )
 @extend_schema(
     methods=["POST"],
@@ -333,12 +354,13 @@ def project_reviewer_disagreement(request: Request, project_pk: int) -> Response
     description="409 `not_disputable` for an accept or a return, `already_disputed` for a "
     "second dispute, `dispute_final` after the final decision.",
 )
+@paginated(DefaultPagination)  # one dispute per submission (a one-to-one): a hard bound
 @api_view(["GET", "POST"])
 def submission_disputes(request: Request, pk: int) -> Response:
     submission = lookups.visible_submission(request.user, pk)
     if request.method == "GET":
-        disputes = Dispute.objects.filter(submission=submission)
-        return Response(DisputeSerializer(disputes, many=True).data)
+        page, paginator = page_of(request, Dispute.objects.filter(submission=submission))
+        return paginator.get_paginated_response(DisputeSerializer(page, many=True).data)
     data = DisputeWriteSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     dispute = dispute_file(
@@ -420,18 +442,15 @@ def project_review_policy(request: Request, project_pk: int) -> Response:
     return Response(ReviewPolicySerializer(review_policy_for(project)).data)
 
 
-class ReviewLogPagination(CursorPagination):
-    """Cursor pages, newest first: page 1,000 costs what page 1 costs."""
+class ReviewLogPagination(CursorPages):
+    """Newest first: the log only grows."""
 
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 500
     ordering = ("-id",)
 
 
 @extend_schema(
     tags=[TAG],
-    responses={200: ReviewEventSerializer(many=True), **errors(401, 403, 404)},
+    responses={200: ReviewEventSerializer(many=True), **errors(400, 401, 403, 404)},
     summary="The review audit log: who did what, when, state before and after",
 )
 class ProjectReviewLog(generics.ListAPIView):
@@ -463,7 +482,7 @@ def submission_revisions_diff(request: Request, pk: int) -> Response:
     numbers = {}
     for name in ("from", "to"):
         value = request.query_params.get(name, "")
-        if not value.isdigit():
+        if not value.isdecimal():  # isdigit() takes "²", which int() refuses
             raise ValidationError({name: ["A revision number."]})
         numbers[name] = int(value)
     diff = revisions_diff(submission=submission, before=numbers["from"], after=numbers["to"])
@@ -472,13 +491,15 @@ def submission_revisions_diff(request: Request, pk: int) -> Response:
 
 @extend_schema(
     tags=[TAG],
-    responses={200: ReworkSerializer(many=True), **errors(401, 403, 404)},
+    responses={200: ReworkSerializer(many=True), **errors(400, 401, 403, 404)},
     summary="Your submissions returned for rework, oldest first (do these before new tasks)",
 )
+@paginated(cursor_pages("id"))
 @api_view(["GET"])
 def project_rework(request: Request, project_pk: int) -> Response:
     project = lookups.visible_project(request.user, project_pk)
     if not permissions.can_view_rework(request.user, project):
         raise PermissionDenied("Only trainers of this project have work to revise.")
     returned = submissions_returned(project=project, trainer=request.user)
-    return Response(ReworkSerializer(returned, many=True).data)
+    page, paginator = page_of_rows(request, returned, Submission, key=lambda row: row.pk)
+    return paginator.get_paginated_response(ReworkSerializer(page, many=True).data)

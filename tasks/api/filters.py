@@ -1,24 +1,58 @@
-"""Allow-listed filters for the task list: each maps to a known column, never to an ORM
-lookup the client chooses."""
+"""Allow-listed filters and orderings for the API's lists: each maps to a known column,
+never to an ORM lookup the client chooses, and a value that does not fit is a 400 naming
+the parameter (django-filter's form errors, keyed by the parameter)."""
 
 from __future__ import annotations
 
 import json
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 
+from annotation_platform.api.pagination import CursorPages
 from tasks.models import Assignment, Lease, Submission, Task, TaskState
+
+MAX_ID = 2**63 - 1  # larger ids overflow the database's integer, not a "no match"
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0); django-filter's BooleanFilter ignores any other value, which
+    would silently list everything."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        lowered = str(value).strip().lower()
+        if lowered in ("true", "1"):
+            return True
+        if lowered in ("false", "0"):
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A positive whole id (django-filter's NumberFilter takes any decimal)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class TaskFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=TaskState.choices)
-    is_gold = django_filters.BooleanFilter()
+    is_gold = StrictBooleanFilter()
     priority = django_filters.NumberFilter()
     priority_min = django_filters.NumberFilter(field_name="priority", lookup_expr="gte")
     priority_max = django_filters.NumberFilter(field_name="priority", lookup_expr="lte")
@@ -56,13 +90,29 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.annotate(data_text=Cast("data", TextField())).filter(matches)
 
 
-class TaskCursorPagination(CursorPagination):
-    """Cursor pages: page 1,000 costs what page 1 costs (no OFFSET, no COUNT)."""
+class SubmissionFilter(django_filters.FilterSet):
+    project = IdFilter(field_name="task__project_id", label="Only this project's submissions")
+    task = IdFilter(field_name="task_id", label="Only this task's submissions")
+    mine = StrictBooleanFilter(method="filter_mine", label="Only your own submissions")
 
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 500
+    class Meta:
+        model = Submission
+        fields = ["project", "task", "mine"]
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(author=self.request.user) if value else queryset
+
+
+class TaskCursorPagination(CursorPages):
+    """Oldest first by default; ``ordering`` may choose another allow-listed order."""
+
     ordering = ("id",)
+
+
+class SubmissionCursorPagination(CursorPages):
+    """Newest first on the primary key: ids grow with time, and the key is indexed."""
+
+    ordering = ("-id",)
 
 
 class StrictOrderingFilter(filters.OrderingFilter):
@@ -78,6 +128,11 @@ class StrictOrderingFilter(filters.OrderingFilter):
             unknown = [f for f in fields if f.lstrip("-") not in allowed]
             if unknown:
                 raise ValidationError(
-                    {self.ordering_param: [f"Order by one of: {', '.join(sorted(allowed))}."]}
+                    {
+                        self.ordering_param: [
+                            f"Unknown field {', '.join(unknown)}: order by one of "
+                            f"{', '.join(sorted(allowed))} (prefix - for descending)."
+                        ]
+                    }
                 )
         return super().get_ordering(request, queryset, view)

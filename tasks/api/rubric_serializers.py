@@ -27,8 +27,12 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class RubricVersionSummarySerializer(serializers.ModelSerializer):
-    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    retired_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    published_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    retired_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = RubricVersion
@@ -282,7 +286,9 @@ class GuidelineRuleSerializer(serializers.Serializer):
 class GuidelineVersionSerializer(serializers.ModelSerializer):
     intro = serializers.CharField(help_text="Markdown; shown sanitised.")
     rules = GuidelineRuleSerializer(many=True)
-    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    published_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = GuidelineVersion

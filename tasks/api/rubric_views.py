@@ -7,6 +7,8 @@ common error shape; rubric content errors are keyed by path ("content.criteria[3
 
 from __future__ import annotations
 
+from django.db.models import BigIntegerField, Case, F, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,11 +19,13 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from annotation_platform.api.pagination import cursor_pages, page_of, paginated
 from annotation_platform.api.schema import errors
 from rubrics.content import validate_rubric_content
 from rubrics.interchange import FORMAT_RUBRIC
 from rubrics.services import rubric_export, rubric_update_draft, rubric_version_retire
 from tasks import lookups, permissions
+from tasks.api.filters import MAX_ID
 from tasks.api.rubric_serializers import (
     FORMAT_CHOICES,
     VERSION_REF_HELP,
@@ -90,9 +94,13 @@ GUIDELINES = ["guidelines"]
 PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH)
 RUBRIC_PK = OpenApiParameter("rubric_pk", int, OpenApiParameter.PATH)
 EDIT_DENIED = "Only the question setters and admins of the rubric's owning project change it."
+# Shared rubrics sort after every owned one (ids stay far below this).
+SHARED_AFTER = 2**62
 
 
 def _link(request: Request, project_pk: int, rubric_pk: int) -> ProjectRubric:
+    if rubric_pk > MAX_ID:  # no such rubric; a foreign-key lookup would overflow the column
+        raise Http404
     return lookups.visible_rubric_link(request.user, project_pk, rubric_pk)
 
 
@@ -114,8 +122,8 @@ def _link_output(request: Request, link: ProjectRubric, code: int = status.HTTP_
 @extend_schema(
     methods=["GET"],
     parameters=[PROJECT_PK],
-    responses={200: ProjectRubricSerializer(many=True), **errors(401, 403, 404)},
-    summary="Rubrics in this project's library (owned ones first)",
+    responses={200: ProjectRubricSerializer(many=True), **errors(400, 401, 403, 404)},
+    summary="Rubrics in this project's library (owned ones first), in cursor pages",
     description="For question setters and admins; trainers and QA leads read /rubric/.",
     tags=RUBRICS,
 )
@@ -128,14 +136,24 @@ def _link_output(request: Request, link: ProjectRubric, code: int = status.HTTP_
     description="Content errors are keyed by path, e.g. `content.criteria[3].title`.",
     tags=RUBRICS,
 )
+@paginated(cursor_pages("library_order"))
 @api_view(["GET", "POST"])
 def project_rubrics(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if request.method == "GET":
         if not permissions.can_browse_rubrics(request.user, project):
             raise PermissionDenied("Only question setters and admins browse the rubric library.")
-        links = project_rubric_links(project=project, user=request.user)
-        return Response(ProjectRubricSerializer(links, many=True).data)
+        links = project_rubric_links(project=project, user=request.user).annotate(
+            # Owned first, then shared, each oldest first: one unique key that never
+            # changes, so cursor pages neither skip nor repeat a rubric.
+            library_order=Case(
+                When(owner=True, then=F("id")),
+                default=F("id") + SHARED_AFTER,
+                output_field=BigIntegerField(),
+            )
+        )
+        page, paginator = page_of(request, links)
+        return paginator.get_paginated_response(ProjectRubricSerializer(page, many=True).data)
     if not permissions.can_edit_rubrics(request.user, project):
         raise PermissionDenied("Only question setters and admins create rubrics.")
     data = RubricCreateSerializer(data=request.data)
@@ -182,19 +200,22 @@ def project_rubric_import_view(request: Request, project_pk: int) -> Response:
 
 
 @extend_schema(
-    responses={200: LibraryRubricSerializer(many=True), **errors(401)},
-    summary="Every rubric in the libraries of the projects you design",
-    description="Clone one into a project of yours, or share one you own into another.",
+    responses={200: LibraryRubricSerializer(many=True), **errors(400, 401)},
+    summary="Every rubric in the libraries of the projects you design, in cursor pages",
+    description="Clone one into a project of yours, or share one you own into another. "
+    "Oldest first: titles change, ids do not, so pages neither skip nor repeat a rubric.",
     tags=RUBRICS,
 )
+@paginated(cursor_pages("id"))
 @api_view(["GET"])
 def library(request: Request) -> Response:
-    return Response(LibraryRubricSerializer(rubric_library(user=request.user), many=True).data)
+    page, paginator = page_of(request, rubric_library(user=request.user))
+    return paginator.get_paginated_response(LibraryRubricSerializer(page, many=True).data)
 
 
 @extend_schema(
     request=RubricCheckInputSerializer,
-    responses={200: RubricCheckSerializer, **errors(400, 401)},
+    responses={200: RubricCheckSerializer, **errors(400, 401, 403)},  # 403: a read-only token
     summary="Check rubric content without saving",
     description="What the rubric editor calls as you type; errors keyed by path.",
     tags=RUBRICS,
@@ -275,15 +296,17 @@ def project_rubric_publish_view(request: Request, project_pk: int, rubric_pk: in
 
 @extend_schema(
     parameters=[PROJECT_PK, RUBRIC_PK],
-    responses={200: RubricVersionSummarySerializer(many=True), **errors(401, 403, 404)},
-    summary="The rubric's versions, newest first",
+    responses={200: RubricVersionSummarySerializer(many=True), **errors(400, 401, 403, 404)},
+    summary="The rubric's versions, newest first, in cursor pages",
     tags=RUBRICS,
 )
+@paginated(cursor_pages("-number"))  # each publish adds one: no bound
 @api_view(["GET"])
 def project_rubric_versions(request: Request, project_pk: int, rubric_pk: int) -> Response:
     link = _link(request, project_pk, rubric_pk)
-    versions = link.rubric.versions.select_related("published_by", "retired_by").order_by("-number")
-    return Response(RubricVersionSummarySerializer(versions, many=True).data)
+    versions = link.rubric.versions.select_related("published_by", "retired_by")
+    page, paginator = page_of(request, versions)
+    return paginator.get_paginated_response(RubricVersionSummarySerializer(page, many=True).data)
 
 
 @extend_schema(
@@ -633,15 +656,16 @@ def guidelines_publish_view(request: Request, project_pk: int) -> Response:
 
 @extend_schema(
     parameters=[PROJECT_PK],
-    responses={200: GuidelineVersionSerializer(many=True), **errors(401, 404)},
-    summary="Every published version of the guidelines, newest first",
+    responses={200: GuidelineVersionSerializer(many=True), **errors(400, 401, 404)},
+    summary="Every published version of the guidelines, newest first, in cursor pages",
     tags=GUIDELINES,
 )
+@paginated(cursor_pages("-number"))  # each publish adds one: no bound
 @api_view(["GET"])
 def guidelines_versions(request: Request, project_pk: int) -> Response:
     project = _viewable(request, project_pk)
-    versions = project.guideline_versions.select_related("published_by").order_by("-number")
-    return Response(GuidelineVersionSerializer(versions, many=True).data)
+    page, paginator = page_of(request, project.guideline_versions.select_related("published_by"))
+    return paginator.get_paginated_response(GuidelineVersionSerializer(page, many=True).data)
 
 
 @extend_schema(

@@ -3,11 +3,13 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, parser_classes
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from annotation_platform.api.pagination import cursor_pages, page_of, paginated
 from annotation_platform.api.schema import errors
 from tasks import permissions
 from tasks.api.serializers import (
@@ -42,7 +44,11 @@ def _saved(template, created: bool) -> Response:
 @extend_schema(
     methods=["PUT"],
     request=TaskTemplateWriteSerializer,
-    responses={200: TaskTemplateSerializer, 201: TaskTemplateSerializer, **errors(400, 401, 403)},
+    responses={
+        200: TaskTemplateSerializer,
+        201: TaskTemplateSerializer,
+        **errors(400, 401, 403, 404, 415),
+    },
     summary="Save the template",
     description=(
         "Edits the current version in place while no submission uses it; otherwise creates "
@@ -51,6 +57,7 @@ def _saved(template, created: bool) -> Response:
     tags=["templates"],
 )
 @api_view(["GET", "PUT"])
+@parser_classes([JSONParser])  # a definition is nested JSON: a form cannot carry it
 def project_template(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if request.method == "GET":
@@ -66,11 +73,16 @@ def project_template(request: Request, project_pk: int) -> Response:
 
 @extend_schema(
     request=TemplateFromGallerySerializer,
-    responses={200: TaskTemplateSerializer, 201: TaskTemplateSerializer, **errors(400, 401, 403)},
+    responses={
+        200: TaskTemplateSerializer,
+        201: TaskTemplateSerializer,
+        **errors(400, 401, 403, 404, 415),
+    },
     summary="Start the template from a gallery template",
     tags=["templates"],
 )
 @api_view(["POST"])
+@parser_classes([JSONParser])
 def project_template_from_gallery(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_design_project(request.user, project):
@@ -83,21 +95,22 @@ def project_template_from_gallery(request: Request, project_pk: int) -> Response
 
 
 @extend_schema(
-    responses={200: TaskTemplateSerializer(many=True), **errors(401, 404)},
-    summary="Every version of the template, newest first",
+    responses={200: TaskTemplateSerializer(many=True), **errors(400, 401, 403, 404)},
+    summary="Every version of the template, newest first, in cursor pages",
     tags=["templates"],
 )
+@paginated(cursor_pages("-version"))  # a save after work began adds one: no bound
 @api_view(["GET"])
 def project_template_versions(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_view_template(request.user, project):
         raise PermissionDenied
-    versions = project.templates.select_related("created_by").order_by("-version")
-    return Response(TaskTemplateSerializer(versions, many=True).data)
+    page, paginator = page_of(request, project.templates.select_related("created_by"))
+    return paginator.get_paginated_response(TaskTemplateSerializer(page, many=True).data)
 
 
 @extend_schema(
-    responses={200: TaskTemplateSerializer, **errors(401, 404)},
+    responses={200: TaskTemplateSerializer, **errors(401, 403, 404)},
     summary="One version of the template",
     tags=["templates"],
 )
@@ -112,7 +125,7 @@ def project_template_version(request: Request, project_pk: int, version: int) ->
 
 @extend_schema(
     request=TemplateCheckInputSerializer,
-    responses={200: TemplateCheckSerializer, **errors(400, 401)},
+    responses={200: TemplateCheckSerializer, **errors(400, 401, 403)},  # 403: a read-only token
     summary="Check a template (and sample data and answer) without saving",
     description="What the template editor calls as you type; errors keyed by path.",
     tags=["templates"],

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from annotation_platform.api.schema import errors
 from tasks import lookups, permissions
+from tasks.api.filters import StrictOrderingFilter
 from tasks.api.serializers import (
     MembershipCreateSerializer,
     MembershipSerializer,
@@ -32,14 +33,18 @@ def visible_project(request: Request, pk) -> Project:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Projects you belong to", responses={200: ProjectSerializer}),
+    list=extend_schema(
+        summary="Projects you belong to",
+        description="400 names the parameter: an unknown `ordering` field, `status` or page.",
+        responses={200: ProjectSerializer, **errors(400, 401)},
+    ),
     retrieve=extend_schema(responses={200: ProjectSerializer, **errors(401, 404)}),
 )
 @extend_schema(tags=["projects"])
 class ProjectViewSet(viewsets.ModelViewSet):
     serializer_class = ProjectSerializer
     lookup_value_regex = r"\d+"
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, StrictOrderingFilter]
     filterset_fields = {"status": ["exact"]}
     search_fields = ["name"]
     ordering_fields = ["name", "created_at", "updated_at", "status"]
@@ -99,15 +104,16 @@ class ProjectViewSet(viewsets.ModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Members of a project",
-        description="Setters, QA leads and admins see every member; trainers see themselves.",
-        responses={200: MembershipSerializer, **errors(401, 404)},
+        description="Setters, QA leads and admins see every member; trainers see themselves. "
+        "400 names the parameter: an unknown `ordering` field or page.",
+        responses={200: MembershipSerializer, **errors(400, 401, 404)},
     ),
     retrieve=extend_schema(responses={200: MembershipSerializer, **errors(401, 404)}),
 )
 class MembershipViewSet(viewsets.ModelViewSet):
     serializer_class = MembershipSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filter_backends = [filters.OrderingFilter]
+    filter_backends = [StrictOrderingFilter]
     ordering_fields = ["created_at", "role"]
     ordering = ["role", "user__username"]
 

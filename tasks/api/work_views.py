@@ -2,16 +2,23 @@
 
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from annotation_platform.api.pagination import cursor_pages, page_of, paginated
 from annotation_platform.api.schema import errors
 from tasks import lookups, permissions
-from tasks.api.filters import StrictOrderingFilter, TaskCursorPagination, TaskFilter
+from tasks.api.filters import (
+    StrictOrderingFilter,
+    SubmissionCursorPagination,
+    SubmissionFilter,
+    TaskCursorPagination,
+    TaskFilter,
+)
 from tasks.api.serializers import (
     AssignmentSerializer,
     AssignSerializer,
@@ -77,6 +84,14 @@ def visible_submission(request: Request, pk) -> Submission:
 
 
 @extend_schema(tags=["tasks"])
+@extend_schema_view(
+    get=extend_schema(
+        summary="A project's tasks (setters, QA leads and admins), in cursor pages",
+        description="400 names the parameter: a filter value that does not fit, an unknown "
+        "`ordering` field, a `cursor` not from this list, a `page_size` out of range.",
+        responses={200: TaskManageSerializer(many=True), **errors(400, 401, 403, 404)},
+    )
+)
 class ProjectTaskList(generics.ListAPIView):
     """Tasks of a project for setters, QA leads and admins, with allow-listed filters and
     cursor pages; setters and admins add tasks."""
@@ -204,7 +219,12 @@ def _working_task(request: Request, pk) -> Task:
     summary="Save the draft (any state of the answer; not validated)",
     tags=["work"],
 )
-@extend_schema(methods=["DELETE"], responses={204: None}, tags=["work"])
+@extend_schema(
+    methods=["DELETE"],
+    responses={204: None, **errors(401, 403, 404)},
+    summary="Discard the draft (nothing to discard is fine)",
+    tags=["work"],
+)
 @api_view(["GET", "PUT", "DELETE"])
 def task_draft(request: Request, pk: int) -> Response:
     task = _working_task(request, pk)
@@ -249,32 +269,25 @@ def task_submit(request: Request, pk: int) -> Response:
 
 @extend_schema(
     tags=["submissions"],
-    parameters=[
-        OpenApiParameter("project", int, description="Only this project's submissions"),
-        OpenApiParameter("task", int, description="Only this task's submissions"),
-        OpenApiParameter("mine", bool, description="Only your own submissions"),
-    ],
+    summary="Submissions you may see, newest first, in cursor pages",
+    description="Your own; setters, QA leads and admins also see their projects'. 400 names "
+    "the parameter: `project` or `task` not an id, `mine` not true/false, a bad `cursor` or "
+    "`page_size`.",
+    responses={200: SubmissionSerializer(many=True), **errors(400, 401)},
 )
 class SubmissionList(generics.ListAPIView):
-    """Your own submissions; setters, QA leads and admins also see their projects'."""
-
     serializer_class = SubmissionSerializer
     queryset = Submission.objects.none()  # for the schema; get_queryset() is the real gate
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = SubmissionFilter
+    pagination_class = SubmissionCursorPagination
 
     def get_queryset(self):
-        queryset = Submission.objects.visible_to(self.request.user).select_related(
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return Submission.objects.visible_to(self.request.user).select_related(
             "task", "author", "template"
         )
-        params = self.request.query_params
-        for name, lookup in (("project", "task__project_id"), ("task", "task_id")):
-            if name in params:
-                value = params[name]
-                if not value.isdigit():
-                    raise ValidationError({name: ["Must be a whole number."]})
-                queryset = queryset.filter(**{lookup: int(value)})
-        if params.get("mine") in ("1", "true"):
-            queryset = queryset.filter(author=self.request.user)
-        return queryset.order_by("-created_at", "-id")
 
 
 @extend_schema(
@@ -301,15 +314,16 @@ def submission_detail(request: Request, pk: int) -> Response:
 
 
 @extend_schema(
-    responses={200: SubmissionRevisionSerializer(many=True), **errors(401, 404)},
-    summary="Every revision of a submission, oldest first",
+    responses={200: SubmissionRevisionSerializer(many=True), **errors(400, 401, 404)},
+    summary="Every revision of a submission, oldest first, in cursor pages",
     tags=["submissions"],
 )
+@paginated(cursor_pages("number"))  # each revise adds one: no bound
 @api_view(["GET"])
 def submission_revisions(request: Request, pk: int) -> Response:
     submission = visible_submission(request, pk)
-    revisions = submission.revisions.select_related("template").order_by("number")
-    return Response(SubmissionRevisionSerializer(revisions, many=True).data)
+    page, paginator = page_of(request, submission.revisions.select_related("template"))
+    return paginator.get_paginated_response(SubmissionRevisionSerializer(page, many=True).data)
 
 
 @extend_schema(

@@ -1,15 +1,17 @@
 """Property test of the whole API from its own OpenAPI schema (schemathesis over WSGI).
 
 Every operation gets generated requests as a project admin with a manage token; no answer
-may be a 5xx, and answers of the operations listed in CONFORMING_PATHS must match the
-documented status codes, content types and shapes. Path ids point at real objects half of
-the time (the other half are random), so requests get past the 404 and exercise the views.
+may be a 5xx, and every answer must match the documented status codes, content types and
+shapes, except for the few operations in NOT_YET_CONFORMING (each with the reason). Path
+ids point at real objects half of the time (the other half are random), so requests get
+past the 404 and exercise the views.
 The budget is small and derandomized: the same examples on every run, the whole test well
 under a minute on 2 cores.
 """
 
 from __future__ import annotations
 
+import os
 
 import pytest
 import schemathesis
@@ -25,18 +27,19 @@ from accounts.services import api_token_create
 from annotation_platform.wsgi import application
 from tests.integrations.receiver import fake_dns  # noqa: F401 (no real DNS for webhook URLs)
 
-
-EXAMPLES_PER_OPERATION = 4
-# No operation may answer 5xx. Full conformance (documented status codes, content types and
-# response shapes) is asserted for the operations whose files this test's owner keeps
-# (webhooks, tokens, me); the others' mismatches are reported to their owners, and join
-# this list once fixed.
-CONFORMING_PATHS = (
-    "/api/v1/webhooks/",
-    "/api/v1/projects/{project_pk}/webhooks/",
-    "/api/v1/tokens/",
-    "/api/v1/me/",
-)
+# A deeper local run: SCHEMATHESIS_EXAMPLES=50 pytest tests/platform/test_schemathesis.py
+EXAMPLES_PER_OPERATION = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
+# No operation may answer 5xx, and every operation must conform fully (documented status
+# codes, content types and response shapes) except these, each waiting on a fix in a file
+# of another owner. Remove an entry once its fix lands: the test then holds it.
+NOT_YET_CONFORMING = {
+    ("GET", "/api/v1/projects/"): "ProjectSerializer.created_by is null for a project "
+    "without a creator, documented as a string (tasks/api/serializers.py)",
+    ("GET", "/api/v1/projects/{id}/"): "the same ProjectSerializer.created_by",
+    ("PATCH", "/api/v1/projects/{id}/"): "the same ProjectSerializer.created_by",
+    ("GET", "/api/v1/projects/{project_pk}/imports"): "a paginated envelope documented as a "
+    "bare array (imports/api/views.py)",
+}
 FULL_CHECKS = (
     not_a_server_error,
     status_code_conformance,
@@ -103,5 +106,13 @@ def _point_at_real_objects(case) -> None:
 def test_api_never_answers_5xx_and_matches_its_schema(case):
     _point_at_real_objects(case)
     response = case.call_wsgi(headers={"Authorization": f"Bearer {KNOWN['token']}"})
-    conforming = case.operation.path.startswith(CONFORMING_PATHS)
-    case.validate_response(response, checks=FULL_CHECKS if conforming else (not_a_server_error,))
+    waiting = (case.operation.method.upper(), case.operation.path) in NOT_YET_CONFORMING
+    case.validate_response(response, checks=(not_a_server_error,) if waiting else FULL_CHECKS)
+
+
+def test_exceptions_name_real_operations(api_schema):
+    # A renamed or removed path must not leave a stale exception that excuses nothing.
+    operations = {
+        (result.ok().method.upper(), result.ok().path) for result in api_schema.get_all_operations()
+    }
+    assert set(NOT_YET_CONFORMING) <= operations

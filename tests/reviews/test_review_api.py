@@ -88,7 +88,7 @@ def test_the_author_reads_decisions_but_never_private_notes(cast, reviewing, cli
     trainer = client_as(cast.trainer)
     reviews = trainer.get(f"{API}/submissions/{submission.pk}/reviews")
     assert reviews.status_code == 200
-    (review,) = reviews.json()
+    (review,) = reviews.json()["results"]
     assert review["comment"] == "Option B is right."
     assert review["reasons"] == [{"criterion": "correct", "label": "Picks the correct option"}]
     assert "private_note" not in review
@@ -286,6 +286,7 @@ def test_second_review_regrade_and_disagreement(cast, reviewing, client_as):
     assert (regrade.status_code, regrade.json()["rubric_version"]) == (201, new.pk)
     # the author sees neither the audit nor the re-grade
     mine = client_as(cast.trainer).get(f"{API}/submissions/{submission.pk}/reviews").json()
+    mine = mine["results"]
     assert [r["kind"] for r in mine] == ["review"]
     assert (
         client_as(cast.trainer)
@@ -375,8 +376,8 @@ def test_rework_and_diff_for_the_author(cast, reviewing, client_as):
     trainer = client_as(cast.trainer)
     rework = trainer.get(f"{API}/projects/{cast.project.pk}/rework")
     assert rework.status_code == 200
-    assert [r["submission"] for r in rework.json()] == [submission.pk]
-    assert rework.json()[0]["return_reasons"][-1] == "Option B is right."
+    assert [r["submission"] for r in rework.json()["results"]] == [submission.pk]
+    assert rework.json()["results"][0]["return_reasons"][-1] == "Option B is right."
     assert (
         client_as(cast.qa_lead).get(f"{API}/projects/{cast.project.pk}/rework").status_code == 403
     )

@@ -160,7 +160,7 @@ def test_the_library_and_the_live_check_answer_everyone_signed_in(world, as_pers
     )
 
     assert library.status_code == check.status_code == 200
-    titles = [rubric["title"] for rubric in library.json()]
+    titles = [rubric["title"] for rubric in library.json()["results"]]
     assert titles == (["Citation logic"] if person in DESIGNERS else [])
     assert check.json() == {"ok": True, "errors": {}}
 
@@ -545,7 +545,7 @@ def test_the_project_library_list_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         response = client.get(f"/api/v1/projects/{world.project.pk}/rubrics/")
 
-    assert len(response.json()) == 6
+    assert len(response.json()["results"]) == 6
 
 
 # --- guidelines: bad input, notice ------------------------------------------------------
@@ -633,4 +633,12 @@ def test_statuses_in_output_are_the_documented_ones(world, client_as, cast):
         f"/api/v1/projects/{world.project.pk}/rubrics/{world.rubric.pk}/versions/"
     )
 
-    assert [v["status"] for v in response.json()] == [VersionStatus.PUBLISHED]
+    assert [v["status"] for v in response.json()["results"]] == [VersionStatus.PUBLISHED]
+
+
+@pytest.mark.parametrize("action", ["clone/", "share/", "versions/", ""])
+def test_a_rubric_id_larger_than_any_column_is_a_404_not_a_crash(world, client_as, cast, action):
+    url = f"/api/v1/projects/{world.project.pk}/rubrics/{2**70}/{action}"
+    client = client_as(cast.setter)
+    call = client.post if action in ("clone/", "share/") else client.get
+    assert call(url, {"project": world.second.pk}, format="json").status_code == 404

@@ -152,7 +152,7 @@ def test_template_put_reports_paths_and_versions(client_as, cast, mcq):
     saved = client.put(url, {"name": "MCQ v2", "definition": good, "note": "n"}, format="json")
     assert saved.status_code == 201
     assert saved.json()["version"] == 2
-    versions = client.get(f"{url}versions/").json()
+    versions = client.get(f"{url}versions/").json()["results"]
     assert [v["version"] for v in versions] == [2, 1]
     assert client.get(f"{url}versions/1/").json()["version"] == 1
     assert client.get(f"{url}versions/9/").status_code == 404
@@ -237,11 +237,13 @@ def test_trainers_see_only_their_own_submissions(client_as, cast, mcq):
 def test_submission_list_filters_and_refuses_bad_filters(client_as, cast, mcq):
     submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
     qa = client_as(cast.qa_lead)
-    assert qa.get(f"/api/v1/submissions/?task={mcq['tasks'][1].pk}").json()["count"] == 0
-    assert qa.get(f"/api/v1/submissions/?project={cast.project.pk}").json()["count"] == 1
-    assert qa.get("/api/v1/submissions/?mine=true").json()["count"] == 0
-    bad = qa.get("/api/v1/submissions/?task=abc")
-    assert bad.status_code == 400 and "task" in bad.json()["fields"]
+    assert qa.get(f"/api/v1/submissions/?task={mcq['tasks'][1].pk}").json()["results"] == []
+    assert len(qa.get(f"/api/v1/submissions/?project={cast.project.pk}").json()["results"]) == 1
+    assert qa.get("/api/v1/submissions/?mine=true").json()["results"] == []
+    for bad_filter in ("task=abc", "project=-1522", "task=1.5", "mine=maybe", "project=²"):
+        name = bad_filter.split("=")[0]
+        bad = qa.get(f"/api/v1/submissions/?{bad_filter}")
+        assert (bad.status_code, list(bad.json()["fields"])) == (400, [name]), bad_filter
 
 
 def test_only_the_author_revises_and_revisions_are_listed(client_as, cast, mcq):
@@ -254,7 +256,7 @@ def test_only_the_author_revises_and_revisions_are_listed(client_as, cast, mcq):
     revised = client_as(cast.trainer).patch(url, {"answer": {"answer": "C"}}, format="json")
     assert revised.status_code == 200
     assert revised.json()["revision"] == 2
-    revisions = client_as(cast.trainer).get(f"{url}revisions/").json()
+    revisions = client_as(cast.trainer).get(f"{url}revisions/").json()["results"]
     assert [(r["number"], r["answer"]) for r in revisions] == [
         (1, {"answer": "A"}),
         (2, {"answer": "C"}),
@@ -271,7 +273,7 @@ def test_submission_list_has_no_n_plus_one(client_as, cast, mcq, django_assert_m
     client = client_as(cast.qa_lead)
     with django_assert_max_num_queries(8):
         response = client.get("/api/v1/submissions/")
-    assert response.json()["count"] == 12
+    assert len(response.json()["results"]) == 12
 
 
 def test_trainers_receive_only_the_task_data_the_template_shows(client_as, cast):
