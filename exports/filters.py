@@ -50,12 +50,14 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _whole_number(value: Any) -> int | None:
+    """An id-like whole number, or None: "²" is a digit to ``str.isdigit`` but not to
+    ``int``, and a number past 2**63 overflows the database."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and 0 <= value < 2**63:
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
     return None
 
 

@@ -196,7 +196,9 @@ class BulkAcceptForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any id may be sent; the service decides which are queued clean work of this
         # project and names the others per item.
-        self.fields["submissions"].valid_value = lambda value: str(value).isdigit()
+        self.fields["submissions"].valid_value = lambda value: (
+            str(value).isascii() and str(value).isdigit() and len(str(value)) <= 18
+        )
 
 
 class ReviewPolicyForm(forms.Form):

@@ -588,7 +588,7 @@ def review_log_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only QA leads and admins read the review log.")
     events = review_log(project=project).order_by("-id")
     before = request.GET.get("before", "")
-    if before.isdigit():
+    if before.isascii() and before.isdigit() and len(before) <= 18:
         events = events.filter(pk__lt=int(before))
     events = list(events[: LOG_PAGE_SIZE + 1])
     more = len(events) > LOG_PAGE_SIZE

@@ -26,7 +26,7 @@ def me(request: Request) -> Response:
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ApiTokenSerializer(many=True), **errors(401)}),
+    list=extend_schema(responses={200: ApiTokenSerializer(many=True), **errors(400, 401, 404)}),
     retrieve=extend_schema(responses={200: ApiTokenSerializer, **errors(401, 404)}),
 )
 @extend_schema(tags=["accounts"])
@@ -53,7 +53,7 @@ class ApiTokenViewSet(
 
     @extend_schema(
         request=ApiTokenCreateSerializer,
-        responses={201: ApiTokenCreatedSerializer, **errors(400, 401)},
+        responses={201: ApiTokenCreatedSerializer, **errors(400, 401, 403)},
     )
     def create(self, request: Request) -> Response:
         data = ApiTokenCreateSerializer(data=request.data)
@@ -62,7 +62,7 @@ class ApiTokenViewSet(
         token.token = raw
         return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={204: None, **errors(401, 404)}, summary="Revoke a token")
+    @extend_schema(responses={204: None, **errors(401, 403, 404)}, summary="Revoke a token")
     def destroy(self, request: Request, pk: str) -> Response:
         api_token_revoke(token=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -21,7 +21,9 @@ class ExportCreateSerializer(StrictSerializerMixin, serializers.Serializer):
 
 class ExportSerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="project_id", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     progress = serializers.IntegerField(source="progress_percent", read_only=True)
     download_url = serializers.SerializerMethodField()
 

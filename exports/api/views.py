@@ -64,7 +64,7 @@ class ProjectExports(generics.ListCreateAPIView):
 
     @extend_schema(
         summary="Exports of a project, newest first",
-        responses={200: ExportSerializer(many=True), **errors(401, 403, 404)},
+        responses={200: ExportSerializer(many=True), **errors(400, 401, 403, 404)},
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)

@@ -55,7 +55,7 @@ class ProjectWebhookList(generics.ListAPIView):
             return self.queryset
         return Webhook.objects.filter(project=self.project()).order_by("id")
 
-    @extend_schema(responses={200: WebhookSerializer(many=True), **errors(401, 403, 404)})
+    @extend_schema(responses={200: WebhookSerializer(many=True), **errors(400, 401, 403, 404)})
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -146,6 +146,8 @@ class WebhookDeliveryList(generics.ListAPIView):
         webhook = lookups.visible_webhook(self.request.user, self.kwargs["pk"])
         return WebhookDelivery.objects.filter(webhook=webhook)
 
-    @extend_schema(responses={200: WebhookDeliverySerializer(many=True), **errors(401, 403, 404)})
+    @extend_schema(
+        responses={200: WebhookDeliverySerializer(many=True), **errors(400, 401, 403, 404)}
+    )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
