@@ -269,10 +269,15 @@ CELERY_TASK_ROUTES = {"reviews.jobs.*": {"queue": "qa"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Imports and exports of a million rows take longer than the default limit; their jobs set
+# these limits themselves.
+IMPORT_JOB_TIME_LIMIT = int(os.environ.get("IMPORT_JOB_TIME_LIMIT", str(3 * 3600)))
+EXPORT_JOB_TIME_LIMIT = int(os.environ.get("EXPORT_JOB_TIME_LIMIT", "3600"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Unacked jobs of a dead worker come back after this many seconds; it must exceed the
     # longest job's time limit or a slow job would run twice.
-    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
+    "visibility_timeout": max(CELERY_TASK_TIME_LIMIT, IMPORT_JOB_TIME_LIMIT, EXPORT_JOB_TIME_LIMIT)
+    + 60,
 }
 # Publishing must not hang a trainer's submit when Redis is down: fail fast, and let the
 # quality sweep re-send what was not sent.

@@ -6,3 +6,9 @@ class ImportsConfig(AppConfig):
 
     name = "imports"
     verbose_name = "Imports"
+
+    def ready(self) -> None:
+        from imports.views import project_page_links
+        from tasks.services.hooks import on_project_links
+
+        on_project_links(project_page_links)

@@ -1,6 +1,3 @@
-import importlib
-import importlib.util
-
 from django.apps import AppConfig
 
 
@@ -12,21 +9,16 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
+        # Every other app announces its events; this one listens (nothing imports it).
+        from exports.signals import export_finished
+        from imports.signals import import_finished
         from integrations import receivers
-        from tasks.services.hooks import on_submission_saved
+        from integrations.views import project_page_links
+        from reviews.signals import review_decided
+        from tasks.services.hooks import on_project_links, on_submission_saved
 
         on_submission_saved(receivers.on_submission_saved)
-        for module_name, signal_name, receiver in receivers.SIGNAL_RECEIVERS:
-            try:
-                spec = importlib.util.find_spec(module_name)
-            except ModuleNotFoundError:  # not even the app is there
-                spec = None
-            if spec is None:
-                continue  # that app has not added its signal yet
-            signal = getattr(importlib.import_module(module_name), signal_name, None)
-            if signal is not None:
-                signal.connect(receiver, dispatch_uid=f"integrations:{signal_name}")
-        from integrations.views import project_page_links
-        from tasks.services.hooks import on_project_links
-
+        review_decided.connect(receivers.on_review_decided, dispatch_uid="integrations:review")
+        import_finished.connect(receivers.on_import_finished, dispatch_uid="integrations:import")
+        export_finished.connect(receivers.on_export_finished, dispatch_uid="integrations:export")
         on_project_links(project_page_links)

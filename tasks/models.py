@@ -224,6 +224,9 @@ class Task(models.Model):
     available = models.BooleanField(default=True, editable=False)
     is_gold = models.BooleanField(default=False)
     gold_answer = models.JSONField(null=True, blank=True)
+    # The importer's own id for the task (a row id in their data set), so a file imported
+    # twice updates or skips its tasks instead of adding them again (imports app).
+    external_id = models.CharField(max_length=200, blank=True, default="")
 
     objects = TaskQuerySet.as_manager()
 
@@ -233,6 +236,12 @@ class Task(models.Model):
             models.CheckConstraint(
                 condition=models.Q(filled__lte=models.F("needed") - models.F("leased")),
                 name="task_never_over_overlap",
+            ),
+            # Also the index the importer looks external ids up by.
+            models.UniqueConstraint(
+                fields=["project", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="task_external_id_unique",
             ),
         ]
         indexes = [

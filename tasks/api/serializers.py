@@ -14,7 +14,9 @@ from tasks.models import (
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     my_role = serializers.ChoiceField(
         choices=Role.choices,
         read_only=True,
@@ -68,7 +70,9 @@ class MembershipUpdateSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 class TaskTemplateSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     project = serializers.IntegerField(source="project_id", read_only=True)
 
     class Meta:
@@ -184,6 +188,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "telemetry",
             "status",
             "revision",
+            "return_reasons",
             "created_at",
             "updated_at",
         ]
@@ -239,6 +244,7 @@ class TaskManageSerializer(serializers.ModelSerializer):
             "state",
             "is_gold",
             "gold_answer",
+            "external_id",
             "created_at",
         ]
         read_only_fields = fields

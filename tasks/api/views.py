@@ -35,8 +35,9 @@ def visible_project(request: Request, pk) -> Project:
 @extend_schema_view(
     list=extend_schema(
         summary="Projects you belong to",
-        description="400 names the parameter: an unknown `ordering` field, `status` or page.",
-        responses={200: ProjectSerializer, **errors(400, 401)},
+        description="400 names the parameter: an unknown `ordering` field, `status` or page; "
+        "a page past the last one is a 404.",
+        responses={200: ProjectSerializer, **errors(400, 401, 404)},
     ),
     retrieve=extend_schema(responses={200: ProjectSerializer, **errors(401, 404)}),
 )

@@ -6,9 +6,7 @@ from __future__ import annotations
 import importlib.util
 from types import SimpleNamespace
 
-import django.dispatch
 import pytest
-from django.apps import apps
 
 from integrations import receivers
 from integrations.events import emit
@@ -169,40 +167,6 @@ def test_a_signal_without_a_project_is_dropped(cast, webhook, django_capture_on_
         receivers.on_import_finished(job=SimpleNamespace(pk=1, status="succeeded"))
 
     assert not WebhookDelivery.objects.exists()
-
-
-def test_ready_connects_only_the_signals_whose_module_exists(monkeypatch):
-    # given: one signal module that exists, one that does not (yet)
-    signal = django.dispatch.Signal()
-    present = "integrations.fake_signals"
-    monkeypatch.setattr(
-        receivers,
-        "SIGNAL_RECEIVERS",
-        (
-            (present, "review_decided", receivers.on_review_decided),
-            ("nowhere.signals", "import_finished", receivers.on_import_finished),
-        ),
-    )
-    real_find_spec, real_import = importlib.util.find_spec, importlib.import_module
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: object() if name == present else real_find_spec(name, *a),
-    )
-    imported = []
-
-    def import_module(name, *args):
-        imported.append(name)
-        return SimpleNamespace(review_decided=signal) if name == present else real_import(name)
-
-    monkeypatch.setattr(importlib, "import_module", import_module)
-
-    # when
-    apps.get_app_config("integrations").ready()
-
-    # then
-    assert signal.has_listeners()
-    assert imported == [present]  # the missing module was never imported
 
 
 @pytest.mark.parametrize(

@@ -34,9 +34,6 @@ def test_schema_and_docs_are_public_and_self_hosted(client):
 UNPAGINATED = {
     "/api/v1/projects/{project_pk}/checks/": "one row per check of the catalogue (fixed)",
     "/api/v1/template-gallery/": "the gallery's starting templates (fixed, in code)",
-    "/api/v1/projects/{project_pk}/imports": "waits on imports/api/views.py (paginated, "
-    "documented as an array)",
-    "/api/v1/imports/{id}/errors": "imports/api/views.py, its owner's",
 }
 # Operations waiting on a fix in another owner's file.
 UNDOCUMENTED_403: dict[tuple[str, str], str] = {}
@@ -121,13 +118,7 @@ def test_related_fields_that_may_be_empty_are_documented_nullable():
 
     from rest_framework import serializers
 
-    waiting = {
-        # tasks/api/serializers.py: ProjectSerializer.created_by = SlugRelatedField(
-        #     slug_field="username", read_only=True, allow_null=True)
-        ("ProjectSerializer", "created_by"),
-        ("TaskTemplateSerializer", "created_by"),
-        ("ImportJobSerializer", "created_by"),  # imports/api/serializers.py
-    }
+    waiting: set[tuple[str, str]] = set()
     found = set()
     for module_name in (
         "tasks.api.serializers",

@@ -18,14 +18,15 @@ EXTENSION_LABELS = {
     "Disputes",
     "Quality",
     "Metrics",
+    "Imports",
     "Exports",
     "Webhooks",
 }
 EXPECTED = {
     "trainer": {"My work"},
-    "setter": {"Quality", "Metrics", "Exports"},
-    "qa_lead": {"Review queue", "Disputes", "Quality", "Metrics", "Exports"},
-    "admin": {"Review queue", "Disputes", "Quality", "Metrics", "Exports", "Webhooks"},
+    "setter": {"Quality", "Metrics", "Imports", "Exports"},
+    "qa_lead": {"Review queue", "Disputes", "Quality", "Metrics", "Imports", "Exports"},
+    "admin": {"Review queue", "Disputes", "Quality", "Metrics", "Imports", "Exports", "Webhooks"},
 }
 
 

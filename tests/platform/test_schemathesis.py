@@ -32,14 +32,7 @@ EXAMPLES_PER_OPERATION = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
 # No operation may answer 5xx, and every operation must conform fully (documented status
 # codes, content types and response shapes) except these, each waiting on a fix in a file
 # of another owner. Remove an entry once its fix lands: the test then holds it.
-NOT_YET_CONFORMING = {
-    ("GET", "/api/v1/projects/"): "ProjectSerializer.created_by is null for a project "
-    "without a creator, documented as a string (tasks/api/serializers.py)",
-    ("GET", "/api/v1/projects/{id}/"): "the same ProjectSerializer.created_by",
-    ("PATCH", "/api/v1/projects/{id}/"): "the same ProjectSerializer.created_by",
-    ("GET", "/api/v1/projects/{project_pk}/imports"): "a paginated envelope documented as a "
-    "bare array (imports/api/views.py)",
-}
+NOT_YET_CONFORMING: dict[tuple[str, str], str] = {}
 FULL_CHECKS = (
     not_a_server_error,
     status_code_conformance,

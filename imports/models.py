@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from tasks.models import Membership, Project, Role
+
+# Who sees a project's imports: those who add tasks (setters, admins) and QA leads.
+IMPORT_VIEW_ROLES = (Role.SETTER, Role.ADMIN, Role.QA_LEAD)
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FINISHED = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)
+
+
+class ImportFormat(models.TextChoices):
+    JSON = "json", "JSON (an array of rows)"
+    JSONL = "jsonl", "JSON Lines (one row per line)"
+    CSV = "csv", "CSV (a header row, then one row per line)"
+
+
+class ImportMode(models.TextChoices):
+    CREATE_OR_SKIP = "create_or_skip", "Add new tasks; skip rows whose external id exists"
+    CREATE_OR_UPDATE = "create_or_update", "Add new tasks; update those whose external id exists"
+    UPDATE_ONLY = "update_only", "Only update existing tasks (by external id)"
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ImportJobQuerySet:
+        """Staff see every import; setters, admins and QA leads their projects' imports."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        projects = Membership.objects.filter(user=user, role__in=IMPORT_VIEW_ROLES).values(
+            "project_id"
+        )
+        return self.filter(project_id__in=projects)
+
+
+class ImportJob(models.Model):
+    """One import of a file of tasks into a project, run as a job with progress.
+
+    Its tasks are written in one transaction: until the job is done none of them exists,
+    and a failed, cancelled or crashed job leaves no task behind.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    format = models.CharField(max_length=8, choices=ImportFormat.choices)
+    mode = models.CharField(
+        max_length=20, choices=ImportMode.choices, default=ImportMode.CREATE_OR_SKIP
+    )
+    partial = models.BooleanField(
+        default=False, help_text="Import the valid rows and return the rejected ones as a file."
+    )
+    delimiter = models.CharField(max_length=1, default=",")
+    # Where the file is read from (default_storage); uploads are copied there first so a
+    # worker on another machine can read them, and deleted when the import ends.
+    source_key = models.CharField(max_length=500)
+    source_name = models.CharField(max_length=300)
+    source_size = models.BigIntegerField(default=0)
+    delete_source = models.BooleanField(default=False)
+    rows_read = models.PositiveIntegerField(default=0)
+    bytes_read = models.BigIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    detail = models.TextField(blank=True)
+    rejected_key = models.CharField(max_length=500, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "-created_at"], name="import_project_idx")]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.source_name} into {self.project_id}"
+
+    @property
+    def rows_written(self) -> int:
+        return self.created + self.updated
+
+    @property
+    def percent(self) -> int:
+        """How far through the file the reader is (by bytes), for the progress bar."""
+        if self.status == ImportStatus.DONE:
+            return 100
+        if not self.source_size:
+            return 0
+        return min(99, int(100 * self.bytes_read / self.source_size))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+
+class ImportRowError(models.Model):
+    """One problem found in an import file: where (line, field) and why.
+
+    ``line`` is empty for a problem with the file as a whole (its size, its header)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
+    line = models.PositiveIntegerField(null=True, blank=True)
+    field = models.CharField(max_length=300, blank=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["job_id", "id"]
+
+    def __str__(self) -> str:
+        return f"Line {self.line} {self.field}: {self.reason}"
