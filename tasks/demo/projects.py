@@ -41,6 +41,9 @@ class DemoProject:
     description: str
     template_key: str  # a key of tasks.gallery
     tasks: tuple[dict[str, Any], ...]
+    # Answers the second demo trainer gives to the first tasks, so that the QA lead's review
+    # queue, the quality checks and the metrics have work to show from the start.
+    sample_answers: tuple[dict[str, Any], ...] = ()
 
     def task_items(self) -> list[dict[str, Any]]:
         """Fresh copies of the task data, safe to hand to ``tasks_create``."""
@@ -409,6 +412,20 @@ DEMO_PROJECTS: tuple[DemoProject, ...] = (
         ),
         template_key="pairwise",
         tasks=PAIRWISE_TASKS,
+        sample_answers=(
+            {
+                "preference": {"choice": "A", "strength": -2},
+                "tool_grounding": 4,
+                "reason": "A checks the price limit with the tool and cites the opening hours; "
+                "B recommends a place that is closed at lunch.",
+            },
+            {
+                "preference": {"choice": "B", "strength": 1},
+                "tool_grounding": 3,
+                "reason": "B answers the question that was asked with a concrete plan; A only "
+                "repeats the request back and never calls the search tool.",
+            },
+        ),
     ),
     DemoProject(
         key="multiple-choice",
@@ -419,6 +436,7 @@ DEMO_PROJECTS: tuple[DemoProject, ...] = (
         ),
         template_key="multiple_choice",
         tasks=MULTIPLE_CHOICE_TASKS,
+        sample_answers=({"answer": "A"}, {"answer": "C"}, {"answer": "B"}),
     ),
     DemoProject(
         key="rubric-long-answer",

@@ -4,7 +4,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from tasks.demo.projects import DEMO_MEDIA, DEMO_PROJECTS, audio_key
-from tasks.models import Membership, Project, Role, Task, TaskTemplate
+from tasks.models import Membership, Project, Role, Submission, Task, TaskTemplate
 from tasks.services import template_current
 from tasks.template_definition import display_blocks, validate_task_data
 
@@ -49,13 +49,34 @@ def test_seed_demo_creates_a_user_per_role_and_the_seed_projects(settings, capsy
 def test_seed_demo_is_idempotent(settings):
     settings.DEBUG = True
     call_command("seed_demo", quiet_credentials=True)
-    counts = (TaskTemplate.objects.count(), Task.objects.count())
+    counts = (TaskTemplate.objects.count(), Task.objects.count(), Submission.objects.count())
     call_command("seed_demo", quiet_credentials=True)
     assert Project.objects.count() == 5
-    assert User.objects.count() == 5
-    assert Membership.objects.count() == 20
-    assert (TaskTemplate.objects.count(), Task.objects.count()) == counts
+    assert User.objects.count() == 6
+    assert Membership.objects.count() == 25
+    assert (
+        TaskTemplate.objects.count(),
+        Task.objects.count(),
+        Submission.objects.count(),
+    ) == counts
     assert counts[0] == 5
+    assert counts[2] == 5  # the second trainer's sample answers, once
+
+
+def test_seed_demo_fills_the_review_queue_with_checked_sample_answers(
+    settings, django_capture_on_commit_callbacks
+):
+    from reviews.models import CheckRun, ReviewItem
+
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", quiet_credentials=True)
+    answered = Submission.objects.filter(author__username="trainer2")
+    assert answered.count() == 5
+    assert set(answered.values_list("status", flat=True)) == {"submitted"}
+    assert CheckRun.objects.filter(submission__in=answered, status="done").count() == 5
+    # The first submissions of a trainer are all reviewed (the default review policy).
+    assert ReviewItem.objects.filter(submission__in=answered).count() == 5
 
 
 def test_seed_demo_passwords_work(settings, client):

@@ -18,12 +18,19 @@ from django.db import transaction
 
 from annotation_platform.errors import DomainError
 from tasks.demo.projects import DEMO_MEDIA, DEMO_PROJECTS, DemoProject
-from tasks.models import Membership, Project, ProjectStatus, Role
-from tasks.services import tasks_create, template_current, template_from_gallery
+from tasks.models import Membership, Project, ProjectStatus, Role, Submission
+from tasks.services import (
+    submission_submit,
+    task_lease,
+    tasks_create,
+    template_current,
+    template_from_gallery,
+)
 
 DEMO_USERS = (
     # username, password, role in every demo project (None: site staff, no membership)
     ("trainer", "demo-trainer-2026", Role.TRAINER),
+    ("trainer2", "demo-trainer2-2026", Role.TRAINER),  # has answered a few tasks already
     ("setter", "demo-setter-2026", Role.SETTER),
     ("qalead", "demo-qalead-2026", Role.QA_LEAD),
     ("projectadmin", "demo-projectadmin-2026", Role.ADMIN),
@@ -77,6 +84,7 @@ class Command(BaseCommand):
                     user=user, project=project, defaults={"role": role, "added_by": owner}
                 )
             self._fill(project, demo, owner)
+            self._answer(project, demo, users["trainer2"][0])
         copied = _copy_media()
 
         self.stdout.write(
@@ -101,6 +109,23 @@ class Command(BaseCommand):
         except DomainError as error:
             # Someone changed the template before any task was added: keep their template.
             self.stderr.write(f"{project.name}: demo tasks not added ({error}).")
+
+    def _answer(self, project: Project, demo: DemoProject, trainer) -> None:
+        """The second trainer answers the first tasks, through the same services as the
+        workspace (lease, then submit), so checks run and the review queue fills. Only once:
+        a trainer with any submission in the project is left alone."""
+        if Submission.objects.filter(task__project=project, author=trainer).exists():
+            return
+        tasks = list(project.tasks.order_by("id")[: len(demo.sample_answers)])
+        for task, answer in zip(tasks, demo.sample_answers, strict=False):
+            try:
+                task_lease(task=task, trainer=trainer)
+                submission_submit(
+                    task=task, author=trainer, answer=answer, telemetry={"active_seconds": 95}
+                )
+            except DomainError as error:  # a changed template: the demo answer no longer fits
+                self.stderr.write(f"{project.name}: demo answer not submitted ({error}).")
+                return
 
 
 def _copy_media() -> int:
