@@ -4,11 +4,17 @@
 Run against a server and PostgreSQL you started yourself (gunicorn, DEBUG off), e.g.:
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/annotation_bench
+    export REDIS_URL=redis://127.0.0.1:6379/3   # checks queued for workers, not in the request
     .venv/bin/python manage.py migrate
     DEBUG=false SECRET_KEY=bench ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false \\
       .venv/bin/gunicorn annotation_platform.wsgi -w 4 -b 127.0.0.1:8000 &
     .venv/bin/python benchmarks/distribution.py setup --tasks 100000   # W1 (writes the DB)
     .venv/bin/python benchmarks/distribution.py run                   # W2 and W4 over HTTP
+    .venv/bin/python benchmarks/distribution.py profile   # CPU and queries per request
+
+`profile` runs next + submit pairs in process (no server) and reports the CPU each request
+costs in Django and in its PostgreSQL backend, and its queries: CPU time moves far less than
+wall time when other jobs load the machine.
 
 `setup` writes benchmarks/out/distribution.json (project id, trainer tokens); `run` reads it
 (`--state PATH` for another file, e.g. to keep two benchmark databases side by side).
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import statistics
 import sys
@@ -122,6 +129,16 @@ class Client:
         raise RuntimeError("unreachable")
 
 
+def _machine_busy_ms() -> float:
+    """CPU time all cores spent busy since boot (Linux /proc/stat), in ms; 0 elsewhere."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def annotate(base: str, project: int, tokens: list[str], seconds: float, seed: int) -> dict:
     next_ms: list[float] = []
     submit_ms: list[float] = []
@@ -159,12 +176,16 @@ def annotate(base: str, project: int, tokens: list[str], seconds: float, seed: i
             submit_ms.extend(mine_submit)
 
     threads = [threading.Thread(target=trainer, args=(i, t)) for i, t in enumerate(tokens)]
+    client_cpu, machine = time.process_time(), _machine_busy_ms()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    client_cpu = (time.process_time() - client_cpu) * 1000
+    machine = _machine_busy_ms() - machine
+    pairs = max(len(submit_ms), 1)
     return {
         "trainers": len(tokens),
         "seconds": round(wall, 1),
@@ -177,6 +198,10 @@ def annotate(base: str, project: int, tokens: list[str], seconds: float, seed: i
         "submit_p95_ms": round(percentile(submit_ms, 0.95), 1),
         "submit_p99_ms": round(percentile(submit_ms, 0.99), 1),
         "errors": errors,
+        # CPU per next + submit pair: this client alone, and the whole machine (server,
+        # database, client, and whatever else runs meanwhile: an upper bound)
+        "client_cpu_ms": round(client_cpu / pairs, 2),
+        "machine_cpu_ms": round(machine / pairs, 2),
     }
 
 
@@ -223,10 +248,130 @@ def duplicates(project: int) -> int:
     return over + twice
 
 
+# --- in process: CPU and queries per request ------------------------------------------------
+
+
+def _backend_cpu_ms(pid: int) -> float:
+    """CPU time the PostgreSQL backend serving us has used, in ms (from the scheduler's
+    nanosecond counter); needs the database on this machine (readable /proc), else 0."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e6
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def profile(args: argparse.Namespace) -> None:
+    """Run next + submit pairs through Django's request handler in this process (no HTTP,
+    no server) and report the CPU each request costs here and in its PostgreSQL backend,
+    and its queries. CPU time, unlike wall time, barely moves when others load the machine.
+    """
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "bench")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    setup_django()
+    from django.db import connection
+    from django.test import Client as DjangoClient
+    from django.test.utils import CaptureQueriesContext
+
+    state = json.loads(args.state.read_text())
+    project = state["project"]
+    workload = load_workload()
+    rng = random.Random(args.seed)
+    client = DjangoClient(HTTP_AUTHORIZATION=f"Bearer {state['tokens'][args.trainer]}")
+    connection.ensure_connection()
+    if args.no_prepare:  # the switch PgBouncer's transaction pooling needs, for comparison
+        connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    costs: dict[str, list[tuple[float, float]]] = {"next": [], "submit": []}
+    queries: dict[str, list[int]] = {"next": [], "submit": []}
+    profiler = None
+    if args.cprofile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+
+    def call(kind: str, path: str, body: dict | None, capture: bool):
+        cpu, db = time.process_time(), _backend_cpu_ms(backend)
+        if capture:
+            with CaptureQueriesContext(connection) as captured:
+                response = client.post(path, body, content_type="application/json")
+            queries[kind].append(len(captured))
+        else:
+            if profiler is not None:
+                profiler.enable()
+            response = client.post(path, body, content_type="application/json")
+            if profiler is not None:
+                profiler.disable()
+            costs[kind].append(((time.process_time() - cpu) * 1000, _backend_cpu_ms(backend) - db))
+        return response
+
+    for index in range(args.warmup + args.pairs + 5):
+        capture = index >= args.warmup + args.pairs  # the last few count queries
+        measure = index >= args.warmup
+        served = call("next", f"/api/v1/projects/{project}/next", None, capture)
+        if served.status_code != 200:
+            raise SystemExit(f"next: HTTP {served.status_code} {served.content[:300]!r}")
+        task = served.json()["task"]["id"]
+        answer = answer_from(workload.gen_annotation(rng))
+        submitted = call("submit", f"/api/v1/tasks/{task}/submit/", {"answer": answer}, capture)
+        if submitted.status_code != 201:
+            raise SystemExit(f"submit: HTTP {submitted.status_code} {submitted.content[:300]!r}")
+        if not measure:
+            for kind in costs:
+                del costs[kind][:]
+    from django.conf import settings
+
+    where = "queued on Redis" if settings.REDIS_URL else "run in this process (no REDIS_URL)"
+    print(f"{args.pairs} pairs; quality checks {where}")
+    for kind in ("next", "submit"):
+        python = [c for c, _ in costs[kind]]
+        db = [d for _, d in costs[kind]]
+        print(
+            f"{kind:6}: CPU mean {statistics.mean(python):.2f} ms (p50 "
+            f"{statistics.median(python):.2f}) in Django, {statistics.mean(db):.2f} ms in "
+            f"PostgreSQL; {max(queries[kind])} queries"
+        )
+    if profiler is not None:
+        import pstats
+
+        pstats.Stats(profiler).sort_stats(args.cprofile).print_stats(args.top)
+
+
+def vacuum_first() -> None:
+    """Start every run from the same state: the dead rows earlier runs left behind (two task
+    row versions per submission) sit at the head of the queue index, where every ``next``
+    scans. Autovacuum clears them in production; on a server where it is off, W2's PostgreSQL
+    time per ``next`` roughly doubles after a few runs."""
+    setup_django()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        if cursor.fetchone()[0] != "on":
+            print("autovacuum is OFF on this server: dead rows pile up during the run")
+        cursor.execute(
+            "VACUUM (ANALYZE) tasks_task, tasks_lease, tasks_submission, tasks_taskcounter"
+        )
+
+
 def run(args: argparse.Namespace) -> None:
     state = json.loads(args.state.read_text())
     project, tokens = state["project"], state["tokens"]
     print(f"project {project} with {state['tasks']} tasks; server {args.base_url}")
+    # Without a broker (REDIS_URL unset) the server runs every submission's quality checks
+    # inside the submit request (eager Celery), which is then most of what W2 measures.
+    status, body, _ = Client(args.base_url, "").call("GET", "/healthz")
+    broker = json.loads(body).get("broker", {}).get("kind") if status in (200, 503) else None
+    if broker == "redis":
+        print("checks: queued on Redis for the workers (server has REDIS_URL)")
+    else:
+        print(f"checks: run INSIDE each submit (server broker: {broker}); set REDIS_URL")
+    vacuum_first()
+    if hasattr(os, "getloadavg"):
+        print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     one = annotate(args.base_url, project, tokens[:1], args.single_seconds, args.seed + 1)
     print(
         f"W2 1 trainer : {one['per_second']} submissions/s, next p50 {one['next_p50_ms']} ms, "
@@ -246,9 +391,15 @@ def run(args: argparse.Namespace) -> None:
         f"p99 {many['submit_p99_ms']} ms"
     )
     print(f"   errors {many['errors'] or 'none'}; duplicates {duplicates(project)}")
+    print(
+        f"   CPU per submission: {many['machine_cpu_ms']} ms on the whole machine, of which "
+        f"{many['client_cpu_ms']} ms this client"
+    )
     listing = task_list(args.base_url, project, state["setter"])
     for label, ms in listing.items():
         print(f"W4 {label}: median {ms} ms (20 requests, 100 rows)")
+    if hasattr(os, "getloadavg"):
+        print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def main() -> None:
@@ -266,10 +417,22 @@ def main() -> None:
     p_run.add_argument("--seconds", type=float, default=60.0)
     p_run.add_argument("--single-seconds", type=float, default=10.0)
     p_run.add_argument("--seed", type=int, default=7)
-    for command in (p_setup, p_run):
+    p_profile = sub.add_parser("profile", help="CPU and queries per request, in process")
+    p_profile.add_argument("--pairs", type=int, default=200)
+    p_profile.add_argument("--warmup", type=int, default=20)
+    p_profile.add_argument("--trainer", type=int, default=0, help="which trainer's token")
+    p_profile.add_argument("--seed", type=int, default=11)
+    p_profile.add_argument(
+        "--cprofile", metavar="SORT", help="also print a cProfile, e.g. --cprofile cumulative"
+    )
+    p_profile.add_argument("--top", type=int, default=40)
+    p_profile.add_argument(
+        "--no-prepare", action="store_true", help="send the hot statements as text, unprepared"
+    )
+    for command in (p_setup, p_run, p_profile):
         command.add_argument("--state", type=Path, default=OUT, help="project and tokens file")
     args = parser.parse_args()
-    {"setup": setup, "run": run}[args.command](args)
+    {"setup": setup, "run": run, "profile": profile}[args.command](args)
 
 
 if __name__ == "__main__":

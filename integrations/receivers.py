@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
-from integrations.events import emit
+from integrations.events import emit, project_has_webhooks
 from integrations.models import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ def on_submission_saved(*, submission, revision: int) -> None:
 
     task_id = submission.task_id
     project_id = getattr(submission.task, "project_id", None)
+    if project_id is not None and not project_has_webhooks(project_id):
+        return  # most projects: no payloads to build, no queries after the commit
     body = {
         "submission": {
             "id": submission.pk,
@@ -145,12 +147,3 @@ def _job_url(name: str, pk, kind: str) -> str:
     if url is None:
         url = f"{getattr(settings, 'SITE_URL', '').rstrip('/')}/api/v1/{kind}/{pk}"
     return url
-
-
-# (module, signal name, receiver): connected by IntegrationsConfig.ready() when the module
-# exists, so this app works before and after the other apps add their signals.
-SIGNAL_RECEIVERS = (
-    ("reviews.signals", "review_decided", on_review_decided),
-    ("imports.signals", "import_finished", on_import_finished),
-    ("exports.signals", "export_finished", on_export_finished),
-)

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -60,9 +60,17 @@ def metrics_mark_stale(*, submission, revision: int) -> None:
     project_id = submission.task.project_id
 
     def mark() -> None:
-        MetricsSnapshot.objects.filter(project_id=project_id, stale=False).update(
-            stale=True, stale_since=timezone.now()
-        )
+        # SQL, because it runs after every submit: the ORM's update costs ~0.4 ms of CPU to
+        # build, the statement itself (an index probe that usually changes nothing) far less.
+        # Not skipped by a per-process "already stale" memo: a refresh may clear the flag
+        # at any moment, and a submit that then skipped its mark would be missing from
+        # figures that claim to be current (until the 15-minute sweep).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {MetricsSnapshot._meta.db_table} SET stale = %s, stale_since = %s "  # noqa: S608
+                "WHERE project_id = %s AND NOT stale",
+                [True, connection.ops.adapt_datetimefield_value(timezone.now()), project_id],
+            )
 
     transaction.on_commit(mark)
 

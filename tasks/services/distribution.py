@@ -28,6 +28,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Model,
     OuterRef,
     Q,
     Subquery,
@@ -40,6 +41,7 @@ from django.utils import timezone
 
 from annotation_platform.errors import ConflictError, DomainError
 from tasks.answer_validation import validate_answer
+from tasks.lookups import model_columns, model_from_row, sql_execute
 from tasks.models import (
     Assignment,
     Lease,
@@ -101,7 +103,7 @@ def _counters_add(project_id: int, deltas: dict[str, int]) -> None:
     )
     params = [value for state, shard, delta in rows for value in (project_id, state, shard, delta)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        sql_execute(cursor, sql, params)
 
 
 def counters_add_new(*, project: Project, count: int) -> None:
@@ -145,13 +147,13 @@ def _apply(task: Task, *, filled: int = 0, leased: int = 0, skips: int = 0) -> T
         task.state in (TaskState.NEW, TaskState.IN_PROGRESS)
         and task.filled + task.leased < task.needed
     )
-    Task.objects.filter(pk=task.pk).update(
-        filled=task.filled,
-        leased=task.leased,
-        skips=task.skips,
-        state=task.state,
-        available=task.available,
-    )
+    with connection.cursor() as cursor:  # SQL: every lease and submit comes here
+        sql_execute(
+            cursor,
+            "UPDATE tasks_task SET filled = %s, leased = %s, skips = %s, state = %s, "
+            "available = %s WHERE id = %s",
+            [task.filled, task.leased, task.skips, task.state, task.available, task.pk],
+        )
     if task.state != before:
         _counters_add(task.project_id, {before: -1, task.state: +1})
     return task
@@ -159,6 +161,42 @@ def _apply(task: Task, *, filled: int = 0, leased: int = 0, skips: int = 0) -> T
 
 def _locked(task_pk: int) -> Task:
     return Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task_pk)
+
+
+def row_insert(instance: Model, *, unique: tuple[str, ...] = ()) -> bool:
+    """INSERT ``instance`` as one statement and set its primary key: what ``save()`` does
+    for a new row (defaults, ``auto_now``, JSON), without the ORM compiling the statement
+    on every call, which cost several times the insert itself on the hot path. With
+    ``unique`` (the columns of a unique constraint), an existing row is left alone and
+    False returned. Sends no model signals: only for models nobody listens to."""
+    meta = instance._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if unique:
+        sql += f" ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO NOTHING"
+    returning = connection.features.can_return_columns_from_insert
+    if returning:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    with connection.cursor() as cursor:
+        sql_execute(cursor, sql, values)
+        if returning:
+            row = cursor.fetchone()
+            pk = row[0] if row else None
+        else:
+            pk = cursor.lastrowid if cursor.rowcount else None
+    if pk is None:
+        return False
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return True
 
 
 # --- leases -----------------------------------------------------------------------------
@@ -174,12 +212,13 @@ class Served:
 
 
 def _lease(task: Task, trainer, now: datetime) -> Lease:
-    lease = Lease.objects.create(
+    lease = Lease(
         task=task,
         project_id=task.project_id,
         trainer=trainer,
         expires_at=now + timedelta(seconds=task.project.lease_seconds),
     )
+    row_insert(lease)
     _apply(task, leased=+1)
     return lease
 
@@ -223,11 +262,27 @@ def _first_untouched(
     """The first task matching ``where`` that ``trainer`` has not answered, skipped or
     leased (live); with ``lock``, locked until commit, passing over tasks others locked."""
     # ``where`` and ``order`` are this module's constants; every value is a parameter.
-    sql = f"SELECT * FROM tasks_task WHERE {where} AND {_UNTOUCHED} ORDER BY {order} LIMIT 1"  # noqa: S608
+    sql = (
+        f"SELECT {model_columns(Task, 'tasks_task')} FROM tasks_task "  # noqa: S608
+        f"WHERE {where} AND {_UNTOUCHED} ORDER BY {order} LIMIT 1"
+    )
     if lock and connection.features.has_select_for_update_skip_locked:
         sql += " FOR UPDATE SKIP LOCKED"
     params = [*params, trainer.pk, trainer.pk, trainer.pk, LeaseStatus.ACTIVE]
-    return next(iter(Task.objects.raw(sql, params)), None)
+    return _one(Task, sql, params)
+
+
+def _rows(model, sql: str, params: list) -> list:
+    """Instances from hand-written SQL selecting ``model_columns(model)``: cheaper than
+    ``Model.objects.raw()``, which works out its columns and converters on every call."""
+    with connection.cursor() as cursor:
+        sql_execute(cursor, sql, params)
+        return [model_from_row(model, row) for row in cursor.fetchall()]
+
+
+def _one(model, sql: str, params: list):
+    found = _rows(model, sql, params)
+    return found[0] if found else None
 
 
 def _submissions_today(project: Project, trainer, now: datetime) -> int:
@@ -250,13 +305,24 @@ def task_next(*, project: Project, trainer, now: datetime | None = None) -> Serv
 
     # The trainer's live leases (a few at most) answer both "what do they hold" and
     # "may they take another"; one that ran out but is not reclaimed yet still counts.
-    live = list(
-        Lease.objects.raw(
-            "SELECT * FROM tasks_lease WHERE project_id = %s AND trainer_id = %s AND status = %s"
-            " ORDER BY created_at, id",
-            [project.pk, trainer.pk, LeaseStatus.ACTIVE],
+    # The same statement says whether any task of the project that can take a trainer is
+    # assigned to them, so the assigned-first query runs only for those who have one.
+    with connection.cursor() as cursor:
+        sql_execute(
+            cursor,
+            "SELECT mine.assigned, "  # noqa: S608 (constant names)
+            f"{model_columns(Lease, 'tasks_lease')} FROM (SELECT EXISTS ("
+            "  SELECT 1 FROM tasks_assignment a JOIN tasks_task t ON t.id = a.task_id"
+            "  WHERE a.trainer_id = %s AND t.project_id = %s AND t.available"
+            ") AS assigned) mine "
+            "LEFT JOIN tasks_lease ON tasks_lease.project_id = %s "
+            "AND tasks_lease.trainer_id = %s AND tasks_lease.status = %s "
+            "ORDER BY tasks_lease.created_at, tasks_lease.id",
+            [trainer.pk, project.pk, project.pk, trainer.pk, LeaseStatus.ACTIVE],
         )
-    )
+        rows = cursor.fetchall()
+    has_assignment = bool(rows[0][0])
+    live = [model_from_row(Lease, row[1:]) for row in rows if row[1] is not None]
     held = next((lease for lease in live if lease.expires_at > now), None)
     if held is not None:
         held.task.project = project  # (reads the task)
@@ -272,7 +338,9 @@ def task_next(*, project: Project, trainer, now: datetime | None = None) -> Serv
     if len(live) >= project.max_leases_per_trainer:
         raise ConflictError("You already hold as many tasks as allowed.", code="lease_limit")
 
-    assigned = _first_untouched(trainer, _ASSIGNED, [project.pk, trainer.pk])
+    assigned = (
+        _first_untouched(trainer, _ASSIGNED, [project.pk, trainer.pk]) if has_assignment else None
+    )
     if assigned is not None:
         assigned.project = project
         return Served(task=assigned, lease=_lease(assigned, trainer, now), assigned=True)
@@ -381,8 +449,8 @@ def leases_expire_due(
     # flight settles that lease itself, or a later call reclaims it): nobody waits, so this
     # cannot deadlock with the services that lock a task and then its leases.
     sql = (
-        "SELECT tasks_lease.* FROM tasks_lease JOIN tasks_task ON tasks_task.id = task_id "
-        "WHERE status = %s AND expires_at <= %s"
+        f"SELECT {model_columns(Lease, 'tasks_lease')} FROM tasks_lease "  # noqa: S608
+        "JOIN tasks_task ON tasks_task.id = task_id WHERE status = %s AND expires_at <= %s"
     )
     params: list[Any] = [LeaseStatus.ACTIVE, connection.ops.adapt_datetimefield_value(now)]
     if project is not None:
@@ -394,7 +462,7 @@ def leases_expire_due(
         sql += " FOR UPDATE OF tasks_lease, tasks_task SKIP LOCKED"
     # No savepoint: inside ``next``'s transaction any error aborts it anyway.
     with transaction.atomic(savepoint=False):
-        leases = list(Lease.objects.raw(sql, params))
+        leases = _rows(Lease, sql, params)
         if leases:
             ids = {lease.task_id for lease in leases}
             tasks = Task.objects.select_related("project").in_bulk(ids)
@@ -416,10 +484,39 @@ def task_lock(task: Task) -> Task:
     The rest of the instance (data, project) is kept as loaded: only the counts change
     under other trainers' hands.
     """
-    counts = Task.objects.select_for_update().filter(pk=task.pk).values(*_COUNT_FIELDS).get()
-    for name, value in counts.items():
-        setattr(task, name, value)
+    task_lock_for_submission(task, author=None)
     return task
+
+
+@dataclass(frozen=True)
+class SubmitterState:
+    """What a submit needs to know about its author and the task, read with the lock."""
+
+    submission_id: int | None  # their submission to the task, if any
+    has_draft: bool
+
+
+def task_lock_for_submission(task: Task, *, author) -> SubmitterState:
+    """``task_lock``, and in the same statement whether ``author`` already submitted to
+    the task or keeps a draft of it: a submit asks all three first, on every call."""
+    sql = (
+        f"SELECT {', '.join(_COUNT_FIELDS)}, "  # noqa: S608 (constant names)
+        "(SELECT s.id FROM tasks_submission s WHERE s.task_id = t.id AND s.author_id = %s), "
+        "EXISTS (SELECT 1 FROM tasks_draft d WHERE d.task_id = t.id AND d.author_id = %s) "
+        "FROM tasks_task t WHERE t.id = %s"
+    )
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF t"
+    author_pk = author.pk if author is not None else None
+    with connection.cursor() as cursor:
+        sql_execute(cursor, sql, [author_pk, author_pk, task.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Task.DoesNotExist("The task was deleted.")
+    *counts, submission_id, has_draft = row
+    for name, value in zip(_COUNT_FIELDS, counts, strict=True):
+        setattr(task, name, bool(value) if name in ("available", "is_gold") else value)
+    return SubmitterState(submission_id=submission_id, has_draft=bool(has_draft))
 
 
 def task_claim_for_submission(*, task: Task, trainer, now: datetime | None = None) -> Task:
@@ -432,9 +529,20 @@ def task_claim_for_submission(*, task: Task, trainer, now: datetime | None = Non
     """
     now = now or timezone.now()
     # Every change to a lease's status happens under its task's lock, which we hold.
-    ended = Lease.objects.filter(task=task, trainer=trainer, status=LeaseStatus.ACTIVE).update(
-        status=LeaseStatus.SUBMITTED, ended_at=now
-    )
+    with connection.cursor() as cursor:
+        sql_execute(
+            cursor,
+            "UPDATE tasks_lease SET status = %s, ended_at = %s "
+            "WHERE task_id = %s AND trainer_id = %s AND status = %s",
+            [
+                LeaseStatus.SUBMITTED,
+                connection.ops.adapt_datetimefield_value(now),
+                task.pk,
+                trainer.pk,
+                LeaseStatus.ACTIVE,
+            ],
+        )
+        ended = cursor.rowcount
     if ended:
         return _apply(task, leased=-1, filled=+1)
     ever_served = Lease.objects.filter(task=task, trainer=trainer).exists()

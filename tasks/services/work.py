@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from annotation_platform.errors import ConflictError, DomainError
 from tasks.answer_validation import validate_answer
+from tasks.lookups import template_in_force
 from tasks.models import (
     Draft,
     Project,
@@ -22,7 +23,12 @@ from tasks.models import (
     SubmissionStatus,
     Task,
 )
-from tasks.services.distribution import counters_add_new, task_claim_for_submission, task_lock
+from tasks.services.distribution import (
+    counters_add_new,
+    row_insert,
+    task_claim_for_submission,
+    task_lock_for_submission,
+)
 from tasks.services.hooks import submission_saved
 from tasks.services.templates import template_require_current
 from tasks.telemetry import clean_telemetry
@@ -114,7 +120,8 @@ def _refuse_archived(project: Project) -> None:
 
 
 def _validated(task: Task, answer: Any, telemetry: dict):
-    template = template_require_current(task.project)
+    # Usually from the cache of templates in force (``task`` came through visible_task).
+    template = template_in_force(task.project) or template_require_current(task.project)
     check = validate_answer(
         template.definition, _check_answer_shape(answer), task_data=task.data, telemetry=telemetry
     )
@@ -141,30 +148,35 @@ def submission_submit(
     idempotency_key = (idempotency_key or "")[:64]
     # The task's row lock serialises submits on it: a doubled click waits here, then
     # finds the first submission and gets it back.
-    task_lock(task)
-    existing = Submission.objects.filter(task=task, author=author).first()
-    if existing is not None:
+    known = task_lock_for_submission(task, author=author)
+    if known.submission_id is not None:
+        existing = Submission.objects.get(pk=known.submission_id)
         return _replay_or_refuse(existing, idempotency_key), False
     telemetry = clean_telemetry(telemetry)
     template, cleaned = _validated(task, answer, telemetry)
     task_claim_for_submission(task=task, trainer=author)
-    try:
-        with transaction.atomic():
-            submission = Submission.objects.create(
-                task=task,
-                author=author,
-                template=template,
-                answer=cleaned,
-                telemetry=telemetry,
-                idempotency_key=idempotency_key,
-            )
-    except IntegrityError:  # a concurrent duplicate won the race
-        existing = Submission.objects.get(task=task, author=author)
-        return _replay_or_refuse(existing, idempotency_key), False
-    SubmissionRevision.objects.create(
-        submission=submission, number=1, template=template, answer=cleaned, telemetry=telemetry
+    submission = Submission(
+        task=task,
+        author=author,
+        template=template,
+        answer=cleaned,
+        telemetry=telemetry,
+        idempotency_key=idempotency_key,
     )
-    Draft.objects.filter(task=task, author=author).delete()
+    # Plain inserts (the hot path): nobody listens to these models' save signals.
+    if not row_insert(submission, unique=("task_id", "author_id")):
+        # Under the task's lock no other submit can get here first; should a row appear
+        # anyway, the unique constraint keeps it single and this claim is undone.
+        existing = Submission.objects.get(task=task, author=author)
+        transaction.set_rollback(True)
+        return _replay_or_refuse(existing, idempotency_key), False
+    row_insert(
+        SubmissionRevision(
+            submission=submission, number=1, template=template, answer=cleaned, telemetry=telemetry
+        )
+    )
+    if known.has_draft:  # API clients rarely keep one: no statement for nothing
+        Draft.objects.filter(task=task, author=author).delete()
     submission_saved(submission=submission, revision=1)
     return submission, True
 
