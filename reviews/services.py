@@ -101,7 +101,10 @@ def checks_schedule(*, submission: Submission, revision: int) -> CheckRun:
     revision needs checking, and send the job once the transaction commits."""
     from reviews.jobs import submission_checks_run
 
-    run, _ = CheckRun.objects.get_or_create(submission=submission, revision=revision)
+    if revision == 1:  # a submission created in this transaction has no run yet
+        run = CheckRun.objects.create(submission=submission, revision=revision)
+    else:
+        run, _ = CheckRun.objects.get_or_create(submission=submission, revision=revision)
     enqueue_on_commit(submission_checks_run, run.pk)
     return run
 

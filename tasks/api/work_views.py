@@ -195,7 +195,8 @@ def _next(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_work_on_project(request.user, project):
         raise PermissionDenied("Only trainers of this project answer its tasks.")
-    template = template_require_current(project)
+    # The template key came with the project's row: usually no query at all.
+    template = lookups.template_in_force(project) or template_require_current(project)
     served = task_next(project=project, trainer=request.user)
     if served is None:
         return Response(status=status.HTTP_204_NO_CONTENT)
