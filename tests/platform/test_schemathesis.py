@@ -15,6 +15,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -39,6 +41,19 @@ FULL_CHECKS = (
     content_type_conformance,
     response_schema_conformance,
 )
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """schemathesis calls the real WSGI handler, whose request signals close "old" database
+    connections: on PostgreSQL that closes the test's own connection, in the middle of its
+    transaction. Django's test client disconnects them for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
 
 # Ids of real objects, filled by the fixture before generation starts.
 KNOWN: dict[str, int] = {}

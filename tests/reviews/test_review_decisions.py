@@ -284,7 +284,13 @@ def test_the_signal_is_not_sent_for_a_refused_decision(
 ):
     submission = reviewing["submit"]()
     received = []
-    review_decided.connect(received.append, weak=False)
+
+    def receiver(**kwargs):
+        received.append(kwargs)
+
+    # A named function and a uid: a bound builtin such as ``received.append`` is a new
+    # object on each access, so disconnecting it would silently leave it connected.
+    review_decided.connect(receiver, weak=False, dispatch_uid="test-refused-decision")
     try:
         with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError):
             review_submit(
@@ -294,4 +300,4 @@ def test_the_signal_is_not_sent_for_a_refused_decision(
             )
         assert received == []
     finally:
-        review_decided.disconnect(received.append)
+        review_decided.disconnect(dispatch_uid="test-refused-decision")
