@@ -219,6 +219,17 @@ class ItemStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Back with its author"
 
 
+# What a QA lead reads for ``ReviewItem.reason`` (the API keeps the codes).
+QUEUE_REASONS = {
+    "failed": "a check failed",
+    "warned": "a check warned",
+    "rework": "revised after a return",
+    "first_n": "one of the trainer's first submissions",
+    "sample": "in the random sample of clean work",
+    "not_sampled": "clean, not sampled",
+}
+
+
 class ReviewItem(models.Model):
     """A submission's place in its project's review queue (one row per submission, reopened
     when a reworked revision comes back). ``leased_by``/``lease_expires_at`` is the review
@@ -259,6 +270,10 @@ class ReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"Review item of submission {self.submission_id} ({self.status})"
+
+    @property
+    def reason_label(self) -> str:
+        return QUEUE_REASONS.get(self.reason, self.reason)
 
 
 class Decision(models.TextChoices):

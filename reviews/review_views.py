@@ -99,6 +99,11 @@ def _as_text(value: Any) -> str:
         return value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return ", ".join(value)
+    if isinstance(value, dict) and all(
+        isinstance(v, str | int | float | bool) for v in value.values()
+    ):
+        # A pairwise preference and the like: "choice: A · strength: -2", not JSON.
+        return " · ".join(f"{key}: {item}" for key, item in value.items())
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 

@@ -86,6 +86,10 @@ def test_queue_lists_failed_first_and_hides_author_names(client, cast, reviewing
     # only clean work can be selected for a bulk accept
     assert f'value="{clean.pk}"' in html
     assert f'value="{failed.pk}"' not in html
+    # why each item is queued, in words (the API keeps the codes)
+    assert "(a check failed)" in html
+    assert "(one of the trainer&#x27;s first submissions)" in html
+    assert "first_n" not in html
 
 
 def test_queue_page_queries_do_not_grow_with_items(client, cast, reviewing):
@@ -549,3 +553,30 @@ def test_submission_list_of_others_is_unchanged_for_reviewers(client, cast, revi
     assert list(response.context["page"].object_list) == list(
         Submission.objects.order_by("-created_at", "-id")
     )
+
+
+def test_answers_read_as_text_question_by_question():
+    from reviews.review_views import answer_rows
+
+    definition = {
+        "display": [],
+        "questions": [
+            {"id": "preference", "type": "pairwise", "prompt": "Which is better?"},
+            {"id": "tags", "type": "multi_choice", "prompt": "Tags"},
+            {"id": "spans", "type": "spans", "prompt": "Spans"},
+        ],
+    }
+    rows = answer_rows(
+        definition,
+        {
+            "preference": {"choice": "A", "strength": -2},
+            "tags": ["lighting", "text"],
+            "spans": [{"start": 1, "end": 3}],
+            "legacy": "kept",
+        },
+    )
+    texts = {row["id"]: row["text"] for row in rows}
+    assert texts["preference"] == "choice: A · strength: -2"
+    assert texts["tags"] == "lighting, text"
+    assert texts["spans"].startswith("[")  # nested values stay JSON
+    assert [row["id"] for row in rows][-1] == "legacy"  # no longer in the template: last
