@@ -226,9 +226,10 @@ def purge_queues() -> None:
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real worker: jobs travel through the broker exactly as in production, and the
-    test's own process stops running them in-process."""
+    test's own process stops running them in-process. Tests using it carry the ``worker``
+    marker, which already skips them (with the reason) when REDIS_URL is unset."""
     if not settings.REDIS_URL:
-        pytest.skip("needs Redis and a live worker: set REDIS_URL")
+        pytest.fail("celery_worker needs REDIS_URL: mark the test @pytest.mark.worker")
     from annotation_platform.celery import app
 
     purge_queues()
