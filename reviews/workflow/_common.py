@@ -259,6 +259,74 @@ class ReviewInput:
     revision: int | None = None
 
 
+@dataclass(frozen=True)
+class _Judged:
+    """A reviewer's input, checked against the project's rubric version and rules."""
+
+    decision: str
+    version: RubricVersion | None
+    score: dict | None
+    reasons: list
+    comment: str
+    note: str
+    judgments: dict
+
+
+def _judge(
+    project: Project,
+    data: ReviewInput,
+    *,
+    policy: ReviewPolicy,
+    comment_required: bool | None = None,
+    standing_reasons: list | None = None,
+) -> _Judged:
+    """Check what a reviewer sends (decision, rubric version in force, judgments and their
+    score, reasons, comment, private note), in that order: each raises its own 4xx.
+    ``standing_reasons``: a rejection confirmed without new reasons keeps these."""
+    decision = _decision(data.decision)
+    version = _rubric_in_force(project, data.rubric_version, needed=bool(data.judgments))
+    score = _score(version, data.judgments, policy)
+    if standing_reasons is not None and decision == Decision.REJECT and not data.reasons:
+        reasons = standing_reasons
+    else:
+        reasons = _clean_reasons(project, version, data.reasons, decision)
+    if comment_required is None:
+        comment_required = decision != Decision.ACCEPT
+    comment = _clean_comment(data.comment, required=comment_required)
+    note = _clean_comment(data.private_note, required=False, field="private_note")
+    return _Judged(decision, version, score, reasons, comment, note, dict(data.judgments or {}))
+
+
+def _review_create(
+    judged: _Judged,
+    *,
+    submission: Submission,
+    project: Project,
+    kind: str,
+    reviewer,
+    revision: SubmissionRevision,
+    template=None,
+    parent: Review | None = None,
+) -> Review:
+    """Record a judged review of ``revision`` (immutable once written)."""
+    return Review.objects.create(
+        submission=submission,
+        project=project,
+        kind=kind,
+        parent=parent,
+        reviewer=reviewer,
+        revision=revision,
+        template=template or revision.template,
+        rubric_version=judged.version,
+        judgments=judged.judgments,
+        score=judged.score,
+        decision=judged.decision,
+        reasons=judged.reasons,
+        comment=judged.comment,
+        private_note=judged.note,
+    )
+
+
 def _revision_row(submission: Submission, number: int) -> SubmissionRevision:
     return SubmissionRevision.objects.select_related("template").get(
         submission=submission, number=number

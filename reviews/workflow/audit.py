@@ -20,10 +20,10 @@ from reviews.models import (
 from reviews.workflow._common import (
     ReviewInput,
     _clean_comment,
-    _clean_reasons,
-    _decision,
+    _judge,
     _log,
     _require_reviewer_of,
+    _review_create,
     _rubric_in_force,
     _score,
 )
@@ -53,30 +53,19 @@ def review_second(*, review: Review, reviewer, data: ReviewInput) -> Review:
     if Review.objects.filter(parent=review, kind=ReviewKind.SECOND).exists():
         raise ConflictError("This review already has a second review.", code="already_audited")
     project = submission.task.project
-    policy = review_policy_for(project)
-    decision = _decision(data.decision)
-    version = _rubric_in_force(project, data.rubric_version, needed=bool(data.judgments))
-    score = _score(version, data.judgments, policy)
-    reasons = _clean_reasons(project, version, data.reasons, decision)
-    comment = _clean_comment(data.comment, required=decision != Decision.ACCEPT)
-    note = _clean_comment(data.private_note, required=False, field="private_note")
+    judged = _judge(project, data, policy=review_policy_for(project))
+    decision = judged.decision
     try:
         with transaction.atomic():
-            second = Review.objects.create(
+            second = _review_create(
+                judged,
                 submission=submission,
                 project=project,
                 kind=ReviewKind.SECOND,
-                parent=review,
                 reviewer=reviewer,
                 revision=review.revision,
                 template=review.template,
-                rubric_version=version,
-                judgments=dict(data.judgments or {}),
-                score=score,
-                decision=decision,
-                reasons=reasons,
-                comment=comment,
-                private_note=note,
+                parent=review,
             )
     except IntegrityError as exc:  # a concurrent audit of the same review won
         raise ConflictError(

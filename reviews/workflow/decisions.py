@@ -25,15 +25,12 @@ from reviews.workflow._common import (
     STATUS_FOR,
     ReviewInput,
     _author_reasons,
-    _clean_comment,
-    _clean_reasons,
     _decided_after_commit,
-    _decision,
+    _judge,
     _log,
     _require_reviewer_of,
+    _review_create,
     _revision_row,
-    _rubric_in_force,
-    _score,
 )
 from reviews.workflow.policy import review_policy_for
 from tasks.models import Project, Submission
@@ -53,13 +50,8 @@ def _decide(
     """A first review's decision; callers hold a transaction."""
     _require_reviewer_of(reviewer, submission)
     project = submission.task.project
-    policy = review_policy_for(project)
-    decision = _decision(data.decision)
-    version = _rubric_in_force(project, data.rubric_version, needed=bool(data.judgments))
-    score = _score(version, data.judgments, policy)
-    reasons = _clean_reasons(project, version, data.reasons, decision)
-    comment = _clean_comment(data.comment, required=decision != Decision.ACCEPT)
-    note = _clean_comment(data.private_note, required=False, field="private_note")
+    judged = _judge(project, data, policy=review_policy_for(project))
+    decision, reasons, comment = judged.decision, judged.reasons, judged.comment
     item = ReviewItem.objects.select_for_update().filter(submission=submission).first()
     if (
         item is not None
@@ -81,20 +73,13 @@ def _decide(
         expected_revision=data.revision,
     )
     revision = _revision_row(locked, locked.revision)
-    review = Review.objects.create(
+    review = _review_create(
+        judged,
         submission=locked,
         project=project,
         kind=ReviewKind.REVIEW,
         reviewer=reviewer,
         revision=revision,
-        template=revision.template,
-        rubric_version=version,
-        judgments=dict(data.judgments or {}),
-        score=score,
-        decision=decision,
-        reasons=reasons,
-        comment=comment,
-        private_note=note,
     )
     if item is None:
         item = ReviewItem(

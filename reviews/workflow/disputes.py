@@ -21,13 +21,11 @@ from reviews.workflow._common import (
     ReviewInput,
     _author_reasons,
     _clean_comment,
-    _clean_reasons,
     _decided_after_commit,
-    _decision,
+    _judge,
     _log,
+    _review_create,
     _revision_row,
-    _rubric_in_force,
-    _score,
 )
 from reviews.workflow.policy import review_policy_for
 from tasks.models import Project, Submission, SubmissionStatus
@@ -108,16 +106,14 @@ def dispute_resolve(*, dispute: Dispute, by, data: ReviewInput) -> Dispute:
         )
     submission = dispute.submission
     project = submission.task.project
-    decision = _decision(data.decision)
-    version = _rubric_in_force(project, data.rubric_version, needed=bool(data.judgments))
-    score = _score(version, data.judgments, review_policy_for(project))
-    given = data.reasons
-    if decision == Decision.REJECT and not given:
-        reasons = dispute.review.reasons  # the rejection stands with its reasons
-    else:
-        reasons = _clean_reasons(project, version, given, decision)
-    comment = _clean_comment(data.comment, required=True)
-    note = _clean_comment(data.private_note, required=False, field="private_note")
+    judged = _judge(
+        project,
+        data,
+        policy=review_policy_for(project),
+        comment_required=True,
+        standing_reasons=dispute.review.reasons,  # a rejection upheld keeps its reasons
+    )
+    decision, reasons, comment = judged.decision, judged.reasons, judged.comment
     locked = submission_set_review_status(
         submission=submission,
         status=STATUS_FOR[decision],
@@ -125,21 +121,14 @@ def dispute_resolve(*, dispute: Dispute, by, data: ReviewInput) -> Dispute:
         dispute=True,
     )
     revision = _revision_row(locked, locked.revision)
-    resolution = Review.objects.create(
+    resolution = _review_create(
+        judged,
         submission=locked,
         project=project,
         kind=ReviewKind.DISPUTE,
-        parent=dispute.review,
         reviewer=by,
         revision=revision,
-        template=revision.template,
-        rubric_version=version,
-        judgments=dict(data.judgments or {}),
-        score=score,
-        decision=decision,
-        reasons=reasons,
-        comment=comment,
-        private_note=note,
+        parent=dispute.review,
     )
     dispute.status = DisputeStatus.RESOLVED
     dispute.resolution = resolution
