@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -12,6 +11,7 @@ from rest_framework.request import Request
 from accounts.models import ApiToken, User
 from accounts.services import api_token_authenticate
 from annotation_platform.errors import DomainError
+from annotation_platform.rawsql import model_columns, model_from_row
 
 # --- the token and its user in one hand-written query -------------------------------------
 # Every API call authenticates: reading the token with the ORM (select_related) cost ~0.5 ms
@@ -19,38 +19,10 @@ from annotation_platform.errors import DomainError
 # and applies ``accounts.services.api_token_authenticate``'s checks in the same order with
 # the same messages (a test runs both over every case); the service stays the reference.
 
-_CONVERTERS: dict[tuple, list] = {}
-
-
-def _columns(model: type[Model], alias: str) -> str:
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
-
-
-def _from_row(model: type[Model], values) -> Model:
-    key = (model, connection.vendor)
-    converters = _CONVERTERS.get(key)
-    if converters is None:
-        converters = _CONVERTERS[key] = [
-            (
-                column := field.get_col(model._meta.db_table),
-                connection.ops.get_db_converters(column) + field.get_db_converters(connection),
-            )
-            for field in model._meta.concrete_fields
-        ]
-    converted = []
-    for (column, functions), value in zip(converters, values, strict=True):
-        if value is not None:
-            for convert in functions:
-                value = convert(value, column, connection)
-        converted.append(value)
-    names = [field.attname for field in model._meta.concrete_fields]
-    return model.from_db(connection.alias, names, converted)
-
 
 def _token_with_user(key_id: str) -> ApiToken | None:
     sql = (
-        f"SELECT {_columns(ApiToken, 't')}, {_columns(User, 'u')} "  # noqa: S608 (model names)
+        f"SELECT {model_columns(ApiToken, 't')}, {model_columns(User, 'u')} "  # noqa: S608 (model names)
         f"FROM {connection.ops.quote_name(ApiToken._meta.db_table)} t "
         f"JOIN {connection.ops.quote_name(User._meta.db_table)} u ON u.id = t.user_id "
         "WHERE t.key_id = %s"
@@ -61,8 +33,8 @@ def _token_with_user(key_id: str) -> ApiToken | None:
     if row is None:
         return None
     width = len(ApiToken._meta.concrete_fields)
-    token = _from_row(ApiToken, row[:width])
-    token.user = _from_row(User, row[width:])
+    token = model_from_row(ApiToken, row[:width])
+    token.user = model_from_row(User, row[width:])
     return token
 
 

@@ -40,8 +40,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from annotation_platform.errors import ConflictError, DomainError
+from annotation_platform.rawsql import model_columns, model_from_row, sql_execute
 from tasks.answer_validation import validate_answer
-from tasks.lookups import model_columns, model_from_row, sql_execute
 from tasks.models import (
     Assignment,
     Lease,

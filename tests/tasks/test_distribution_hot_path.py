@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.authentication import _authenticate
 from accounts.models import ApiToken
 from accounts.services import api_token_authenticate, api_token_create
+from annotation_platform import rawsql
 from annotation_platform.errors import ConflictError, DomainError
 from integrations import events
 from integrations.models import Webhook, WebhookDelivery, WebhookEvent
@@ -410,16 +411,16 @@ def _prepared_count(name: str) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_hot_statements_are_prepared_once_per_connection_and_again_on_a_new_one(cast, mcq):
     sql = "SELECT count(*) FROM tasks_task WHERE project_id = %s AND priority >= %s"
-    name = lookups._statement(sql)[0]
+    name = rawsql._statement(sql)[0]
     for _ in range(2):
         with connection.cursor() as cursor:
-            lookups.sql_execute(cursor, sql, [cast.project.pk, 0])
+            rawsql.sql_execute(cursor, sql, [cast.project.pk, 0])
             assert cursor.fetchone()[0] == 3
     assert _prepared_count(name) == 1
     # a new connection (Django closed the old one) prepares it again
     connection.close()
     with connection.cursor() as cursor:
-        lookups.sql_execute(cursor, sql, [cast.project.pk, 1])
+        rawsql.sql_execute(cursor, sql, [cast.project.pk, 1])
         assert cursor.fetchone()[0] == 0
     assert _prepared_count(name) == 1
 
@@ -429,7 +430,7 @@ def test_a_statement_that_does_not_prepare_raises_a_database_error(cast):
     from django.db import DatabaseError
 
     with pytest.raises(DatabaseError), connection.cursor() as cursor:
-        lookups.sql_execute(cursor, "SELECT no_such_column FROM tasks_task WHERE id = %s", [1])
+        rawsql.sql_execute(cursor, "SELECT no_such_column FROM tasks_task WHERE id = %s", [1])
 
 
 # --- inserts ---------------------------------------------------------------------------------
