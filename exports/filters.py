@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from annotation_platform.errors import DomainError
+from annotation_platform.ids import id_or_none
 from tasks.models import Project, Submission, SubmissionStatus, TaskTemplate
 
 FILTER_NAMES: Final = ("status", "trainer", "date_from", "date_to", "template_version")
@@ -47,18 +48,6 @@ def _as_list(value: Any) -> list[Any]:
     if isinstance(value, str) and "," in value:
         return [part.strip() for part in value.split(",") if part.strip()]
     return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _whole_number(value: Any) -> int | None:
-    """An id-like whole number, or None: "²" is a digit to ``str.isdigit`` but not to
-    ``int``, and a number past 2**63 overflows the database."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, int) and 0 <= value < 2**63:
-        return value
-    return None
 
 
 def _date(value: Any, name: str, errors: dict[str, list[str]]) -> dt.date | None:
@@ -131,7 +120,7 @@ def export_filters_parse(*, project: Project, data: Any) -> ExportFilters:
     versions: list[int] = []
     if data.get("template_version") not in (None, "", []):
         raw = _as_list(data["template_version"])
-        whole = [_whole_number(v) for v in raw]
+        whole = [id_or_none(v) for v in raw]
         if None in whole:
             errors["filters.template_version"] = ["Template versions are whole numbers."]
         versions = sorted({v for v in whole if v is not None})

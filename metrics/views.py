@@ -121,10 +121,7 @@ def my_work_page(request: HttpRequest) -> HttpResponse:
     )
     wanted = request.GET.get("project")
     if wanted:
-        project = lookups.visible_project(
-            request.user,
-            int(wanted) if wanted.isascii() and wanted.isdigit() and len(wanted) <= 18 else 0,
-        )
+        project = lookups.visible_project(request.user, wanted)
         if not permissions.can_view_own_work(request.user, project):
             raise PermissionDenied("“My work” shows a trainer's own work in a project.")
     elif training:

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 
 from annotation_platform.errors import DomainError
+from annotation_platform.ids import id_or_none
 from reviews.models import Decision, MissingJudgments, ScoringMethod
 from reviews.workflow import ReviewInput
 from rubrics.content import iter_criteria
@@ -196,9 +197,7 @@ class BulkAcceptForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any id may be sent; the service decides which are queued clean work of this
         # project and names the others per item.
-        self.fields["submissions"].valid_value = lambda value: (
-            str(value).isascii() and str(value).isdigit() and len(str(value)) <= 18
-        )
+        self.fields["submissions"].valid_value = lambda value: id_or_none(value) is not None
 
 
 class ReviewPolicyForm(forms.Form):

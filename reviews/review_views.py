@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
+from annotation_platform.ids import id_or_none
 from reviews import permissions
 from reviews.forms import (
     BulkAcceptForm,
@@ -593,8 +594,8 @@ def review_log_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only QA leads and admins read the review log.")
     events = review_log(project=project).order_by("-id")
     before = request.GET.get("before", "")
-    if before.isascii() and before.isdigit() and len(before) <= 18:
-        events = events.filter(pk__lt=int(before))
+    if (before_id := id_or_none(before)) is not None:
+        events = events.filter(pk__lt=before_id)
     events = list(events[: LOG_PAGE_SIZE + 1])
     more = len(events) > LOG_PAGE_SIZE
     events = events[:LOG_PAGE_SIZE]

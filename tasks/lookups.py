@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from annotation_platform.errors import DomainError
+from annotation_platform.ids import id_or_none
 from annotation_platform.rawsql import model_columns, model_from_row, sql_execute
 from rubrics.models import RubricVersion
 from tasks import permissions
@@ -38,16 +39,14 @@ from tasks.models import (
 # a role subquery) cost ~1.3 ms and ~4 ms of CPU per call. The rules are the querysets'
 # (ProjectQuerySet/TaskQuerySet.visible_to), applied to the row: tests check they agree.
 
-MAX_PK = 2**63 - 1
-
 
 def _pk(value) -> int:
     """A primary key from a URL or a form; anything else finds nothing (a 404)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number <= MAX_PK:
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = id_or_none(value)
+    else:
+        number = id_or_none(str(value))
+    if number is None:
         raise Http404
     return number
 
