@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,18 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def pairwise_project(owner, name: str):
+    """An active project with the pairwise template, owned by ``owner``: (project, template)."""
+    from tasks.services import project_create, project_update, template_save
+
+    project = project_create(creator=owner, name=f"{name} {int(time.time())}")
+    project_update(project=project, status="active")
+    template, _ = template_save(
+        project=project, name="Pairwise", definition=PAIRWISE_TEMPLATE, by=owner
+    )
+    return project, template
 
 
 def percentile(values: list[float], fraction: float) -> float:

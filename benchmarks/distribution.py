@@ -37,9 +37,9 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _workload import (
-    PAIRWISE_TEMPLATE,
     answer_from,
     load_workload,
+    pairwise_project,
     percentile,
     setup_django,
 )
@@ -57,14 +57,12 @@ def setup(args: argparse.Namespace) -> None:
 
     from accounts.services import api_token_create
     from tasks.models import Membership, Role
-    from tasks.services import project_create, project_update, tasks_create, template_save
+    from tasks.services import tasks_create
 
     workload = load_workload()
     User = get_user_model()
     owner, _ = User.objects.get_or_create(username="bench-owner")
-    project = project_create(creator=owner, name=f"Pairwise benchmark {int(time.time())}")
-    project_update(project=project, status="active")
-    template_save(project=project, name="Pairwise", definition=PAIRWISE_TEMPLATE, by=owner)
+    project, _ = pairwise_project(owner, "Pairwise benchmark")
 
     started = time.perf_counter()
     batch = []

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _workload import PAIRWISE_TEMPLATE, answer_from, load_workload, setup_django
+from _workload import answer_from, load_workload, pairwise_project, setup_django
 
 OUT = Path(__file__).resolve().parent / "out" / "export_speed.json"
 FORMATS = ("jsonl", "csv", "parquet")
@@ -41,16 +41,12 @@ def setup(args: argparse.Namespace) -> None:
     from django.db import connection, transaction
 
     from tasks.models import Membership, Role, Submission, SubmissionRevision, Task
-    from tasks.services import project_create, project_update, tasks_create, template_save
+    from tasks.services import tasks_create
 
     workload = load_workload()
     User = get_user_model()
     owner, _ = User.objects.get_or_create(username="bench-owner")
-    project = project_create(creator=owner, name=f"Export benchmark {int(time.time())}")
-    project_update(project=project, status="active")
-    template, _ = template_save(
-        project=project, name="Pairwise", definition=PAIRWISE_TEMPLATE, by=owner
-    )
+    project, template = pairwise_project(owner, "Export benchmark")
     trainers = []
     for n in range(args.trainers):
         user, _ = User.objects.get_or_create(username=f"bench-trainer-{n:03d}")

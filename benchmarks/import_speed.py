@@ -35,7 +35,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _workload import PAIRWISE_TEMPLATE, ROOT, load_workload, setup_django
+from _workload import ROOT, load_workload, pairwise_project, setup_django
 
 BATCH = 10_000
 
@@ -45,15 +45,6 @@ def row_of(task: dict) -> dict:
         "data": {k: task[k] for k in ("prompt", "response_a", "response_b")},
         "external_id": task["uid"],
     }
-
-
-def make_project(owner, label: str):
-    from tasks.services import project_create, project_update, template_save
-
-    project = project_create(creator=owner, name=f"Import benchmark {label} {int(time.time())}")
-    project_update(project=project, status="active")
-    template_save(project=project, name="Pairwise", definition=PAIRWISE_TEMPLATE, by=owner)
-    return project
 
 
 # --- the server -------------------------------------------------------------------------------
@@ -152,7 +143,7 @@ def job_rss(rows: int, seed: int, keep: bool) -> None:
 
     workload = load_workload()
     owner, _ = get_user_model().objects.get_or_create(username="bench-owner")
-    project = make_project(owner, f"job {rows}")
+    project = pairwise_project(owner, f"Import benchmark job {rows}")[0]
     with tempfile.NamedTemporaryFile("wb", suffix=".jsonl") as handle:
         for i in range(rows):
             handle.write(json.dumps(row_of(workload.gen_task(seed, i))).encode() + b"\n")
@@ -254,7 +245,7 @@ def main() -> None:
         for start in range(0, len(rows), BATCH)
     ]
     owner, _ = get_user_model().objects.get_or_create(username="bench-owner")
-    project = make_project(owner, "api")
+    project = pairwise_project(owner, "Import benchmark api")[0]
     _, token = api_token_create(user=owner, name=f"import bench {project.pk}")
 
     server = None
