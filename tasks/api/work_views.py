@@ -19,6 +19,7 @@ from tasks.api.filters import (
     TaskCursorPagination,
     TaskFilter,
 )
+from tasks.api.representations import lease_body, submission_body, task_body, task_manage_body
 from tasks.api.serializers import (
     AssignmentSerializer,
     AssignSerializer,
@@ -36,7 +37,6 @@ from tasks.api.serializers import (
     SubmitSerializer,
     TaskCreateSerializer,
     TaskManageSerializer,
-    TaskSerializer,
     TaskSettingsSerializer,
 )
 from tasks.api.views import visible_project
@@ -68,11 +68,9 @@ def _task_output(request: Request, task: Task, template: TaskTemplate | None = N
     ``template`` is the project's template in force, when the caller has read it already.
     """
     if permissions.can_view_task_list(request.user, task.project):
-        return TaskManageSerializer(task).data
-    body = TaskSerializer(task).data
+        return task_manage_body(task)
     template = template or template_current(task.project)
-    body["data"] = displayed_data(template.definition, task.data) if template else {}
-    return body
+    return task_body(task, displayed_data(template.definition, task.data) if template else {})
 
 
 def visible_task(request: Request, pk) -> Task:
@@ -165,7 +163,7 @@ def task_detail(request: Request, pk: int) -> Response:
 def _served(request: Request, served, template: TaskTemplate) -> dict:
     return {
         "task": _task_output(request, served.task, template),
-        "lease": LeaseSerializer(served.lease).data,
+        "lease": lease_body(served.lease),
         "assigned": served.assigned,
     }
 
@@ -263,7 +261,7 @@ def task_submit(request: Request, pk: int) -> Response:
     data.is_valid(raise_exception=True)
     submission, created = submission_submit(task=task, author=request.user, **data.validated_data)
     return Response(
-        SubmissionSerializer(submission).data,
+        submission_body(submission),
         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
     )
 
@@ -364,7 +362,7 @@ def task_release_view(request: Request, pk: int) -> Response:
 @api_view(["POST"])
 def task_renew_view(request: Request, pk: int) -> Response:
     lease = lease_renew(task=_working_task(request, pk), trainer=request.user)
-    return Response(LeaseSerializer(lease).data)
+    return Response(lease_body(lease))
 
 
 def _designed_task(request: Request, pk) -> Task:
