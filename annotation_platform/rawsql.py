@@ -106,3 +106,153 @@ def _converters(model: type[Model]) -> list:
 
 def _attnames(model: type[Model]) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
+
+
+# --- several writes, one round trip ---------------------------------------------------------
+# A lease writes three tables (the lease, its task's counts, the progress counters) and a
+# submit five; sent one by one, each statement costs a round trip and its share of Python
+# and PostgreSQL overhead, more than the write itself. PostgreSQL runs data-modifying CTEs
+# in one statement (each sees the snapshot from before the statement, so the writes must
+# touch different rows, which they do); SQLite runs the same statements one after the
+# other, inside the caller's transaction either way.
+
+
+class Writes:
+    """Write statements collected, then sent together by ``flush()``.
+
+    ``add`` takes a statement of this code with ``%s`` placeholders; with ``on_value``, the
+    statement must return one column of at most one row (``RETURNING id``), and
+    ``on_value`` receives it (None when no row came back). ``insert`` adds a model
+    instance's INSERT; with ``parent``, a foreign key takes the id the earlier insert
+    ``parent`` returns, and no row is written when that insert wrote none.
+    """
+
+    def __init__(self) -> None:
+        self._steps: list[tuple] = []  # (sql, params, on_value, parent step or None)
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def add(self, sql: str, params: list, on_value=None) -> int:
+        self._steps.append((sql, list(params), on_value, None))
+        return len(self._steps) - 1
+
+    def insert(
+        self,
+        instance: Model,
+        *,
+        unique: tuple[str, ...] = (),
+        parent: tuple[str, int] | None = None,
+    ) -> int:
+        """Add ``instance``'s INSERT (defaults, ``auto_now``, JSON prepared as ``save()``
+        prepares them) and set its primary key on flush; with ``unique`` (a unique
+        constraint's columns) an existing row is left alone and the key stays None. With
+        ``parent=(attname, step)``, the foreign key ``attname`` is the id ``step`` returns.
+        Sends no model signals: only for models nobody listens to."""
+        meta = instance._meta
+        quote = connection.ops.quote_name
+        fields = [field for field in meta.concrete_fields if not field.primary_key]
+        values = [
+            field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+        ]
+        columns = ", ".join(quote(field.column) for field in fields)
+        suffix = ""
+        if unique:
+            suffix += f" ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO NOTHING"
+        if connection.features.can_return_columns_from_insert:
+            suffix += f" RETURNING {quote(meta.pk.column)}"
+
+        def stored(pk) -> None:
+            if pk is not None:
+                instance.pk = pk
+                instance._state.adding = False
+                instance._state.db = connection.alias
+
+        if parent is None:
+            sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}){suffix}"  # noqa: S608, E501 (names from the model)
+            self._steps.append((sql, values, stored, None))
+        else:
+            attname, step = parent
+            position = next(i for i, field in enumerate(fields) if field.attname == attname)
+            # Sent alone: a VALUES insert, with the parent's id filled in once it is known.
+            # In one statement: SELECT from the parent's CTE (no row there, none here), the
+            # values cast, since a SELECT list gives PostgreSQL no column types to infer.
+            together = ", ".join(
+                f"w{step}.{quote(meta.pk.column)}"
+                if i == position
+                else f"CAST(%s AS {field.cast_db_type(connection)})"
+                for i, field in enumerate(fields)
+            )
+            self._steps.append(
+                (
+                    {
+                        "alone": f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}){suffix}",  # noqa: S608, E501
+                        "together": f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {together} FROM w{step}{suffix}",  # noqa: S608, E501
+                        "position": position,
+                        "instance": instance,
+                        "attname": attname,
+                    },
+                    values,
+                    stored,
+                    step,
+                )
+            )
+        return len(self._steps) - 1
+
+    def flush(self) -> None:
+        steps, self._steps = self._steps, []
+        if not steps:
+            return
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and len(steps) > 1:
+                self._together(cursor, steps)
+            else:
+                self._alone(cursor, steps)
+
+    @staticmethod
+    def _together(cursor, steps: list[tuple]) -> None:
+        ctes, params, returning = [], [], []
+        for index, (sql, values, on_value, parent) in enumerate(steps):
+            if parent is not None:
+                position = sql["position"]
+                values = [value for i, value in enumerate(values) if i != position]
+                sql = sql["together"]
+            ctes.append(f"w{index} AS ({sql})")
+            params += values
+            if on_value is not None:
+                returning.append(index)
+        final = ", ".join(f"(SELECT * FROM w{index})" for index in returning) or "1"  # noqa: S608
+        sql_execute(cursor, f"WITH {', '.join(ctes)} SELECT {final}", params)
+        row = cursor.fetchone()
+        returned = dict(zip(returning, row if returning else (), strict=True))
+        for index, (sql, _, on_value, parent) in enumerate(steps):
+            if parent is not None and returned.get(index) is not None:
+                setattr(sql["instance"], sql["attname"], returned.get(parent))
+            if on_value is not None:
+                on_value(returned[index])
+
+    @staticmethod
+    def _alone(cursor, steps: list[tuple]) -> None:
+        returned: dict[int, object] = {}
+        for index, (sql, values, on_value, parent) in enumerate(steps):
+            if parent is not None:
+                parent_id = returned.get(parent)
+                if parent_id is None:
+                    returned[index] = None
+                    if on_value is not None:
+                        on_value(None)
+                    continue
+                setattr(sql["instance"], sql["attname"], parent_id)
+                values = list(values)
+                values[sql["position"]] = parent_id
+                sql = sql["alone"]
+            sql_execute(cursor, sql, values)
+            if on_value is None:
+                continue
+            if cursor.description is not None:  # it returned its column
+                row = cursor.fetchone()
+                value = row[0] if row else None
+            else:  # an INSERT on a SQLite without RETURNING
+                value = cursor.lastrowid if cursor.rowcount else None
+            returned[index] = value
+            on_value(value)

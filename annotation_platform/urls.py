@@ -7,8 +7,9 @@ from annotation_platform.health import healthz
 from annotation_platform.media import serve_media
 
 api_v1 = [
-    path("", include("accounts.api.urls")),
+    # tasks first: its work endpoints are the hottest (see tasks/api/urls.py)
     path("", include("tasks.api.urls")),
+    path("", include("accounts.api.urls")),
     path("", include("tasks.api.rubric_urls")),
     path("", include("reviews.api.urls")),
     path("", include("metrics.api.urls")),

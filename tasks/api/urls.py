@@ -12,6 +12,15 @@ membership_detail = views.MembershipViewSet.as_view(
 )
 
 urlpatterns = [
+    # The queue's endpoints first: every trainer calls them once per task, and each pattern
+    # tried before the match (each failed include, too) costs the resolver time.
+    path("projects/<int:project_pk>/next", work_views.project_next, name="api-project-next"),
+    path(
+        "projects/<int:project_pk>/next/",
+        work_views.project_next_slash,
+        name="api-project-next-slash",
+    ),
+    path("tasks/<int:pk>/submit/", work_views.task_submit, name="api-task-submit"),
     *router.urls,
     path("projects/<int:project_pk>/memberships/", membership_list, name="api-membership-list"),
     path(
@@ -48,12 +57,6 @@ urlpatterns = [
         work_views.ProjectTaskList.as_view(),
         name="api-project-tasks",
     ),
-    path("projects/<int:project_pk>/next", work_views.project_next, name="api-project-next"),
-    path(
-        "projects/<int:project_pk>/next/",
-        work_views.project_next_slash,
-        name="api-project-next-slash",
-    ),
     path(
         "projects/<int:project_pk>/progress/",
         work_views.project_progress,
@@ -75,7 +78,6 @@ urlpatterns = [
     ),
     path("tasks/<int:pk>/", work_views.task_detail, name="api-task-detail"),
     path("tasks/<int:pk>/draft/", work_views.task_draft, name="api-task-draft"),
-    path("tasks/<int:pk>/submit/", work_views.task_submit, name="api-task-submit"),
     path("submissions/", work_views.SubmissionList.as_view(), name="api-submission-list"),
     path("submissions/<int:pk>/", work_views.submission_detail, name="api-submission-detail"),
     path(

@@ -40,7 +40,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from annotation_platform.errors import ConflictError, DomainError
-from annotation_platform.rawsql import model_columns, model_from_row, sql_execute
+from annotation_platform.rawsql import Writes, model_columns, model_from_row, sql_execute
 from tasks.answer_validation import validate_answer
 from tasks.models import (
     Assignment,
@@ -81,12 +81,12 @@ def task_state(*, needed: int, filled: int, leased: int, skips: int, threshold: 
     return TaskState.NEW
 
 
-def _counters_add(project_id: int, deltas: dict[str, int]) -> None:
+def _counters_add(project_id: int, deltas: dict[str, int], writes: Writes | None = None) -> None:
     """Add ``deltas`` (state -> change) to a random shard of each state's counter.
 
     One upsert for all the states, creating a shard row on its first use. Rows are written
     in (state, shard) order, so two concurrent moves never lock the same two rows in
-    opposite orders.
+    opposite orders. With ``writes``, the upsert joins those writes instead of running now.
     """
     rows = sorted(
         (state, random.randrange(TaskCounter.SHARDS), delta)
@@ -102,6 +102,9 @@ def _counters_add(project_id: int, deltas: dict[str, int]) -> None:
         "DO UPDATE SET count = tasks_taskcounter.count + EXCLUDED.count"
     )
     params = [value for state, shard, delta in rows for value in (project_id, state, shard, delta)]
+    if writes is not None:
+        writes.add(sql, params)
+        return
     with connection.cursor() as cursor:
         sql_execute(cursor, sql, params)
 
@@ -127,8 +130,12 @@ def task_counts(project: Project) -> dict[str, int]:
     return counts
 
 
-def _apply(task: Task, *, filled: int = 0, leased: int = 0, skips: int = 0) -> Task:
-    """Change a locked task's counts; keep its state, availability and the counters."""
+def _apply(
+    task: Task, *, filled: int = 0, leased: int = 0, skips: int = 0, writes: Writes | None = None
+) -> Task:
+    """Change a locked task's counts; keep its state, availability and the counters.
+
+    The task's UPDATE and the counters' upsert go as one statement, or join ``writes``."""
     if task.is_gold:
         return task  # gold tasks are answered by everyone: no overlap, not in the queue
     threshold = task.project.skip_flag_threshold
@@ -147,15 +154,16 @@ def _apply(task: Task, *, filled: int = 0, leased: int = 0, skips: int = 0) -> T
         task.state in (TaskState.NEW, TaskState.IN_PROGRESS)
         and task.filled + task.leased < task.needed
     )
-    with connection.cursor() as cursor:  # SQL: every lease and submit comes here
-        sql_execute(
-            cursor,
-            "UPDATE tasks_task SET filled = %s, leased = %s, skips = %s, state = %s, "
-            "available = %s WHERE id = %s",
-            [task.filled, task.leased, task.skips, task.state, task.available, task.pk],
-        )
+    together = writes if writes is not None else Writes()
+    together.add(  # SQL: every lease and submit comes here
+        "UPDATE tasks_task SET filled = %s, leased = %s, skips = %s, state = %s, "
+        "available = %s WHERE id = %s",
+        [task.filled, task.leased, task.skips, task.state, task.available, task.pk],
+    )
     if task.state != before:
-        _counters_add(task.project_id, {before: -1, task.state: +1})
+        _counters_add(task.project_id, {before: -1, task.state: +1}, together)
+    if writes is None:
+        together.flush()
     return task
 
 
@@ -165,38 +173,13 @@ def _locked(task_pk: int) -> Task:
 
 def row_insert(instance: Model, *, unique: tuple[str, ...] = ()) -> bool:
     """INSERT ``instance`` as one statement and set its primary key: what ``save()`` does
-    for a new row (defaults, ``auto_now``, JSON), without the ORM compiling the statement
-    on every call, which cost several times the insert itself on the hot path. With
-    ``unique`` (the columns of a unique constraint), an existing row is left alone and
-    False returned. Sends no model signals: only for models nobody listens to."""
-    meta = instance._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-    ]
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    if unique:
-        sql += f" ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO NOTHING"
-    returning = connection.features.can_return_columns_from_insert
-    if returning:
-        sql += f" RETURNING {quote(meta.pk.column)}"
-    with connection.cursor() as cursor:
-        sql_execute(cursor, sql, values)
-        if returning:
-            row = cursor.fetchone()
-            pk = row[0] if row else None
-        else:
-            pk = cursor.lastrowid if cursor.rowcount else None
-    if pk is None:
-        return False
-    instance.pk = pk
-    instance._state.adding = False
-    instance._state.db = connection.alias
-    return True
+    for a new row, without the ORM compiling the statement on every call (several times
+    the insert itself on the hot path). With ``unique`` (the columns of a unique
+    constraint), an existing row is left alone and False returned. No model signals."""
+    writes = Writes()
+    writes.insert(instance, unique=unique)
+    writes.flush()
+    return instance.pk is not None
 
 
 # --- leases -----------------------------------------------------------------------------
@@ -218,8 +201,10 @@ def _lease(task: Task, trainer, now: datetime) -> Lease:
         trainer=trainer,
         expires_at=now + timedelta(seconds=task.project.lease_seconds),
     )
-    row_insert(lease)
-    _apply(task, leased=+1)
+    writes = Writes()  # the lease, the task's counts, the counters: one statement
+    writes.insert(lease)
+    _apply(task, leased=+1, writes=writes)
+    writes.flush()
     return lease
 
 
@@ -292,6 +277,41 @@ def _submissions_today(project: Project, trainer, now: datetime) -> int:
     ).count()
 
 
+def _trainer_leases(project: Project, trainer, now: datetime) -> list[tuple]:
+    """One statement for what every ``next`` asks first: whether a task of the project that
+    can take a trainer is assigned to them (only then does the assigned-first query run),
+    whether any live lease of the project has run out, and the trainer's live leases (a
+    few at most: "what do they hold" and "may they take another"; one that ran out but is
+    not reclaimed yet still counts). Rows: (assigned, expired, *lease columns or NULLs).
+    """
+    with connection.cursor() as cursor:
+        sql_execute(
+            cursor,
+            "SELECT mine.assigned, mine.expired, "  # noqa: S608 (constant names)
+            f"{model_columns(Lease, 'tasks_lease')} FROM (SELECT EXISTS ("
+            "  SELECT 1 FROM tasks_assignment a JOIN tasks_task t ON t.id = a.task_id"
+            "  WHERE a.trainer_id = %s AND t.project_id = %s AND t.available"
+            ") AS assigned, EXISTS ("
+            "  SELECT 1 FROM tasks_lease e"
+            "  WHERE e.status = %s AND e.expires_at <= %s AND e.project_id = %s"
+            ") AS expired) mine "
+            "LEFT JOIN tasks_lease ON tasks_lease.project_id = %s "
+            "AND tasks_lease.trainer_id = %s AND tasks_lease.status = %s "
+            "ORDER BY tasks_lease.created_at, tasks_lease.id",
+            [
+                trainer.pk,
+                project.pk,
+                LeaseStatus.ACTIVE,
+                connection.ops.adapt_datetimefield_value(now),
+                project.pk,
+                project.pk,
+                trainer.pk,
+                LeaseStatus.ACTIVE,
+            ],
+        )
+        return cursor.fetchall()
+
+
 @transaction.atomic
 def task_next(*, project: Project, trainer, now: datetime | None = None) -> Served | None:
     """Serve the trainer a task and lease it; None when nothing is left for them.
@@ -301,28 +321,14 @@ def task_next(*, project: Project, trainer, now: datetime | None = None) -> Serv
     """
     now = now or timezone.now()
     _refuse_closed(project)
-    leases_expire_due(project=project, now=now)
-
-    # The trainer's live leases (a few at most) answer both "what do they hold" and
-    # "may they take another"; one that ran out but is not reclaimed yet still counts.
-    # The same statement says whether any task of the project that can take a trainer is
-    # assigned to them, so the assigned-first query runs only for those who have one.
-    with connection.cursor() as cursor:
-        sql_execute(
-            cursor,
-            "SELECT mine.assigned, "  # noqa: S608 (constant names)
-            f"{model_columns(Lease, 'tasks_lease')} FROM (SELECT EXISTS ("
-            "  SELECT 1 FROM tasks_assignment a JOIN tasks_task t ON t.id = a.task_id"
-            "  WHERE a.trainer_id = %s AND t.project_id = %s AND t.available"
-            ") AS assigned) mine "
-            "LEFT JOIN tasks_lease ON tasks_lease.project_id = %s "
-            "AND tasks_lease.trainer_id = %s AND tasks_lease.status = %s "
-            "ORDER BY tasks_lease.created_at, tasks_lease.id",
-            [trainer.pk, project.pk, project.pk, trainer.pk, LeaseStatus.ACTIVE],
-        )
-        rows = cursor.fetchall()
+    rows = _trainer_leases(project, trainer, now)
+    if rows[0][1]:
+        # Some lease of the project ran out: reclaim before serving (the periodic job does
+        # too, so an idle queue never strands tasks); then the trainer's own leases again.
+        leases_expire_due(project=project, now=now)
+        rows = _trainer_leases(project, trainer, now)
     has_assignment = bool(rows[0][0])
-    live = [model_from_row(Lease, row[1:]) for row in rows if row[1] is not None]
+    live = [model_from_row(Lease, row[2:]) for row in rows if row[2] is not None]
     held = next((lease for lease in live if lease.expires_at > now), None)
     if held is not None:
         held.task.project = project  # (reads the task)
@@ -494,57 +500,91 @@ class SubmitterState:
 
     submission_id: int | None  # their submission to the task, if any
     has_draft: bool
+    holds_lease: bool = False  # a live lease on it (settled only under this same lock)
 
 
 def task_lock_for_submission(task: Task, *, author) -> SubmitterState:
     """``task_lock``, and in the same statement whether ``author`` already submitted to
-    the task or keeps a draft of it: a submit asks all three first, on every call."""
-    sql = (
-        f"SELECT {', '.join(_COUNT_FIELDS)}, "  # noqa: S608 (constant names)
-        "(SELECT s.id FROM tasks_submission s WHERE s.task_id = t.id AND s.author_id = %s), "
-        "EXISTS (SELECT 1 FROM tasks_draft d WHERE d.task_id = t.id AND d.author_id = %s) "
-        "FROM tasks_task t WHERE t.id = %s"
-    )
+    the task, keeps a draft of it or holds it: a submit asks all four first, every call.
+
+    The task is locked first (in the CTE), then its lease is read, and locked: a submit
+    that waited here for another (a double click) must see the lease that one ended, and
+    a locked read sees the newest committed version where a plain one would see the
+    statement's snapshot. Task first, then lease, as everywhere else: no deadlock. (The
+    snapshot may still miss a submission committed meanwhile; its insert then conflicts.)
+    """
+    lock = ""
     if connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF t"
+        lock = " FOR UPDATE"
+    sql = (
+        f"WITH t AS (SELECT id, {', '.join(_COUNT_FIELDS)} FROM tasks_task "  # noqa: S608 (constant names)
+        f"WHERE id = %s{lock}) "
+        f"SELECT {', '.join(_COUNT_FIELDS)}, "
+        "(SELECT s.id FROM tasks_submission s WHERE s.task_id = t.id AND s.author_id = %s), "
+        "EXISTS (SELECT 1 FROM tasks_draft d WHERE d.task_id = t.id AND d.author_id = %s), "
+        "EXISTS (SELECT 1 FROM tasks_lease l WHERE l.task_id = t.id AND l.trainer_id = %s "
+        f"AND l.status = %s{lock}) "
+        "FROM t"
+    )
     author_pk = author.pk if author is not None else None
     with connection.cursor() as cursor:
-        sql_execute(cursor, sql, [author_pk, author_pk, task.pk])
+        sql_execute(cursor, sql, [task.pk, author_pk, author_pk, author_pk, LeaseStatus.ACTIVE])
         row = cursor.fetchone()
     if row is None:
         raise Task.DoesNotExist("The task was deleted.")
-    *counts, submission_id, has_draft = row
+    *counts, submission_id, has_draft, holds_lease = row
     for name, value in zip(_COUNT_FIELDS, counts, strict=True):
         setattr(task, name, bool(value) if name in ("available", "is_gold") else value)
-    return SubmitterState(submission_id=submission_id, has_draft=bool(has_draft))
+    return SubmitterState(
+        submission_id=submission_id, has_draft=bool(has_draft), holds_lease=bool(holds_lease)
+    )
 
 
-def task_claim_for_submission(*, task: Task, trainer, now: datetime | None = None) -> Task:
+def task_claim_for_submission(
+    *,
+    task: Task,
+    trainer,
+    now: datetime | None = None,
+    holds_lease: bool | None = None,
+    writes: Writes | None = None,
+) -> Task:
     """Called by ``submission_submit`` inside its transaction, with ``task`` locked by
     ``task_lock``: turn the trainer's hold into a filled slot, or accept a late answer while
     the task still needs one.
+
+    ``holds_lease`` is what ``task_lock_for_submission`` read under the same lock (None:
+    not known); a held task's writes then join ``writes`` (the submit's one statement).
 
     A trainer's work is never silently thrown away: when the task was completed by others
     meanwhile, the refusal says so (and the caller keeps the draft).
     """
     now = now or timezone.now()
     # Every change to a lease's status happens under its task's lock, which we hold.
-    with connection.cursor() as cursor:
-        sql_execute(
-            cursor,
-            "UPDATE tasks_lease SET status = %s, ended_at = %s "
-            "WHERE task_id = %s AND trainer_id = %s AND status = %s",
-            [
-                LeaseStatus.SUBMITTED,
-                connection.ops.adapt_datetimefield_value(now),
-                task.pk,
-                trainer.pk,
-                LeaseStatus.ACTIVE,
-            ],
-        )
-        ended = cursor.rowcount
+    end_lease = (
+        "UPDATE tasks_lease SET status = %s, ended_at = %s "
+        "WHERE task_id = %s AND trainer_id = %s AND status = %s"
+    )
+    end_params = [
+        LeaseStatus.SUBMITTED,
+        connection.ops.adapt_datetimefield_value(now),
+        task.pk,
+        trainer.pk,
+        LeaseStatus.ACTIVE,
+    ]
+    if holds_lease:
+        together = writes if writes is not None else Writes()
+        together.add(end_lease, end_params)
+        _apply(task, leased=-1, filled=+1, writes=together)
+        if writes is None:
+            together.flush()
+        return task
+    ended = 0
+    if holds_lease is None:
+        with connection.cursor() as cursor:
+            sql_execute(cursor, end_lease, end_params)
+            ended = cursor.rowcount
     if ended:
-        return _apply(task, leased=-1, filled=+1)
+        return _apply(task, leased=-1, filled=+1, writes=writes)
     ever_served = Lease.objects.filter(task=task, trainer=trainer).exists()
     if not ever_served:
         raise ConflictError(
@@ -559,7 +599,7 @@ def task_claim_for_submission(*, task: Task, trainer, now: datetime | None = Non
             "so it takes no more answers. Your draft is kept.",
             code="task_complete",
         )
-    return _apply(task, filled=+1)
+    return _apply(task, filled=+1, writes=writes)
 
 
 # --- setters' controls ------------------------------------------------------------------

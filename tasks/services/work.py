@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from annotation_platform.errors import ConflictError, DomainError
+from annotation_platform.rawsql import Writes
 from tasks.answer_validation import validate_answer
 from tasks.lookups import template_in_force
 from tasks.models import (
@@ -25,7 +26,6 @@ from tasks.models import (
 )
 from tasks.services.distribution import (
     counters_add_new,
-    row_insert,
     task_claim_for_submission,
     task_lock_for_submission,
 )
@@ -154,7 +154,13 @@ def submission_submit(
         return _replay_or_refuse(existing, idempotency_key), False
     telemetry = clean_telemetry(telemetry)
     template, cleaned = _validated(task, answer, telemetry)
-    task_claim_for_submission(task=task, trainer=author)
+    # The claim (lease, task counts, counters), the submission and its first revision are
+    # written as one statement on PostgreSQL (the hot path): plain inserts, since nobody
+    # listens to these models' save signals.
+    writes = Writes()
+    task_claim_for_submission(
+        task=task, trainer=author, holds_lease=known.holds_lease, writes=writes
+    )
     submission = Submission(
         task=task,
         author=author,
@@ -163,20 +169,22 @@ def submission_submit(
         telemetry=telemetry,
         idempotency_key=idempotency_key,
     )
-    # Plain inserts (the hot path): nobody listens to these models' save signals.
-    if not row_insert(submission, unique=("task_id", "author_id")):
+    inserted = writes.insert(submission, unique=("task_id", "author_id"))
+    writes.insert(
+        SubmissionRevision(number=1, template=template, answer=cleaned, telemetry=telemetry),
+        parent=("submission_id", inserted),
+    )
+    if known.has_draft:  # API clients rarely keep one: no statement for nothing
+        writes.add(
+            "DELETE FROM tasks_draft WHERE task_id = %s AND author_id = %s", [task.pk, author.pk]
+        )
+    writes.flush()
+    if submission.pk is None:
         # Under the task's lock no other submit can get here first; should a row appear
         # anyway, the unique constraint keeps it single and this claim is undone.
         existing = Submission.objects.get(task=task, author=author)
         transaction.set_rollback(True)
         return _replay_or_refuse(existing, idempotency_key), False
-    row_insert(
-        SubmissionRevision(
-            submission=submission, number=1, template=template, answer=cleaned, telemetry=telemetry
-        )
-    )
-    if known.has_draft:  # API clients rarely keep one: no statement for nothing
-        Draft.objects.filter(task=task, author=author).delete()
     submission_saved(submission=submission, revision=1)
     return submission, True
 

@@ -1,0 +1,90 @@
+"""``Writes``: several writes in one round trip on PostgreSQL, one by one elsewhere, with the
+same rows written either way."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from annotation_platform.rawsql import Writes
+from tasks.models import Submission, SubmissionRevision, TaskCounter, TaskTemplate
+from tasks.services import task_lease
+
+pytestmark = pytest.mark.django_db
+
+STATEMENTS = {"postgresql": 1}  # elsewhere: one per write
+
+
+def _submission(cast, mcq, task) -> tuple[Submission, TaskTemplate]:
+    template = mcq["template"]
+    submission = Submission(task=task, author=cast.trainer, template=template, answer={"a": 1})
+    return submission, template
+
+
+def test_an_insert_with_its_child_and_an_upsert_write_every_row(cast, mcq):
+    task = mcq["tasks"][0]
+    submission, template = _submission(cast, mcq, task)
+    revision = SubmissionRevision(number=1, template=template, answer={"a": 1})
+    writes = Writes()
+    parent = writes.insert(submission, unique=("task_id", "author_id"))
+    writes.insert(revision, parent=("submission_id", parent))
+    writes.add(
+        "INSERT INTO tasks_taskcounter (project_id, state, shard, count) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT (project_id, state, shard) "
+        "DO UPDATE SET count = tasks_taskcounter.count + EXCLUDED.count",
+        [cast.project.pk, "flagged", 0, 5],
+    )
+    with CaptureQueriesContext(connection) as captured:
+        writes.flush()
+    assert len(captured) == STATEMENTS.get(connection.vendor, 3)
+    stored = Submission.objects.get(task=task, author=cast.trainer)
+    assert submission.pk == stored.pk and stored.answer == {"a": 1}
+    assert revision.submission_id == stored.pk
+    assert SubmissionRevision.objects.get(submission=stored).number == 1
+    assert TaskCounter.objects.get(project=cast.project, state="flagged", shard=0).count == 5
+    assert len(writes) == 0  # flushed writes are gone: a second flush sends nothing
+    with CaptureQueriesContext(connection) as captured:
+        writes.flush()
+    assert len(captured) == 0
+
+
+def test_a_conflicting_insert_writes_no_child_and_reports_no_key(cast, mcq):
+    task = mcq["tasks"][1]
+    first, template = _submission(cast, mcq, task)
+    first.save()
+    second, _ = _submission(cast, mcq, task)
+    revision = SubmissionRevision(number=1, template=template, answer={"a": 2})
+    writes = Writes()
+    parent = writes.insert(second, unique=("task_id", "author_id"))
+    writes.insert(revision, parent=("submission_id", parent))
+    writes.flush()
+    assert second.pk is None and revision.pk is None
+    assert Submission.objects.filter(task=task).count() == 1
+    assert not SubmissionRevision.objects.filter(submission=first).exists()
+
+
+def test_a_failing_write_fails_them_all_and_says_so(cast, mcq):
+    """On PostgreSQL the batch is one statement: a broken write leaves none of the others."""
+    task = mcq["tasks"][2]
+    lease = task_lease(task=task, trainer=cast.trainer)
+    writes = Writes()
+    writes.add("UPDATE tasks_lease SET status = %s WHERE id = %s", ["released", lease.pk])
+    writes.add("UPDATE tasks_task SET leased = %s WHERE id = %s", [-1, task.pk])  # a check fails
+    with pytest.raises(IntegrityError), transaction.atomic():
+        writes.flush()
+    lease.refresh_from_db()
+    assert lease.status == "active"
+
+
+PRIORITY = "UPDATE tasks_task SET priority = %s WHERE id = %s RETURNING id"
+
+
+def test_returned_values_reach_their_callbacks_in_order(cast, mcq):
+    task = mcq["tasks"][0]
+    seen = []
+    writes = Writes()
+    writes.add(PRIORITY, [7, task.pk], seen.append)
+    writes.add(PRIORITY, [7, -1], seen.append)
+    writes.flush()
+    assert seen == [task.pk, None]
+    task.refresh_from_db()
+    assert task.priority == 7
