@@ -312,13 +312,22 @@ def _trainer_leases(project: Project, trainer, now: datetime) -> list[tuple]:
         return cursor.fetchall()
 
 
-@transaction.atomic
 def task_next(*, project: Project, trainer, now: datetime | None = None) -> Served | None:
     """Serve the trainer a task and lease it; None when nothing is left for them.
 
     Order: the task they already hold; tasks assigned to them; a gold task at the
     project's rate; then the queue by priority, oldest first.
     """
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        # Each write here is one statement (the take; the reclaim has its own transaction)
+        # and each read is its own snapshot anyway: a transaction around them would only
+        # add its BEGIN and COMMIT round trips to every call.
+        return _task_next(project=project, trainer=trainer, now=now)
+    with transaction.atomic():  # SQLite: IMMEDIATE, so writers take turns
+        return _task_next(project=project, trainer=trainer, now=now)
+
+
+def _task_next(*, project: Project, trainer, now: datetime | None) -> Served | None:
     now = now or timezone.now()
     _refuse_closed(project)
     rows = _trainer_leases(project, trainer, now)
@@ -344,12 +353,10 @@ def task_next(*, project: Project, trainer, now: datetime | None = None) -> Serv
     if len(live) >= project.max_leases_per_trainer:
         raise ConflictError("You already hold as many tasks as allowed.", code="lease_limit")
 
-    assigned = (
-        _first_untouched(trainer, _ASSIGNED, [project.pk, trainer.pk]) if has_assignment else None
-    )
-    if assigned is not None:
-        assigned.project = project
-        return Served(task=assigned, lease=_lease(assigned, trainer, now), assigned=True)
+    if has_assignment:
+        taken = _take(project, trainer, now, _ASSIGNED, [project.pk, trainer.pk])
+        if taken is not None:
+            return Served(task=taken[0], lease=taken[1], assigned=True)
 
     if project.gold_rate > 0 and random.random() < project.gold_rate:
         gold = _first_untouched(trainer, _GOLD, [project.pk], order="id", lock=False)
@@ -357,11 +364,95 @@ def task_next(*, project: Project, trainer, now: datetime | None = None) -> Serv
             gold.project = project
             return Served(task=gold, lease=_lease(gold, trainer, now))
 
-    task = _first_untouched(trainer, _QUEUED, [project.pk])
-    if task is None:
+    taken = _take(project, trainer, now, _QUEUED, [project.pk])
+    if taken is None:
         return None
+    return Served(task=taken[0], lease=taken[1])
+
+
+def _take(project: Project, trainer, now: datetime, where: str, params: list):
+    """Lock the first task matching ``where`` that the trainer has not touched (passing
+    over tasks others hold locked) and lease it: (task, lease), or None.
+
+    On PostgreSQL, one statement picks, inserts the lease, updates the task and moves the
+    counters. A task that can take a trainer (``available``) is new or in progress, not
+    flagged (a flagged one is unavailable) and short of its overlap; leasing it makes it
+    in progress, so the new state needs no ``task_state`` here, and only a new task moves
+    a counter. SQLite, in its IMMEDIATE transaction, picks and then leases.
+    """
+    if connection.vendor != "postgresql":
+        task = _first_untouched(trainer, where, params)
+        if task is None:
+            return None
+        task.project = project
+        return task, _lease(task, trainer, now)
+    lease = Lease(
+        project_id=project.pk,
+        trainer=trainer,
+        expires_at=now + timedelta(seconds=project.lease_seconds),
+    )
+    lease_fields = [f for f in Lease._meta.concrete_fields if not f.primary_key]
+    values = {
+        f.attname: f.get_db_prep_save(f.pre_save(lease, True), connection) for f in lease_fields
+    }
+    quote = connection.ops.quote_name
+    lease_columns = ", ".join(quote(f.column) for f in lease_fields)
+    lease_values = ", ".join(
+        "pick.id" if f.attname == "task_id" else f"CAST(%s AS {f.cast_db_type(connection)})"
+        for f in lease_fields
+    )
+    sql = (
+        "WITH pick AS MATERIALIZED ("  # noqa: S608 (constant names; every value is a parameter)
+        f"  SELECT {model_columns(Task, 'tasks_task')} FROM tasks_task"
+        f"  WHERE {where} AND {_UNTOUCHED} ORDER BY priority DESC, id LIMIT 1"
+        "  FOR UPDATE SKIP LOCKED"
+        f"), leased AS (INSERT INTO tasks_lease ({lease_columns}) SELECT {lease_values} FROM pick"
+        "  RETURNING id"
+        "), moved AS (UPDATE tasks_task SET leased = pick.leased + 1, state = %s,"
+        "  available = pick.filled + pick.leased + 1 < pick.needed"
+        "  FROM pick WHERE tasks_task.id = pick.id AND NOT pick.is_gold"
+        "), counted AS (INSERT INTO tasks_taskcounter (project_id, state, shard, count)"
+        "  SELECT pick.project_id, change.state, CAST(%s AS smallint), change.delta FROM pick,"
+        "  (VALUES (%s, 1), (%s, -1)) AS change (state, delta)"
+        "  WHERE pick.state = %s AND NOT pick.is_gold"
+        "  ORDER BY change.state"
+        "  ON CONFLICT (project_id, state, shard)"
+        "  DO UPDATE SET count = tasks_taskcounter.count + EXCLUDED.count"
+        ") SELECT pick.*, (SELECT id FROM leased) FROM pick"
+    )
+    with connection.cursor() as cursor:
+        sql_execute(
+            cursor,
+            sql,
+            [
+                *params,
+                trainer.pk,
+                trainer.pk,
+                trainer.pk,
+                LeaseStatus.ACTIVE,
+                *(values[f.attname] for f in lease_fields if f.attname != "task_id"),
+                TaskState.IN_PROGRESS,
+                random.randrange(TaskCounter.SHARDS),
+                TaskState.IN_PROGRESS,
+                TaskState.NEW,
+                TaskState.NEW,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    *columns, lease_id = row
+    task = model_from_row(Task, columns)
+    if not task.is_gold:  # the instance as the statement left the row
+        task.leased += 1
+        task.state = TaskState.IN_PROGRESS
+        task.available = task.filled + task.leased < task.needed
     task.project = project
-    return Served(task=task, lease=_lease(task, trainer, now))
+    lease.task = task
+    lease.pk = lease_id
+    lease._state.adding = False
+    lease._state.db = connection.alias
+    return task, lease
 
 
 @transaction.atomic

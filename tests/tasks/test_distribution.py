@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from annotation_platform.errors import ConflictError, DomainError
-from tasks.models import Lease, LeaseStatus, Skip, Submission, Task, TaskState
+from tasks.models import Assignment, Lease, LeaseStatus, Skip, Submission, Task, TaskState
 from tasks.services import (
     lease_release,
     lease_renew,
@@ -24,6 +24,7 @@ from tasks.services import (
     task_update_settings,
     tasks_create,
 )
+from tasks.services.distribution import task_state
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -380,3 +381,37 @@ def test_the_lease_job_is_scheduled_every_minute():
 
     entry = app.conf.beat_schedule["expire-task-leases"]
     assert entry["task"] == "tasks.jobs.leases_expire" and entry["schedule"] == 60.0
+
+
+def test_every_lease_leaves_the_task_row_as_task_state_says(cast, mcq):
+    """``next`` takes a task in one statement on PostgreSQL, with the new state written in
+    SQL: the row, the instance served and the counters must agree with ``task_state``."""
+    project_distribution_update(project=cast.project, default_overlap=2, skip_flag_threshold=2)
+    third = mcq["tasks"][2]
+    Assignment.objects.create(task=third, trainer=cast.trainer, assigned_by=cast.setter)
+    served = []
+    for trainer in (cast.trainer, _trainer(cast), _trainer(cast)):
+        item = task_next(project=cast.project, trainer=trainer)
+        served.append(item)
+        stored = Task.objects.get(pk=item.task.pk)
+        expected = task_state(
+            needed=stored.needed,
+            filled=stored.filled,
+            leased=stored.leased,
+            skips=stored.skips,
+            threshold=2,
+        )
+        assert stored.state == expected == TaskState.IN_PROGRESS
+        assert stored.available == (stored.filled + stored.leased < stored.needed)
+        # the instance handed out is the row as written
+        assert (item.task.leased, item.task.state, item.task.available) == (
+            stored.leased,
+            stored.state,
+            stored.available,
+        )
+        assert item.lease.pk == Lease.objects.get(task=stored, trainer=item.lease.trainer).pk
+    assert served[0].task == third and served[0].assigned
+    assert served[1].task == served[2].task != third  # the queue's first, then again
+    assert Task.objects.get(pk=served[1].task.pk).leased == 2  # two trainers on one task
+    assert not Task.objects.get(pk=served[1].task.pk).available
+    _assert_counters_exact(cast.project)
