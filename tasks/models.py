@@ -264,6 +264,28 @@ class Task(models.Model):
         return f"Task {self.pk} of {self.project_id}"
 
 
+class TaskText(models.Model):
+    """A task's data as text, for the task list's "contains" filter (trigram-indexed on
+    PostgreSQL).
+
+    It lives apart from ``Task`` because the queue rewrites a task row on every lease and
+    submit, and with ``state`` and ``available`` indexed those updates are never HOT: an
+    index on the task row's data would get all its trigrams inserted again each time. Here
+    only a change of the data touches them. Database triggers (migration 0009) keep it in
+    step with ``Task.data`` on every write path (ORM, bulk_create, the importer's COPY), so
+    no code writes it; the row goes with its task.
+    """
+
+    task = models.OneToOneField(
+        Task, primary_key=True, on_delete=models.CASCADE, related_name="search_text"
+    )
+    # ``data::text`` on PostgreSQL; on SQLite the stored JSON itself (non-ASCII \u-escaped).
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return f"Text of task {self.task_id}"
+
+
 class SubmissionStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     ACCEPTED = "accepted", "Accepted"

@@ -9,13 +9,12 @@ import json
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Exists, OuterRef, Q
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
 from annotation_platform.api.pagination import CursorPages
-from tasks.models import Assignment, Lease, Submission, Task, TaskState
+from tasks.models import Assignment, Lease, Submission, Task, TaskState, TaskText
 
 MAX_ID = 2**63 - 1  # larger ids overflow the database's integer, not a "no match"
 
@@ -81,13 +80,14 @@ class TaskFilter(django_filters.FilterSet):
         )
 
     def filter_contains(self, queryset, name, value):
-        # Matches the trigram index on (data::text) on PostgreSQL. SQLite keeps JSON with
-        # \u escapes, so non-ASCII text (Cantonese, Chinese) is also looked for escaped.
+        # The data's text lives in TaskText (trigram-indexed on PostgreSQL), where the
+        # queue's row updates never rewrite it. SQLite keeps JSON with \u escapes, so
+        # non-ASCII text (Cantonese, Chinese) is also looked for escaped.
         escaped = json.dumps(value)[1:-1]
-        matches = Q(data_text__contains=value)
+        matches = Q(text__contains=value)
         if escaped != value:
-            matches |= Q(data_text__contains=escaped)
-        return queryset.annotate(data_text=Cast("data", TextField())).filter(matches)
+            matches |= Q(text__contains=escaped)
+        return queryset.filter(pk__in=TaskText.objects.filter(matches).values("task_id"))
 
 
 class SubmissionFilter(django_filters.FilterSet):
