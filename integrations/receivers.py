@@ -40,8 +40,9 @@ def emit_on_commit(*, project_id, event: str, payload: dict) -> None:
     transaction.on_commit(emit_webhook_event, robust=True)
 
 
-def on_submission_saved(*, submission, revision: int) -> None:
-    """tasks.services.hooks: every submit and revision, inside its transaction."""
+def on_submission_saved(*, submission, revision: int, writes=None) -> None:
+    """tasks.services.hooks: every submit and revision, inside its transaction (it writes
+    nothing then: events go out after the commit)."""
     from tasks.models import Task, TaskState
 
     task_id = submission.task_id

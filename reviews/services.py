@@ -96,12 +96,18 @@ def check_config_save(
 # --- scheduling -------------------------------------------------------------------------
 
 
-def checks_schedule(*, submission: Submission, revision: int) -> CheckRun:
+def checks_schedule(*, submission: Submission, revision: int, writes=None) -> CheckRun:
     """Called inside the submission's transaction (a ``tasks`` hook): record that this
-    revision needs checking, and send the job once the transaction commits."""
+    revision needs checking, and send the job once the transaction commits. With
+    ``writes`` (the hooks' batch, sent before the commit), a new run's insert joins it."""
     from reviews.jobs import submission_checks_run
 
-    if revision == 1:  # a submission created in this transaction has no run yet
+    if revision == 1 and writes is not None:  # a new submission has no run yet
+        run = CheckRun(submission=submission, revision=revision)
+        writes.insert(run)  # (nobody listens to CheckRun's save signals)
+        enqueue_on_commit(submission_checks_run, args_from=lambda: (run.pk,))
+        return run
+    if revision == 1:
         run = CheckRun.objects.create(submission=submission, revision=revision)
     else:
         run, _ = CheckRun.objects.get_or_create(submission=submission, revision=revision)

@@ -53,24 +53,33 @@ class ProjectMetrics:
     refreshing: bool
 
 
-def metrics_mark_stale(*, submission, revision: int) -> None:
-    """``tasks`` hook, inside the submission's transaction: after it commits, flag the
-    project's snapshot stale. After commit, so the submit's transaction never waits on
-    the snapshot's row; ``stale=False`` in the filter, so later submits write nothing."""
-    project_id = submission.task.project_id
+_MARK_STALE = (
+    f"UPDATE {MetricsSnapshot._meta.db_table} SET stale = %s, stale_since = %s "  # noqa: S608
+    "WHERE project_id = %s AND NOT stale"
+)
+
+
+def metrics_mark_stale(*, submission, revision: int, writes=None) -> None:
+    """``tasks`` hook, inside the submission's transaction: flag the project's snapshot
+    stale. ``NOT stale`` in the filter, so later submits change nothing and lock nothing
+    (only the first submit after a refresh writes the row; one waiting for it finds it
+    stale). With ``writes``, the mark joins the submit's hook statement and commits, or
+    rolls back, with the submission; otherwise it runs after the commit."""
+    # SQL, because it runs with every submit: the ORM's update costs ~0.4 ms of CPU to
+    # build, the statement itself (an index probe that usually changes nothing) far less.
+    # Not skipped by a per-process "already stale" memo: a refresh may clear the flag at
+    # any moment, and a submit that then skipped its mark would be missing from figures
+    # that claim to be current (until the 15-minute sweep).
+    params = [True, None, submission.task.project_id]
+    if writes is not None:
+        params[1] = connection.ops.adapt_datetimefield_value(timezone.now())
+        writes.add(_MARK_STALE, params)
+        return
 
     def mark() -> None:
-        # SQL, because it runs after every submit: the ORM's update costs ~0.4 ms of CPU to
-        # build, the statement itself (an index probe that usually changes nothing) far less.
-        # Not skipped by a per-process "already stale" memo: a refresh may clear the flag
-        # at any moment, and a submit that then skipped its mark would be missing from
-        # figures that claim to be current (until the 15-minute sweep).
+        params[1] = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {MetricsSnapshot._meta.db_table} SET stale = %s, stale_since = %s "  # noqa: S608
-                "WHERE project_id = %s AND NOT stale",
-                [True, connection.ops.adapt_datetimefield_value(timezone.now()), project_id],
-            )
+            cursor.execute(_MARK_STALE, params)
 
     transaction.on_commit(mark)
 

@@ -15,15 +15,22 @@ _submission_saved: list[SubmissionHook] = []
 
 
 def on_submission_saved(hook: SubmissionHook) -> SubmissionHook:
-    """Register ``hook(submission=…, revision=…)``; called for every submit and revision."""
+    """Register ``hook(submission=…, revision=…, writes=…)``; called for every submit and
+    revision, inside its transaction, once the submission is written.
+
+    ``writes`` (an ``annotation_platform.rawsql.Writes``, or None) collects the hooks' own
+    writes, which the service sends together right after the hooks: a hook that only
+    writes adds its statement there instead of running it, so a submit's hooks cost one
+    round trip, not one each. Added writes are sent before the transaction commits.
+    """
     if hook not in _submission_saved:
         _submission_saved.append(hook)
     return hook
 
 
-def submission_saved(*, submission, revision: int) -> None:
+def submission_saved(*, submission, revision: int, writes=None) -> None:
     for hook in list(_submission_saved):
-        hook(submission=submission, revision=revision)
+        hook(submission=submission, revision=revision, writes=writes)
 
 
 # --- page extensions ---------------------------------------------------------------------

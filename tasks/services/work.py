@@ -185,7 +185,9 @@ def submission_submit(
         existing = Submission.objects.get(task=task, author=author)
         transaction.set_rollback(True)
         return _replay_or_refuse(existing, idempotency_key), False
-    submission_saved(submission=submission, revision=1)
+    after = Writes()  # the hooks' writes (quality checks, metrics): one more statement
+    submission_saved(submission=submission, revision=1, writes=after)
+    after.flush()
     return submission, True
 
 
@@ -239,5 +241,7 @@ def submission_revise(*, submission: Submission, answer: Any, telemetry: Any = N
         telemetry=telemetry,
     )
     Draft.objects.filter(task=submission.task, author=submission.author).delete()
-    submission_saved(submission=submission, revision=submission.revision)
+    after = Writes()
+    submission_saved(submission=submission, revision=submission.revision, writes=after)
+    after.flush()
     return submission

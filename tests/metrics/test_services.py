@@ -358,7 +358,7 @@ def test_first_view_computes_a_small_project_and_stores_it(cast, tts):
     assert MetricsSnapshot.objects.get(project=tts["project"]).data == figures.data
 
 
-def test_a_submit_marks_stale_after_commit_without_recomputing(
+def test_a_submit_marks_stale_without_recomputing(
     cast, tts, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
     project = tts["project"]
@@ -370,6 +370,20 @@ def test_a_submit_marks_stale_after_commit_without_recomputing(
     assert after.stale and after.stale_since is not None
     assert after.computed_at == before.computed_at  # nothing recomputed on submit
     assert after.data["project"]["submissions"] == 0
+
+
+def test_a_submit_marks_stale_with_its_own_writes_and_a_failed_one_marks_nothing(cast, tts):
+    """The mark joins the submit's transaction: it is there before any commit callback,
+    and a submit whose transaction rolls back leaves the snapshot as it was."""
+    from django.db import transaction
+
+    project = tts["project"]
+    metrics_snapshot_refresh(project_id=project.pk)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        rate(tts["tasks"][0], cast.trainer, 4)
+        assert MetricsSnapshot.objects.get(project=project).stale  # no callback ran yet
+        raise RuntimeError("the request failed after the submit")
+    assert not MetricsSnapshot.objects.get(project=project).stale
 
 
 def test_a_stale_view_within_the_debounce_shows_the_old_figures(
