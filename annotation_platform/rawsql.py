@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Model
@@ -117,6 +118,55 @@ def _attnames(model: type[Model]) -> list[str]:
 # other, inside the caller's transaction either way.
 
 
+@dataclass(frozen=True)
+class _InsertShape:
+    fields: list
+    alone: str  # INSERT ... VALUES
+    together: str | None  # INSERT ... SELECT from the parent's CTE, named {parent}
+    position: int | None  # where the parent's id goes among the values
+
+
+_SHAPES: dict[tuple, _InsertShape] = {}
+
+
+def _insert_shape(model: type[Model], unique: tuple[str, ...], parent: str | None):
+    """A model's INSERT statements, built once per process (building them on every call
+    cost as much CPU as sending them)."""
+    key = (model, unique, parent, connection.vendor)
+    found = _SHAPES.get(key)
+    if found is not None:
+        return found
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(field.column) for field in fields)
+    suffix = ""
+    if unique:
+        suffix += f" ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO NOTHING"
+    if connection.features.can_return_columns_from_insert:
+        suffix += f" RETURNING {quote(meta.pk.column)}"
+    alone = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}){suffix}"  # noqa: S608 (names from the model)
+    together = position = None
+    if parent is not None:
+        position = next(i for i, field in enumerate(fields) if field.attname == parent)
+        # Sent alone: a VALUES insert, with the parent's id filled in once it is known.
+        # In one statement: SELECT from the parent's CTE (no row there, none here), the
+        # values cast, since a SELECT list gives PostgreSQL no column types to infer.
+        selected = ", ".join(
+            "parent_row.parent_id"
+            if i == position
+            else f"CAST(%s AS {field.cast_db_type(connection)})"
+            for i, field in enumerate(fields)
+        )
+        together = (
+            f"INSERT INTO {table} ({columns}) SELECT {selected} "  # noqa: S608
+            f"FROM {{parent}} AS parent_row (parent_id){suffix}"
+        )
+    found = _SHAPES[key] = _InsertShape(fields, alone, together, position)
+    return found
+
+
 class Writes:
     """Write statements collected, then sent together by ``flush()``.
 
@@ -149,18 +199,11 @@ class Writes:
         constraint's columns) an existing row is left alone and the key stays None. With
         ``parent=(attname, step)``, the foreign key ``attname`` is the id ``step`` returns.
         Sends no model signals: only for models nobody listens to."""
-        meta = instance._meta
-        quote = connection.ops.quote_name
-        fields = [field for field in meta.concrete_fields if not field.primary_key]
+        shape = _insert_shape(type(instance), unique, parent[0] if parent else None)
         values = [
-            field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+            field.get_db_prep_save(field.pre_save(instance, True), connection)
+            for field in shape.fields
         ]
-        columns = ", ".join(quote(field.column) for field in fields)
-        suffix = ""
-        if unique:
-            suffix += f" ON CONFLICT ({', '.join(quote(column) for column in unique)}) DO NOTHING"
-        if connection.features.can_return_columns_from_insert:
-            suffix += f" RETURNING {quote(meta.pk.column)}"
 
         def stored(pk) -> None:
             if pk is not None:
@@ -169,34 +212,17 @@ class Writes:
                 instance._state.db = connection.alias
 
         if parent is None:
-            sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}){suffix}"  # noqa: S608, E501 (names from the model)
-            self._steps.append((sql, values, stored, None))
+            self._steps.append((shape.alone, values, stored, None))
         else:
             attname, step = parent
-            position = next(i for i, field in enumerate(fields) if field.attname == attname)
-            # Sent alone: a VALUES insert, with the parent's id filled in once it is known.
-            # In one statement: SELECT from the parent's CTE (no row there, none here), the
-            # values cast, since a SELECT list gives PostgreSQL no column types to infer.
-            together = ", ".join(
-                f"w{step}.{quote(meta.pk.column)}"
-                if i == position
-                else f"CAST(%s AS {field.cast_db_type(connection)})"
-                for i, field in enumerate(fields)
-            )
-            self._steps.append(
-                (
-                    {
-                        "alone": f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}){suffix}",  # noqa: S608, E501
-                        "together": f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {together} FROM w{step}{suffix}",  # noqa: S608, E501
-                        "position": position,
-                        "instance": instance,
-                        "attname": attname,
-                    },
-                    values,
-                    stored,
-                    step,
-                )
-            )
+            sql = {
+                "alone": shape.alone,
+                "together": shape.together.replace("{parent}", f"w{step}"),
+                "position": shape.position,
+                "instance": instance,
+                "attname": attname,
+            }
+            self._steps.append((sql, values, stored, step))
         return len(self._steps) - 1
 
     def flush(self) -> None:

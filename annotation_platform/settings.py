@@ -224,6 +224,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "annotation_platform.api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "annotation_platform.api.errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": (
+        "annotation_platform.api.negotiation.ApiContentNegotiation"
+    ),
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

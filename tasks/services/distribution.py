@@ -370,31 +370,16 @@ def _task_next(*, project: Project, trainer, now: datetime | None) -> Served | N
     return Served(task=taken[0], lease=taken[1])
 
 
-def _take(project: Project, trainer, now: datetime, where: str, params: list):
-    """Lock the first task matching ``where`` that the trainer has not touched (passing
-    over tasks others hold locked) and lease it: (task, lease), or None.
+_TAKE_SQL: dict[tuple[str, str], tuple[str, list]] = {}
 
-    On PostgreSQL, one statement picks, inserts the lease, updates the task and moves the
-    counters. A task that can take a trainer (``available``) is new or in progress, not
-    flagged (a flagged one is unavailable) and short of its overlap; leasing it makes it
-    in progress, so the new state needs no ``task_state`` here, and only a new task moves
-    a counter. SQLite, in its IMMEDIATE transaction, picks and then leases.
-    """
-    if connection.vendor != "postgresql":
-        task = _first_untouched(trainer, where, params)
-        if task is None:
-            return None
-        task.project = project
-        return task, _lease(task, trainer, now)
-    lease = Lease(
-        project_id=project.pk,
-        trainer=trainer,
-        expires_at=now + timedelta(seconds=project.lease_seconds),
-    )
+
+def _take_sql(where: str) -> tuple[str, list]:
+    """``_take``'s statement for ``where`` (built once per process) and the lease's fields
+    in the order of its parameters."""
+    found = _TAKE_SQL.get((where, connection.vendor))
+    if found is not None:
+        return found
     lease_fields = [f for f in Lease._meta.concrete_fields if not f.primary_key]
-    values = {
-        f.attname: f.get_db_prep_save(f.pre_save(lease, True), connection) for f in lease_fields
-    }
     quote = connection.ops.quote_name
     lease_columns = ", ".join(quote(f.column) for f in lease_fields)
     lease_values = ", ".join(
@@ -420,6 +405,35 @@ def _take(project: Project, trainer, now: datetime, where: str, params: list):
         "  DO UPDATE SET count = tasks_taskcounter.count + EXCLUDED.count"
         ") SELECT pick.*, (SELECT id FROM leased) FROM pick"
     )
+    found = _TAKE_SQL[(where, connection.vendor)] = (sql, lease_fields)
+    return found
+
+
+def _take(project: Project, trainer, now: datetime, where: str, params: list):
+    """Lock the first task matching ``where`` that the trainer has not touched (passing
+    over tasks others hold locked) and lease it: (task, lease), or None.
+
+    On PostgreSQL, one statement picks, inserts the lease, updates the task and moves the
+    counters. A task that can take a trainer (``available``) is new or in progress, not
+    flagged (a flagged one is unavailable) and short of its overlap; leasing it makes it
+    in progress, so the new state needs no ``task_state`` here, and only a new task moves
+    a counter. SQLite, in its IMMEDIATE transaction, picks and then leases.
+    """
+    if connection.vendor != "postgresql":
+        task = _first_untouched(trainer, where, params)
+        if task is None:
+            return None
+        task.project = project
+        return task, _lease(task, trainer, now)
+    lease = Lease(
+        project_id=project.pk,
+        trainer=trainer,
+        expires_at=now + timedelta(seconds=project.lease_seconds),
+    )
+    sql, lease_fields = _take_sql(where)
+    values = {
+        f.attname: f.get_db_prep_save(f.pre_save(lease, True), connection) for f in lease_fields
+    }
     with connection.cursor() as cursor:
         sql_execute(
             cursor,
