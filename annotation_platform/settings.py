@@ -294,6 +294,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Quality-check jobs leave each web process in batches (annotation_platform/queueing.py):
+# one message per interval and job instead of one per submission.
+QUEUE_BATCH_SECONDS = float(os.environ.get("QUEUE_BATCH_SECONDS", "0.2"))
+QUEUE_BATCH_MAX = int(os.environ.get("QUEUE_BATCH_MAX", "50"))
 # Fault injection for the worker-crash tests only: seconds a quality job waits before work.
 QA_JOB_DELAY_SECONDS = float(os.environ.get("QA_JOB_DELAY_SECONDS", "0"))
 CELERY_BEAT_SCHEDULE = {

@@ -31,6 +31,29 @@ def submission_checks_run(run_id: int) -> str:
     return run.status if run else "missing"
 
 
+@shared_task(
+    name="reviews.jobs.submission_checks_run_batch",
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+    soft_time_limit=120,
+    time_limit=180,
+)
+def submission_checks_run_batch(run_ids: list[int]) -> dict[int, str]:
+    """The runs a web process sent together (annotation_platform.queueing batches): each
+    as ``submission_checks_run`` runs one. Retried whole on a database error, which is
+    safe: a run already done is left alone."""
+    if settings.QA_JOB_DELAY_SECONDS:  # fault-injection tests kill a worker mid-job
+        time.sleep(settings.QA_JOB_DELAY_SECONDS)
+    outcome = {}
+    for run_id in run_ids:
+        run = checks_run(run_id=run_id)
+        outcome[run_id] = run.status if run else "missing"
+    return outcome
+
+
 @shared_task(name="reviews.jobs.checks_sweep")
 def checks_sweep_job() -> int:
     return checks_sweep()

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotation_platform.errors import DomainError
-from annotation_platform.queueing import enqueue_on_commit
+from annotation_platform.queueing import enqueue_batched_on_commit
 from reviews.models import CheckConfig, CheckResult, CheckRun, GoldOutcome, OnFail, RunStatus
 from tasks.models import Project, Submission, SubmissionStatus
 from tasks.services.reviewing import submission_return_for_rework
@@ -100,18 +100,18 @@ def checks_schedule(*, submission: Submission, revision: int, writes=None) -> Ch
     """Called inside the submission's transaction (a ``tasks`` hook): record that this
     revision needs checking, and send the job once the transaction commits. With
     ``writes`` (the hooks' batch, sent before the commit), a new run's insert joins it."""
-    from reviews.jobs import submission_checks_run
+    from reviews.jobs import submission_checks_run_batch
 
     if revision == 1 and writes is not None:  # a new submission has no run yet
         run = CheckRun(submission=submission, revision=revision)
         writes.insert(run)  # (nobody listens to CheckRun's save signals)
-        enqueue_on_commit(submission_checks_run, args_from=lambda: (run.pk,))
-        return run
-    if revision == 1:
+    elif revision == 1:
         run = CheckRun.objects.create(submission=submission, revision=revision)
     else:
         run, _ = CheckRun.objects.get_or_create(submission=submission, revision=revision)
-    enqueue_on_commit(submission_checks_run, run.pk)
+    # In this process's next batch of runs (the run is pending until checked, and the sweep
+    # re-sends a pending run whose message was lost).
+    enqueue_batched_on_commit(submission_checks_run_batch, lambda: run.pk)
     return run
 
 

@@ -53,6 +53,20 @@ def test_the_run_is_recorded_in_the_submissions_own_transaction(cast, mcq):
     assert CheckRun.objects.get(submission=submission).status == RunStatus.PENDING
 
 
+def test_a_batch_job_runs_each_of_its_runs_and_skips_those_done(cast, mcq):
+    from reviews.jobs import submission_checks_run_batch
+
+    first, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    second, _ = submit(task=mcq["tasks"][1], author=cast.trainer, answer={"answer": "B"})
+    runs = [CheckRun.objects.get(submission=s).pk for s in (first, second)]
+    outcome = submission_checks_run_batch.apply(args=([*runs, 10**9],)).get()
+    assert outcome == {runs[0]: RunStatus.DONE, runs[1]: RunStatus.DONE, 10**9: "missing"}
+    again = submission_checks_run_batch.apply(args=(runs,)).get()  # delivered twice
+    assert again == {runs[0]: RunStatus.DONE, runs[1]: RunStatus.DONE}
+    assert CheckRun.objects.get(pk=runs[0]).attempts == 1
+    assert CheckResult.objects.filter(submission=first).count() == len(CHECKS)
+
+
 def test_running_twice_writes_one_result_per_check(cast, mcq, django_capture_on_commit_callbacks):
     submission = _submit(cast, mcq, django_capture_on_commit_callbacks)
     run = CheckRun.objects.get(submission=submission)

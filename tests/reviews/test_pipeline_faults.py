@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from annotation_platform import queueing
 from reviews.models import CheckRun, RunStatus
 from reviews.services import checks_sweep
 from tasks.models import Submission
@@ -103,6 +104,8 @@ def test_redis_down_while_trainers_submit_loses_nothing(cast, mcq, worker_env):
             second, _ = submit(task=mcq["tasks"][1], author=cast.trainer, answer={"answer": "B"})
         assert Submission.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
         assert CheckRun.objects.filter(status=RunStatus.PENDING).count() == 2
+        # and their batch of check jobs is sent while the broker is still down: lost
+        queueing._batches.send()
     finally:
         subprocess.run(REDIS_START, check=True, capture_output=True)
         assert _wait_for(_redis_up, timeout=20)
