@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from accounts.models import ApiToken, User
 from accounts.services import api_token_authenticate
 from annotation_platform.errors import DomainError
-from annotation_platform.rawsql import model_columns, model_from_row
+from annotation_platform.rawsql import model_columns, model_from_row, sql_execute
 
 # --- the token and its user in one hand-written query -------------------------------------
 # Every API call authenticates: reading the token with the ORM (select_related) cost ~0.5 ms
@@ -28,7 +28,7 @@ def _token_with_user(key_id: str) -> ApiToken | None:
         "WHERE t.key_id = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key_id])
+        sql_execute(cursor, sql, [key_id])  # prepared: planning the join cost more than it
         row = cursor.fetchone()
     if row is None:
         return None
