@@ -488,3 +488,16 @@ def test_row_insert_sets_the_key_and_leaves_an_existing_unique_row_alone(cast, m
     assert distribution.row_insert(lease)
     stored = Lease.objects.get(pk=lease.pk)
     assert (stored.status, stored.created_at) == (LeaseStatus.ACTIVE, lease.created_at)
+
+
+@pytest.mark.postgres
+def test_the_queue_tables_are_vacuumed_every_few_thousand_changes():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class "
+            "WHERE relname IN ('tasks_task', 'tasks_lease')"
+        )
+        options = {name: set(values or []) for name, values in cursor.fetchall()}
+    assert "autovacuum_vacuum_scale_factor=0.0" in options["tasks_task"]
+    assert "autovacuum_vacuum_threshold=5000" in options["tasks_task"]
+    assert "autovacuum_vacuum_threshold=2000" in options["tasks_lease"]
