@@ -88,3 +88,56 @@ def test_returned_values_reach_their_callbacks_in_order(cast, mcq):
     assert seen == [task.pk, None]
     task.refresh_from_db()
     assert task.priority == 7
+
+
+# --- model_from_row -------------------------------------------------------------------------
+
+
+def _same(built, loaded) -> None:
+    assert type(built) is type(loaded) and built == loaded
+    for field in type(loaded)._meta.concrete_fields:
+        assert getattr(built, field.attname) == getattr(loaded, field.attname), field.name
+    assert (built._state.adding, built._state.db) == (False, loaded._state.db)
+
+
+@pytest.mark.parametrize("model_name", ["Task", "Project", "User", "Lease"])
+def test_an_instance_from_a_row_is_the_one_the_orm_loads(cast, mcq, model_name):
+    from accounts.models import User
+    from annotation_platform.rawsql import model_columns, model_from_row
+    from tasks.models import Lease, Project, Task
+
+    task_lease(task=mcq["tasks"][0], trainer=cast.trainer)
+    model = {"Task": Task, "Project": Project, "User": User, "Lease": Lease}[model_name]
+    loaded = model.objects.order_by("pk").first()
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {model_columns(model, 'x')} FROM {table} x WHERE x.id = %s",  # noqa: S608
+            [loaded.pk],
+        )
+        built = model_from_row(model, cursor.fetchone())
+    _same(built, loaded)
+    rows = model.objects.count()
+    built.save()  # an instance the ORM can use like its own: saved as an update
+    assert model.objects.count() == rows
+
+
+def test_a_model_with_an_init_listener_is_built_by_the_orm(cast, mcq):
+    from django.db.models.signals import post_init
+
+    from annotation_platform.rawsql import model_columns, model_from_row
+    from tasks.models import Task
+
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(listener, sender=Task)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {model_columns(Task, 'x')} FROM tasks_task x LIMIT 1")  # noqa: S608
+            built = model_from_row(Task, cursor.fetchone())
+    finally:
+        post_init.disconnect(listener, sender=Task)
+    assert seen == [built]
