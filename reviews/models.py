@@ -44,8 +44,8 @@ class CheckRun(models.Model):
     so a revision whose checks never ran (crashed worker, broker down) is found by the
     sweep instead of being silently skipped."""
 
-    submission = models.ForeignKey(
-        "tasks.Submission", on_delete=models.CASCADE, related_name="check_runs"
+    submission = models.ForeignKey(  # indexed by check_run_once (submission, revision)
+        "tasks.Submission", on_delete=models.CASCADE, related_name="check_runs", db_index=False
     )
     revision = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)

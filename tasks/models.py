@@ -204,7 +204,12 @@ class Task(models.Model):
     makes the database itself refuse a task answered or held beyond its overlap.
     """
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    # No index of its own on each foreign key that a composite index below (or a unique
+    # constraint) already leads with: every lease and submit writes these rows, and each
+    # index is one more entry to write (the queue's tables, below, do the same).
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="tasks", db_index=False
+    )
     data = models.JSONField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -319,9 +324,14 @@ class Submission(models.Model):
     Every submit and revision is also kept as a ``SubmissionRevision``.
     """
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="submissions")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
+    task = models.ForeignKey(  # indexed by submission_one_per_trainer (task, author)
+        Task, on_delete=models.CASCADE, related_name="submissions", db_index=False
+    )
+    author = models.ForeignKey(  # indexed by submission_author_idx (author, -created_at)
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="submissions",
+        db_index=False,
     )
     template = models.ForeignKey(TaskTemplate, on_delete=models.PROTECT, related_name="+")
     answer = models.JSONField()
@@ -358,7 +368,9 @@ class Submission(models.Model):
 class SubmissionRevision(models.Model):
     """An immutable copy of each version of a submission, for history and diffs."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="revisions")
+    submission = models.ForeignKey(  # indexed by revision_unique (submission, number)
+        Submission, on_delete=models.CASCADE, related_name="revisions", db_index=False
+    )
     number = models.PositiveIntegerField()
     template = models.ForeignKey(TaskTemplate, on_delete=models.PROTECT, related_name="+")
     answer = models.JSONField()
@@ -407,7 +419,8 @@ class Lease(models.Model):
     """A trainer's hold on a task. Kept after it ends, so a late submission can be told
     apart from one on a task that was never served."""
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="leases")
+    # task: indexed by lease_task_trainer_idx (task, trainer)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="leases", db_index=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     trainer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leases"
@@ -492,7 +505,8 @@ class TaskCounter(models.Model):
 
     SHARDS = 8
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    # project: indexed by task_counter_unique (project, state, shard)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
     state = models.CharField(max_length=16, choices=TaskState.choices)
     shard = models.PositiveSmallIntegerField()
     count = models.BigIntegerField(default=0)
