@@ -20,7 +20,7 @@ COPY imports ./imports
 COPY exports ./exports
 COPY integrations ./integrations
 RUN pip install .
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY templates ./templates
 COPY static ./static
 
@@ -30,4 +30,5 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --n
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "annotation_platform.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# workers, threads and keep-alive: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS)
+CMD ["gunicorn", "annotation_platform.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -7,7 +7,7 @@ Run against a server and PostgreSQL you started yourself (gunicorn, DEBUG off), 
     export REDIS_URL=redis://127.0.0.1:6379/3   # checks queued for workers, not in the request
     .venv/bin/python manage.py migrate
     DEBUG=false SECRET_KEY=bench ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false \\
-      .venv/bin/gunicorn annotation_platform.wsgi -w 4 -b 127.0.0.1:8000 &
+      .venv/bin/gunicorn annotation_platform.wsgi -b 127.0.0.1:8000 &  # gunicorn.conf.py
     .venv/bin/python benchmarks/distribution.py setup --tasks 100000   # W1 (writes the DB)
     .venv/bin/python benchmarks/distribution.py run                   # W2 and W4 over HTTP
     .venv/bin/python benchmarks/distribution.py profile   # CPU and queries per request
@@ -96,6 +96,27 @@ def setup(args: argparse.Namespace) -> None:
     )
     print(f"W1 load: {args.tasks} tasks in {load_seconds:.1f} s (service loader, batches of 1000)")
     print(f"project {project.pk}; {args.trainers} trainers; wrote {args.state}")
+
+
+def reset(args: argparse.Namespace) -> None:
+    """Make the project's tasks new again (W2 runs use them up: ~10,000 per minute): its
+    submissions, leases and skips go, and the counters are rebuilt from the tasks."""
+    setup_django()
+    from django.db import connection, transaction
+
+    from tasks.models import Lease, Project, Skip, Submission, Task
+    from tasks.services import task_states_rebuild
+
+    project = Project.objects.get(pk=json.loads(args.state.read_text())["project"])
+    with transaction.atomic():
+        Submission.objects.filter(task__project=project).delete()
+        Lease.objects.filter(project=project).delete()
+        Skip.objects.filter(task__project=project).delete()
+        Task.objects.filter(project=project).update(filled=0, leased=0, skips=0)
+        task_states_rebuild(project=project)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) tasks_task, tasks_lease, tasks_submission")
+    print(f"project {project.pk}: every task new again")
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -415,6 +436,7 @@ def main() -> None:
     p_run.add_argument("--seconds", type=float, default=60.0)
     p_run.add_argument("--single-seconds", type=float, default=10.0)
     p_run.add_argument("--seed", type=int, default=7)
+    sub.add_parser("reset", help="make every task of the project new again")
     p_profile = sub.add_parser("profile", help="CPU and queries per request, in process")
     p_profile.add_argument("--pairs", type=int, default=200)
     p_profile.add_argument("--warmup", type=int, default=20)
@@ -427,10 +449,10 @@ def main() -> None:
     p_profile.add_argument(
         "--no-prepare", action="store_true", help="send the hot statements as text, unprepared"
     )
-    for command in (p_setup, p_run, p_profile):
+    for command in (p_setup, p_run, p_profile, sub.choices["reset"]):
         command.add_argument("--state", type=Path, default=OUT, help="project and tokens file")
     args = parser.parse_args()
-    {"setup": setup, "run": run, "profile": profile}[args.command](args)
+    {"setup": setup, "run": run, "profile": profile, "reset": reset}[args.command](args)
 
 
 if __name__ == "__main__":
