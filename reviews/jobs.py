@@ -13,17 +13,19 @@ from django.db import DatabaseError
 
 from reviews.services import checks_run, checks_sweep
 
+# A database error retries the job with backoff (a run already done is left alone).
+CHECK_JOB_OPTIONS = {
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "soft_time_limit": 120,
+    "time_limit": 180,
+}
 
-@shared_task(
-    name="reviews.jobs.submission_checks_run",
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=8,
-    soft_time_limit=120,
-    time_limit=180,
-)
+
+@shared_task(name="reviews.jobs.submission_checks_run", **CHECK_JOB_OPTIONS)
 def submission_checks_run(run_id: int) -> str:
     if settings.QA_JOB_DELAY_SECONDS:  # fault-injection tests kill a worker mid-job
         time.sleep(settings.QA_JOB_DELAY_SECONDS)
@@ -31,16 +33,7 @@ def submission_checks_run(run_id: int) -> str:
     return run.status if run else "missing"
 
 
-@shared_task(
-    name="reviews.jobs.submission_checks_run_batch",
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=8,
-    soft_time_limit=120,
-    time_limit=180,
-)
+@shared_task(name="reviews.jobs.submission_checks_run_batch", **CHECK_JOB_OPTIONS)
 def submission_checks_run_batch(run_ids: list[int]) -> dict[int, str]:
     """The runs a web process sent together (annotation_platform.queueing batches): each
     as ``submission_checks_run`` runs one. Retried whole on a database error, which is
