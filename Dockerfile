@@ -30,5 +30,5 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --n
 
 USER app
 EXPOSE 8000
-# workers, threads and keep-alive: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS)
+# worker class and count: gunicorn.conf.py (WEB_CONCURRENCY)
 CMD ["gunicorn", "annotation_platform.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -1,18 +1,16 @@
 """gunicorn's settings for this app (gunicorn reads ./gunicorn.conf.py by default; flags on
 the command line win).
 
-Threaded workers keep a client's connection open between its requests. API clients (SDKs,
-the trainers of benchmarks/distribution.py) send ``next`` and submit back to back; a sync
-worker closes the connection after every response, so each request also paid for a new
-TCP connection on both ends. Under W2 on 2 cores (benchmarks/README.md), 4 workers of 2
-threads served 164-174 submissions/s where 4 sync workers served 131-134, with less CPU
-per submission on the client, the server and PostgreSQL alike.
+Sync workers, two per core: ``next`` and submit are CPU-bound in the worker, and a sync
+worker takes the next connection only when it is free, so the load spreads evenly. Threaded
+workers with keep-alive (``gthread``) were measured too, alternating with sync under W2 on
+2 cores (benchmarks/README.md): about the same throughput (149-161 against 135-160
+submissions/s) but a client stays with whichever worker accepted it, so busy workers queue
+requests while others idle: ``next`` p99 209-397 ms against 130-178 ms.
 """
 
 import multiprocessing
 import os
 
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
-worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
-keepalive = 5  # seconds an idle client connection stays open
+worker_class = "sync"

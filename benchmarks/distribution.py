@@ -148,14 +148,18 @@ class Client:
         raise RuntimeError("unreachable")
 
 
-def _machine_busy_ms() -> float:
-    """CPU time all cores spent busy since boot (Linux /proc/stat), in ms; 0 elsewhere."""
+def _machine_cpu_ms() -> tuple[float, float]:
+    """CPU time all cores spent busy since boot, and time the hypervisor took from this
+    machine (steal), from Linux /proc/stat, in ms; zeros elsewhere. Steal is not ours: on
+    a shared host it comes and goes, and while it is high every figure here is slower."""
     try:
         fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     except (OSError, ValueError):
-        return 0.0
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) * 1000 / os.sysconf("SC_CLK_TCK")
+        return 0.0, 0.0
+    tick = 1000 / os.sysconf("SC_CLK_TCK")
+    busy = sum(fields[i] for i in (0, 1, 2, 5, 6) if i < len(fields))  # user .. softirq
+    steal = fields[7] if len(fields) > 7 else 0
+    return busy * tick, steal * tick
 
 
 def annotate(base: str, project: int, tokens: list[str], seconds: float, seed: int) -> dict:
@@ -195,7 +199,7 @@ def annotate(base: str, project: int, tokens: list[str], seconds: float, seed: i
             submit_ms.extend(mine_submit)
 
     threads = [threading.Thread(target=trainer, args=(i, t)) for i, t in enumerate(tokens)]
-    client_cpu, machine = time.process_time(), _machine_busy_ms()
+    client_cpu, (machine, steal) = time.process_time(), _machine_cpu_ms()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -203,7 +207,8 @@ def annotate(base: str, project: int, tokens: list[str], seconds: float, seed: i
         thread.join()
     wall = time.perf_counter() - started
     client_cpu = (time.process_time() - client_cpu) * 1000
-    machine = _machine_busy_ms() - machine
+    machine_now, steal_now = _machine_cpu_ms()
+    machine, steal = machine_now - machine, steal_now - steal
     pairs = max(len(submit_ms), 1)
     return {
         "trainers": len(tokens),
@@ -221,6 +226,7 @@ def annotate(base: str, project: int, tokens: list[str], seconds: float, seed: i
         # database, client, and whatever else runs meanwhile: an upper bound)
         "client_cpu_ms": round(client_cpu / pairs, 2),
         "machine_cpu_ms": round(machine / pairs, 2),
+        "steal_percent": round(100 * steal / max(wall * 1000 * (os.cpu_count() or 1), 1), 1),
     }
 
 
@@ -412,7 +418,8 @@ def run(args: argparse.Namespace) -> None:
     print(f"   errors {many['errors'] or 'none'}; duplicates {duplicates(project)}")
     print(
         f"   CPU per submission: {many['machine_cpu_ms']} ms on the whole machine, of which "
-        f"{many['client_cpu_ms']} ms this client"
+        f"{many['client_cpu_ms']} ms this client; the hypervisor took "
+        f"{many['steal_percent']}% of the cores meanwhile (steal)"
     )
     listing = task_list(args.base_url, project, state["setter"])
     for label, ms in listing.items():
