@@ -114,6 +114,12 @@ class ProjectTaskList(generics.ListAPIView):
             raise PermissionDenied("Trainers get their tasks from the queue.")
         return Task.objects.filter(project=project)
 
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        # Rows as plain dicts (``task_manage_body``, tested equal to the serializer): a
+        # ModelSerializer over a 100-row page was most of the request's time.
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response([task_manage_body(task) for task in page])
+
     @extend_schema(
         request=TaskCreateSerializer,
         responses={201: TaskManageSerializer(many=True), **errors(400, 401, 403, 404, 409)},

@@ -74,3 +74,10 @@ def test_the_api_serves_these_bodies(client_as, cast, mcq):
     assert submitted.status_code == 201, submitted.content
     submission = Submission.objects.get(task=task, author=cast.trainer)
     assert submitted.json() == _plain(SubmissionSerializer(submission).data)
+
+
+def test_the_task_list_rows_equal_the_serializer(client_as, cast, mcq):
+    task_set_gold(task=mcq["tasks"][1], gold_answer={"answer": "B"})
+    page = client_as(cast.setter).get(f"/api/v1/projects/{cast.project.pk}/tasks/").json()
+    tasks = Task.objects.filter(project=cast.project).order_by("id")
+    assert page["results"] == [_plain(TaskManageSerializer(task).data) for task in tasks]
