@@ -28,7 +28,6 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    Model,
     OuterRef,
     Q,
     Subquery,
@@ -169,17 +168,6 @@ def _apply(
 
 def _locked(task_pk: int) -> Task:
     return Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task_pk)
-
-
-def row_insert(instance: Model, *, unique: tuple[str, ...] = ()) -> bool:
-    """INSERT ``instance`` as one statement and set its primary key: what ``save()`` does
-    for a new row, without the ORM compiling the statement on every call (several times
-    the insert itself on the hot path). With ``unique`` (the columns of a unique
-    constraint), an existing row is left alone and False returned. No model signals."""
-    writes = Writes()
-    writes.insert(instance, unique=unique)
-    writes.flush()
-    return instance.pk is not None
 
 
 # --- leases -----------------------------------------------------------------------------
@@ -649,46 +637,32 @@ def task_claim_for_submission(
     *,
     task: Task,
     trainer,
+    holds_lease: bool,
+    writes: Writes,
     now: datetime | None = None,
-    holds_lease: bool | None = None,
-    writes: Writes | None = None,
 ) -> Task:
     """Called by ``submission_submit`` inside its transaction, with ``task`` locked by
-    ``task_lock``: turn the trainer's hold into a filled slot, or accept a late answer while
-    the task still needs one.
-
-    ``holds_lease`` is what ``task_lock_for_submission`` read under the same lock (None:
-    not known); a held task's writes then join ``writes`` (the submit's one statement).
+    ``task_lock_for_submission``: turn the trainer's hold into a filled slot, or accept a
+    late answer while the task still needs one. The writes join ``writes`` (the submit's
+    one statement); ``holds_lease`` is what the lock read, under the same lock.
 
     A trainer's work is never silently thrown away: when the task was completed by others
     meanwhile, the refusal says so (and the caller keeps the draft).
     """
     now = now or timezone.now()
-    # Every change to a lease's status happens under its task's lock, which we hold.
-    end_lease = (
-        "UPDATE tasks_lease SET status = %s, ended_at = %s "
-        "WHERE task_id = %s AND trainer_id = %s AND status = %s"
-    )
-    end_params = [
-        LeaseStatus.SUBMITTED,
-        connection.ops.adapt_datetimefield_value(now),
-        task.pk,
-        trainer.pk,
-        LeaseStatus.ACTIVE,
-    ]
     if holds_lease:
-        together = writes if writes is not None else Writes()
-        together.add(end_lease, end_params)
-        _apply(task, leased=-1, filled=+1, writes=together)
-        if writes is None:
-            together.flush()
-        return task
-    ended = 0
-    if holds_lease is None:
-        with connection.cursor() as cursor:
-            sql_execute(cursor, end_lease, end_params)
-            ended = cursor.rowcount
-    if ended:
+        # Every change to a lease's status happens under its task's lock, which we hold.
+        writes.add(
+            "UPDATE tasks_lease SET status = %s, ended_at = %s "
+            "WHERE task_id = %s AND trainer_id = %s AND status = %s",
+            [
+                LeaseStatus.SUBMITTED,
+                connection.ops.adapt_datetimefield_value(now),
+                task.pk,
+                trainer.pk,
+                LeaseStatus.ACTIVE,
+            ],
+        )
         return _apply(task, leased=-1, filled=+1, writes=writes)
     ever_served = Lease.objects.filter(task=task, trainer=trainer).exists()
     if not ever_served:

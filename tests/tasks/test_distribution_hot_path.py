@@ -14,6 +14,7 @@ from accounts.models import ApiToken
 from accounts.services import api_token_authenticate, api_token_create
 from annotation_platform import rawsql
 from annotation_platform.errors import ConflictError, DomainError
+from annotation_platform.rawsql import Writes
 from integrations import events
 from integrations.models import Webhook, WebhookDelivery, WebhookEvent
 from integrations.services import webhook_create
@@ -475,17 +476,24 @@ def test_a_duplicate_the_lock_did_not_report_is_replayed_and_its_claim_undone(
         submission_submit(task=served.task, author=cast.trainer, answer=ANSWER)
 
 
-def test_row_insert_sets_the_key_and_leaves_an_existing_unique_row_alone(cast, mcq):
+def _insert(instance, unique=()) -> bool:
+    writes = Writes()
+    writes.insert(instance, unique=unique)
+    writes.flush()
+    return instance.pk is not None
+
+
+def test_an_insert_sets_the_key_and_leaves_an_existing_unique_row_alone(cast, mcq):
     task = mcq["tasks"][0]
     submission, _ = submit(task=task, author=cast.trainer, answer=ANSWER)
     again = Submission(
         task=task, author=cast.trainer, template=mcq["template"], answer={"answer": "B"}
     )
-    assert not distribution.row_insert(again, unique=("task_id", "author_id"))
+    assert not _insert(again, unique=("task_id", "author_id"))
     assert again.pk is None
     assert Submission.objects.get(pk=submission.pk).answer == ANSWER
     lease = Lease(task=task, project=cast.project, trainer=cast.setter, expires_at=timezone.now())
-    assert distribution.row_insert(lease)
+    assert _insert(lease)
     stored = Lease.objects.get(pk=lease.pk)
     assert (stored.status, stored.created_at) == (LeaseStatus.ACTIVE, lease.created_at)
 
