@@ -96,17 +96,15 @@ def check_config_save(
 # --- scheduling -------------------------------------------------------------------------
 
 
-def checks_schedule(*, submission: Submission, revision: int, writes=None) -> CheckRun:
+def checks_schedule(*, submission: Submission, revision: int, writes) -> CheckRun:
     """Called inside the submission's transaction (a ``tasks`` hook): record that this
-    revision needs checking, and send the job once the transaction commits. With
-    ``writes`` (the hooks' batch, sent before the commit), a new run's insert joins it."""
+    revision needs checking, and send the job once the transaction commits. A new
+    submission's run joins the hooks' ``writes`` (sent before the commit)."""
     from reviews.jobs import submission_checks_run_batch
 
-    if revision == 1 and writes is not None:  # a new submission has no run yet
+    if revision == 1:  # a new submission has no run yet
         run = CheckRun(submission=submission, revision=revision)
         writes.insert(run)  # (nobody listens to CheckRun's save signals)
-    elif revision == 1:
-        run = CheckRun.objects.create(submission=submission, revision=revision)
     else:
         run, _ = CheckRun.objects.get_or_create(submission=submission, revision=revision)
     # In this process's next batch of runs (the run is pending until checked, and the sweep

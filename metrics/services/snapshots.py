@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -59,29 +59,19 @@ _MARK_STALE = (
 )
 
 
-def metrics_mark_stale(*, submission, revision: int, writes=None) -> None:
+def metrics_mark_stale(*, submission, revision: int, writes) -> None:
     """``tasks`` hook, inside the submission's transaction: flag the project's snapshot
     stale. ``NOT stale`` in the filter, so later submits change nothing and lock nothing
     (only the first submit after a refresh writes the row; one waiting for it finds it
-    stale). With ``writes``, the mark joins the submit's hook statement and commits, or
-    rolls back, with the submission; otherwise it runs after the commit."""
+    stale). The mark joins the hooks' ``writes`` and commits, or rolls back, with the
+    submission."""
     # SQL, because it runs with every submit: the ORM's update costs ~0.4 ms of CPU to
     # build, the statement itself (an index probe that usually changes nothing) far less.
     # Not skipped by a per-process "already stale" memo: a refresh may clear the flag at
     # any moment, and a submit that then skipped its mark would be missing from figures
     # that claim to be current (until the 15-minute sweep).
-    params = [True, None, submission.task.project_id]
-    if writes is not None:
-        params[1] = connection.ops.adapt_datetimefield_value(timezone.now())
-        writes.add(_MARK_STALE, params)
-        return
-
-    def mark() -> None:
-        params[1] = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute(_MARK_STALE, params)
-
-    transaction.on_commit(mark)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    writes.add(_MARK_STALE, [True, now, submission.task.project_id])
 
 
 def metrics_mark_stale_on_decision(*, sender, review, **kwargs) -> None:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from annotation_platform.rawsql import Writes
+
 SubmissionHook = Callable[..., None]
 _submission_saved: list[SubmissionHook] = []
 
@@ -18,19 +20,21 @@ def on_submission_saved(hook: SubmissionHook) -> SubmissionHook:
     """Register ``hook(submission=…, revision=…, writes=…)``; called for every submit and
     revision, inside its transaction, once the submission is written.
 
-    ``writes`` (an ``annotation_platform.rawsql.Writes``, or None) collects the hooks' own
-    writes, which the service sends together right after the hooks: a hook that only
-    writes adds its statement there instead of running it, so a submit's hooks cost one
-    round trip, not one each. Added writes are sent before the transaction commits.
+    ``writes`` (an ``annotation_platform.rawsql.Writes``) collects the hooks' own writes,
+    sent together right after the last hook, before the transaction commits: a hook that
+    only writes adds its statement there instead of running it, so a submit's hooks cost
+    one round trip, not one each.
     """
     if hook not in _submission_saved:
         _submission_saved.append(hook)
     return hook
 
 
-def submission_saved(*, submission, revision: int, writes=None) -> None:
+def submission_saved(*, submission, revision: int) -> None:
+    writes = Writes()
     for hook in list(_submission_saved):
         hook(submission=submission, revision=revision, writes=writes)
+    writes.flush()
 
 
 # --- page extensions ---------------------------------------------------------------------

@@ -185,9 +185,7 @@ def submission_submit(
         existing = Submission.objects.get(task=task, author=author)
         transaction.set_rollback(True)
         return _replay_or_refuse(existing, idempotency_key), False
-    after = Writes()  # the hooks' writes (quality checks, metrics): one more statement
-    submission_saved(submission=submission, revision=1, writes=after)
-    after.flush()
+    submission_saved(submission=submission, revision=1)  # its writes: one more statement
     return submission, True
 
 
@@ -241,7 +239,5 @@ def submission_revise(*, submission: Submission, answer: Any, telemetry: Any = N
         telemetry=telemetry,
     )
     Draft.objects.filter(task=submission.task, author=submission.author).delete()
-    after = Writes()
-    submission_saved(submission=submission, revision=submission.revision, writes=after)
-    after.flush()
+    submission_saved(submission=submission, revision=submission.revision)
     return submission
