@@ -19,6 +19,7 @@ such a migration must create ``SQLITE_TRIGGERS`` again (tests/tasks/test_task_te
 if it does not).
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import migrations, models
 
 POSTGRES_FORWARD = [
@@ -84,8 +85,10 @@ def _run(postgres: list[str], sqlite: list[str]):
     def run(apps, schema_editor):
         vendor = schema_editor.connection.vendor
         statements = {"postgresql": postgres, "sqlite": sqlite}.get(vendor)
-        if statements is None:
-            raise NotImplementedError(f"No task text triggers for {vendor}.")
+        if statements is None:  # the project runs on PostgreSQL or SQLite, nothing else
+            raise ImproperlyConfigured(
+                f"Task text triggers exist for PostgreSQL and SQLite, not for {vendor}."
+            )
         for statement in statements:
             schema_editor.execute(statement)
 
