@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Model
@@ -199,6 +201,22 @@ def _insert_shape(model: type[Model], unique: tuple[str, ...], parent: str | Non
     return found
 
 
+@dataclass
+class _Step:
+    """One write of a batch. ``together`` (the statement inside the one-statement form) is
+    set for an insert whose foreign key ``attname`` takes the id of the earlier step
+    ``parent``; its ``values`` keep a placeholder at ``position`` until that id is known."""
+
+    sql: str
+    values: list
+    on_value: Callable[[Any], None] | None = None
+    parent: int | None = None
+    together: str | None = None
+    position: int | None = None
+    instance: Model | None = None
+    attname: str | None = None
+
+
 class Writes:
     """Write statements collected, then sent together by ``flush()``.
 
@@ -210,13 +228,13 @@ class Writes:
     """
 
     def __init__(self) -> None:
-        self._steps: list[tuple] = []  # (sql, params, on_value, parent step or None)
+        self._steps: list[_Step] = []
 
     def __len__(self) -> int:
         return len(self._steps)
 
     def add(self, sql: str, params: list, on_value=None) -> int:
-        self._steps.append((sql, list(params), on_value, None))
+        self._steps.append(_Step(sql, list(params), on_value))
         return len(self._steps) - 1
 
     def insert(
@@ -243,18 +261,12 @@ class Writes:
                 instance._state.adding = False
                 instance._state.db = connection.alias
 
-        if parent is None:
-            self._steps.append((shape.alone, values, stored, None))
-        else:
-            attname, step = parent
-            sql = {
-                "alone": shape.alone,
-                "together": shape.together.replace("{parent}", f"w{step}"),
-                "position": shape.position,
-                "instance": instance,
-                "attname": attname,
-            }
-            self._steps.append((sql, values, stored, step))
+        step = _Step(shape.alone, values, stored)
+        if parent is not None:
+            step.attname, step.parent = parent
+            step.together = shape.together.replace("{parent}", f"w{step.parent}")
+            step.position, step.instance = shape.position, instance
+        self._steps.append(step)
         return len(self._steps) - 1
 
     def flush(self) -> None:
@@ -268,44 +280,44 @@ class Writes:
                 self._alone(cursor, steps)
 
     @staticmethod
-    def _together(cursor, steps: list[tuple]) -> None:
+    def _together(cursor, steps: list[_Step]) -> None:
         ctes, params, returning = [], [], []
-        for index, (sql, values, on_value, parent) in enumerate(steps):
-            if parent is not None:
-                position = sql["position"]
-                values = [value for i, value in enumerate(values) if i != position]
-                sql = sql["together"]
-            ctes.append(f"w{index} AS ({sql})")
-            params += values
-            if on_value is not None:
+        for index, step in enumerate(steps):
+            if step.parent is None:
+                ctes.append(f"w{index} AS ({step.sql})")
+                params += step.values
+            else:  # the parent's id comes from its CTE, not from a parameter
+                ctes.append(f"w{index} AS ({step.together})")
+                params += [v for i, v in enumerate(step.values) if i != step.position]
+            if step.on_value is not None:
                 returning.append(index)
         final = ", ".join(f"(SELECT * FROM w{index})" for index in returning) or "1"  # noqa: S608
         sql_execute(cursor, f"WITH {', '.join(ctes)} SELECT {final}", params)
         row = cursor.fetchone()
         returned = dict(zip(returning, row if returning else (), strict=True))
-        for index, (sql, _, on_value, parent) in enumerate(steps):
-            if parent is not None and returned.get(index) is not None:
-                setattr(sql["instance"], sql["attname"], returned.get(parent))
-            if on_value is not None:
-                on_value(returned[index])
+        for index, step in enumerate(steps):
+            if step.parent is not None and returned.get(index) is not None:
+                setattr(step.instance, step.attname, returned.get(step.parent))
+            if step.on_value is not None:
+                step.on_value(returned[index])
 
     @staticmethod
-    def _alone(cursor, steps: list[tuple]) -> None:
+    def _alone(cursor, steps: list[_Step]) -> None:
         returned: dict[int, object] = {}
-        for index, (sql, values, on_value, parent) in enumerate(steps):
-            if parent is not None:
-                parent_id = returned.get(parent)
-                if parent_id is None:
+        for index, step in enumerate(steps):
+            values = step.values
+            if step.parent is not None:
+                parent_id = returned.get(step.parent)
+                if parent_id is None:  # the parent wrote no row: nor does this one
                     returned[index] = None
-                    if on_value is not None:
-                        on_value(None)
+                    if step.on_value is not None:
+                        step.on_value(None)
                     continue
-                setattr(sql["instance"], sql["attname"], parent_id)
+                setattr(step.instance, step.attname, parent_id)
                 values = list(values)
-                values[sql["position"]] = parent_id
-                sql = sql["alone"]
-            sql_execute(cursor, sql, values)
-            if on_value is None:
+                values[step.position] = parent_id
+            sql_execute(cursor, step.sql, values)
+            if step.on_value is None:
                 continue
             if cursor.description is not None:  # it returned its column
                 row = cursor.fetchone()
@@ -313,4 +325,4 @@ class Writes:
             else:  # an INSERT on a SQLite without RETURNING
                 value = cursor.lastrowid if cursor.rowcount else None
             returned[index] = value
-            on_value(value)
+            step.on_value(value)
