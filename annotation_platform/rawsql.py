@@ -158,6 +158,7 @@ class _InsertShape:
     alone: str  # INSERT ... VALUES
     together: str | None  # INSERT ... SELECT from the parent's CTE, named {parent}
     position: int | None  # where the parent's id goes among the values
+    guarded: str  # INSERT ... SELECT, only if the CTE named {after} holds a row
 
 
 _SHAPES: dict[tuple, _InsertShape] = {}
@@ -181,23 +182,24 @@ def _insert_shape(model: type[Model], unique: tuple[str, ...], parent: str | Non
     if connection.features.can_return_columns_from_insert:
         suffix += f" RETURNING {quote(meta.pk.column)}"
     alone = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}){suffix}"  # noqa: S608 (names from the model)
+    # In one statement the values are SELECTed, and cast, since a SELECT list gives
+    # PostgreSQL no column types to infer.
+    casts = [f"CAST(%s AS {field.cast_db_type(connection)})" for field in fields]
+    guarded = (
+        f"INSERT INTO {table} ({columns}) SELECT {', '.join(casts)} "  # noqa: S608
+        f"WHERE EXISTS (SELECT 1 FROM {{after}}){suffix}"
+    )
     together = position = None
     if parent is not None:
         position = next(i for i, field in enumerate(fields) if field.attname == parent)
         # Sent alone: a VALUES insert, with the parent's id filled in once it is known.
-        # In one statement: SELECT from the parent's CTE (no row there, none here), the
-        # values cast, since a SELECT list gives PostgreSQL no column types to infer.
-        selected = ", ".join(
-            "parent_row.parent_id"
-            if i == position
-            else f"CAST(%s AS {field.cast_db_type(connection)})"
-            for i, field in enumerate(fields)
-        )
+        # In one statement: SELECT from the parent's CTE (no row there, none here).
+        casts[position] = "parent_row.parent_id"
         together = (
-            f"INSERT INTO {table} ({columns}) SELECT {selected} "  # noqa: S608
+            f"INSERT INTO {table} ({columns}) SELECT {', '.join(casts)} "  # noqa: S608
             f"FROM {{parent}} AS parent_row (parent_id){suffix}"
         )
-    found = _SHAPES[key] = _InsertShape(fields, alone, together, position)
+    found = _SHAPES[key] = _InsertShape(fields, alone, together, position, guarded)
     return found
 
 
@@ -205,7 +207,8 @@ def _insert_shape(model: type[Model], unique: tuple[str, ...], parent: str | Non
 class _Step:
     """One write of a batch. ``together`` (the statement inside the one-statement form) is
     set for an insert whose foreign key ``attname`` takes the id of the earlier step
-    ``parent``; its ``values`` keep a placeholder at ``position`` until that id is known."""
+    ``parent``; its ``values`` keep a placeholder at ``position`` until that id is known.
+    A step with ``after`` runs only if that earlier step returned a row."""
 
     sql: str
     values: list
@@ -215,6 +218,8 @@ class _Step:
     position: int | None = None
     instance: Model | None = None
     attname: str | None = None
+    after: int | None = None
+    materialized: bool = False
 
 
 class Writes:
@@ -224,17 +229,44 @@ class Writes:
     statement must return one column of at most one row (``RETURNING id``), and
     ``on_value`` receives it (None when no row came back). ``insert`` adds a model
     instance's INSERT; with ``parent``, a foreign key takes the id the earlier insert
-    ``parent`` returns, and no row is written when that insert wrote none.
+    ``parent`` returns, and no row is written when that insert wrote none. With ``after``
+    (a step that returns its value), a write happens only if that step returned a row:
+    how one statement writes all or nothing of a conditional batch.
     """
 
     def __init__(self) -> None:
         self._steps: list[_Step] = []
+        self._written: list[tuple[Callable[[], None], int | None]] = []
 
     def __len__(self) -> int:
         return len(self._steps)
 
-    def add(self, sql: str, params: list, on_value=None) -> int:
-        self._steps.append(_Step(sql, list(params), on_value))
+    @staticmethod
+    def cte(step: int) -> str:
+        """The name a later step's SQL uses to read ``step``'s rows in the one-statement
+        form (PostgreSQL; a batch that reads it must be sent only there)."""
+        return f"w{step}"
+
+    def _returning(self, step: int | None) -> int | None:
+        if step is not None and self._steps[step].on_value is None:
+            raise ValueError(f"Step {step} returns no value to depend on.")
+        return step
+
+    def add(
+        self,
+        sql: str,
+        params: list,
+        on_value=None,
+        *,
+        after: int | None = None,
+        materialized: bool = False,
+    ) -> int:
+        """Add a statement. With ``after``, its SQL must end with its WHERE clause (the
+        condition is ANDed to it); ``materialized`` makes its CTE run once for all its
+        readers (PostgreSQL's ``AS MATERIALIZED``)."""
+        step = _Step(sql, list(params), on_value, materialized=materialized)
+        step.after = self._returning(after)
+        self._steps.append(step)
         return len(self._steps) - 1
 
     def insert(
@@ -243,11 +275,13 @@ class Writes:
         *,
         unique: tuple[str, ...] = (),
         parent: tuple[str, int] | None = None,
+        after: int | None = None,
     ) -> int:
         """Add ``instance``'s INSERT (defaults, ``auto_now``, JSON prepared as ``save()``
         prepares them) and set its primary key on flush; with ``unique`` (a unique
         constraint's columns) an existing row is left alone and the key stays None. With
-        ``parent=(attname, step)``, the foreign key ``attname`` is the id ``step`` returns.
+        ``parent=(attname, step)``, the foreign key ``attname`` is the id ``step`` returns;
+        with ``after``, the row is written only if ``step`` returned one.
         Sends no model signals: only for models nobody listens to."""
         shape = _insert_shape(type(instance), unique, parent[0] if parent else None)
         values = [
@@ -264,31 +298,53 @@ class Writes:
         step = _Step(shape.alone, values, stored)
         if parent is not None:
             step.attname, step.parent = parent
-            step.together = shape.together.replace("{parent}", f"w{step.parent}")
+            self._returning(step.parent)
+            step.together = shape.together.replace("{parent}", self.cte(step.parent))
             step.position, step.instance = shape.position, instance
+        elif after is not None:
+            step.after = self._returning(after)
+            step.together = shape.guarded.replace("{after}", self.cte(after))
         self._steps.append(step)
         return len(self._steps) - 1
 
+    def on_written(self, callback: Callable[[], None], step: int | None = None) -> None:
+        """Call ``callback()`` right after the flush (inside the caller's transaction, if
+        any: a callback that must wait for the commit says so itself), if ``step`` wrote
+        its row; with no ``step``, after the flush whatever it wrote."""
+        self._written.append((callback, self._returning(step)))
+
     def flush(self) -> None:
         steps, self._steps = self._steps, []
-        if not steps:
-            return
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and len(steps) > 1:
-                self._together(cursor, steps)
-            else:
-                self._alone(cursor, steps)
+        written, self._written = self._written, []
+        returned: dict[int, Any] = {}
+        if steps:
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql" and len(steps) > 1:
+                    returned = self._together(cursor, steps)
+                else:
+                    returned = self._alone(cursor, steps)
+        for callback, step in written:
+            if step is None or returned.get(step) is not None:
+                callback()
 
     @staticmethod
-    def _together(cursor, steps: list[_Step]) -> None:
+    def _together(cursor, steps: list[_Step]) -> dict[int, Any]:
         ctes, params, returning = [], [], []
         for index, step in enumerate(steps):
-            if step.parent is None:
-                ctes.append(f"w{index} AS ({step.sql})")
-                params += step.values
-            else:  # the parent's id comes from its CTE, not from a parameter
-                ctes.append(f"w{index} AS ({step.together})")
+            materialized = "MATERIALIZED " if step.materialized else ""
+            if step.parent is not None:  # the parent's id comes from its CTE
+                ctes.append(f"w{index} AS {materialized}({step.together})")
                 params += [v for i, v in enumerate(step.values) if i != step.position]
+            elif step.after is not None and step.together is not None:  # a guarded insert
+                ctes.append(f"w{index} AS {materialized}({step.together})")
+                params += step.values
+            elif step.after is not None:
+                sql = f"{step.sql} AND EXISTS (SELECT 1 FROM w{step.after})"  # noqa: S608
+                ctes.append(f"w{index} AS {materialized}({sql})")
+                params += step.values
+            else:
+                ctes.append(f"w{index} AS {materialized}({step.sql})")
+                params += step.values
             if step.on_value is not None:
                 returning.append(index)
         final = ", ".join(f"(SELECT * FROM w{index})" for index in returning) or "1"  # noqa: S608
@@ -300,19 +356,22 @@ class Writes:
                 setattr(step.instance, step.attname, returned.get(step.parent))
             if step.on_value is not None:
                 step.on_value(returned[index])
+        return returned
 
     @staticmethod
-    def _alone(cursor, steps: list[_Step]) -> None:
+    def _alone(cursor, steps: list[_Step]) -> dict[int, Any]:
         returned: dict[int, object] = {}
         for index, step in enumerate(steps):
             values = step.values
+            depends = step.parent if step.parent is not None else step.after
+            if depends is not None and returned.get(depends) is None:
+                # What it depends on wrote no row: nor does this one.
+                returned[index] = None
+                if step.on_value is not None:
+                    step.on_value(None)
+                continue
             if step.parent is not None:
-                parent_id = returned.get(step.parent)
-                if parent_id is None:  # the parent wrote no row: nor does this one
-                    returned[index] = None
-                    if step.on_value is not None:
-                        step.on_value(None)
-                    continue
+                parent_id = returned[step.parent]
                 setattr(step.instance, step.attname, parent_id)
                 values = list(values)
                 values[step.position] = parent_id
@@ -326,3 +385,4 @@ class Writes:
                 value = cursor.lastrowid if cursor.rowcount else None
             returned[index] = value
             step.on_value(value)
+        return returned

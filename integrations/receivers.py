@@ -40,15 +40,20 @@ def emit_on_commit(*, project_id, event: str, payload: dict) -> None:
     transaction.on_commit(emit_webhook_event, robust=True)
 
 
-def on_submission_saved(*, submission, revision: int, writes=None) -> None:
-    """tasks.services.hooks: every submit and revision, inside its transaction (it writes
-    nothing then: events go out after the commit)."""
-    from tasks.models import Task, TaskState
-
-    task_id = submission.task_id
+def on_submission_saved(*, submission, revision: int, writes, submission_step=None) -> None:
+    """tasks.services.hooks: every submit and revision, inside its transaction. It writes
+    nothing: once the submission is written (and so has its id), its events are registered
+    to go out after the commit."""
     project_id = getattr(submission.task, "project_id", None)
     if project_id is not None and not project_has_webhooks(project_id):
         return  # most projects: no payloads to build, no queries after the commit
+    writes.on_written(lambda: _submission_events(submission, revision, project_id), submission_step)
+
+
+def _submission_events(submission, revision: int, project_id) -> None:
+    from tasks.models import TaskState
+
+    task_id = submission.task_id
     body = {
         "submission": {
             "id": submission.pk,
@@ -62,18 +67,14 @@ def on_submission_saved(*, submission, revision: int, writes=None) -> None:
     event = WebhookEvent.SUBMISSION_CREATED if revision == 1 else WebhookEvent.SUBMISSION_REVISED
     emit_on_commit(project_id=project_id, event=event, payload=body)
     # A revision never changes how many answers a task holds: only a first submission can
-    # be the one that completes it.
-    if revision == 1:
-        state = Task.objects.filter(pk=task_id).values_list("state", flat=True).first()
-        if state == TaskState.COMPLETE:
-            emit_on_commit(
-                project_id=project_id,
-                event=WebhookEvent.TASK_COMPLETED,
-                payload={
-                    "task": body["task"],
-                    "completed_by_submission": submission.pk,
-                },
-            )
+    # be the one that completes it. The task's state is the one this submit wrote (read
+    # after the commit, it could be another submit's completion).
+    if revision == 1 and submission.task.state == TaskState.COMPLETE:
+        emit_on_commit(
+            project_id=project_id,
+            event=WebhookEvent.TASK_COMPLETED,
+            payload={"task": body["task"], "completed_by_submission": submission.pk},
+        )
 
 
 def _attr(obj, *names):

@@ -96,19 +96,29 @@ def check_config_save(
 # --- scheduling -------------------------------------------------------------------------
 
 
-def checks_schedule(*, submission: Submission, revision: int, writes) -> CheckRun:
+def checks_schedule(
+    *, submission: Submission, revision: int, writes, submission_step=None
+) -> CheckRun:
     """Called inside the submission's transaction (a ``tasks`` hook): record that this
     revision needs checking, and send the job once the transaction commits. A new
-    submission's run joins the hooks' ``writes`` (sent before the commit)."""
+    submission's run joins the submit's ``writes``: written if and when the submission is,
+    in the same statement."""
     from reviews.jobs import submission_checks_run_batch
 
     if revision == 1:  # a new submission has no run yet
         run = CheckRun(submission=submission, revision=revision)
-        writes.insert(run)  # (nobody listens to CheckRun's save signals)
-    else:
-        run, _ = CheckRun.objects.get_or_create(submission=submission, revision=revision)
-    # In this process's next batch of runs (the run is pending until checked, and the sweep
-    # re-sends a pending run whose message was lost).
+        # (nobody listens to CheckRun's save signals)
+        if submission_step is None:
+            step = writes.insert(run)
+        else:
+            step = writes.insert(run, parent=("submission_id", submission_step))
+        # In this process's next batch of runs (the run is pending until checked, and the
+        # sweep re-sends a pending run whose message was lost).
+        writes.on_written(
+            lambda: enqueue_batched_on_commit(submission_checks_run_batch, lambda: run.pk), step
+        )
+        return run
+    run, _ = CheckRun.objects.get_or_create(submission=submission, revision=revision)
     enqueue_batched_on_commit(submission_checks_run_batch, lambda: run.pk)
     return run
 

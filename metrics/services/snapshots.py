@@ -59,19 +59,19 @@ _MARK_STALE = (
 )
 
 
-def metrics_mark_stale(*, submission, revision: int, writes) -> None:
+def metrics_mark_stale(*, submission, revision: int, writes, submission_step=None) -> None:
     """``tasks`` hook, inside the submission's transaction: flag the project's snapshot
     stale. ``NOT stale`` in the filter, so later submits change nothing and lock nothing
     (only the first submit after a refresh writes the row; one waiting for it finds it
-    stale). The mark joins the hooks' ``writes`` and commits, or rolls back, with the
-    submission."""
+    stale). The mark joins the submit's ``writes``: sent only if the submission is
+    written, and committed or rolled back with it."""
     # SQL, because it runs with every submit: the ORM's update costs ~0.4 ms of CPU to
     # build, the statement itself (an index probe that usually changes nothing) far less.
     # Not skipped by a per-process "already stale" memo: a refresh may clear the flag at
     # any moment, and a submit that then skipped its mark would be missing from figures
     # that claim to be current (until the 15-minute sweep).
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    writes.add(_MARK_STALE, [True, now, submission.task.project_id])
+    writes.add(_MARK_STALE, [True, now, submission.task.project_id], after=submission_step)
 
 
 def metrics_mark_stale_on_decision(*, sender, review, **kwargs) -> None:

@@ -681,6 +681,88 @@ def task_claim_for_submission(
     return _apply(task, filled=+1, writes=writes)
 
 
+_CLAIM_LOCK = (
+    "SELECT id, project_id, needed, filled, leased, skips, state, is_gold "
+    "FROM tasks_task WHERE id = %s FOR UPDATE"
+)
+
+
+def task_claim_held(*, task: Task, trainer, writes: Writes, now: datetime | None = None) -> int:
+    """PostgreSQL, outside a transaction: the steps of ``writes`` that, in its one
+    statement, lock the task, end the trainer's live lease on it and turn that hold into a
+    filled slot (counts, state, counters), if and only if they hold one. Returns the step
+    that ends the lease, for the rest of the submit to write ``after`` it; when it ends
+    none, nothing is written and the caller takes ``task_claim_for_submission``'s path.
+
+    The task is locked first (a MATERIALIZED CTE that the lease's update reads), then the
+    lease is updated: task, then lease, as everywhere else. A submit that waited here for
+    another (a double click) finds that one's lease ended: the update rechecks the newest
+    version of the row it waited for. The counts come from the locked, newest task row.
+    """
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("task_claim_held is PostgreSQL's one-statement submit.")
+    now = now or timezone.now()
+    locked = writes.add(_CLAIM_LOCK, [task.pk], materialized=True)
+    t = Writes.cte(locked)
+    ended = writes.add(
+        f"UPDATE tasks_lease SET status = %s, ended_at = %s FROM {t} t "  # noqa: S608 (step names)
+        "WHERE tasks_lease.task_id = t.id AND tasks_lease.trainer_id = %s "
+        "AND tasks_lease.status = %s RETURNING tasks_lease.id",
+        [
+            LeaseStatus.SUBMITTED,
+            connection.ops.adapt_datetimefield_value(now),
+            trainer.pk,
+            LeaseStatus.ACTIVE,
+        ],
+        on_value=lambda lease_id: None,
+    )
+    # ``task_state`` and ``_apply`` for filled + 1, leased - 1, in SQL (gold tasks keep
+    # their counts, as in ``_apply``).
+    threshold = task.project.skip_flag_threshold or 0
+    changed = writes.add(
+        "SELECT t.id, t.project_id, t.needed, t.state AS before, "  # noqa: S608 (step names)
+        "t.filled + 1 AS filled, t.leased - 1 AS leased, "
+        "CASE WHEN t.filled + 1 >= t.needed THEN %s "
+        "WHEN CAST(%s AS integer) > 0 AND t.skips >= CAST(%s AS integer) THEN %s "
+        "WHEN t.filled + t.leased > 0 THEN %s ELSE %s END AS state "
+        f"FROM {t} t WHERE NOT t.is_gold",
+        [
+            TaskState.COMPLETE,
+            threshold,
+            threshold,
+            TaskState.FLAGGED,
+            TaskState.IN_PROGRESS,
+            TaskState.NEW,
+        ],
+        after=ended,
+        materialized=True,
+    )
+    n = Writes.cte(changed)
+
+    def moved(row) -> None:
+        if row is not None:  # the task as the statement left it
+            task.state, task.filled, task.leased, task.available = row
+
+    writes.add(
+        f"UPDATE tasks_task SET filled = n.filled, leased = n.leased, state = n.state, "  # noqa: S608
+        "available = n.state IN (%s, %s) AND n.filled + n.leased < n.needed "
+        f"FROM {n} n WHERE tasks_task.id = n.id RETURNING json_build_array("
+        "tasks_task.state, tasks_task.filled, tasks_task.leased, tasks_task.available)",
+        [TaskState.NEW, TaskState.IN_PROGRESS],
+        on_value=moved,
+    )
+    writes.add(  # (state, shard) order, as in ``_counters_add``
+        "INSERT INTO tasks_taskcounter (project_id, state, shard, count) "  # noqa: S608
+        "SELECT n.project_id, change.state, CAST(%s AS smallint), change.delta "
+        f"FROM {n} n CROSS JOIN LATERAL (VALUES (n.before, -1), (n.state, 1)) "
+        "AS change (state, delta) WHERE n.before <> n.state ORDER BY change.state "
+        "ON CONFLICT (project_id, state, shard) "
+        "DO UPDATE SET count = tasks_taskcounter.count + EXCLUDED.count",
+        [random.randrange(TaskCounter.SHARDS)],
+    )
+    return ended
+
+
 # --- setters' controls ------------------------------------------------------------------
 
 

@@ -17,24 +17,29 @@ _submission_saved: list[SubmissionHook] = []
 
 
 def on_submission_saved(hook: SubmissionHook) -> SubmissionHook:
-    """Register ``hook(submission=…, revision=…, writes=…)``; called for every submit and
-    revision, inside its transaction, once the submission is written.
+    """Register ``hook(submission=…, revision=…, writes=…, submission_step=…)``; called for
+    every submit and revision, inside its transaction, before its writes are sent.
 
-    ``writes`` (an ``annotation_platform.rawsql.Writes``) collects the hooks' own writes,
-    sent together right after the last hook, before the transaction commits: a hook that
-    only writes adds its statement there instead of running it, so a submit's hooks cost
-    one round trip, not one each.
+    ``writes`` (an ``annotation_platform.rawsql.Writes``) is the submit's or revision's own
+    batch: a hook adds its writes there instead of running them, so the whole submit
+    (claim, submission, the hooks' rows) is one statement on PostgreSQL, and the hooks'
+    rows are written exactly when the submission is. ``submission_step`` is the step of
+    ``writes`` that inserts the submission (its id: ``parent=("…_id", submission_step)``;
+    ``after=submission_step`` for a write that depends on it); None when the submission
+    is already written and has its id. Work for after the write goes to
+    ``writes.on_written(…, submission_step)``.
     """
     if hook not in _submission_saved:
         _submission_saved.append(hook)
     return hook
 
 
-def submission_saved(*, submission, revision: int) -> None:
-    writes = Writes()
+def submission_saved(*, submission, revision: int, writes: Writes, submission_step=None) -> None:
+    """Let every registered app add its writes to ``writes`` (the caller flushes it)."""
     for hook in list(_submission_saved):
-        hook(submission=submission, revision=revision, writes=writes)
-    writes.flush()
+        hook(
+            submission=submission, revision=revision, writes=writes, submission_step=submission_step
+        )
 
 
 # --- page extensions ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from annotation_platform.errors import ConflictError, DomainError
 from annotation_platform.rawsql import Writes
@@ -27,6 +27,7 @@ from tasks.models import (
 from tasks.services.distribution import (
     counters_add_new,
     task_claim_for_submission,
+    task_claim_held,
     task_lock_for_submission,
 )
 from tasks.services.hooks import submission_saved
@@ -134,7 +135,6 @@ def _validated(task: Task, answer: Any, telemetry: dict):
     return template, check.cleaned
 
 
-@transaction.atomic
 def submission_submit(
     *, task: Task, author, answer: Any, telemetry: Any = None, idempotency_key: str = ""
 ) -> tuple[Submission, bool]:
@@ -144,6 +144,89 @@ def submission_submit(
     second, different submit is refused: the trainer revises instead. The unique
     constraint on (task, author) makes this hold under concurrency too.
     """
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        submission = _submit_held(
+            task=task,
+            author=author,
+            answer=answer,
+            telemetry=telemetry,
+            idempotency_key=idempotency_key,
+        )
+        if submission is not None:
+            return submission, True
+    return _submission_submit(
+        task=task,
+        author=author,
+        answer=answer,
+        telemetry=telemetry,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _new_submission(
+    *, task: Task, author, template, cleaned: dict, telemetry: dict, idempotency_key: str
+) -> tuple[Submission, SubmissionRevision]:
+    submission = Submission(
+        task=task,
+        author=author,
+        template=template,
+        answer=cleaned,
+        telemetry=telemetry,
+        idempotency_key=idempotency_key,
+    )
+    revision = SubmissionRevision(number=1, template=template, answer=cleaned, telemetry=telemetry)
+    return submission, revision
+
+
+def _submit_held(
+    *, task: Task, author, answer: Any, telemetry: Any, idempotency_key: str
+) -> Submission | None:
+    """The common submit on PostgreSQL, as one statement with no transaction around it:
+    the trainer holds the task's lease and has not submitted it. Everything the
+    transaction path writes (lease, task, counters, submission, revision, draft, the hooks'
+    rows) is written only if that lease is ended by this statement. None when anything
+    else is the case (no lease held, an answer to refuse, a submission already there):
+    nothing was written, and ``_submission_submit`` answers, as it always did.
+    """
+    _refuse_archived(task.project)
+    try:
+        telemetry = clean_telemetry(telemetry)
+        template, cleaned = _validated(task, answer, telemetry)
+    except DomainError:
+        # The transaction path says so, after first checking for an earlier submission
+        # (a resubmit is refused as one, whatever its answer).
+        return None
+    writes = Writes()
+    ended = task_claim_held(task=task, trainer=author, writes=writes)
+    submission, revision = _new_submission(
+        task=task,
+        author=author,
+        template=template,
+        cleaned=cleaned,
+        telemetry=telemetry,
+        idempotency_key=(idempotency_key or "")[:64],
+    )
+    inserted = writes.insert(submission, after=ended)
+    writes.insert(revision, parent=("submission_id", inserted))
+    writes.add(
+        "DELETE FROM tasks_draft WHERE task_id = %s AND author_id = %s",
+        [task.pk, author.pk],
+        after=inserted,
+    )
+    submission_saved(submission=submission, revision=1, writes=writes, submission_step=inserted)
+    try:
+        writes.flush()
+    except IntegrityError:
+        # A submission of theirs is there after all (the unique constraint): the
+        # statement wrote nothing, and the transaction path replays or refuses.
+        return None
+    return submission if submission.pk is not None else None
+
+
+@transaction.atomic
+def _submission_submit(
+    *, task: Task, author, answer: Any, telemetry: Any = None, idempotency_key: str = ""
+) -> tuple[Submission, bool]:
     _refuse_archived(task.project)
     idempotency_key = (idempotency_key or "")[:64]
     # The task's row lock serialises submits on it: a doubled click waits here, then
@@ -154,30 +237,28 @@ def submission_submit(
         return _replay_or_refuse(existing, idempotency_key), False
     telemetry = clean_telemetry(telemetry)
     template, cleaned = _validated(task, answer, telemetry)
-    # The claim (lease, task counts, counters), the submission and its first revision are
-    # written as one statement on PostgreSQL (the hot path): plain inserts, since nobody
-    # listens to these models' save signals.
+    # The claim (lease, task counts, counters), the submission, its first revision and
+    # the hooks' rows are written as one statement on PostgreSQL: plain inserts, since
+    # nobody listens to these models' save signals.
     writes = Writes()
     task_claim_for_submission(
         task=task, trainer=author, holds_lease=known.holds_lease, writes=writes
     )
-    submission = Submission(
+    submission, revision = _new_submission(
         task=task,
         author=author,
         template=template,
-        answer=cleaned,
+        cleaned=cleaned,
         telemetry=telemetry,
         idempotency_key=idempotency_key,
     )
     inserted = writes.insert(submission, unique=("task_id", "author_id"))
-    writes.insert(
-        SubmissionRevision(number=1, template=template, answer=cleaned, telemetry=telemetry),
-        parent=("submission_id", inserted),
-    )
+    writes.insert(revision, parent=("submission_id", inserted))
     if known.has_draft:  # API clients rarely keep one: no statement for nothing
         writes.add(
             "DELETE FROM tasks_draft WHERE task_id = %s AND author_id = %s", [task.pk, author.pk]
         )
+    submission_saved(submission=submission, revision=1, writes=writes, submission_step=inserted)
     writes.flush()
     if submission.pk is None:
         # Under the task's lock no other submit can get here first; should a row appear
@@ -185,7 +266,6 @@ def submission_submit(
         existing = Submission.objects.get(task=task, author=author)
         transaction.set_rollback(True)
         return _replay_or_refuse(existing, idempotency_key), False
-    submission_saved(submission=submission, revision=1)  # its writes: one more statement
     return submission, True
 
 
@@ -239,5 +319,7 @@ def submission_revise(*, submission: Submission, answer: Any, telemetry: Any = N
         telemetry=telemetry,
     )
     Draft.objects.filter(task=submission.task, author=submission.author).delete()
-    submission_saved(submission=submission, revision=submission.revision)
+    writes = Writes()
+    submission_saved(submission=submission, revision=submission.revision, writes=writes)
+    writes.flush()
     return submission

@@ -90,6 +90,54 @@ def test_returned_values_reach_their_callbacks_in_order(cast, mcq):
     assert task.priority == 7
 
 
+@pytest.mark.parametrize("found", [True, False])
+def test_writes_after_a_step_happen_exactly_when_it_returned_a_row(cast, mcq, found):
+    # given a batch whose first write may match no row, and writes that depend on it
+    first, second = mcq["tasks"][:2]
+    submission, template = _submission(cast, mcq, second)
+    revision = SubmissionRevision(number=1, template=template, answer={"a": 1})
+    seen: list = []
+    writes = Writes()
+    gate = writes.add(PRIORITY, [5, first.pk if found else -1], seen.append)
+    inserted = writes.insert(submission, after=gate)
+    writes.insert(revision, parent=("submission_id", inserted))
+    writes.add("UPDATE tasks_task SET priority = %s WHERE id = %s", [9, second.pk], after=gate)
+    writes.on_written(lambda: seen.append("written"), inserted)
+    writes.on_written(lambda: seen.append("flushed"))
+    # when it is flushed
+    with CaptureQueriesContext(connection) as captured:
+        writes.flush()
+    # then the dependent writes, and the callback on the insert, follow the first write
+    assert len(captured) == STATEMENTS.get(connection.vendor, 4 if found else 1)
+    second.refresh_from_db()
+    if found:
+        assert seen == [first.pk, "written", "flushed"]
+        assert Submission.objects.get(pk=submission.pk).task_id == second.pk
+        assert SubmissionRevision.objects.get(submission_id=submission.pk).number == 1
+        assert second.priority == 9
+    else:
+        assert seen == [None, "flushed"]
+        assert submission.pk is None and revision.pk is None
+        assert not Submission.objects.exists() and second.priority == 0
+
+
+def test_a_write_can_only_depend_on_a_step_that_returns(cast, mcq):
+    writes = Writes()
+    silent = writes.add("UPDATE tasks_task SET priority = 1 WHERE id = %s", [1])
+    with pytest.raises(ValueError, match="returns no value"):
+        writes.add("UPDATE tasks_task SET priority = 2 WHERE id = %s", [1], after=silent)
+    with pytest.raises(ValueError, match="returns no value"):
+        writes.on_written(lambda: None, silent)
+
+
+def test_callbacks_run_after_a_flush_that_sent_nothing(cast):
+    seen: list = []
+    writes = Writes()
+    writes.on_written(lambda: seen.append("flushed"))
+    writes.flush()
+    assert seen == ["flushed"]
+
+
 # --- model_from_row -------------------------------------------------------------------------
 
 
