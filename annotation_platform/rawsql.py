@@ -52,6 +52,24 @@ def model_from_row(model: type[Model], values) -> Model:
     return instance
 
 
+def model_values(instance: Model) -> dict[str, Any]:
+    """The field values of an instance (attname -> value), for ``model_from_values``."""
+    return {attname: instance.__dict__[attname] for attname in _attnames(type(instance))}
+
+
+def model_from_values(model: type[Model], values: dict[str, Any]) -> Model:
+    """A new instance with ``values`` from ``model_values``: a fresh copy of a row read
+    before (the values are shared, so only for models with no mutable values, no JSON)."""
+    if not _plain_fields(model):
+        return model.from_db(connection.alias, list(values), list(values.values()))
+    instance = model.__new__(model)
+    instance.__dict__.update(values)
+    instance._state = ModelState()
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
 _PLAIN: dict[type[Model], bool] = {}
 
 

@@ -298,6 +298,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # one message per interval and job instead of one per submission.
 QUEUE_BATCH_SECONDS = float(os.environ.get("QUEUE_BATCH_SECONDS", "0.2"))
 QUEUE_BATCH_MAX = int(os.environ.get("QUEUE_BATCH_MAX", "50"))
+# How long a process may remember an API token it verified (PostgreSQL; 0: never). Any
+# change to a token or user makes every process forget them at once (accounts.token_cache).
+API_TOKEN_CACHE_SECONDS = float(os.environ.get("API_TOKEN_CACHE_SECONDS", "300"))
 # Fault injection for the worker-crash tests only: seconds a quality job waits before work.
 QA_JOB_DELAY_SECONDS = float(os.environ.get("QA_JOB_DELAY_SECONDS", "0"))
 CELERY_BEAT_SCHEDULE = {

@@ -189,3 +189,21 @@ def test_a_model_with_an_init_listener_is_built_by_the_orm(cast, mcq):
     finally:
         post_init.disconnect(listener, sender=Task)
     assert seen == [built]
+
+
+@pytest.mark.parametrize("model_name", ["User", "ApiToken"])
+def test_an_instance_from_remembered_values_is_a_fresh_copy(cast, model_name):
+    from accounts.models import ApiToken, User
+    from accounts.services import api_token_create
+    from annotation_platform.rawsql import model_from_values, model_values
+
+    api_token_create(user=cast.trainer, name="copy")
+    model = {"User": User, "ApiToken": ApiToken}[model_name]
+    loaded = model.objects.filter(**({"pk": cast.trainer.pk} if model is User else {})).first()
+    values = model_values(loaded)
+    first, second = model_from_values(model, values), model_from_values(model, values)
+    _same(first, loaded)
+    _same(second, loaded)
+    first.memo = "set in one request"
+    first.pk = -1
+    assert not hasattr(second, "memo") and second.pk == loaded.pk
