@@ -6,6 +6,8 @@
   changing, so a row is never skipped or repeated between pages.
 - ``DefaultPagination`` (``count``, ``next``, ``previous``, ``results``) for lists with a hard
   bound, where a count and page numbers are cheap.
+- ``KeysetRows`` stands in for a queryset when a hot list reads its page with hand-written
+  SQL: ``CursorPages`` then pages it with exactly the cursor rules of every other list.
 
 DRF answers a malformed page or cursor with a 404 and silently ignores a bad
 ``page_size``; a client with a bug should be told what is wrong instead, and where. A page
@@ -99,6 +101,45 @@ class CursorPages(_StrictPageSize, CursorPagination):
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return self._document_page_size(super().get_schema_operation_parameters(view))
+
+
+class QuerysetNeeded(Exception):
+    """Raised by a ``KeysetRows`` reader for input it leaves to the ORM (a cursor position
+    it cannot convert exactly as the ORM does): the caller then pages its queryset."""
+
+
+class KeysetRows:
+    """What ``CursorPagination.paginate_queryset`` asks of a queryset, answered by a
+    hand-written query: ``order_by(*ordering)``, at most one ``filter(<field>__gt=...)`` or
+    ``__lt`` on the cursor's position, and one slice. DRF's cursor logic (positions,
+    offsets, reversed pages, the links) thus runs unchanged over rows that skip the ORM.
+
+    ``read(ordering, position, offset, limit)`` returns the rows as dicts that hold each
+    ordering field's value, as the model instance would, under the field's name;
+    ``position`` is None or ``(field, "gt" | "lt", the cursor's text)``. It may raise
+    ``QuerysetNeeded``.
+    """
+
+    def __init__(
+        self,
+        read: Callable[[tuple[str, ...], tuple[str, str, str] | None, int, int], list[dict]],
+        ordering: tuple[str, ...] = (),
+        position: tuple[str, str, str] | None = None,
+    ) -> None:
+        self._read = read
+        self._ordering = ordering
+        self._position = position
+
+    def order_by(self, *ordering: str) -> KeysetRows:
+        return KeysetRows(self._read, ordering, self._position)
+
+    def filter(self, **lookup: str) -> KeysetRows:
+        ((key, value),) = lookup.items()
+        field, operator = key.rsplit("__", 1)
+        return KeysetRows(self._read, self._ordering, (field, operator, value))
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        return self._read(self._ordering, self._position, window.start, window.stop - window.start)
 
 
 def cursor_pages(*ordering: str) -> type[CursorPages]:
