@@ -265,6 +265,37 @@ def _submissions_today(project: Project, trainer, now: datetime) -> int:
     ).count()
 
 
+# A live lease's status as a literal, not a parameter: a prepared statement's generic plan
+# can use the partial indexes of live leases only if it sees the status they are made for
+# (with a parameter, the "expired" test scanned every lease the project ever had).
+_LIVE = f"'{LeaseStatus.ACTIVE.value}'"
+# ``_trainer_leases``' two facts, also asked by ``_take_plain``'s statement; parameters:
+# ``_facts_params``.
+_FACTS = (
+    "EXISTS ("  # noqa: S608 (constants)
+    "  SELECT 1 FROM tasks_assignment a JOIN tasks_task t ON t.id = a.task_id"
+    "  WHERE a.trainer_id = %s AND t.project_id = %s AND t.available"
+    ") AS assigned, EXISTS ("
+    "  SELECT 1 FROM tasks_lease e"
+    f"  WHERE e.status = {_LIVE} AND e.expires_at <= %s AND e.project_id = %s"
+    ") AS expired"
+)
+# ``_submissions_today(…) >= cap`` for ``_take_plain``: trainer, project, day start, cap.
+_CAPPED = (
+    "(SELECT count(*) FROM tasks_submission s JOIN tasks_task st ON st.id = s.task_id"
+    "  WHERE s.author_id = %s AND st.project_id = %s AND s.created_at >= %s) >= %s"
+)
+
+
+def _facts_params(project: Project, trainer, now: datetime) -> list:
+    return [
+        trainer.pk,
+        project.pk,
+        connection.ops.adapt_datetimefield_value(now),
+        project.pk,
+    ]
+
+
 def _trainer_leases(project: Project, trainer, now: datetime) -> list[tuple]:
     """One statement for what every ``next`` asks first: whether a task of the project that
     can take a trainer is assigned to them (only then does the assigned-first query run),
@@ -276,26 +307,11 @@ def _trainer_leases(project: Project, trainer, now: datetime) -> list[tuple]:
         sql_execute(
             cursor,
             "SELECT mine.assigned, mine.expired, "  # noqa: S608 (constant names)
-            f"{model_columns(Lease, 'tasks_lease')} FROM (SELECT EXISTS ("
-            "  SELECT 1 FROM tasks_assignment a JOIN tasks_task t ON t.id = a.task_id"
-            "  WHERE a.trainer_id = %s AND t.project_id = %s AND t.available"
-            ") AS assigned, EXISTS ("
-            "  SELECT 1 FROM tasks_lease e"
-            "  WHERE e.status = %s AND e.expires_at <= %s AND e.project_id = %s"
-            ") AS expired) mine "
+            f"{model_columns(Lease, 'tasks_lease')} FROM (SELECT {_FACTS}) mine "
             "LEFT JOIN tasks_lease ON tasks_lease.project_id = %s "
-            "AND tasks_lease.trainer_id = %s AND tasks_lease.status = %s "
+            f"AND tasks_lease.trainer_id = %s AND tasks_lease.status = {_LIVE} "
             "ORDER BY tasks_lease.created_at, tasks_lease.id",
-            [
-                trainer.pk,
-                project.pk,
-                LeaseStatus.ACTIVE,
-                connection.ops.adapt_datetimefield_value(now),
-                project.pk,
-                project.pk,
-                trainer.pk,
-                LeaseStatus.ACTIVE,
-            ],
+            [*_facts_params(project, trainer, now), project.pk, trainer.pk],
         )
         return cursor.fetchall()
 
@@ -318,7 +334,19 @@ def task_next(*, project: Project, trainer, now: datetime | None = None) -> Serv
 def _task_next(*, project: Project, trainer, now: datetime | None) -> Served | None:
     now = now or timezone.now()
     _refuse_closed(project)
-    rows = _trainer_leases(project, trainer, now)
+    # The gold draw is made up front (once, and only with a gold rate, as ever) and used in
+    # its place below: a call it sends to the queue can then try the queue's one-statement
+    # take first, which falls back to the steps below when anything else comes first.
+    gold = project.gold_rate > 0 and random.random() < project.gold_rate
+    if connection.vendor == "postgresql" and not gold and project.max_leases_per_trainer > 0:
+        # (a project that allows no lease at all is refused below, as ever)
+        taken, rows = _take_plain(project, trainer, now)
+        if taken is not None:
+            return Served(task=taken[0], lease=taken[1])
+        if not rows:  # nothing came first, and the queue has nothing left for them
+            return None
+    else:
+        rows = _trainer_leases(project, trainer, now)
     if rows[0][1]:
         # Some lease of the project ran out: reclaim before serving (the periodic job does
         # too, so an idle queue never strands tasks); then the trainer's own leases again.
@@ -346,11 +374,11 @@ def _task_next(*, project: Project, trainer, now: datetime | None) -> Served | N
         if taken is not None:
             return Served(task=taken[0], lease=taken[1], assigned=True)
 
-    if project.gold_rate > 0 and random.random() < project.gold_rate:
-        gold = _first_untouched(trainer, _GOLD, [project.pk], order="id", lock=False)
-        if gold is not None:
-            gold.project = project
-            return Served(task=gold, lease=_lease(gold, trainer, now))
+    if gold:
+        gold_task = _first_untouched(trainer, _GOLD, [project.pk], order="id", lock=False)
+        if gold_task is not None:
+            gold_task.project = project
+            return Served(task=gold_task, lease=_lease(gold_task, trainer, now))
 
     taken = _take(project, trainer, now, _QUEUED, [project.pk])
     if taken is None:
@@ -358,13 +386,21 @@ def _task_next(*, project: Project, trainer, now: datetime | None) -> Served | N
     return Served(task=taken[0], lease=taken[1])
 
 
-_TAKE_SQL: dict[tuple[str, str], tuple[str, list]] = {}
+_TAKE_SQL: dict[tuple, tuple[str, list]] = {}
+_PLAIN = "NOT (facts.assigned OR facts.expired OR facts.capped OR facts.holding)"
 
 
-def _take_sql(where: str) -> tuple[str, list]:
+def _take_sql(where: str, *, plain: bool = False, capped: bool = False) -> tuple[str, list]:
     """``_take``'s statement for ``where`` (built once per process) and the lease's fields
-    in the order of its parameters."""
-    found = _TAKE_SQL.get((where, connection.vendor))
+    in the order of its parameters.
+
+    With ``plain`` (``_take_plain``), the statement first reads the trainer's live leases
+    (``mine``) and ``_trainer_leases``' facts, and with ``capped`` whether the daily cap is
+    reached, and picks only when none of them asks for ``next``'s other steps. It then
+    returns (plain, assigned, expired, *lease columns, *task columns, lease id) rows: the
+    trainer's live leases, or one row of NULLs there."""
+    key = (where, plain, capped, connection.vendor)
+    found = _TAKE_SQL.get(key)
     if found is not None:
         return found
     lease_fields = [f for f in Lease._meta.concrete_fields if not f.primary_key]
@@ -374,8 +410,28 @@ def _take_sql(where: str) -> tuple[str, list]:
         "pick.id" if f.attname == "task_id" else f"CAST(%s AS {f.cast_db_type(connection)})"
         for f in lease_fields
     )
+    first, final = "", "SELECT pick.*, (SELECT id FROM leased) FROM pick"
+    if plain:
+        # The pick is gated on ``_PLAIN``, a one-time filter over ``facts``: when it is
+        # false no task is read or locked, so none of the writes has a row to write.
+        first = (
+            f"mine AS MATERIALIZED (SELECT {model_columns(Lease, 'tasks_lease')}"  # noqa: S608
+            "  FROM tasks_lease WHERE tasks_lease.project_id = %s"
+            f"  AND tasks_lease.trainer_id = %s AND tasks_lease.status = {_LIVE}"
+            f"), facts AS MATERIALIZED (SELECT {_FACTS},"
+            f"  {_CAPPED if capped else 'FALSE'} AS capped,"
+            "  EXISTS (SELECT 1 FROM mine) AS holding"
+            "), "
+        )
+        where = f"(SELECT {_PLAIN} FROM facts) AND {where}"  # noqa: S608 (constants)
+        final = (
+            f"SELECT {_PLAIN}, facts.assigned, facts.expired, mine.*, pick.*,"  # noqa: S608
+            "  (SELECT id FROM leased)"
+            "  FROM facts LEFT JOIN mine ON TRUE LEFT JOIN pick ON TRUE"
+            "  ORDER BY mine.created_at, mine.id"
+        )
     sql = (
-        "WITH pick AS MATERIALIZED ("  # noqa: S608 (constant names; every value is a parameter)
+        f"WITH {first}pick AS MATERIALIZED ("  # noqa: S608 (constant names; values are parameters)
         f"  SELECT {model_columns(Task, 'tasks_task')} FROM tasks_task"
         f"  WHERE {where} AND {_UNTOUCHED} ORDER BY priority DESC, id LIMIT 1"
         "  FOR UPDATE SKIP LOCKED"
@@ -391,9 +447,9 @@ def _take_sql(where: str) -> tuple[str, list]:
         "  ORDER BY change.state"
         "  ON CONFLICT (project_id, state, shard)"
         "  DO UPDATE SET count = tasks_taskcounter.count + EXCLUDED.count"
-        ") SELECT pick.*, (SELECT id FROM leased) FROM pick"
+        f") {final}"
     )
-    found = _TAKE_SQL[(where, connection.vendor)] = (sql, lease_fields)
+    found = _TAKE_SQL[key] = (sql, lease_fields)
     return found
 
 
@@ -413,36 +469,44 @@ def _take(project: Project, trainer, now: datetime, where: str, params: list):
             return None
         task.project = project
         return task, _lease(task, trainer, now)
+    sql, lease_fields = _take_sql(where)
+    lease, lease_params = _take_params(project, trainer, now, lease_fields)
+    with connection.cursor() as cursor:
+        sql_execute(cursor, sql, [*params, *lease_params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return _taken(project, lease, row)
+
+
+def _take_params(
+    project: Project, trainer, now: datetime, lease_fields: list
+) -> tuple[Lease, list]:
+    """The lease ``_take_sql``'s statement inserts, and its parameters after ``where``'s."""
     lease = Lease(
         project_id=project.pk,
         trainer=trainer,
         expires_at=now + timedelta(seconds=project.lease_seconds),
     )
-    sql, lease_fields = _take_sql(where)
     values = {
         f.attname: f.get_db_prep_save(f.pre_save(lease, True), connection) for f in lease_fields
     }
-    with connection.cursor() as cursor:
-        sql_execute(
-            cursor,
-            sql,
-            [
-                *params,
-                trainer.pk,
-                trainer.pk,
-                trainer.pk,
-                LeaseStatus.ACTIVE,
-                *(values[f.attname] for f in lease_fields if f.attname != "task_id"),
-                TaskState.IN_PROGRESS,
-                random.randrange(TaskCounter.SHARDS),
-                TaskState.IN_PROGRESS,
-                TaskState.NEW,
-                TaskState.NEW,
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
+    return lease, [
+        trainer.pk,
+        trainer.pk,
+        trainer.pk,
+        LeaseStatus.ACTIVE,
+        *(values[f.attname] for f in lease_fields if f.attname != "task_id"),
+        TaskState.IN_PROGRESS,
+        random.randrange(TaskCounter.SHARDS),
+        TaskState.IN_PROGRESS,
+        TaskState.NEW,
+        TaskState.NEW,
+    ]
+
+
+def _taken(project: Project, lease: Lease, row) -> tuple[Task, Lease]:
+    """The task and lease from the statement's (*task columns, lease id)."""
     *columns, lease_id = row
     task = model_from_row(Task, columns)
     if not task.is_gold:  # the instance as the statement left the row
@@ -455,6 +519,35 @@ def _take(project: Project, trainer, now: datetime, where: str, params: list):
     lease._state.adding = False
     lease._state.db = connection.alias
     return task, lease
+
+
+def _take_plain(project: Project, trainer, now: datetime) -> tuple[tuple | None, list[tuple]]:
+    """PostgreSQL: ``_trainer_leases`` and, in the plain case, the queue's ``_take``, as one
+    statement. Plain: the trainer holds no live lease in the project (so nothing to hand
+    back and no lease cap in the way), none of the project's live leases ran out, no
+    available task is assigned to them and the daily cap (if any) is not reached.
+
+    Returns (taken, rows). Plain: ``taken`` as ``_take`` returns it, and no rows. Not
+    plain: nothing was read for the queue nor written, and ``rows`` are what
+    ``_trainer_leases`` returns, for ``next``'s other steps to go on from.
+    """
+    cap = project.max_submissions_per_day
+    sql, lease_fields = _take_sql(_QUEUED, plain=True, capped=cap is not None)
+    params = [project.pk, trainer.pk, *_facts_params(project, trainer, now)]
+    if cap is not None:  # the day as ``_submissions_today`` counts it
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        params += [trainer.pk, project.pk, connection.ops.adapt_datetimefield_value(start), cap]
+    lease, lease_params = _take_params(project, trainer, now, lease_fields)
+    with connection.cursor() as cursor:
+        sql_execute(cursor, sql, [*params, project.pk, *lease_params])
+        rows = cursor.fetchall()
+    facts = 3 + len(Lease._meta.concrete_fields)  # plain, assigned, expired, the lease
+    if not rows[0][0]:
+        return None, [row[1:facts] for row in rows]
+    row = rows[0][facts:]
+    if row[0] is None:  # no task picked
+        return None, []
+    return _taken(project, lease, row), []
 
 
 @transaction.atomic
