@@ -54,7 +54,7 @@ def _authenticate(raw: str) -> ApiToken:
     if not raw.startswith(ApiToken.PREFIX) or raw.count("_") < 2:
         raise DomainError("Malformed API token.", code="authentication_failed")
     token_hash = ApiToken.hash_raw(raw)
-    usable, entry = token_cache.lookup(token_hash)
+    generation, entry = token_cache.lookup(token_hash)
     if entry is not None:
         token = model_from_values(ApiToken, entry.token)
         token.user = model_from_values(User, entry.user)
@@ -68,8 +68,8 @@ def _authenticate(raw: str) -> ApiToken:
     if token.is_revoked or token.is_expired or not token.user.is_active:
         token_cache.forget(token_hash)  # (a remembered one can only have expired)
         return api_token_authenticate(raw)  # refused there, with its reason
-    if usable and entry is None:
-        token_cache.remember(token_hash, token)
+    if generation is not None and entry is None:
+        token_cache.remember(token_hash, token, generation)
     now = timezone.now()
     # Write last_used_at at most once a minute: a write per API call would be a hot row.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):

@@ -52,7 +52,7 @@ def _calls(client, path=ME) -> tuple[int, int]:
 
 
 def test_a_token_verified_before_is_not_read_again(person):
-    user, raw, client = person
+    user, _, client = person
     with CaptureQueriesContext(connection) as captured:
         response = client.get(ME)
     assert response.status_code == 200 and response.json()["username"] == user.username
@@ -90,7 +90,7 @@ def test_a_token_revoked_by_another_connection_is_refused_on_the_next_call(perso
 
     def revoke_elsewhere() -> None:
         try:
-            connection.ensure_connection()  # (a new connection: this process forgets all)
+            connection.ensure_connection()
             connected.set()
             remembered.wait(10)
             ApiToken.objects.filter(user=user).update(revoked_at=timezone.now())  # no signal
@@ -100,8 +100,7 @@ def test_a_token_revoked_by_another_connection_is_refused_on_the_next_call(perso
     thread = threading.Thread(target=revoke_elsewhere)
     thread.start()
     assert connected.wait(10)
-    assert _calls(client) == (200, 1)  # remembered again, after the other connection opened
-    assert _calls(client) == (200, 0)
+    assert _calls(client) == (200, 0)  # remembered
     remembered.set()
     thread.join()
     # once the notification reached this connection (PostgreSQL sends it after the commit;
@@ -192,3 +191,54 @@ def test_it_forgets_a_token_after_its_time(person, monkeypatch):
     assert _calls(client) == (200, 0)
     clock[0] += 2
     assert _calls(client) == (200, 1)
+
+
+def test_a_row_read_before_others_forgot_is_not_kept(person, monkeypatch):
+    """A thread that read a token while another thread forgot everything (it drained a
+    change's notification) must not put back what it read: it may predate the change."""
+    _, _, client = person
+    token_cache.forget_all()
+    real = authentication._token_with_user
+
+    def read_while_another_thread_forgets(key_id):
+        row = real(key_id)
+        token_cache.forget_all()  # what another thread's drain does meanwhile
+        return row
+
+    monkeypatch.setattr(authentication, "_token_with_user", read_while_another_thread_forgets)
+    assert client.get(ME).status_code == 200
+    monkeypatch.setattr(authentication, "_token_with_user", real)
+    assert _calls(client) == (200, 1)  # not kept: read again
+    assert _calls(client) == (200, 0)
+
+
+def _channels() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_listening_channels()")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_only_a_connection_that_serves_api_calls_listens(person):
+    _, _, client = person
+    connection.close()
+    assert _channels() == []  # a worker's or a command's connection never listens
+    assert client.get(ME).status_code == 200
+    assert _channels() == [token_cache.CHANNEL]
+
+
+def test_without_the_triggers_tokens_are_read_on_every_call(person, caplog):
+    _, _, client = person
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER accounts_user_changed ON accounts_user")
+    try:
+        connection.close()  # a new connection checks the triggers when it starts listening
+        assert _calls(client) == (200, 1)
+        assert _calls(client) == (200, 1)
+        assert "triggers of accounts migration 0003 are missing" in caplog.text
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TRIGGER accounts_user_changed AFTER UPDATE OR DELETE ON accounts_user "
+                "FOR EACH ROW EXECUTE FUNCTION accounts_api_token_changed()"
+            )
+        connection.close()
