@@ -220,7 +220,9 @@ def checks_run(*, run_id: int) -> CheckRun | None:
 
     with transaction.atomic():
         run = (
-            CheckRun.objects.select_for_update(skip_locked=True)
+            # Only the run's row (``of``): a task, project or template row that a submit or
+            # ``next`` holds for a moment must not make the run look taken by another worker.
+            CheckRun.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("submission__task__project", "submission__template")
             .filter(pk=run_id)
             .first()

@@ -217,6 +217,8 @@ def _submit_held(
     try:
         writes.flush()
     except IntegrityError:
+        if submission.pk is not None:
+            raise  # the statement went through: the error is an after-write callback's
         # A submission of theirs is there after all (the unique constraint): the
         # statement wrote nothing, and the transaction path replays or refuses.
         return None
@@ -232,8 +234,16 @@ def _submission_submit(
     # The task's row lock serialises submits on it: a doubled click waits here, then
     # finds the first submission and gets it back.
     known = task_lock_for_submission(task, author=author)
-    if known.submission_id is not None:
-        existing = Submission.objects.get(pk=known.submission_id)
+    submission_id = known.submission_id
+    if submission_id is None and not known.holds_lease:
+        # A late answer (or none was ever asked for). The lock statement's snapshot was
+        # taken before it waited for the lock: a submit of theirs that committed meanwhile
+        # (a double click) is visible only to a new statement, under the lock we now hold.
+        submission_id = (
+            Submission.objects.filter(task=task, author=author).values_list("pk", flat=True).first()
+        )
+    if submission_id is not None:
+        existing = Submission.objects.get(pk=submission_id)
         return _replay_or_refuse(existing, idempotency_key), False
     telemetry = clean_telemetry(telemetry)
     template, cleaned = _validated(task, answer, telemetry)

@@ -89,9 +89,7 @@ def _world(project) -> dict:
             Lease.objects.filter(project=project).values_list("id", "status", "ended_at")
         ),
         "submissions": Submission.objects.filter(task__project=project).count(),
-        "revisions": SubmissionRevision.objects.filter(
-            submission__task__project=project
-        ).count(),
+        "revisions": SubmissionRevision.objects.filter(submission__task__project=project).count(),
         "runs": CheckRun.objects.filter(submission__task__project=project).count(),
         "drafts": Draft.objects.filter(task__project=project).count(),
         "counters": sorted(
@@ -165,7 +163,7 @@ def _play(project, trainers, tasks, *, through_transaction: bool) -> None:
 def test_both_paths_leave_the_same_counts_states_and_counters(cast, mcq, overlap):
     # given two projects' worth of identical tasks: the cast's, and a copy
     project_distribution_update(project=cast.project, default_overlap=overlap)
-    first, second, third = mcq["tasks"]
+    first, second, _ = mcq["tasks"]
     a, b = _trainer(cast), _trainer(cast)
     # when the first task goes through the one statement and the second through the
     # transaction path, with the same leases and submits
@@ -208,9 +206,7 @@ def test_a_gold_task_ends_the_lease_and_keeps_its_counts(cast, mcq):
     assert _counters(cast.project) == counters
 
 
-def test_without_a_held_lease_the_statement_writes_nothing_and_the_refusal_is_as_before(
-    cast, mcq
-):
+def test_without_a_held_lease_the_statement_writes_nothing_and_the_refusal_is_as_before(cast, mcq):
     # given a task never given to the trainer, a fresh snapshot and a draft
     task = mcq["tasks"][0]
     _stale_snapshot(cast.project)
@@ -242,9 +238,7 @@ def test_a_late_answer_after_the_lease_was_reclaimed_is_still_accepted(cast, mcq
     project_distribution_update(project=cast.project, lease_seconds=60)
     served = task_next(project=cast.project, trainer=cast.trainer)
     assert leases_expire_due(now=timezone.now() + timedelta(minutes=5)) == 1
-    submission, created = submission_submit(
-        task=served.task, author=cast.trainer, answer=ANSWER
-    )
+    _, created = submission_submit(task=served.task, author=cast.trainer, answer=ANSWER)
     assert created
     assert _task_row(served.task)[:2] == (1, 0)
     assert _counters(cast.project) == _recounted(cast.project)
@@ -344,7 +338,7 @@ def test_many_trainers_completing_tasks_at_once_keep_counts_and_counters_exact(c
         try:
             barrier.wait()
             submission_submit(task=task, author=trainer, answer=ANSWER)
-        except Exception as exc:  # noqa: BLE001 (reported below)
+        except Exception as exc:  # (reported below)
             errors.append(exc)
         finally:
             connection.close()
@@ -404,3 +398,53 @@ def test_a_steady_submit_over_the_api_is_two_statements(client_as, cast, mcq, mo
     statements = [query["sql"] for query in captured]
     assert len(statements) == 2, statements
     assert Submission.objects.get(pk=response.json()["id"]).task_id == task
+
+
+def test_a_double_click_on_a_late_answer_is_replayed_too(cast, mcq):
+    # given a task whose lease ran out and was reclaimed: both clicks take the
+    # transaction path, the second waiting for the first's lock
+    project_distribution_update(project=cast.project, lease_seconds=60)
+    for _ in range(3):
+        served = task_next(project=cast.project, trainer=cast.trainer)
+        leases_expire_due(now=timezone.now() + timedelta(minutes=5))
+        barrier = threading.Barrier(2)
+        outcomes: list = []
+
+        def click(task=served.task, barrier=barrier, outcomes=outcomes) -> None:
+            try:
+                barrier.wait()
+                outcomes.append(
+                    submission_submit(
+                        task=task, author=cast.trainer, answer=ANSWER, idempotency_key="same"
+                    )[1]
+                )
+            except ConflictError as exc:
+                outcomes.append(exc.code)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=click) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # then one is created and the other replays it (never "task_complete")
+        assert sorted(map(str, outcomes)) == ["False", "True"]
+        assert Submission.objects.filter(task=served.task).count() == 1
+
+
+def test_an_error_after_the_write_is_not_taken_for_a_conflict(cast, mcq, monkeypatch):
+    # given a callback that fails after the statement went through
+    from django.db import IntegrityError
+
+    import reviews.services
+
+    def failing(job, item):
+        raise IntegrityError("a callback's own error")
+
+    monkeypatch.setattr(reviews.services, "enqueue_batched_on_commit", failing)
+    served = task_next(project=cast.project, trainer=cast.trainer)
+    # then it surfaces as itself, not as a replay or a refusal of the written submission
+    with pytest.raises(IntegrityError, match="callback's own error"):
+        submission_submit(task=served.task, author=cast.trainer, answer=ANSWER)
+    assert Submission.objects.filter(task=served.task).count() == 1
