@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -78,3 +81,30 @@ def submit(*, task, author, answer, **kwargs):
     if not Submission.objects.filter(task=task, author=author).exists():
         task_lease(task=task, trainer=author)
     return submission_submit(task=task, author=author, answer=answer, **kwargs)
+
+
+@contextmanager
+def row_locked_elsewhere(model, pk):
+    """Hold ``model``'s row ``pk`` locked (FOR UPDATE) by another connection, as a request
+    in flight would, for as long as the block runs (transactional tests only)."""
+    from django.db import connection, transaction
+
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                model.objects.select_for_update().get(pk=pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10), "the other connection did not get the lock"
+        yield
+    finally:
+        release.set()
+        holder.join()

@@ -22,6 +22,7 @@ from rest_framework import ISO_8601
 from rest_framework.fields import DateTimeField
 from rest_framework.settings import api_settings
 
+from tasks.api.serializers import TaskManageSerializer
 from tasks.models import Lease, Submission, Task
 
 # DRF's own formatting (ISO 8601, the current time zone, "Z" for UTC), kept as one instance.
@@ -69,23 +70,9 @@ def task_manage_body(task: Task) -> dict[str, Any]:
 # own converters and the times through DRF's steps, so each body equals
 # ``task_manage_body``'s (tests/tasks/test_task_list_fast.py).
 
-# ``task_manage_body``'s keys in its order; each is also the name of the field it reads.
-_MANAGE_KEYS = (
-    "id",
-    "project",
-    "data",
-    "priority",
-    "overlap",
-    "needed",
-    "filled",
-    "leased",
-    "skips",
-    "state",
-    "is_gold",
-    "gold_answer",
-    "external_id",
-    "created_at",
-)
+# ``task_manage_body``'s keys in its order (the serializer's fields); each is also the name
+# of the field it reads.
+_MANAGE_KEYS = tuple(TaskManageSerializer.Meta.fields)
 _MANAGE_COLUMNS: dict[tuple[str, str], str] = {}
 _MANAGE_CONVERTERS: dict[str, list] = {}
 

@@ -144,23 +144,18 @@ def submission_submit(
     second, different submit is refused: the trainer revises instead. The unique
     constraint on (task, author) makes this hold under concurrency too.
     """
+    given = {
+        "task": task,
+        "author": author,
+        "answer": answer,
+        "telemetry": telemetry,
+        "idempotency_key": idempotency_key,
+    }
     if connection.vendor == "postgresql" and connection.get_autocommit():
-        submission = _submit_held(
-            task=task,
-            author=author,
-            answer=answer,
-            telemetry=telemetry,
-            idempotency_key=idempotency_key,
-        )
+        submission = _submit_held(**given)
         if submission is not None:
             return submission, True
-    return _submission_submit(
-        task=task,
-        author=author,
-        answer=answer,
-        telemetry=telemetry,
-        idempotency_key=idempotency_key,
-    )
+    return _submission_submit(**given)
 
 
 def _new_submission(

@@ -273,35 +273,15 @@ def test_a_near_copy_of_another_trainers_text_is_flagged_through_the_stored_inde
 def test_a_run_is_checked_while_another_transaction_holds_its_task(cast, mcq, monkeypatch):
     """Only the run's row is locked by a worker: a task row that a submit or ``next`` holds
     for a moment does not make the run look taken (it would wait for the sweep)."""
-    import threading
-
-    from django.db import connection, transaction
-
     import reviews.services
     from reviews.services import checks_run
     from tasks.services import submission_submit, task_next
+    from tests.factories import row_locked_elsewhere
 
     monkeypatch.setattr(reviews.services, "enqueue_batched_on_commit", lambda job, item: None)
     served = task_next(project=cast.project, trainer=cast.trainer)
     submission, _ = submission_submit(task=served.task, author=cast.trainer, answer={"answer": "A"})
     run = CheckRun.objects.get(submission=submission)
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_task() -> None:
-        try:
-            with transaction.atomic():
-                Task.objects.select_for_update().get(pk=served.task.pk)
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_task)
-    holder.start()
-    try:
-        assert locked.wait(10)
+    with row_locked_elsewhere(Task, served.task.pk):
         checked = checks_run(run_id=run.pk)
-    finally:
-        release.set()
-        holder.join()
     assert checked is not None and checked.status == RunStatus.DONE

@@ -1,11 +1,10 @@
 """The hot path of the queue (``next`` then submit): its SQL, its locks and its cost."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -43,7 +42,7 @@ from tasks.services import (
     template_save,
     work,
 )
-from tests.factories import MembershipFactory, UserFactory, submit
+from tests.factories import MembershipFactory, UserFactory, row_locked_elsewhere, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -136,27 +135,10 @@ def test_expiry_passes_over_a_task_another_transaction_holds_instead_of_waiting(
     project_distribution_update(project=cast.project, lease_seconds=60)
     served = task_next(project=cast.project, trainer=cast.trainer)
     later = timezone.now() + timedelta(minutes=5)
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_task() -> None:
-        try:
-            with transaction.atomic():
-                Task.objects.select_for_update().get(pk=served.task.pk)
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_task)
-    holder.start()
-    assert locked.wait(10)
-    try:
+    with row_locked_elsewhere(Task, served.task.pk):
         # when expiry runs meanwhile, it does not wait and leaves that lease alone
         assert leases_expire_due(now=later) == 0
         assert Lease.objects.get(pk=served.lease.pk).status == LeaseStatus.ACTIVE
-    finally:
-        release.set()
-        holder.join()
     # then a later run reclaims it
     assert leases_expire_due(now=later) == 1
     _assert_counters_exact(cast.project)
