@@ -104,6 +104,10 @@ class Cast:
     def by_role(self, name: str):
         return getattr(self, name)
 
+    def new_trainer(self):
+        """Another trainer of the project."""
+        return MembershipFactory(project=self.project, role=Role.TRAINER).user
+
 
 @pytest.fixture
 def cast(db) -> Cast:

@@ -793,7 +793,7 @@ def task_claim_held(*, task: Task, trainer, writes: Writes, now: datetime | None
     version of the row it waited for. The counts come from the locked, newest task row.
     """
     if connection.vendor != "postgresql":
-        raise NotImplementedError("task_claim_held is PostgreSQL's one-statement submit.")
+        raise RuntimeError("task_claim_held builds PostgreSQL's one-statement submit only.")
     now = now or timezone.now()
     locked = writes.add(_CLAIM_LOCK, [task.pk], materialized=True)
     t = Writes.cte(locked)

@@ -25,15 +25,10 @@ from tasks.services import (
     tasks_create,
 )
 from tasks.services.distribution import task_state
-from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
 ANSWER = {"answer": "A"}
-
-
-def _trainer(cast):
-    return MembershipFactory(project=cast.project, role="trainer").user
 
 
 def _counts(project):
@@ -69,7 +64,7 @@ def test_asking_again_returns_the_task_already_held(cast, mcq):
 
 
 def test_two_trainers_never_get_the_same_task_with_overlap_one(cast, mcq):
-    other = _trainer(cast)
+    other = cast.new_trainer()
     a = task_next(project=cast.project, trainer=cast.trainer)
     b = task_next(project=cast.project, trainer=other)
     assert a.task != b.task
@@ -77,7 +72,7 @@ def test_two_trainers_never_get_the_same_task_with_overlap_one(cast, mcq):
 
 def test_overlap_two_serves_a_task_to_two_distinct_trainers(cast, mcq):
     project_distribution_update(project=cast.project, default_overlap=2)
-    trainers = [cast.trainer, _trainer(cast), _trainer(cast)]
+    trainers = [cast.trainer, cast.new_trainer(), cast.new_trainer()]
     served = [task_next(project=cast.project, trainer=t).task for t in trainers]
     assert served[0] == served[1] != served[2]
     _assert_counters_exact(cast.project)
@@ -120,7 +115,7 @@ def test_a_late_answer_to_a_task_others_completed_is_refused_and_the_draft_kept(
     served = task_next(project=cast.project, trainer=slow)
     draft_save(task=served.task, author=slow, answer={"answer": "B"})
     leases_expire_due(now=timezone.now() + timedelta(hours=1))
-    fast = _trainer(cast)
+    fast = cast.new_trainer()
     again = task_next(project=cast.project, trainer=fast)
     assert again.task == served.task  # the expired task went back to the pool
     submission_submit(task=again.task, author=fast, answer=ANSWER)
@@ -134,7 +129,7 @@ def test_a_late_answer_to_a_task_others_completed_is_refused_and_the_draft_kept(
 
 def test_next_reclaims_expired_leases_itself(cast, mcq):
     project_distribution_update(project=cast.project, lease_seconds=60)
-    held = [task_next(project=cast.project, trainer=_trainer(cast)).task for _ in range(3)]
+    held = [task_next(project=cast.project, trainer=cast.new_trainer()).task for _ in range(3)]
     assert task_next(project=cast.project, trainer=cast.trainer) is None  # all three held
     later = timezone.now() + timedelta(minutes=5)
     served = task_next(project=cast.project, trainer=cast.trainer, now=later)
@@ -167,20 +162,20 @@ def test_skip_needs_a_held_task_and_is_never_served_again(cast, mcq):
     assert nxt.task != served.task
     assert Skip.objects.get().reason == "Audio is silent"
     # and it goes back to others
-    assert task_next(project=cast.project, trainer=_trainer(cast)).task == served.task
+    assert task_next(project=cast.project, trainer=cast.new_trainer()).task == served.task
 
 
 def test_a_task_skipped_by_k_trainers_is_flagged(cast, mcq):
     project_distribution_update(project=cast.project, skip_flag_threshold=2)
     task_update_settings(task=mcq["tasks"][0], priority=9)
     for _ in range(2):
-        trainer = _trainer(cast)
+        trainer = cast.new_trainer()
         served = task_next(project=cast.project, trainer=trainer)
         assert served.task == mcq["tasks"][0]
         task_skip(task=served.task, trainer=trainer)
     task = Task.objects.get(pk=mcq["tasks"][0].pk)
     assert (task.state, task.available) == (TaskState.FLAGGED, False)
-    assert task_next(project=cast.project, trainer=_trainer(cast)).task != task
+    assert task_next(project=cast.project, trainer=cast.new_trainer()).task != task
     _assert_counters_exact(cast.project)
 
 
@@ -234,7 +229,7 @@ def test_gold_tasks_are_mixed_in_and_answered_by_everyone(cast, mcq):
     gold = mcq["tasks"][0]
     task_set_gold(task=gold, gold_answer={"answer": "B"})
     project_distribution_update(project=cast.project, gold_rate=1.0)
-    trainers = [cast.trainer, _trainer(cast)]
+    trainers = [cast.trainer, cast.new_trainer()]
     for trainer in trainers:
         served = task_next(project=cast.project, trainer=trainer)
         assert served.task == gold
@@ -260,7 +255,7 @@ def test_a_task_in_use_cannot_turn_gold(cast, mcq):
 def test_counters_follow_every_transition_and_survive_a_rebuild(cast, mcq):
     a = task_next(project=cast.project, trainer=cast.trainer)
     submission_submit(task=a.task, author=cast.trainer, answer=ANSWER)
-    task_next(project=cast.project, trainer=_trainer(cast))
+    task_next(project=cast.project, trainer=cast.new_trainer())
     assert _counts(cast.project) == {"new": 1, "in_progress": 1, "complete": 1, "flagged": 0}
     tasks_create(project=cast.project, items=[{"question": "Q"}], by=cast.setter)
     assert _counts(cast.project)["new"] == 2
@@ -282,7 +277,7 @@ def test_lowering_the_overlap_never_drops_work_in_flight(cast, mcq):
     project_distribution_update(project=cast.project, default_overlap=3)
     task_update_settings(task=mcq["tasks"][0], priority=9)
     for _ in range(2):
-        task_next(project=cast.project, trainer=_trainer(cast))
+        task_next(project=cast.project, trainer=cast.new_trainer())
     project_distribution_update(project=cast.project, default_overlap=1)
     task = Task.objects.get(pk=mcq["tasks"][0].pk)
     assert task.needed == 2 and task.leased == 2 and not task.available
@@ -315,7 +310,7 @@ def test_many_concurrent_trainers_never_overfill_and_strand_nothing(cast):
     template_save(project=cast.project, name="MCQ", definition=starter.definition, by=None)
     project_distribution_update(project=cast.project, default_overlap=2, lease_seconds=60)
     tasks_create(project=cast.project, items=[{"question": f"Q{n}"} for n in range(40)], by=None)
-    trainers = [_trainer(cast) for _ in range(12)]
+    trainers = [cast.new_trainer() for _ in range(12)]
     errors: list[BaseException] = []
     barrier = threading.Barrier(len(trainers))
 
@@ -366,7 +361,7 @@ def test_the_periodic_job_reclaims_every_expired_lease(cast, mcq, monkeypatch):
     from tasks.services import distribution
 
     for _ in range(3):
-        task_next(project=cast.project, trainer=_trainer(cast))
+        task_next(project=cast.project, trainer=cast.new_trainer())
     later = timezone.now() + timedelta(hours=2)
     monkeypatch.setattr(distribution.timezone, "now", lambda: later)
     monkeypatch.setattr(jobs, "RECLAIM_BATCH", 2)  # several batches
@@ -390,7 +385,7 @@ def test_every_lease_leaves_the_task_row_as_task_state_says(cast, mcq):
     third = mcq["tasks"][2]
     Assignment.objects.create(task=third, trainer=cast.trainer, assigned_by=cast.setter)
     served = []
-    for trainer in (cast.trainer, _trainer(cast), _trainer(cast)):
+    for trainer in (cast.trainer, cast.new_trainer(), cast.new_trainer()):
         item = task_next(project=cast.project, trainer=trainer)
         served.append(item)
         stored = Task.objects.get(pk=item.task.pk)

@@ -49,10 +49,6 @@ pytestmark = pytest.mark.django_db
 ANSWER = {"answer": "A"}
 
 
-def _trainer(cast):
-    return MembershipFactory(project=cast.project, role=Role.TRAINER).user
-
-
 def _assert_counters_exact(project):
     counts = task_counts(project)
     for state in TaskState.values:
@@ -117,7 +113,7 @@ def test_assigned_then_gold_then_queue_come_from_the_same_untouched_rule(cast, m
 def test_two_expired_leases_on_one_task_each_give_back_their_slot(cast, mcq):
     # given a task held by two trainers (overlap 2) whose leases both ran out
     project_distribution_update(project=cast.project, default_overlap=2, lease_seconds=60)
-    one, two = _trainer(cast), _trainer(cast)
+    one, two = cast.new_trainer(), cast.new_trainer()
     task = task_next(project=cast.project, trainer=one).task
     assert task_next(project=cast.project, trainer=two).task == task
     # when they are reclaimed in one call

@@ -36,10 +36,6 @@ ANSWER = {"answer": "A"}
 PLAIN_NEXT = {"postgresql": 1, "sqlite": 5}
 
 
-def _trainer(cast):
-    return MembershipFactory(project=cast.project, role="trainer").user
-
-
 def _statements(captured) -> list[str]:
     """The statements sent, without the savepoints of the test's transaction."""
     return [
@@ -172,7 +168,7 @@ def test_next_over_the_api_takes_its_task_in_one_statement(client_as, cast, mcq,
 def test_an_empty_queue_answers_none_in_one_statement_and_writes_nothing(cast, mcq):
     # given every task held by someone else (overlap 1)
     for _ in mcq["tasks"]:
-        task_next(project=cast.project, trainer=_trainer(cast))
+        task_next(project=cast.project, trainer=cast.new_trainer())
     before = _written()
     # when the trainer asks, the one statement finds nothing to take, and takes nothing
     with CaptureQueriesContext(connection) as captured:
@@ -224,7 +220,7 @@ def test_an_assigned_task_still_comes_first(cast, mcq, plain_calls):
 def test_expired_leases_are_still_reclaimed_before_serving(cast, mcq, plain_calls):
     # given another trainer's lease on the first task, run out
     project_distribution_update(project=cast.project, lease_seconds=60)
-    other = task_next(project=cast.project, trainer=_trainer(cast))
+    other = task_next(project=cast.project, trainer=cast.new_trainer())
     plain_calls.clear()
     later = timezone.now() + timedelta(minutes=5)
     # when the trainer asks, that lease is reclaimed and its task served again

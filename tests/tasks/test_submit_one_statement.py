@@ -23,7 +23,6 @@ from tasks.models import (
     Draft,
     Lease,
     LeaseStatus,
-    Role,
     Skip,
     Submission,
     SubmissionRevision,
@@ -42,15 +41,10 @@ from tasks.services import (
     task_set_gold,
     work,
 )
-from tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ANSWER = {"answer": "A"}
-
-
-def _trainer(cast):
-    return MembershipFactory(project=cast.project, role=Role.TRAINER).user
 
 
 def _counters(project) -> dict[str, int]:
@@ -164,7 +158,7 @@ def test_both_paths_leave_the_same_counts_states_and_counters(cast, mcq, overlap
     # given two projects' worth of identical tasks: the cast's, and a copy
     project_distribution_update(project=cast.project, default_overlap=overlap)
     first, second, _ = mcq["tasks"]
-    a, b = _trainer(cast), _trainer(cast)
+    a, b = cast.new_trainer(), cast.new_trainer()
     # when the first task goes through the one statement and the second through the
     # transaction path, with the same leases and submits
     _play(cast.project, [a, b][:overlap], [first] * overlap, through_transaction=False)
@@ -181,7 +175,7 @@ def test_a_flagged_task_stays_flagged_when_a_held_answer_comes_in(cast, mcq):
     task_lease(task=task, trainer=cast.trainer)
     from tasks.services import task_skip
 
-    for other in (_trainer(cast), _trainer(cast)):
+    for other in (cast.new_trainer(), cast.new_trainer()):
         task_lease(task=task, trainer=other)
         task_skip(task=task, trainer=other)
     assert _task_row(task)[3] == TaskState.FLAGGED
@@ -336,7 +330,7 @@ def test_a_double_click_gives_one_submission_and_replays_it(cast, mcq):
 def test_many_trainers_completing_tasks_at_once_keep_counts_and_counters_exact(cast, mcq):
     # given overlap 2 and six trainers, each holding one task of three
     project_distribution_update(project=cast.project, default_overlap=2)
-    trainers = [_trainer(cast) for _ in range(6)]
+    trainers = [cast.new_trainer() for _ in range(6)]
     held = [(task_next(project=cast.project, trainer=t).task, t) for t in trainers]
     barrier = threading.Barrier(len(held))
     errors: list = []
@@ -372,7 +366,7 @@ def test_the_task_completed_webhook_follows_the_state_this_submit_wrote(cast, mc
     )
     project_distribution_update(project=cast.project, default_overlap=2)
     task = mcq["tasks"][0]
-    a, b = _trainer(cast), _trainer(cast)
+    a, b = cast.new_trainer(), cast.new_trainer()
     task_lease(task=task, trainer=a)
     task_lease(task=task, trainer=b)
     # when the first answer comes in, then the second
