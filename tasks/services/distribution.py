@@ -226,11 +226,13 @@ _ASSIGNED = """
     )
 """
 _QUEUED = "project_id = %s AND available AND NOT is_gold"  # the partial task_queue_idx
+# task_queue_idx's order, which only that index gives (see its comment in tasks.models).
+_QUEUE_ORDER = "priority DESC, created_at, id"
 _GOLD = "project_id = %s AND is_gold"
 
 
 def _first_untouched(
-    trainer, where: str, params: list, *, order: str = "priority DESC, id", lock: bool = True
+    trainer, where: str, params: list, *, order: str = _QUEUE_ORDER, lock: bool = True
 ) -> Task | None:
     """The first task matching ``where`` that ``trainer`` has not answered, skipped or
     leased (live); with ``lock``, locked until commit, passing over tasks others locked."""
@@ -433,7 +435,7 @@ def _take_sql(where: str, *, plain: bool = False, capped: bool = False) -> tuple
     sql = (
         f"WITH {first}pick AS MATERIALIZED ("  # noqa: S608 (constant names; values are parameters)
         f"  SELECT {model_columns(Task, 'tasks_task')} FROM tasks_task"
-        f"  WHERE {where} AND {_UNTOUCHED} ORDER BY priority DESC, id LIMIT 1"
+        f"  WHERE {where} AND {_UNTOUCHED} ORDER BY {_QUEUE_ORDER} LIMIT 1"
         "  FOR UPDATE SKIP LOCKED"
         f"), leased AS (INSERT INTO tasks_lease ({lease_columns}) SELECT {lease_values} FROM pick"
         "  RETURNING id"

@@ -2,6 +2,7 @@
 statement that reads the trainer's facts and takes from the queue; every other case falls
 back, with nothing written, to the steps it always took."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -335,3 +336,78 @@ def test_a_closed_project_is_refused_before_any_statement(
     with django_assert_num_queries(0), pytest.raises(ConflictError) as caught:
         distribution._task_next(project=cast.project, trainer=cast.trainer, now=None)
     assert caught.value.code == f"project_{status}"
+
+
+# --- the queue's index ----------------------------------------------------------------------
+
+
+def _take_plan(cast, plan: str) -> str:
+    """EXPLAIN of the plain take's statement, planned as its first calls plan it (``custom``,
+    with the values) or as a prepared statement goes on to plan it (``generic``)."""
+    sql, lease_fields = distribution._take_sql(distribution._QUEUED, plain=True)
+    now = timezone.now()
+    _, lease_params = distribution._take_params(cast.project, cast.trainer, now, lease_fields)
+    params = [
+        cast.project.pk,
+        cast.trainer.pk,
+        *distribution._facts_params(cast.project, cast.trainer, now),
+        cast.project.pk,
+        *lease_params,
+    ]
+    numbered = sql.replace("%s", "{}").format(*(f"${n + 1}" for n in range(len(params))))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL plan_cache_mode = force_{plan}_plan")
+        cursor.execute(f"PREPARE take_plan AS {numbered}")
+        cursor.execute(f"EXPLAIN EXECUTE take_plan ({', '.join(['%s'] * len(params))})", params)
+        explained = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE take_plan")
+    return explained
+
+
+def _pick_scans(explained: str) -> list[str]:
+    """The scans of the pick's own ``tasks_task`` (the other reads of the table are aliased)."""
+    return re.findall(r"(\S+ Scan(?: using \S+)?) on tasks_task\s+\(", explained)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("plan", ["custom", "generic"])
+def test_the_take_reads_the_queue_index_when_answered_tasks_lead_the_order(cast, mcq, plan):
+    # given a project whose statistics were taken while every task was new, and whose first
+    # tasks in the queue's order have all been answered since
+    for batch in range(2):
+        tasks_create(
+            project=cast.project,
+            items=[{"question": f"Q{batch}.{n}?\n\n- A\n- B"} for n in range(750)],
+            by=cast.setter,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tasks_task")
+        cursor.execute(
+            "UPDATE tasks_task SET filled = needed, available = FALSE, state = %s "
+            "WHERE id IN (SELECT id FROM tasks_task WHERE project_id = %s ORDER BY id LIMIT 1000)",
+            [TaskState.COMPLETE, cast.project.pk],
+        )
+    # when the plain take's statement is planned
+    explained = _take_plan(cast, plan)
+    # then the first available task comes straight from the queue's index
+    assert _pick_scans(explained) == ["Index Scan using task_queue_idx"], explained
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("plan", ["custom", "generic"])
+def test_no_other_index_gives_the_queue_its_order(cast, mcq, plan):
+    # The planner costs task_priority_idx like the queue's index when its statistics say
+    # most tasks are available (a new project, or a reset one), and then picks either. That
+    # index also holds every answered task, and answered tasks lead the queue's order: a
+    # scan of it reads past all of them for each ``next``. The queue's order must therefore
+    # be one that only the queue's index gives.
+    # given the queue's index gone (inside the test's transaction)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX task_queue_idx")
+    # when the take's statement is planned
+    explained = _take_plan(cast, plan)
+    # then it has to sort what it reads: no other index hands tasks over in the queue's order
+    assert "Sort Key: tasks_task.priority DESC, tasks_task.created_at, tasks_task.id" in (
+        explained
+    ), explained
+    assert "task_priority_idx" not in explained or "Incremental Sort" in explained, explained
