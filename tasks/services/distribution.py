@@ -87,9 +87,19 @@ def _counters_add(project_id: int, deltas: dict[str, int], writes: Writes | None
     in (state, shard) order, so two concurrent moves never lock the same two rows in
     opposite orders. With ``writes``, the upsert joins those writes instead of running now.
     """
+    _counters_move({(project_id, state): delta for state, delta in deltas.items()}, writes)
+
+
+def _counters_move(moves: dict[tuple[int, str], int], writes: Writes | None = None) -> None:
+    """``_counters_add`` for (project id, state) -> change, over any number of projects: one
+    upsert, its rows in (project, state, shard) order.
+
+    A transaction that moves counters must do it in one such statement: two upserts in a row
+    could lock (new, shard 3) and then wait for (in progress, shard 3), which a concurrent
+    ``next`` holds while it waits for (new, shard 3) - a deadlock."""
     rows = sorted(
-        (state, random.randrange(TaskCounter.SHARDS), delta)
-        for state, delta in deltas.items()
+        (project_id, state, random.randrange(TaskCounter.SHARDS), delta)
+        for (project_id, state), delta in moves.items()
         if delta
     )
     if not rows:
@@ -100,7 +110,7 @@ def _counters_add(project_id: int, deltas: dict[str, int], writes: Writes | None
         "ON CONFLICT (project_id, state, shard) "
         "DO UPDATE SET count = tasks_taskcounter.count + EXCLUDED.count"
     )
-    params = [value for state, shard, delta in rows for value in (project_id, state, shard, delta)]
+    params = [value for row in rows for value in row]
     if writes is not None:
         writes.add(sql, params)
         return
@@ -130,11 +140,19 @@ def task_counts(project: Project) -> dict[str, int]:
 
 
 def _apply(
-    task: Task, *, filled: int = 0, leased: int = 0, skips: int = 0, writes: Writes | None = None
+    task: Task,
+    *,
+    filled: int = 0,
+    leased: int = 0,
+    skips: int = 0,
+    writes: Writes | None = None,
+    moves: dict[tuple[int, str], int] | None = None,
 ) -> Task:
     """Change a locked task's counts; keep its state, availability and the counters.
 
-    The task's UPDATE and the counters' upsert go as one statement, or join ``writes``."""
+    The task's UPDATE and the counters' upsert go as one statement, or join ``writes``.
+    With ``moves``, the counters' change is added there instead, for the caller to write
+    with those of other tasks (``_counters_move``)."""
     if task.is_gold:
         return task  # gold tasks are answered by everyone: no overlap, not in the queue
     threshold = task.project.skip_flag_threshold
@@ -159,7 +177,10 @@ def _apply(
         "available = %s WHERE id = %s",
         [task.filled, task.leased, task.skips, task.state, task.available, task.pk],
     )
-    if task.state != before:
+    if task.state != before and moves is not None:
+        for state, delta in ((before, -1), (task.state, +1)):
+            moves[task.project_id, state] = moves.get((task.project_id, state), 0) + delta
+    elif task.state != before:
         _counters_add(task.project_id, {before: -1, task.state: +1}, together)
     if writes is None:
         together.flush()
@@ -660,9 +681,11 @@ def leases_expire_due(
         if leases:
             ids = {lease.task_id for lease in leases}
             tasks = Task.objects.select_related("project").in_bulk(ids)
+            moves: dict[tuple[int, str], int] = {}
             for lease in leases:
                 _end(lease, LeaseStatus.EXPIRED, now)
-                _apply(tasks[lease.task_id], leased=-1)  # one instance per task, in turn
+                _apply(tasks[lease.task_id], leased=-1, moves=moves)  # one instance per task
+            _counters_move(moves)  # all the tasks' counter moves in one ordered upsert
     return len(leases)
 
 

@@ -371,6 +371,67 @@ def test_the_periodic_job_reclaims_every_expired_lease(cast, mcq, monkeypatch):
     _assert_counters_exact(cast.project)
 
 
+def test_a_reclaim_moves_every_counter_in_one_ordered_upsert(cast, mcq, monkeypatch):
+    """Counter rows locked by two upserts in one transaction (one per task) could be taken
+    in an order a concurrent ``next`` takes the other way round: a deadlock. The reclaim,
+    which ends many leases in one transaction, writes all its counter moves at once."""
+    from annotation_platform import rawsql
+    from tasks.models import Project
+    from tasks.services import distribution, template_save
+    from tests.factories import MembershipFactory, ProjectFactory
+
+    # given leases that ran out in two projects: here, one of two on a task (which stays in
+    # progress) and the only one on another task (which becomes new again); one there
+    other = ProjectFactory(name="Another project")
+    MembershipFactory(project=other, user=cast.trainer, role="trainer")
+    template = mcq["template"]
+    template_save(project=other, name=template.name, definition=template.definition, by=None)
+    tasks_create(project=other, items=[{"question": "Elsewhere?"}], by=None)
+    project_distribution_update(project=cast.project, default_overlap=2)
+    shared = task_next(project=cast.project, trainer=cast.trainer)
+    assert task_next(project=cast.project, trainer=cast.new_trainer()).task == shared.task
+    alone = task_next(project=cast.project, trainer=cast.new_trainer())
+    elsewhere = task_next(project=other, trainer=cast.trainer)
+    due = [shared.lease.pk, alone.lease.pk, elsewhere.lease.pk]
+    Lease.objects.filter(pk__in=due).update(expires_at=timezone.now() - timedelta(minutes=1))
+    # when the periodic reclaim runs
+    sent = []
+    real = distribution.sql_execute
+
+    def recorded(cursor, sql, params):
+        sent.append(sql)
+        real(cursor, sql, params)
+
+    monkeypatch.setattr(distribution, "sql_execute", recorded)
+    monkeypatch.setattr(rawsql, "sql_execute", recorded)  # batches of writes
+    assert leases_expire_due() == 3
+    # then one statement moved the counters of both projects
+    upserts = [sql for sql in sent if "tasks_taskcounter" in sql]
+    assert len(upserts) == 1, upserts
+    assert upserts[0].count("(%s, %s, %s, %s)") == 4  # two states in each project
+    assert Task.objects.get(pk=shared.task.pk).state == TaskState.IN_PROGRESS
+    assert Task.objects.get(pk=alone.task.pk).state == TaskState.NEW
+    assert Task.objects.get(pk=elsewhere.task.pk).state == TaskState.NEW
+    for project in (cast.project, Project.objects.get(pk=other.pk)):
+        _assert_counters_exact(project)
+
+
+def test_counter_moves_are_written_in_project_state_shard_order(monkeypatch):
+    from tasks.services import distribution
+
+    sent = []
+    monkeypatch.setattr(
+        distribution, "sql_execute", lambda cursor, sql, params: sent.append(params)
+    )
+    shards = iter([5, 2, 7, 0])
+    monkeypatch.setattr(distribution.random, "randrange", lambda n: next(shards))
+    distribution._counters_move(
+        {(9, "new"): 2, (3, "new"): -1, (9, "in_progress"): -2, (3, "x"): 0}
+    )
+    # (draws in the order given: 5 for (9, new), 2 for (3, new), 7 for (9, in_progress))
+    assert sent == [[3, "new", 2, -1, 9, "in_progress", 7, -2, 9, "new", 5, 2]]
+
+
 def test_the_lease_job_is_scheduled_every_minute():
     from annotation_platform.celery import app
 
