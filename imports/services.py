@@ -52,7 +52,13 @@ from imports.models import FINISHED, ImportJob, ImportMode, ImportRowError, Impo
 from imports.rows import HeaderProblem, RowChecker, TaskRow
 from imports.signals import import_finished
 from tasks.models import Lease, LeaseStatus, Project, Submission, Task, TaskTemplate
-from tasks.services.bulk import NewTask, counters_move, task_recount, tasks_insert_bulk
+from tasks.services.bulk import (
+    NewTask,
+    counters_move,
+    counters_write,
+    task_recount,
+    tasks_insert_bulk,
+)
 from tasks.services.templates import template_require_current
 
 log = logging.getLogger(__name__)
@@ -204,6 +210,8 @@ class _Pipeline:
         self.now = timezone.now()
         self.batch: list[TaskRow] = []
         self.batch_size = _batch_rows()
+        # Counter changes of every batch, written once when the rows are all in (``run``).
+        self.counters: dict[tuple[int, str], int] = {}
         self.report_cap = _max_reported()
 
     def problem(self, line: int | None, raw: Any, problems: list[tuple[str, str]]) -> None:
@@ -238,6 +246,7 @@ class _Pipeline:
             if len(self.batch) >= self.batch_size:
                 self.flush()
         self.flush()
+        counters_write(self.counters)  # the rows' counter changes, as the work ends
         return self.outcome
 
     @property
@@ -337,6 +346,7 @@ class _Pipeline:
             ],
             by=self.by,
             now=self.now,
+            tally=self.counters,
         )
         outcome.created += len(new)
         if changed:
@@ -354,7 +364,7 @@ class _Pipeline:
                 ],
                 batch_size=500,
             )
-            counters_move(project=self.project, moves=moves)
+            counters_move(project=self.project, moves=moves, tally=self.counters)
 
     def _update(
         self,

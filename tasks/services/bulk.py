@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection
 
 from tasks.models import Project, Task, TaskState
-from tasks.services.distribution import _counters_add, counters_add_new, task_state
+from tasks.services.distribution import _counters_move, counters_add_new, task_state
 
 COPY_COLUMNS = (
     "project_id",
@@ -58,9 +58,17 @@ def _copy_text(value: str) -> str:
     return value.replace("\\", "\\\\")
 
 
-def tasks_insert_bulk(*, project: Project, rows: Sequence[NewTask], by, now: datetime) -> int:
+def tasks_insert_bulk(
+    *,
+    project: Project,
+    rows: Sequence[NewTask],
+    by,
+    now: datetime,
+    tally: dict[tuple[int, str], int] | None = None,
+) -> int:
     """Insert ``rows`` as new tasks of ``project``; returns how many non-gold tasks were
-    added (the ones the NEW counter counts)."""
+    added (the ones the NEW counter counts). With ``tally``, the counter change is added
+    there for ``counters_write`` instead of being written now."""
     if not rows:
         return 0
     default_overlap = project.default_overlap
@@ -108,7 +116,11 @@ def tasks_insert_bulk(*, project: Project, rows: Sequence[NewTask], by, now: dat
             batch_size=500,
         )
     counted = sum(1 for row in rows if not row.is_gold)
-    counters_add_new(project=project, count=counted)
+    if tally is None:
+        counters_add_new(project=project, count=counted)
+    else:
+        key = (project.pk, TaskState.NEW)
+        tally[key] = tally.get(key, 0) + counted
     return counted
 
 
@@ -130,14 +142,31 @@ def task_recount(task: Task, *, project: Project) -> None:
 
 
 def counters_move(
-    *, project: Project, moves: Iterable[tuple[tuple[str, bool], tuple[str, bool]]]
+    *,
+    project: Project,
+    moves: Iterable[tuple[tuple[str, bool], tuple[str, bool]]],
+    tally: dict[tuple[int, str], int] | None = None,
 ) -> None:
     """Move the exact counters for updated tasks: each move is ((state, is_gold) before,
-    (state, is_gold) after). Gold tasks are not counted."""
-    deltas: dict[str, int] = {}
+    (state, is_gold) after). Gold tasks are not counted. With ``tally``, the changes are
+    added there for ``counters_write`` instead of being written now."""
+    deltas: dict[tuple[int, str], int] = tally if tally is not None else {}
     for (state_before, gold_before), (state_after, gold_after) in moves:
         if not gold_before:
-            deltas[state_before] = deltas.get(state_before, 0) - 1
+            key = (project.pk, state_before)
+            deltas[key] = deltas.get(key, 0) - 1
         if not gold_after:
-            deltas[state_after] = deltas.get(state_after, 0) + 1
-    _counters_add(project.pk, {state: delta for state, delta in deltas.items() if delta})
+            key = (project.pk, state_after)
+            deltas[key] = deltas.get(key, 0) + 1
+    if tally is None:
+        _counters_move(deltas)
+
+
+def counters_write(tally: dict[tuple[int, str], int]) -> None:
+    """Write what ``tasks_insert_bulk`` and ``counters_move`` added to ``tally``: one upsert,
+    in the order every counter write keeps (``_counters_move``).
+
+    A long transaction (an import job) should tally its batches and write them at its end:
+    counter rows it wrote early would stay locked until it commits, holding up every
+    ``next`` that draws the same shard, and a second upsert could deadlock with one."""
+    _counters_move(tally)

@@ -1,9 +1,11 @@
-"""The PostgreSQL write path: COPY with every escape that matters, and progress published
-from a second connection while the import's own transaction is still open."""
+"""The PostgreSQL write path: COPY with every escape that matters, progress published from
+a second connection while the import's own transaction is still open, and ``next`` served
+meanwhile."""
 
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -90,3 +92,51 @@ def _put_json() -> str:
     return put(
         "imports/uploads/pg/t.json", json.dumps([{"data": data(n)} for n in range(25)]).encode()
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_next_does_not_wait_for_an_import_in_progress(cast, pairwise, monkeypatch):
+    from tasks.services import distribution, task_next
+
+    # given a task to serve, and every counter shard drawn the same: a counter row an import
+    # wrote early would be the very row ``next`` has to update
+    tasks_bulk_import(project=cast.project, stream=stream(jsonl([{"data": data(1)}])), by=None)
+    monkeypatch.setattr(distribution.random, "randrange", lambda n: 3)
+    first_batch_in, next_done = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+    real = services.tasks_insert_bulk
+
+    def paused(**kwargs):
+        counted = real(**kwargs)
+        first_batch_in.set()
+        seen["next finished while the import was open"] = next_done.wait(5)
+        return counted
+
+    monkeypatch.setattr(services, "tasks_insert_bulk", paused)
+
+    def importing() -> None:
+        try:
+            rows = [{"data": data(n)} for n in range(2, 5)]
+            tasks_bulk_import(project=cast.project, stream=stream(jsonl(rows)), by=None)
+        finally:
+            connection.close()
+
+    def asking() -> None:
+        first_batch_in.wait(5)
+        try:
+            seen["served"] = task_next(project=cast.project, trainer=cast.trainer).task.pk
+        finally:
+            next_done.set()
+            connection.close()
+
+    # when a trainer asks for work while the import has written rows but not committed
+    threads = [threading.Thread(target=importing), threading.Thread(target=asking)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    # then they were served at once, not after the import
+    assert seen["next finished while the import was open"] is True
+    assert seen["served"] == Task.objects.get(data=data(1)).pk
+    counts = task_counts(cast.project)
+    assert (counts["new"], counts["in_progress"]) == (3, 1)

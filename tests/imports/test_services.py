@@ -313,6 +313,47 @@ def test_update_keeps_data_of_an_answered_task_but_moves_its_overlap(cast, run, 
     assert_counters_exact(cast.project)
 
 
+def test_an_import_writes_its_counter_changes_once_its_rows_are_in(
+    cast, run, mcq_like_answer, settings, monkeypatch
+):
+    """Counter rows written by an import's first batch would stay locked until the job
+    commits, holding up every ``next`` that draws the same shard, and a second upsert in
+    the same transaction could deadlock with one: the job tallies its batches' changes and
+    writes them once, at the end."""
+    from imports import services
+    from tasks.services import distribution
+
+    # given an answered (complete) task, and a file that raises its overlap (complete -> in
+    # progress) and adds five tasks, read in batches of two rows
+    run(jsonl([{"data": data(1), "external_id": "e1"}]))
+    answered = Task.objects.get(external_id="e1")
+    submit(task=answered, author=cast.trainer, answer=mcq_like_answer)
+    settings.IMPORT_BATCH_ROWS = 2
+    rows = [{"data": data(1), "external_id": "e1", "overlap": 2}]
+    rows += [{"data": data(n), "external_id": f"n{n}"} for n in range(2, 7)]
+    events: list[str] = []
+    real_insert, real_execute = services.tasks_insert_bulk, distribution.sql_execute
+
+    def batch(**kwargs):
+        events.append("batch")
+        return real_insert(**kwargs)
+
+    def execute(cursor, sql, params):
+        if "tasks_taskcounter" in sql:
+            events.append(f"counters: {len(params) // 4} rows")
+        real_execute(cursor, sql, params)
+
+    monkeypatch.setattr(services, "tasks_insert_bulk", batch)
+    monkeypatch.setattr(distribution, "sql_execute", execute)
+    # when the file is imported
+    job = run(jsonl(rows), mode="create_or_update")
+    # then the counters moved once, after the last batch: new +5, complete -1, in progress +1
+    assert (job.status, job.created, job.updated) == ("done", 5, 1)
+    assert events == ["batch", "batch", "batch", "counters: 3 rows"]
+    assert Task.objects.get(pk=answered.pk).state == TaskState.IN_PROGRESS
+    assert_counters_exact(cast.project)
+
+
 @pytest.fixture
 def mcq_like_answer():
     return {"preference": {"choice": "A"}}
