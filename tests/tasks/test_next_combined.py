@@ -389,7 +389,9 @@ def test_the_take_reads_the_queue_index_when_answered_tasks_lead_the_order(cast,
         )
     # when the plain take's statement is planned
     explained = _take_plan(cast, plan)
-    # then the first available task comes straight from the queue's index
+    # then the first available task comes straight from the queue's index (a guard: in a
+    # table this small the planner chose well with the old order too; the test below is
+    # the one the old order fails)
     assert _pick_scans(explained) == ["Index Scan using task_queue_idx"], explained
 
 
@@ -410,4 +412,3 @@ def test_no_other_index_gives_the_queue_its_order(cast, mcq, plan):
     assert "Sort Key: tasks_task.priority DESC, tasks_task.created_at, tasks_task.id" in (
         explained
     ), explained
-    assert "task_priority_idx" not in explained or "Incremental Sort" in explained, explained
