@@ -246,7 +246,9 @@ class _Pipeline:
             if len(self.batch) >= self.batch_size:
                 self.flush()
         self.flush()
-        counters_write(self.counters)  # the rows' counter changes, as the work ends
+        # The rows' counter changes, as the work ends (emptied first: written once).
+        tally, self.counters = self.counters, {}
+        counters_write(tally)
         return self.outcome
 
     @property

@@ -7,7 +7,7 @@
 # table is indexed (a plain DROP + CREATE in one transaction would hold the table's exclusive
 # lock for the whole build). Hence a non-atomic migration.
 
-from django.db import migrations, models
+from django.db import migrations, models, transaction
 
 OLD = models.Index(
     "project",
@@ -30,8 +30,11 @@ BUILDING = "task_queue_build_idx"
 def _swap(apps, schema_editor, old: models.Index, new: models.Index) -> None:
     Task = apps.get_model("tasks", "Task")
     if schema_editor.connection.vendor != "postgresql":
-        schema_editor.remove_index(Task, old)
-        schema_editor.add_index(Task, new)
+        # Both or neither (the migration is not atomic): a re-run after an interruption
+        # must still find the old index to drop.
+        with transaction.atomic(using=schema_editor.connection.alias):
+            schema_editor.remove_index(Task, old)
+            schema_editor.add_index(Task, new)
         return
     building = new.clone()
     building.name = BUILDING

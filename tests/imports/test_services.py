@@ -354,6 +354,27 @@ def test_an_import_writes_its_counter_changes_once_its_rows_are_in(
     assert_counters_exact(cast.project)
 
 
+def test_a_pipeline_writes_each_runs_counter_changes_once(cast, pairwise):
+    from django.db import transaction
+
+    from imports.formats import read_jsonl
+    from imports.services import _checker, _Pipeline
+
+    pipeline = _Pipeline(
+        project=cast.project,
+        template=pairwise,
+        checker=_checker(pairwise, "jsonl", media=False),
+        by=None,
+        mode="create_or_skip",
+        partial=False,
+    )
+    with transaction.atomic():
+        for n in (1, 2):
+            pipeline.run(read_jsonl(stream(jsonl([{"data": data(n)}])), max_row_bytes=10**6))
+    assert task_counts(cast.project)["new"] == 2
+    assert_counters_exact(cast.project)
+
+
 @pytest.fixture
 def mcq_like_answer():
     return {"preference": {"choice": "A"}}
