@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -108,3 +110,29 @@ def row_locked_elsewhere(model, pk):
     finally:
         release.set()
         holder.join()
+
+
+def at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Run ``calls`` in threads released together, each on its own database connection
+    (closed after), as concurrent requests would (transactional tests only). Returns what
+    each call returned, or the exception it raised, in the order of ``calls``."""
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except BaseException as exc:  # handed to the test, which says what it expects
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

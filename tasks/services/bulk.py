@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection
 
 from tasks.models import Project, Task, TaskState
-from tasks.services.distribution import _counters_move, counters_add_new, task_state
+from tasks.services.distribution import counters_add_new, counters_write, task_state
 
 COPY_COLUMNS = (
     "project_id",
@@ -159,14 +159,4 @@ def counters_move(
             key = (project.pk, state_after)
             deltas[key] = deltas.get(key, 0) + 1
     if tally is None:
-        _counters_move(deltas)
-
-
-def counters_write(tally: dict[tuple[int, str], int]) -> None:
-    """Write what ``tasks_insert_bulk`` and ``counters_move`` added to ``tally``: one upsert,
-    in the order every counter write keeps (``_counters_move``).
-
-    A long transaction (an import job) should tally its batches and write them at its end:
-    counter rows it wrote early would stay locked until it commits, holding up every
-    ``next`` that draws the same shard, and a second upsert could deadlock with one."""
-    _counters_move(tally)
+        counters_write(deltas)

@@ -87,16 +87,18 @@ def _counters_add(project_id: int, deltas: dict[str, int], writes: Writes | None
     in (state, shard) order, so two concurrent moves never lock the same two rows in
     opposite orders. With ``writes``, the upsert joins those writes instead of running now.
     """
-    _counters_move({(project_id, state): delta for state, delta in deltas.items()}, writes)
+    counters_write({(project_id, state): delta for state, delta in deltas.items()}, writes)
 
 
-def _counters_move(moves: dict[tuple[int, str], int], writes: Writes | None = None) -> None:
+def counters_write(moves: dict[tuple[int, str], int], writes: Writes | None = None) -> None:
     """``_counters_add`` for (project id, state) -> change, over any number of projects: one
     upsert, its rows in (project, state, shard) order.
 
     A transaction that moves counters must do it in one such statement: two upserts in a row
     could lock (new, shard 3) and then wait for (in progress, shard 3), which a concurrent
-    ``next`` holds while it waits for (new, shard 3) - a deadlock."""
+    ``next`` holds while it waits for (new, shard 3) - a deadlock. A long transaction (an
+    import job) should also write its counters at its end: rows written early stay locked
+    until it commits, holding up every ``next`` that draws the same shard."""
     rows = sorted(
         (project_id, state, random.randrange(TaskCounter.SHARDS), delta)
         for (project_id, state), delta in moves.items()
@@ -152,7 +154,7 @@ def _apply(
 
     The task's UPDATE and the counters' upsert go as one statement, or join ``writes``.
     With ``moves``, the counters' change is added there instead, for the caller to write
-    with those of other tasks (``_counters_move``)."""
+    with those of other tasks (``counters_write``)."""
     if task.is_gold:
         return task  # gold tasks are answered by everyone: no overlap, not in the queue
     threshold = task.project.skip_flag_threshold
@@ -685,7 +687,7 @@ def leases_expire_due(
             for lease in leases:
                 _end(lease, LeaseStatus.EXPIRED, now)
                 _apply(tasks[lease.task_id], leased=-1, moves=moves)  # one instance per task
-            _counters_move(moves)  # all the tasks' counter moves in one ordered upsert
+            counters_write(moves)  # all the tasks' counter moves in one ordered upsert
     return len(leases)
 
 

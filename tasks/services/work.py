@@ -149,7 +149,7 @@ def submission_submit(
         "author": author,
         "answer": answer,
         "telemetry": telemetry,
-        "idempotency_key": idempotency_key,
+        "idempotency_key": (idempotency_key or "")[:64],  # as the column stores it
     }
     if connection.vendor == "postgresql" and connection.get_autocommit():
         submission = _submit_held(**given)
@@ -199,7 +199,7 @@ def _submit_held(
         template=template,
         cleaned=cleaned,
         telemetry=telemetry,
-        idempotency_key=(idempotency_key or "")[:64],
+        idempotency_key=idempotency_key,
     )
     inserted = writes.insert(submission, after=ended)
     writes.insert(revision, parent=("submission_id", inserted))
@@ -225,7 +225,6 @@ def _submission_submit(
     *, task: Task, author, answer: Any, telemetry: Any = None, idempotency_key: str = ""
 ) -> tuple[Submission, bool]:
     _refuse_archived(task.project)
-    idempotency_key = (idempotency_key or "")[:64]
     # The task's row lock serialises submits on it: a doubled click waits here, then
     # finds the first submission and gets it back.
     known = task_lock_for_submission(task, author=author)

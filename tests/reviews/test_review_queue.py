@@ -3,12 +3,11 @@ own work, expiry and release."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.utils import timezone
 
 from annotation_platform.errors import ConflictError
@@ -23,7 +22,7 @@ from reviews.workflow import (
     review_submit,
 )
 from tasks.models import Membership, Role
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -151,26 +150,10 @@ def test_concurrent_reviewers_each_get_a_different_item(cast, reviewing):
     for n in range(3):
         reviewing["submit"](cast.trainer, task=n, answer="A")
     reviewers = [MembershipFactory(project=cast.project, role=Role.QA_LEAD).user for _ in range(6)]
-    barrier = threading.Barrier(len(reviewers))
-    got, failures = [], []
-
-    def take(reviewer):
-        try:
-            barrier.wait()
-            item = review_next(project=cast.project, reviewer=reviewer)
-            got.append(item.pk if item else None)
-        except Exception as exc:  # surfaced below: a thread's error must fail the test
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=take, args=(r,)) for r in reviewers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    leased = [pk for pk in got if pk is not None]
+    outcomes = at_once(*(partial(review_next, project=cast.project, reviewer=r) for r in reviewers))
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    assert failures == []  # a thread's error must fail the test
+    leased = [item.pk for item in outcomes if item is not None]
     assert len(leased) == 3
     assert len(set(leased)) == 3
     assert ReviewItem.objects.filter(leased_by__isnull=False).count() == 3

@@ -1,7 +1,5 @@
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from annotation_platform.errors import ConflictError, DomainError
@@ -16,7 +14,7 @@ from rubrics.services import (
     rubric_update_draft,
     rubric_version_retire,
 )
-from tests.factories import RubricFactory, UserFactory
+from tests.factories import RubricFactory, UserFactory, at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -397,24 +395,15 @@ def test_the_factory_builds_a_publishable_rubric():
 @pytest.mark.django_db(transaction=True)
 def test_two_publishes_at_once_make_one_version():
     rubric = RubricFactory()
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def publish() -> None:
+    def publish() -> str:
         try:
-            barrier.wait()
             rubric_publish(rubric=Rubric.objects.get(pk=rubric.pk), note="v1", by=None)
-            outcomes.append("published")
+            return "published"
         except ConflictError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+            return "refused"
 
-    threads = [threading.Thread(target=publish) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(publish, publish)
 
     assert sorted(outcomes) == ["published", "refused"]
     assert list(rubric.versions.values_list("number", "status")) == [(1, "published")]

@@ -1,12 +1,11 @@
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from annotation_platform.errors import ConflictError
 from tasks.models import Membership, Role
 from tasks.services import membership_change_role
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, at_once
 
 
 @pytest.mark.postgres
@@ -15,26 +14,17 @@ def test_two_admins_stepping_down_at_once_leave_one_admin():
     # given a project with exactly two admins
     first = MembershipFactory(role=Role.ADMIN)
     second = MembershipFactory(project=first.project, role=Role.ADMIN)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def step_down(membership_pk: int) -> None:
+    def step_down(membership_pk: int) -> str:
         try:
-            barrier.wait()
             membership = Membership.objects.get(pk=membership_pk)
             membership_change_role(membership=membership, role=Role.TRAINER)
-            outcomes.append("demoted")
+            return "demoted"
         except ConflictError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+            return "refused"
 
     # when both demote themselves concurrently
-    threads = [threading.Thread(target=step_down, args=(m.pk,)) for m in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(*(partial(step_down, m.pk) for m in (first, second)))
 
     # then exactly one succeeds and the project keeps an admin
     assert sorted(outcomes) == ["demoted", "refused"]

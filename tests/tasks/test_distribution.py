@@ -1,10 +1,9 @@
 """The work queue: leases, overlap, skips, gold, caps, assignments, expiry and counters."""
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from annotation_platform.errors import ConflictError, DomainError
@@ -25,6 +24,7 @@ from tasks.services import (
     tasks_create,
 )
 from tasks.services.distribution import task_state
+from tests.factories import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -311,32 +311,20 @@ def test_many_concurrent_trainers_never_overfill_and_strand_nothing(cast):
     project_distribution_update(project=cast.project, default_overlap=2, lease_seconds=60)
     tasks_create(project=cast.project, items=[{"question": f"Q{n}"} for n in range(40)], by=None)
     trainers = [cast.new_trainer() for _ in range(12)]
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(trainers))
 
     def work(trainer, abandon_every: int) -> None:
-        try:
-            barrier.wait()
-            for n in range(30):
-                served = task_next(project=cast.project, trainer=trainer)
-                if served is None:
-                    return
-                if abandon_every and n % abandon_every == 0:
-                    continue  # walk away holding it: the lease must expire
-                submission_submit(task=served.task, author=trainer, answer=ANSWER)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        for n in range(30):
+            served = task_next(project=cast.project, trainer=trainer)
+            if served is None:
+                return
+            if abandon_every and n % abandon_every == 0:
+                continue  # walk away holding it: the lease must expire
+            submission_submit(task=served.task, author=trainer, answer=ANSWER)
 
-    threads = [
-        threading.Thread(target=work, args=(trainer, 3 if i % 4 == 0 else 0))
-        for i, trainer in enumerate(trainers)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(
+        *(partial(work, trainer, 3 if i % 4 == 0 else 0) for i, trainer in enumerate(trainers))
+    )
+    errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert not errors, errors
 
     # no task beyond its overlap; nobody answered a task twice (the constraints also hold)
@@ -425,7 +413,7 @@ def test_counter_moves_are_written_in_project_state_shard_order(monkeypatch):
     )
     shards = iter([5, 2, 7, 0])
     monkeypatch.setattr(distribution.random, "randrange", lambda n: next(shards))
-    distribution._counters_move(
+    distribution.counters_write(
         {(9, "new"): 2, (3, "new"): -1, (9, "in_progress"): -2, (3, "x"): 0}
     )
     # (draws in the order given: 5 for (9, new), 2 for (3, new), 7 for (9, in_progress))

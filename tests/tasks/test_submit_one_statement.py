@@ -5,8 +5,8 @@ Ordinary tests run inside a transaction, where ``submission_submit`` takes the t
 path; these run in autocommit (``transaction=True``), as requests do.
 """
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.db import connection, transaction
@@ -41,6 +41,7 @@ from tasks.services import (
     task_set_gold,
     work,
 )
+from tests.factories import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -293,26 +294,15 @@ def test_a_submission_the_lease_did_not_reveal_fails_the_statement_whole(cast, m
 def _click_twice(task, trainer) -> list:
     """The same submit sent twice at once (same idempotency key): each outcome, "created"
     (True/False) or the refusal's code."""
-    barrier = threading.Barrier(2)
-    outcomes: list = []
 
-    def click() -> None:
-        try:
-            barrier.wait()
-            outcomes.append(
-                submission_submit(task=task, author=trainer, answer=ANSWER, idempotency_key="k")
-            )
-        except ConflictError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
+    def click():
+        return submission_submit(task=task, author=trainer, answer=ANSWER, idempotency_key="k")
 
-    threads = [threading.Thread(target=click) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    outcomes = at_once(click, click)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, ConflictError):
+            raise outcome
+    return [o.code if isinstance(o, ConflictError) else o for o in outcomes]
 
 
 def test_a_double_click_gives_one_submission_and_replays_it(cast, mcq):
@@ -332,23 +322,10 @@ def test_many_trainers_completing_tasks_at_once_keep_counts_and_counters_exact(c
     project_distribution_update(project=cast.project, default_overlap=2)
     trainers = [cast.new_trainer() for _ in range(6)]
     held = [(task_next(project=cast.project, trainer=t).task, t) for t in trainers]
-    barrier = threading.Barrier(len(held))
-    errors: list = []
-
-    def answer(task, trainer) -> None:
-        try:
-            barrier.wait()
-            submission_submit(task=task, author=trainer, answer=ANSWER)
-        except Exception as exc:  # (reported below)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=answer, args=pair) for pair in held]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(
+        *(partial(submission_submit, task=task, author=t, answer=ANSWER) for task, t in held)
+    )
+    errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert errors == []
     for task in mcq["tasks"]:
         assert _task_row(task) == (2, 0, 0, TaskState.COMPLETE, False)

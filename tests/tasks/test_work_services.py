@@ -1,7 +1,6 @@
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from annotation_platform.errors import ConflictError, DomainError
 from tasks.models import (
@@ -20,7 +19,7 @@ from tasks.services import (
     task_lease,
     tasks_create,
 )
-from tests.factories import submit
+from tests.factories import at_once, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -175,26 +174,17 @@ def test_a_draft_must_be_an_object(cast, mcq):
 def test_concurrent_double_submits_create_one_submission(cast, mcq):
     task = mcq["tasks"][0]
     task_lease(task=task, trainer=cast.trainer)  # the queue served it
-    barrier = threading.Barrier(4)
-    results: list[str] = []
 
-    def attempt(key: str) -> None:
+    def attempt(key: str) -> str:
         try:
-            barrier.wait()
             _, created = submission_submit(
                 task=task, author=cast.trainer, answer={"answer": "A"}, idempotency_key=key
             )
-            results.append("created" if created else "replayed")
+            return "created" if created else "replayed"
         except ConflictError:
-            results.append("refused")
-        finally:
-            connection.close()
+            return "refused"
 
-    threads = [threading.Thread(target=attempt, args=(key,)) for key in ("k", "k", "k", "other")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(*(partial(attempt, key) for key in ("k", "k", "k", "other")))
     assert Submission.objects.filter(task=task).count() == 1
     assert results.count("created") == 1
 
