@@ -14,6 +14,7 @@ COPY annotation_platform ./annotation_platform
 COPY accounts ./accounts
 COPY tasks ./tasks
 COPY rubrics ./rubrics
+COPY quality ./quality
 COPY reviews ./reviews
 COPY metrics ./metrics
 COPY imports ./imports

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accounts",
     "rubrics",
     "tasks",
+    "quality",
     "reviews",
     "metrics",
     "imports",
@@ -271,7 +272,7 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "600"))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "540"))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ("default", "qa")
-CELERY_TASK_ROUTES = {"reviews.jobs.*": {"queue": "qa"}}
+CELERY_TASK_ROUTES = {"quality.jobs.*": {"queue": "qa"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -304,7 +305,7 @@ API_TOKEN_CACHE_SECONDS = float(os.environ.get("API_TOKEN_CACHE_SECONDS", "300")
 # Fault injection for the worker-crash tests only: seconds a quality job waits before work.
 QA_JOB_DELAY_SECONDS = float(os.environ.get("QA_JOB_DELAY_SECONDS", "0"))
 CELERY_BEAT_SCHEDULE = {
-    "sweep-unchecked-submissions": {"task": "reviews.jobs.checks_sweep", "schedule": 120.0},
+    "sweep-unchecked-submissions": {"task": "quality.jobs.checks_sweep", "schedule": 120.0},
     "expire-task-leases": {"task": "tasks.jobs.leases_expire", "schedule": 60.0},
     "refresh-stale-metrics": {"task": "metrics.jobs.stale_metrics_refresh", "schedule": 60.0},
     "sweep-webhook-deliveries": {

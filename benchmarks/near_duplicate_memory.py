@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import quality_efficacy as corpus  # noqa: E402
 
-from reviews.checks import NearDuplicateIndex  # noqa: E402
+from quality.checks import NearDuplicateIndex  # noqa: E402
 
 SEED = 20250611
 STYLE = {"aside_rate": 0.2, "typo_rate": 0.3}

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reviews.checks import (  # noqa: E402
+from quality.checks import (  # noqa: E402
     CATALOGUE,
     CheckInput,
     NearDuplicateIndex,

@@ -42,7 +42,7 @@ import quality_efficacy as corpus  # noqa: E402
 from _workload import PAIRWISE_TEMPLATE, answer_from, load_workload  # noqa: E402
 from quality_efficacy import CONFIG, LONG, World, make_gold, make_tts  # noqa: E402
 
-from reviews.checks import (  # noqa: E402
+from quality.checks import (  # noqa: E402
     CATALOGUE,
     CheckInput,
     NearDuplicateIndex,

@@ -20,7 +20,8 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from exports.media import media_key_clean
-from reviews.models import CheckResult, Review
+from quality.models import CheckResult
+from reviews.models import Review
 from tasks.models import GuidelineVersion, Project, Submission, SubmissionRevision, TaskTemplate
 from tasks.template_definition import MISSING, display_blocks, field_value, questions
 

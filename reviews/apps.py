@@ -2,17 +2,24 @@ from django.apps import AppConfig
 
 
 class ReviewsConfig(AppConfig):
-    """Reviews, quality checks and metrics. Uses ``tasks`` and ``rubrics``."""
+    """The review workflow. Uses ``tasks``, ``rubrics`` and the quality pipeline's results
+    (``quality``), which tells it of finished runs through ``quality.hooks``."""
 
     name = "reviews"
-    verbose_name = "Reviews and quality"
+    verbose_name = "Reviews"
 
     def ready(self) -> None:
-        # tasks never imports reviews: it calls whatever registered for new revisions.
-        from reviews.review_views import project_page_links, submission_page_extension
-        from reviews.services import checks_schedule
-        from tasks.services.hooks import on_project_links, on_submission_page, on_submission_saved
+        # Neither tasks nor quality imports reviews: each calls whatever registered.
+        from quality.hooks import on_checks_done, on_findings_links
+        from reviews.review_views import (
+            findings_page_links,
+            project_page_links,
+            submission_page_extension,
+        )
+        from reviews.workflow import review_item_sync
+        from tasks.services.hooks import on_project_links, on_submission_page
 
-        on_submission_saved(checks_schedule)
         on_submission_page(submission_page_extension)
         on_project_links(project_page_links)
+        on_checks_done(review_item_sync)
+        on_findings_links(findings_page_links)

@@ -655,32 +655,38 @@ def review_policy_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# --- what the reviews app adds to the tasks app's pages (registered in apps.py) -------------
+# --- what the reviews app adds to other apps' pages (registered in apps.py) -----------------
 
 
 def submission_page_extension(*, submission, user, dispute_form=None, **extra) -> dict:
-    """The submission page's review outcome (decision, reasons, comment, dispute) and its
-    link to the quality checks."""
+    """The submission page's review outcome (decision, reasons, comment, dispute)."""
     outcome = submission_outcome(submission=submission, user=user)
-    links = []
-    if permissions.can_view_check_results(user, submission):
-        links.append(
-            ProjectLink("Quality checks", reverse("submission-checks", args=[submission.pk]))
-        )
     return {
         "outcome": outcome,
         "dispute_form": dispute_form or (DisputeForm() if outcome["can_dispute"] else None),
         "submission_partials": ["reviews/_submission_outcome.html"],
-        "submission_links": links,
     }
 
 
 def project_page_links(*, project, user) -> list[ProjectLink]:
     links = []
-    if permissions.can_view_findings(user, project):
-        links.append(ProjectLink("Quality", reverse("project-quality", args=[project.pk]), 20))
     if permissions.can_view_review_queue(user, project):
         links.append(ProjectLink("Review queue", reverse("review-queue", args=[project.pk]), 10))
     if permissions.can_view_disputes(user, project):
         links.append(ProjectLink("Disputes", reverse("project-disputes", args=[project.pk]), 11))
+    return links
+
+
+def findings_page_links(*, project, user) -> list[ProjectLink]:
+    """The review pages linked from the quality findings page (``quality.hooks``)."""
+    links = []
+    if permissions.is_reviewer(user, project):
+        links += [
+            ProjectLink("Review queue", reverse("review-queue", args=[project.pk]), 10),
+            ProjectLink("Second reviews", reverse("review-audit", args=[project.pk]), 11),
+            ProjectLink("Disputes", reverse("project-disputes", args=[project.pk]), 12),
+            ProjectLink("Review log", reverse("review-log", args=[project.pk]), 13),
+        ]
+    if permissions.can_view_review_policy(user, project):
+        links.append(ProjectLink("Review policy", reverse("review-policy", args=[project.pk]), 14))
     return links

@@ -1,12 +1,9 @@
 from django.urls import path
 
-from reviews import review_views, views
+from reviews import review_views
 
 urlpatterns = [
-    path("projects/<int:pk>/checks/", views.project_checks_page, name="project-checks"),
-    path("projects/<int:pk>/quality/", views.project_quality_page, name="project-quality"),
-    path("submissions/<int:pk>/checks/", views.submission_checks_page, name="submission-checks"),
-    # The review workflow (reviews.workflow); each page is the twin of an API endpoint.
+    # Each page is the twin of an API endpoint (reviews/api/review_views.py).
     path("projects/<int:pk>/review/", review_views.review_queue_page, name="review-queue"),
     path("projects/<int:pk>/review/next/", review_views.review_next_page, name="review-next"),
     path(

@@ -68,7 +68,7 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _fresh_near_duplicate_indexes():
     # Each worker caches indexes per project; a test's rolled-back rows must not leak.
-    from reviews.near_duplicates import forget_cached_indexes
+    from quality.near_duplicates import forget_cached_indexes
 
     forget_cached_indexes()
     yield

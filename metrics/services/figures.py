@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from metrics import stats
 from metrics.models import MetricsSettings, RatingLevel
-from reviews.models import CheckResult, GoldOutcome, ResultStatus
+from quality.models import CheckResult, GoldOutcome, ResultStatus
 from reviews.workflow import reviewer_disagreement
 from tasks.models import Project, Submission, SubmissionStatus, TaskTemplate
 from tasks.services import task_counts

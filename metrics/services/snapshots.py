@@ -26,7 +26,7 @@ from metrics.services.figures import (
     project_metrics_compute,
     settings_for,
 )
-from reviews.models import CheckRun
+from quality.models import CheckRun
 from tasks.models import Project, Submission
 
 log = logging.getLogger(__name__)

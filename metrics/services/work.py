@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import F, Prefetch, QuerySet
 
 from metrics.services.figures import FINDING_STATUSES, settings_for, trainer_rows
-from reviews.models import CheckResult
+from quality.models import CheckResult
 from tasks.models import Project, Submission
 from tasks.services import guidelines_notice_for
 

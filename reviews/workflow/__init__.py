@@ -11,7 +11,8 @@ audit log. Pages, the API and jobs all call these functions.
   ``DomainError`` (400, naming the field) or ``ConflictError`` (409).
 - ``reviews.signals.review_decided`` is sent after the commit of each decision.
 
-The queue: when the checks of a revision finish (``reviews.services.checks_run``),
+The queue: when the checks of a revision finish (``quality.services.checks_run``,
+through ``quality.hooks.on_checks_done``),
 ``review_item_sync`` puts the submission in its project's queue, ordered failed checks
 first, then warnings, then the clean work sampled for review (the policy's share of
 clean work, every submission of a trainer's first N, and all reworked work). Reviewers

@@ -14,18 +14,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from annotation_platform.errors import ConflictError
+from quality.models import CheckResult, CheckRun
 from reviews import permissions
-from reviews.models import (
-    CheckResult,
-    CheckRun,
-    Decision,
-    ItemStatus,
-    Review,
-    ReviewItem,
-    ReviewKind,
-    ReviewPolicy,
-    Risk,
-)
+from reviews.models import Decision, ItemStatus, Review, ReviewItem, ReviewKind, ReviewPolicy, Risk
 from reviews.workflow._common import _log, _require_reviewer_of
 from reviews.workflow.policy import review_policy_for
 from tasks.models import Project, Submission, SubmissionStatus

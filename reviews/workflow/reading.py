@@ -13,17 +13,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 
 from annotation_platform.errors import DomainError
+from quality.models import CheckRun
 from reviews import permissions
-from reviews.models import (
-    CheckRun,
-    Dispute,
-    Review,
-    ReviewEvent,
-    ReviewItem,
-    ReviewKind,
-    ReviewPolicy,
-    Risk,
-)
+from reviews.models import Dispute, Review, ReviewEvent, ReviewItem, ReviewKind, ReviewPolicy, Risk
 from reviews.workflow._common import _require_reviewer_of
 from reviews.workflow.policy import review_policy_for
 from rubrics.models import RubricVersion
@@ -61,7 +53,7 @@ def person_as_dict(policy: ReviewPolicy, project_id: int, user) -> dict[str, Any
 def author_history(*, project: Project, trainer) -> dict[str, Any]:
     """The author's record in this project: gold accuracy and the share of decided work
     accepted (returned work is not decided yet)."""
-    from reviews.services import gold_accuracy
+    from quality.services import gold_accuracy
 
     correct, answered = gold_accuracy(project=project, trainer=trainer)
     counts = Submission.objects.filter(author=trainer, task__project=project).aggregate(

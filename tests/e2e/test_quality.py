@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from reviews.models import CheckConfig
+from quality.models import CheckConfig
 from tasks.services import task_set_gold
 from tests.e2e.conftest import login
 from tests.factories import submit

@@ -24,8 +24,8 @@ pytestmark = pytest.mark.e2e
 def reviewing(cast, mcq, monkeypatch):
     """The cast's project with a pinned rubric (criteria "correct" and "clear"), a
     published guideline rule R1 and checks that warn on answer "B" and fail on "C"."""
-    import reviews.checks as checks
-    from reviews.checks.findings import Finding
+    import quality.checks as checks
+    from quality.checks.findings import Finding
     from tasks.services import (
         guideline_rule_add,
         guidelines_publish,

@@ -14,7 +14,7 @@ from exports.media import media_key_clean
 from exports.models import ExportJob
 from exports.rows import export_context, export_rows, submission_chunks
 from exports.signals import export_finished
-from reviews.models import CheckResult
+from quality.models import CheckResult
 from tasks.models import Submission, Task
 from tasks.services import (
     guideline_rule_add,

@@ -24,7 +24,7 @@ from metrics.services import (
     trainer_work,
 )
 from metrics.stats import krippendorff_alpha, mean_opinion_score
-from reviews.models import CheckResult, CheckRun, GoldOutcome
+from quality.models import CheckResult, CheckRun, GoldOutcome
 from tasks.models import Submission
 from tasks.services import submission_revise
 from tasks.services.reviewing import submission_return_for_rework

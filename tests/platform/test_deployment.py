@@ -56,6 +56,7 @@ def test_the_image_contains_every_local_app():
         "accounts",
         "rubrics",
         "tasks",
+        "quality",
         "reviews",
         "metrics",
         "imports",

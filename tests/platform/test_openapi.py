@@ -124,7 +124,7 @@ def test_related_fields_that_may_be_empty_are_documented_nullable():
         "tasks.api.serializers",
         "tasks.api.rubric_serializers",
         "reviews.api.review_serializers",
-        "reviews.api.serializers",
+        "quality.api.serializers",
         "metrics.api.serializers",
         "accounts.api.serializers",
         "integrations.api.serializers",

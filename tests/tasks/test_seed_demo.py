@@ -66,7 +66,8 @@ def test_seed_demo_is_idempotent(settings):
 def test_seed_demo_fills_the_review_queue_with_checked_sample_answers(
     settings, django_capture_on_commit_callbacks
 ):
-    from reviews.models import CheckRun, ReviewItem
+    from quality.models import CheckRun
+    from reviews.models import ReviewItem
 
     settings.DEBUG = True
     with django_capture_on_commit_callbacks(execute=True):

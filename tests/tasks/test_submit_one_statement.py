@@ -17,7 +17,7 @@ from annotation_platform.errors import ConflictError, DomainError
 from integrations.models import WebhookDelivery, WebhookEvent
 from integrations.services import webhook_create
 from metrics.models import MetricsSnapshot
-from reviews.models import CheckRun
+from quality.models import CheckRun
 from tasks import lookups
 from tasks.models import (
     Draft,
@@ -98,11 +98,11 @@ def _world(project) -> dict:
 
 def test_a_held_task_is_submitted_in_one_statement_writing_everything(cast, mcq, monkeypatch):
     # given a trainer holding a task, with a draft of it and a fresh metrics snapshot
-    import reviews.services
+    import quality.services
 
     sent: list = []
     monkeypatch.setattr(
-        reviews.services, "enqueue_batched_on_commit", lambda job, item: sent.append(item())
+        quality.services, "enqueue_batched_on_commit", lambda job, item: sent.append(item())
     )
     # (a first submit reads the template in force and learns the project has no webhooks)
     warm = task_next(project=cast.project, trainer=cast.trainer)
@@ -360,9 +360,9 @@ def test_the_task_completed_webhook_follows_the_state_this_submit_wrote(cast, mc
 def test_a_steady_submit_over_the_api_is_two_statements(client_as, cast, mcq, monkeypatch):
     # given a trainer whose token, template and project (no webhooks) were read before,
     # and the checks queued rather than run here
-    import reviews.services
+    import quality.services
 
-    monkeypatch.setattr(reviews.services, "enqueue_batched_on_commit", lambda job, item: None)
+    monkeypatch.setattr(quality.services, "enqueue_batched_on_commit", lambda job, item: None)
     client = client_as(cast.trainer)
     for _ in range(2):
         task = client.post(f"/api/v1/projects/{cast.project.pk}/next").json()["task"]["id"]
@@ -396,14 +396,13 @@ def test_a_double_click_on_a_late_answer_is_replayed_too(cast, mcq):
 
 def test_an_error_after_the_write_is_not_taken_for_a_conflict(cast, mcq, monkeypatch):
     # given a callback that fails after the statement went through
+    import quality.services
     from django.db import IntegrityError
-
-    import reviews.services
 
     def failing(job, item):
         raise IntegrityError("a callback's own error")
 
-    monkeypatch.setattr(reviews.services, "enqueue_batched_on_commit", failing)
+    monkeypatch.setattr(quality.services, "enqueue_batched_on_commit", failing)
     served = task_next(project=cast.project, trainer=cast.trainer)
     # then it surfaces as itself, not as a replay or a refusal of the written submission
     with pytest.raises(IntegrityError, match="callback's own error"):

@@ -1,0 +1,104 @@
+"""agreement_outlier: an answer far from what the other trainers gave for the same task.
+
+Ratings: more than a set distance from the median of the others. Choices (single choice,
+pairwise choice): the only one to differ from a clear majority. Disagreement is not proof of
+a mistake, so it is a warning for review, never a failure.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from quality.checks.answers import answered, is_number
+from quality.checks.configuration import setting
+from quality.checks.findings import CheckInput, Finding, passed, warned
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementOutlierConfig:
+    min_others: int = setting(
+        3, minimum=1, maximum=1000, help="Fewest other answers needed to judge agreement."
+    )
+    rating_max_distance: float = setting(
+        2.0,
+        above=0.0,
+        maximum=100.0,
+        help="A rating more than this far from the others' median is an outlier.",
+    )
+    majority_share: float = setting(
+        0.75,
+        above=0.5,
+        maximum=1.0,
+        help="Share of the others that must agree for a choice to be a clear majority.",
+    )
+
+
+def run(data: CheckInput, config: AgreementOutlierConfig) -> list[Finding]:
+    """Per rating, single-choice or pairwise question: a warning when this answer stands
+    alone, a pass otherwise."""
+    others = [other for other in data.other_answers or () if isinstance(other, Mapping)]
+    findings = []
+    for question, value in answered(
+        data.definition, data.answer, ("rating", "single_choice", "pairwise")
+    ):
+        question_id = question["id"]
+        theirs = [other.get(question_id) for other in others]
+        if question["type"] == "rating":
+            finding = _rating(question_id, value, [v for v in theirs if is_number(v)], config)
+        else:
+            finding = _choice(
+                question_id, _choice_of(value), [_choice_of(v) for v in theirs], config
+            )
+        if finding:
+            findings.append(finding)
+    return findings
+
+
+def _choice_of(value: Any) -> Any:
+    return value.get("choice") if isinstance(value, Mapping) else value
+
+
+def _rating(
+    question_id: str, mine: Any, theirs: list[float], config: AgreementOutlierConfig
+) -> Finding | None:
+    if not is_number(mine) or len(theirs) < config.min_others:
+        return None
+    median = statistics.median(theirs)
+    distance = abs(mine - median)
+    evidence = {"given": mine, "others_median": median, "distance": distance, "others": len(theirs)}
+    if distance > config.rating_max_distance:
+        return warned(
+            f"Your rating is {distance:g} points from the other trainers' typical rating "
+            f"({median:g}). Check that you judged the same thing.",
+            question_id,
+            **evidence,
+        )
+    return passed("Consistent with the other trainers.", question_id, **evidence)
+
+
+def _choice(
+    question_id: str, mine: Any, theirs: list[Any], config: AgreementOutlierConfig
+) -> Finding | None:
+    theirs = [value for value in theirs if isinstance(value, str)]
+    if not isinstance(mine, str) or len(theirs) < config.min_others:
+        return None
+    majority, count = Counter(theirs).most_common(1)[0]
+    share = count / len(theirs)
+    evidence = {
+        "given": mine,
+        "majority": majority,
+        "majority_share": round(share, 3),
+        "others": len(theirs),
+    }
+    if mine != majority and mine not in theirs and share >= config.majority_share:
+        return warned(
+            f"You chose {mine}; {count} of {len(theirs)} other trainers chose {majority} and "
+            "none chose as you did. Check the task again.",
+            question_id,
+            **evidence,
+        )
+    return passed("Consistent with the other trainers.", question_id, **evidence)

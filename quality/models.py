@@ -1,0 +1,157 @@
+"""The quality-inspection pipeline's data: per-project check configuration, one run per
+submission revision, one result per check per run, gold outcomes and near-duplicate
+signatures.
+
+These models were born in ``reviews`` and keep its tables (``db_table``), so moving them
+here changed no data: the one-statement submit inserts into ``reviews_checkrun`` as before.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class OnFail(models.TextChoices):
+    NOTHING = "nothing", "Record only"
+    FLAG = "flag", "Flag for review"
+    RETURN = "return", "Return to the trainer with the reasons"
+
+
+class CheckConfig(models.Model):
+    """Whether a project runs a check, its thresholds, and what a failure does."""
+
+    project = models.ForeignKey(
+        "tasks.Project", on_delete=models.CASCADE, related_name="check_configs"
+    )
+    check_name = models.CharField(max_length=64)
+    enabled = models.BooleanField(default=True)
+    config = models.JSONField(default=dict, blank=True)
+    on_fail = models.CharField(max_length=16, choices=OnFail.choices, default=OnFail.FLAG)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "reviews_checkconfig"
+        ordering = ["project_id", "check_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "check_name"], name="check_config_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_name} in project {self.project_id}"
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+
+
+class CheckRun(models.Model):
+    """The checks of one submission revision. Created in the submission's own transaction,
+    so a revision whose checks never ran (crashed worker, broker down) is found by the
+    sweep instead of being silently skipped."""
+
+    submission = models.ForeignKey(  # indexed by check_run_once (submission, revision)
+        "tasks.Submission", on_delete=models.CASCADE, related_name="check_runs", db_index=False
+    )
+    revision = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "reviews_checkrun"
+        ordering = ["submission_id", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "revision"], name="check_run_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="check_run_pending_idx",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Checks of submission {self.submission_id} r{self.revision} ({self.status})"
+
+
+class ResultStatus(models.TextChoices):
+    PASS = "pass", "Pass"
+    WARN = "warn", "Warning"
+    FAIL = "fail", "Fail"
+    ERROR = "error", "Error"
+
+
+class CheckResult(models.Model):
+    """What one check found on one submission revision (written once: idempotent)."""
+
+    run = models.ForeignKey(CheckRun, on_delete=models.CASCADE, related_name="results")
+    submission = models.ForeignKey(
+        "tasks.Submission", on_delete=models.CASCADE, related_name="check_results"
+    )
+    revision = models.PositiveIntegerField()
+    check_name = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=ResultStatus.choices)
+    findings = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "reviews_checkresult"
+        ordering = ["submission_id", "revision", "check_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "check_name"], name="check_result_once"),
+        ]
+        indexes = [
+            models.Index(fields=["check_name", "status"], name="check_result_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_name}: {self.status} (submission {self.submission_id})"
+
+
+class GoldOutcome(models.Model):
+    """Whether a submission to a gold task matched the expected answer (its latest
+    revision's verdict). A trainer's gold accuracy is the share of theirs that did."""
+
+    submission = models.OneToOneField(
+        "tasks.Submission", on_delete=models.CASCADE, related_name="gold_outcome"
+    )
+    project = models.ForeignKey("tasks.Project", on_delete=models.CASCADE, related_name="+")
+    trainer = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    correct = models.BooleanField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "reviews_goldoutcome"
+        indexes = [models.Index(fields=["project", "trainer"], name="gold_outcome_trainer_idx")]
+
+    def __str__(self) -> str:
+        return f"Gold {'correct' if self.correct else 'wrong'}: submission {self.submission_id}"
+
+
+class NearDuplicateSignature(models.Model):
+    """The MinHash signature of one free-text answer, so every worker can rebuild and then
+    incrementally extend its in-memory LSH index of a project (constant cost per new
+    submission: one row written, one row read)."""
+
+    project = models.ForeignKey("tasks.Project", on_delete=models.CASCADE, related_name="+")
+    submission = models.ForeignKey("tasks.Submission", on_delete=models.CASCADE, related_name="+")
+    question_id = models.CharField(max_length=64)
+    trainer_id = models.BigIntegerField()
+    task_id = models.BigIntegerField()
+    signature = models.BinaryField()
+
+    class Meta:
+        db_table = "reviews_nearduplicatesignature"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "question_id"], name="near_duplicate_signature_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "id"], name="near_duplicate_project_idx")]
+
+    def __str__(self) -> str:
+        return f"Signature of submission {self.submission_id} / {self.question_id}"

@@ -1,0 +1,33 @@
+"""Access decisions for the quality checks: their settings, findings and evidence, built on
+the project roles. One condition per line; inactive users may do nothing."""
+
+from __future__ import annotations
+
+from tasks import permissions as task_permissions
+from tasks.models import Project, Submission
+
+
+def can_configure_checks(user, project: Project) -> bool:
+    """Question setters and admins decide which checks run and what a failure does."""
+    return task_permissions.can_design_project(user, project)
+
+
+def can_view_check_configs(user, project: Project) -> bool:
+    return task_permissions.can_view_task_list(user, project)
+
+
+def can_view_findings(user, project: Project) -> bool:
+    """QA leads, setters and admins see every finding of the project, with evidence."""
+    return task_permissions.can_view_task_list(user, project)
+
+
+def can_view_check_results(user, submission: Submission) -> bool:
+    """The author sees their own findings (reasons only); reviewers see all."""
+    return task_permissions.can_view_submission(user, submission)
+
+
+def sees_evidence(user, submission: Submission) -> bool:
+    """Evidence may name other trainers or hold gold answers: never for the author."""
+    if submission.author_id == user.pk:
+        return False
+    return can_view_findings(user, submission.task.project)

@@ -1,0 +1,136 @@
+"""Pages of the quality pipeline: check settings, the project's findings, one submission's
+results. Each is the twin of an endpoint in quality/api/."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from rest_framework.exceptions import ValidationError
+
+from annotation_platform.errors import DomainError
+from quality import permissions
+from quality.api.views import findings_queryset
+from quality.hooks import findings_links
+from quality.models import CheckRun, OnFail
+from quality.services import check_config_save, check_configs_for
+from tasks import lookups
+from tasks.services.hooks import ProjectLink
+
+
+@login_required
+def project_checks_page(request: HttpRequest, pk: int) -> HttpResponse:
+    from quality.checks import CATALOGUE
+
+    project = lookups.visible_project(request.user, pk)
+    if not permissions.can_view_check_configs(request.user, project):
+        raise PermissionDenied
+    can_edit = permissions.can_configure_checks(request.user, project)
+    errors: dict[str, dict[str, list[str]]] = {}
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        name = request.POST.get("check", "")
+        try:
+            config = json.loads(request.POST.get("config") or "{}")
+        except json.JSONDecodeError as exc:
+            errors[name] = {"config": [f"Not valid JSON: {exc.msg} (line {exc.lineno})."]}
+        else:
+            try:
+                check_config_save(
+                    project=project,
+                    check_name=name,
+                    enabled=request.POST.get("enabled") == "on",
+                    config=config,
+                    on_fail=request.POST.get("on_fail", OnFail.FLAG),
+                )
+            except DomainError as exc:
+                errors[name] = exc.fields or {"": [exc.detail]}
+            else:
+                messages.success(request, f"Settings of “{CATALOGUE[name].title}” saved.")
+                return redirect("project-checks", pk=project.pk)
+    checks = [
+        {
+            "name": check.name,
+            "title": CATALOGUE[check.name].title,
+            "enabled": check.enabled,
+            "config_text": json.dumps(check.config, indent=2, ensure_ascii=False),
+            "on_fail": check.on_fail,
+            "errors": errors.get(check.name, {}),
+        }
+        for check in check_configs_for(project)
+    ]
+    return render(
+        request,
+        "quality/checks.html",
+        {"project": project, "checks": checks, "can_edit": can_edit, "on_fail": OnFail.choices},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def project_quality_page(request: HttpRequest, pk: int) -> HttpResponse:
+    project = lookups.visible_project(request.user, pk)
+    if not permissions.can_view_findings(request.user, project):
+        raise PermissionDenied
+    try:
+        findings = findings_queryset(project, request.GET).select_related(
+            "submission__author", "submission__task"
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(str(m) for ms in exc.detail.values() for m in ms))
+        return redirect("project-quality", pk=project.pk)
+    summary = (
+        findings_queryset(project, {})
+        .values("check_name", "status")
+        .annotate(n=Count("id"))
+        .order_by("check_name", "status")
+    )
+    pending = CheckRun.objects.filter(submission__task__project=project, status="pending").count()
+    page = Paginator(findings, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "quality/quality.html",
+        {
+            "project": project,
+            "page": page,
+            "summary": summary,
+            "pending": pending,
+            # The review workflow's links (reviews registers them: quality.hooks).
+            "links": findings_links(project=project, user=request.user),
+        },
+    )
+
+
+@login_required
+def submission_checks_page(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = lookups.visible_submission(request.user, pk)
+    if not permissions.can_view_check_results(request.user, submission):
+        raise PermissionDenied
+    run = CheckRun.objects.filter(submission=submission, revision=submission.revision).first()
+    return render(
+        request,
+        "quality/submission_checks.html",
+        {
+            "submission": submission,
+            "project": submission.task.project,
+            "run": run,
+            "results": run.results.order_by("check_name") if run else [],
+            "evidence": permissions.sees_evidence(request.user, submission),
+        },
+    )
+
+
+def submission_page_extension(*, submission, user, **extra) -> dict:
+    """The submission page's link to its quality checks (a ``tasks`` page hook)."""
+    if not permissions.can_view_check_results(user, submission):
+        return {}
+    url = reverse("submission-checks", args=[submission.pk])
+    return {"submission_links": [ProjectLink("Quality checks", url)]}

@@ -1,0 +1,115 @@
+"""Nothing is silently skipped: a worker killed mid-job, or Redis down while trainers
+submit, loses no submission and leaves none unchecked. Real worker, real Redis."""
+
+import os
+import signal
+import subprocess
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from annotation_platform import queueing
+from quality.models import CheckRun, RunStatus
+from quality.services import checks_sweep
+from tasks.models import Submission
+from tests.conftest import purge_queues, start_worker, stop_worker
+from tests.factories import submit
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+REDIS_START = [
+    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+    "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+    "--logfile", "/var/log/redis/ci.log",
+]  # fmt: skip
+
+
+def _wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _done(submission) -> bool:
+    return CheckRun.objects.filter(submission=submission, status=RunStatus.DONE).exists()
+
+
+def _redis_up() -> bool:
+    return subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def worker_env():
+    from annotation_platform.celery import app
+
+    purge_queues()
+    started = []
+
+    def start(**env):
+        process, _ = start_worker({k: str(v) for k, v in env.items()})
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        stop_worker(process)
+    app.conf.task_always_eager = True
+
+
+def test_checks_run_on_a_live_worker(cast, mcq, worker_env):
+    worker_env()
+    with transaction.atomic():
+        submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    assert _wait_for(lambda: _done(submission))
+    assert submission.check_results.count() == 8
+
+
+def test_a_worker_killed_mid_job_loses_nothing(cast, mcq, worker_env):
+    # given a worker whose quality jobs take a few seconds
+    worker = worker_env(QA_JOB_DELAY_SECONDS=4)
+    with transaction.atomic():
+        submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    time.sleep(2)  # the job is now running in the pool process
+    children = subprocess.run(
+        ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True
+    ).stdout.split()
+    assert children, "the worker has no pool process"
+    # when the process running the job dies
+    for pid in children:
+        os.kill(int(pid), signal.SIGKILL)
+    # then the job is delivered again (acks_late + reject_on_worker_lost) and completes
+    assert _wait_for(lambda: _done(submission), timeout=90)
+    assert submission.check_results.count() == 8
+    assert Submission.objects.filter(pk=submission.pk).exists()
+
+
+def test_redis_down_while_trainers_submit_loses_nothing(cast, mcq, worker_env):
+    from annotation_platform.celery import app
+
+    app.conf.task_always_eager = False  # as in production: jobs go through the broker
+    # given Redis stops
+    subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True)
+    assert _wait_for(lambda: not _redis_up(), timeout=10)
+    try:
+        # when trainers submit, the submissions are saved and remembered as unchecked
+        with transaction.atomic():
+            first, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+        with transaction.atomic():
+            second, _ = submit(task=mcq["tasks"][1], author=cast.trainer, answer={"answer": "B"})
+        assert Submission.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
+        assert CheckRun.objects.filter(status=RunStatus.PENDING).count() == 2
+        # and their batch of check jobs is sent while the broker is still down: lost
+        queueing._batches.send()
+    finally:
+        subprocess.run(REDIS_START, check=True, capture_output=True)
+        assert _wait_for(_redis_up, timeout=20)
+    # then, with Redis back, the sweep re-sends them and a worker checks both
+    worker_env()
+    assert checks_sweep(now=timezone.now() + timedelta(minutes=5)) == 2
+    assert _wait_for(lambda: _done(first) and _done(second))

@@ -1,0 +1,90 @@
+"""straight_lining and agreement_outlier: how a trainer's ratings compare with habit and peers."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from quality.checks import CheckInput, run_check
+from tests.quality.conftest import CHOICE, PAIRWISE
+
+
+def _ratings(values):
+    return CheckInput(definition=PAIRWISE, answer={}, recent_ratings=values)
+
+
+def test_the_same_rating_everywhere_fails():
+    findings = run_check("straight_lining", _ratings([4] * 30))
+    assert [f.status for f in findings] == ["fail"]
+    assert findings[0].evidence["most_common_share"] == 1.0
+
+
+def test_nearly_the_same_rating_everywhere_fails():
+    ratings = [4] * 27 + [5, 3, 5]
+    assert run_check("straight_lining", _ratings(ratings))[0].status == "fail"  # 90%
+
+
+def test_varied_ratings_pass():
+    rng = random.Random(1)
+    ratings = rng.choices([2, 3, 4, 5], [1, 3, 5, 2], k=30)
+    assert run_check("straight_lining", _ratings(ratings))[0].status == "pass"
+
+
+def test_low_variance_is_flagged_even_without_one_dominant_value():
+    ratings = [3, 4] * 15  # never more than half the same, but only ever 3 or 4
+    assert (
+        run_check("straight_lining", _ratings(ratings), {"min_variance": 0.3})[0].status == "fail"
+    )
+
+
+def test_too_few_ratings_are_not_judged_and_only_the_window_counts():
+    assert run_check("straight_lining", _ratings([4] * 10)) == []
+    recent = [1, 2, 3, 4, 5] * 20 + [4] * 30
+    assert run_check("straight_lining", _ratings(recent))[0].status == "fail"
+
+
+def test_always_the_same_pairwise_side_is_straight_lining_too():
+    assert run_check("straight_lining", _ratings(["A"] * 25))[0].status == "fail"
+
+
+def _peers(answer, others):
+    return CheckInput(definition=PAIRWISE, answer=answer, other_answers=others)
+
+
+def test_a_rating_far_from_the_others_median_is_a_warning():
+    others = [{"quality": 4}, {"quality": 5}, {"quality": 4}]
+    findings = run_check("agreement_outlier", _peers({"quality": 1}, others))
+    assert [(f.status, f.question_id) for f in findings] == [("warn", "quality")]
+    assert findings[0].evidence["others_median"] == 4
+
+
+def test_a_rating_near_the_others_passes():
+    others = [{"quality": 4}, {"quality": 5}, {"quality": 3}]
+    assert run_check("agreement_outlier", _peers({"quality": 3}, others))[0].status == "pass"
+
+
+def test_a_choice_alone_against_a_clear_majority_is_a_warning():
+    others = [{"preference": {"choice": "A"}}] * 4
+    findings = run_check("agreement_outlier", _peers({"preference": {"choice": "B"}}, others))
+    assert findings[0].status == "warn"
+    assert findings[0].evidence["majority"] == "A"
+
+
+@pytest.mark.parametrize(
+    "others",
+    [
+        [{"preference": {"choice": c}} for c in ("A", "A", "B", "B")],  # no clear majority
+        [{"preference": {"choice": c}} for c in ("A", "A", "A", "B")] * 2,  # not alone
+        [{"preference": {"choice": "A"}}] * 2,  # too few others
+    ],
+)
+def test_a_choice_is_not_an_outlier_without_a_clear_majority_against_it_alone(others):
+    findings = run_check("agreement_outlier", _peers({"preference": {"choice": "B"}}, others))
+    assert all(f.status == "pass" for f in findings)
+
+
+def test_single_choice_answers_are_compared_too():
+    others = [{"answer": "A"}] * 3
+    data = CheckInput(definition=CHOICE, answer={"answer": "C"}, other_answers=others)
+    assert run_check("agreement_outlier", data)[0].status == "warn"
