@@ -48,7 +48,12 @@ class RunStatus(models.TextChoices):
 class CheckRun(models.Model):
     """The checks of one submission revision. Created in the submission's own transaction,
     so a revision whose checks never ran (crashed worker, broker down) is found by the
-    sweep instead of being silently skipped."""
+    sweep instead of being silently skipped.
+
+    Its id is the revision's **sequence**: its place in the one total order of submissions,
+    taken by the insert in the submit's own statement. A check judges a revision only
+    against revisions earlier in that order, so verdicts do not depend on when a worker
+    gets to them (``quality.services``)."""
 
     submission = models.ForeignKey(  # indexed by check_run_once (submission, revision)
         "tasks.Submission", on_delete=models.CASCADE, related_name="check_runs", db_index=False
@@ -112,6 +117,34 @@ class CheckResult(models.Model):
         return f"{self.check_name}: {self.status} (submission {self.submission_id})"
 
 
+class RejudgeReason(models.TextChoices):
+    EARLIER_CHECKED = "earlier_checked", "An earlier submission was checked after this one"
+    NEW_ANSWER = "new_answer", "Another answer to the same task arrived"
+
+
+class FindingChange(models.Model):
+    """One re-judgment that changed a check's current result: what it was, what it became,
+    why and when. ``CheckResult`` holds the current verdict; these rows are its history."""
+
+    result = models.ForeignKey(CheckResult, on_delete=models.CASCADE, related_name="changes")
+    previous_status = models.CharField(max_length=8, choices=ResultStatus.choices)
+    previous_findings = models.JSONField(default=list)
+    status = models.CharField(max_length=8, choices=ResultStatus.choices)
+    findings = models.JSONField(default=list)
+    reason = models.CharField(max_length=32, choices=RejudgeReason.choices)
+    # The run whose arrival made this result be judged again.
+    cause = models.ForeignKey(
+        CheckRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["result_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.previous_status} -> {self.status} ({self.reason}) on result {self.result_id}"
+
+
 class GoldOutcome(models.Model):
     """Whether a submission to a gold task matched the expected answer (its latest
     revision's verdict). A trainer's gold accuracy is the share of theirs that did."""
@@ -135,13 +168,20 @@ class GoldOutcome(models.Model):
 class NearDuplicateSignature(models.Model):
     """The MinHash signature of one free-text answer, so every worker can rebuild and then
     incrementally extend its in-memory LSH index of a project (constant cost per new
-    submission: one row written, one row read)."""
+    submission: one row written, one row read).
+
+    ``sequence`` is the run (revision) the text belongs to: a check compares a revision
+    only with texts earlier in that order. An empty ``signature`` is a tombstone: a
+    revision dropped that question's text, and every worker's index must forget it. Rows
+    are written under the project's check lock (``quality.services``), so ids commit in
+    order and a worker reading ``id > last seen`` misses none."""
 
     project = models.ForeignKey("tasks.Project", on_delete=models.CASCADE, related_name="+")
     submission = models.ForeignKey("tasks.Submission", on_delete=models.CASCADE, related_name="+")
     question_id = models.CharField(max_length=64)
     trainer_id = models.BigIntegerField()
     task_id = models.BigIntegerField()
+    sequence = models.BigIntegerField(default=0)
     signature = models.BinaryField()
 
     class Meta:

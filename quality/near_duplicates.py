@@ -4,6 +4,12 @@ Each worker process holds an in-memory ``NearDuplicateIndex`` per project; signa
 stored one row per answer text, and before each use the worker reads only the rows added
 since it last looked, so the cost per submission stays constant as the project grows. The
 index keeps its texts in numpy arrays (under 1 KB each), so a worker can hold large projects.
+
+Reading ``id > last seen`` misses nothing because signatures are written only under the
+project's check lock (``quality.services``), held to the end of the writing transaction:
+no row of a lower id can commit after a reader holding that lock has looked. A revision's
+change reaches every worker the same way: a text it replaced comes again as a new row, a
+text it dropped as a tombstone (an empty signature).
 """
 
 from __future__ import annotations
@@ -22,24 +28,42 @@ _lock = threading.Lock()
 _indexes: dict[int, tuple[NearDuplicateIndex, int]] = {}
 
 
+def _file(index: NearDuplicateIndex, rows: list[tuple]) -> None:
+    if not rows:
+        return
+    _, submissions, questions, trainers, tasks, sequences, signatures = zip(*rows, strict=True)
+    index.add_signatures(
+        np.stack([np.frombuffer(bytes(value), dtype=np.uint32) for value in signatures]),
+        submission_ids=[str(value) for value in submissions],
+        question_ids=questions,
+        trainer_ids=[str(value) for value in trainers],
+        task_ids=[str(value) for value in tasks],
+        sequences=sequences,
+    )
+
+
 def _load_new(project_id: int, index: NearDuplicateIndex, after: int) -> int:
     rows = (
         NearDuplicateSignature.objects.filter(project_id=project_id, id__gt=after)
         .order_by("id")
-        .values_list("id", "submission_id", "question_id", "trainer_id", "task_id", "signature")
+        .values_list(
+            "id", "submission_id", "question_id", "trainer_id", "task_id", "sequence", "signature"
+        )
     )
     last = after
     # In batches: a worker's first use of a large project files its signatures in bulk.
     for batch in _batches(rows.iterator(chunk_size=2000), 2000):
-        ids, submissions, questions, trainers, tasks, signatures = zip(*batch, strict=True)
-        index.add_signatures(
-            np.stack([np.frombuffer(bytes(value), dtype=np.uint32) for value in signatures]),
-            submission_ids=[str(value) for value in submissions],
-            question_ids=questions,
-            trainer_ids=[str(value) for value in trainers],
-            task_ids=[str(value) for value in tasks],
-        )
-        last = ids[-1]
+        texts: list[tuple] = []
+        for row in batch:
+            if len(row[-1]):
+                texts.append(row)
+                continue
+            # A tombstone: file what came before it, then forget that text.
+            _file(index, texts)
+            texts = []
+            index.remove(str(row[1]), row[2])
+        _file(index, texts)
+        last = batch[-1][0]
     return last
 
 
@@ -55,7 +79,8 @@ def _batches(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
 
 
 def project_index(project_id: int) -> NearDuplicateIndex:
-    """This worker's index of the project, brought up to date with the database."""
+    """This worker's index of the project, brought up to date with the database. Call it
+    under the project's check lock (``quality.services.project_checks_lock``)."""
     with _lock:
         index, seen = _indexes.get(project_id, (None, 0))
         if index is None:
@@ -65,33 +90,62 @@ def project_index(project_id: int) -> NearDuplicateIndex:
         return index
 
 
-def project_index_add(submission, data, config=None) -> int:
-    """Store (and index) the signatures of the texts the near-duplicate check compares; a
-    revision replaces the texts of earlier revisions. Returns how many were stored."""
+def signatures_store(submission, data, config, *, sequence: int) -> dict[str, np.ndarray]:
+    """Store the signatures of the texts the near-duplicate check compares (those of
+    ``data``, a submission's check input), replacing the texts of its earlier revisions,
+    and file them in this worker's index at once so the rest of the run compares with them.
+    Returns them by question id."""
     project_id = submission.task.project_id
     index = project_index(project_id)
-    rows = []
+    signatures: dict[str, np.ndarray] = {}
     for item in compared_texts(data, config):
         signature = index.signature(item.text)
-        if signature is None:
-            continue
-        rows.append(
-            NearDuplicateSignature(
-                project_id=project_id,
-                submission_id=submission.pk,
-                question_id=item.question_id,
-                trainer_id=submission.author_id,
-                task_id=submission.task_id,
-                signature=signature.astype(np.uint32).tobytes(),
-            )
+        if signature is not None:
+            signatures[item.question_id] = signature
+    stored = set(
+        NearDuplicateSignature.objects.filter(submission=submission).values_list(
+            "question_id", flat=True
         )
-    with transaction.atomic():
-        NearDuplicateSignature.objects.filter(submission=submission).delete()
-        NearDuplicateSignature.objects.bulk_create(rows)
+    )
+
+    def row(question_id: str, signature: bytes) -> NearDuplicateSignature:
+        return NearDuplicateSignature(
+            project_id=project_id,
+            submission_id=submission.pk,
+            question_id=question_id,
+            trainer_id=submission.author_id,
+            task_id=submission.task_id,
+            sequence=sequence,
+            signature=signature,
+        )
+
+    rows = [row(q, signature.astype(np.uint32).tobytes()) for q, signature in signatures.items()]
+    # Texts an earlier revision had and this one dropped: tombstones, so that every
+    # worker's index forgets them, not only this one's.
+    rows += [row(q, b"") for q in sorted(stored - set(signatures))]
+    if rows:
+        with transaction.atomic():
+            NearDuplicateSignature.objects.filter(submission=submission).delete()
+            NearDuplicateSignature.objects.bulk_create(rows)
     index.remove(str(submission.pk))
-    # The new rows are read back (with their ids) the next time the index is used.
-    project_index(project_id)
-    return len(rows)
+    for question_id, signature in signatures.items():
+        index.add(
+            "",
+            signature=signature,
+            submission_id=str(submission.pk),
+            question_id=question_id,
+            trainer_id=str(submission.author_id),
+            task_id=str(submission.task_id),
+            sequence=sequence,
+        )
+    return signatures
+
+
+def forget_project_index(project_id: int) -> None:
+    """Drop this process's index of a project: its run rolled back, so what the index
+    filed from it (or read of its uncommitted rows) must be read again from the database."""
+    with _lock:
+        _indexes.pop(project_id, None)
 
 
 def forget_cached_indexes() -> None:

@@ -57,6 +57,8 @@ class CheckInput:
     - ``recent_ratings``: the trainer's latest rating values, oldest first.
     - ``other_answers``: other trainers' answers to the same task.
     - ``near_duplicates``: the project's near-duplicate index, queried, never modified.
+    - ``sequence``: the submission's place in the project's order of submissions; the
+      near-duplicate search looks only at texts earlier in it (None: at every text).
     """
 
     definition: Mapping[str, Any]
@@ -72,6 +74,7 @@ class CheckInput:
     recent_ratings: Sequence[Any] = ()
     other_answers: Sequence[Mapping[str, Any]] = ()
     near_duplicates: NearDuplicateIndex | None = None
+    sequence: int | None = None
 
 
 def passed(message: str, question_id: str | None = None, **evidence: Any) -> Finding:

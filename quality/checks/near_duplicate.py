@@ -105,6 +105,7 @@ def run(data: CheckInput, config: NearDuplicateConfig) -> list[Finding]:
             min_similarity=config.warn_similarity,
             exclude_submission=data.submission_id,
             limit=config.max_matches,
+            before_sequence=data.sequence,
         )
         if not matches:
             findings.append(passed("No near-duplicate found in this project.", item.question_id))

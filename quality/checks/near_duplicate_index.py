@@ -20,7 +20,11 @@ text (datasketch's ``MinHashLSH`` needs about 10 KB per text in dicts, lists and
   band, with no keys stored: a slot is chosen by a 64-bit hash of the band's values, and a row
   found in the probed run of cells is a candidate only if its own band values (read from the
   signature matrix) equal the query's, so slot collisions never add or lose a candidate;
-- one more such table of rows by submission, for revisions and removals.
+- one more such table of rows by submission, for revisions and removals;
+- each text's **sequence** (``int64``): its submission's place in the project's order of
+  submissions. A query can keep to texts before (or after) a sequence, so a submission is
+  compared only with work that came before it, however late a worker files that work, and
+  ties between equal scores go to the earlier text.
 
 0.75-0.9 KB per text in all, depending on how full the arrays are (the signature alone is 512
 bytes): see benchmarks/near_duplicate_memory.py. Removed texts are only
@@ -80,6 +84,7 @@ class Match:
     trainer_id: str | None
     task_id: str | None
     similarity: float  # estimated Jaccard similarity of the two texts' shingle sets
+    sequence: int = 0  # the text's place in the order of submissions (0: not given)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -261,7 +266,14 @@ class NearDuplicateIndex:
     @property
     def nbytes(self) -> int:
         """Bytes held in the index's arrays (interned ids and the memo not included)."""
-        arrays = (self._signatures, self._submission, self._question, self._trainer, self._task)
+        arrays = (
+            self._signatures,
+            self._submission,
+            self._question,
+            self._trainer,
+            self._task,
+            self._sequence,
+        )
         return (
             sum(array.nbytes for array in arrays)
             + self._live.nbytes
@@ -355,6 +367,7 @@ class NearDuplicateIndex:
         self._question = np.zeros(capacity, dtype=np.int64)
         self._trainer = np.zeros(capacity, dtype=np.int64)
         self._task = np.zeros(capacity, dtype=np.int64)
+        self._sequence = np.zeros(capacity, dtype=np.int64)
         self._live = np.zeros(capacity, dtype=bool)
 
     def _reserve(self, count: int) -> bool:
@@ -364,15 +377,25 @@ class NearDuplicateIndex:
             return False
         keep = np.flatnonzero(self._live[: self._used])
         capacity = max(self.INITIAL_CAPACITY, math.ceil((len(keep) + count) * _GROWTH))
-        old = (self._signatures, self._submission, self._question, self._trainer, self._task)
+        old = self._columns()
         self._allocate(capacity)
-        new = (self._signatures, self._submission, self._question, self._trainer, self._task)
+        new = self._columns()
         for source, target in zip(old, new, strict=True):
             target[: len(keep)] = source[keep]
         del old
         self._live[: len(keep)] = True
         self._used = len(keep)
         return True
+
+    def _columns(self) -> tuple[np.ndarray, ...]:
+        return (
+            self._signatures,
+            self._submission,
+            self._question,
+            self._trainer,
+            self._task,
+            self._sequence,
+        )
 
     def _rebuild_tables(self) -> None:
         size = math.ceil(self.capacity / _MAX_LOAD)
@@ -424,11 +447,13 @@ class NearDuplicateIndex:
         trainer_id: str | None = None,
         task_id: str | None = None,
         signature: np.ndarray | None = None,
+        sequence: int = 0,
     ) -> bool:
         """File ``text``; an entry with the same submission and question is replaced.
 
         Returns False when the text has nothing to compare (empty or only punctuation).
-        Pass ``signature`` when it was already computed for a query of the same text.
+        Pass ``signature`` when it was already computed for a query of the same text, and
+        ``sequence`` for the submission's place in the order of submissions.
         """
         if signature is None:
             signature = self.signature(text)
@@ -446,6 +471,7 @@ class NearDuplicateIndex:
         self._signatures[row] = signature
         self._submission[row], self._question[row] = submission, question
         self._trainer[row], self._task[row] = self._encode(trainer_id), self._encode(task_id)
+        self._sequence[row] = sequence
         self._live[row] = True
         self._used += 1
         self._live_count += 1
@@ -460,6 +486,7 @@ class NearDuplicateIndex:
         question_ids: Sequence[Any],
         trainer_ids: Sequence[Any],
         task_ids: Sequence[Any],
+        sequences: Sequence[int] | None = None,
     ) -> int:
         """File stored signatures (one row each, in order), as :meth:`add` would one by one:
         a later entry replaces an earlier one with the same submission and question.
@@ -469,9 +496,13 @@ class NearDuplicateIndex:
         """
         signatures = self._checked(np.atleast_2d(signatures))
         count = len(signatures)
-        columns = (submission_ids, question_ids, trainer_ids, task_ids)
+        if sequences is None:
+            sequences = [0] * count
+        columns = (submission_ids, question_ids, trainer_ids, task_ids, sequences)
         if not all(len(ids) == count for ids in columns):
-            raise ValueError("One submission, question, trainer and task id per signature.")
+            raise ValueError(
+                "One submission, question, trainer and task id and sequence per signature."
+            )
         if not count:
             return 0
         submissions = np.fromiter((self._encode(str(v)) for v in submission_ids), np.int64, count)
@@ -491,6 +522,7 @@ class NearDuplicateIndex:
         )
         self._trainer[start:stop] = [self._encode(trainer_ids[i]) for i in keep.tolist()]
         self._task[start:stop] = [self._encode(task_ids[i]) for i in keep.tolist()]
+        self._sequence[start:stop] = np.asarray(sequences, dtype=np.int64)[keep]
         self._live[start:stop] = True
         self._used = stop
         self._live_count += len(keep)
@@ -526,12 +558,16 @@ class NearDuplicateIndex:
             if item.question_type in question_types
         )
 
-    def remove(self, submission_id: str) -> int:
-        """Forget every text of a submission (deleted or withdrawn); returns how many."""
+    def remove(self, submission_id: str, question_id: str | None = None) -> int:
+        """Forget every text of a submission (deleted or withdrawn), or only its text for
+        ``question_id`` (a revision dropped it); returns how many."""
         submission = self._encode(str(submission_id), create=False)
         if submission is None:
             return 0
         rows = self._rows_of(submission)[0]
+        if question_id is not None:
+            question = self._encode(str(question_id), create=False)
+            rows = [row for row in rows if self._question[row] == question]
         self._forget(rows)
         return len(rows)
 
@@ -560,9 +596,13 @@ class NearDuplicateIndex:
         min_similarity: float = 0.5,
         exclude_submission: str | None = None,
         limit: int = 5,
+        before_sequence: int | None = None,
+        after_sequence: int | None = None,
     ) -> list[Match]:
-        """Indexed texts with estimated Jaccard similarity >= ``min_similarity``, best first
-        (ties in the order they were filed)."""
+        """Indexed texts with estimated Jaccard similarity >= ``min_similarity``, best first,
+        ties by sequence and then in the order they were filed. ``before_sequence`` keeps
+        to texts of a lower sequence (what came before a submission), ``after_sequence`` to
+        those of a higher one."""
         if signature is None:
             signature = self.signature(text or "")
         if signature is None or not self._live_count:
@@ -573,11 +613,18 @@ class NearDuplicateIndex:
             excluded = self._encode(str(exclude_submission), create=False)
             if excluded is not None:
                 rows = rows[self._submission[rows] != excluded]
+        if before_sequence is not None:
+            rows = rows[self._sequence[rows] < before_sequence]
+        if after_sequence is not None:
+            rows = rows[self._sequence[rows] > after_sequence]
         if not rows.size:
             return []
         scores = np.count_nonzero(self._signatures[rows] == signature, axis=1) / self.num_perm
         keep = np.flatnonzero(scores >= min_similarity)
-        best = keep[np.argsort(-scores[keep], kind="stable")][:limit]
+        # Best first; equal scores by sequence, so the order a worker filed texts in (which
+        # depends on its lag) never changes which match is named.
+        order = np.lexsort((self._sequence[rows[keep]], -scores[keep]))
+        best = keep[order][:limit]
         return [self._match(int(rows[position]), float(scores[position])) for position in best]
 
     def _match(self, row: int, score: float) -> Match:
@@ -587,6 +634,7 @@ class NearDuplicateIndex:
             self._decode(int(self._trainer[row])),
             self._decode(int(self._task[row])),
             score,
+            int(self._sequence[row]),
         )
 
     # -- persistence -----------------------------------------------------------------------
@@ -596,8 +644,12 @@ class NearDuplicateIndex:
         live = np.flatnonzero(self._live[: self._used])
         columns = (self._submission, self._question, self._trainer, self._task)
         entries = [
-            [self._decode(code) for code in row]
-            for row in zip(*(column[live].tolist() for column in columns), strict=True)
+            [*(self._decode(code) for code in row), sequence]
+            for *row, sequence in zip(
+                *(column[live].tolist() for column in columns),
+                self._sequence[live].tolist(),
+                strict=True,
+            )
         ]
         header = json.dumps(
             {
@@ -635,8 +687,10 @@ class NearDuplicateIndex:
                 dense_shingle_size=header["dense_shingle_size"],
                 seed=header["seed"],
             )
-            submissions, questions, trainers, tasks = (
-                zip(*entries, strict=True) if entries else ((), (), (), ())
+            # Entries of format 1 written before sequences existed have four fields.
+            entries = [[*entry, 0] if len(entry) == 4 else entry for entry in entries]
+            submissions, questions, trainers, tasks, sequences = (
+                zip(*entries, strict=True) if entries else ((), (), (), (), ())
             )
         except (ValueError, KeyError, TypeError) as error:
             raise ValueError(f"Corrupt near-duplicate index header: {error}") from error
@@ -652,5 +706,6 @@ class NearDuplicateIndex:
             question_ids=questions,
             trainer_ids=trainers,
             task_ids=tasks,
+            sequences=[int(value) for value in sequences],
         )
         return index

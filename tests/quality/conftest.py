@@ -1,5 +1,6 @@
 # ruff: noqa: RUF001 - Chinese text uses full-width punctuation
-"""Plain-data fixtures for the quality checks: templates as dicts, no database."""
+"""Fixtures for the quality checks: templates and answers as plain dicts (no database), and
+``worker_env`` for the tests that start real Celery workers."""
 
 from __future__ import annotations
 
@@ -139,3 +140,24 @@ def long_answer():
 
 
 # --- the review workflow: a project with a pinned rubric and published guidelines -----------
+
+
+@pytest.fixture
+def worker_env():
+    """``start(**env)`` starts a real Celery worker on the test database; all are stopped
+    at the end, and jobs run in-process again."""
+    from annotation_platform.celery import app
+    from tests.conftest import purge_queues, start_worker, stop_worker
+
+    purge_queues()
+    started = []
+
+    def start(**env):
+        process, _ = start_worker({k: str(v) for k, v in env.items()})
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        stop_worker(process)
+    app.conf.task_always_eager = True

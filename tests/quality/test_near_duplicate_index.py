@@ -243,3 +243,63 @@ def test_memory_per_text_stays_under_one_kilobyte():
     assert len(index) == count
     assert held / count < 1024
     assert index.nbytes <= held
+
+
+# --- sequences: a submission compares only with what came before it ----------------------
+
+
+def _same_text_at(sequences: list[int]) -> tuple[NearDuplicateIndex, np.ndarray]:
+    signature = _signatures(1)[0]
+    index = NearDuplicateIndex()
+    for sequence in sequences:
+        index.add(
+            "", submission_id=str(sequence), question_id="a", signature=signature, sequence=sequence
+        )
+    return index, signature
+
+
+def test_a_query_keeps_to_texts_before_or_after_a_sequence():
+    index, signature = _same_text_at([10, 20, 30])
+    before = index.query(signature=signature, before_sequence=20)
+    after = index.query(signature=signature, after_sequence=10)
+    assert [match.sequence for match in before] == [10]
+    assert [match.sequence for match in after] == [20, 30]
+    assert len(index.query(signature=signature)) == 3
+
+
+def test_equal_scores_name_the_earlier_text_whatever_order_they_were_filed_in():
+    # a lagging worker files the later text first
+    index, signature = _same_text_at([30, 10, 20])
+    matches = index.query(signature=signature, limit=3)
+    assert [match.submission_id for match in matches] == ["10", "20", "30"]
+
+
+def test_removing_one_question_of_a_submission_keeps_its_others():
+    first, second = _signatures(2)
+    index = NearDuplicateIndex()
+    index.add("", submission_id="1", question_id="a", signature=first)
+    index.add("", submission_id="1", question_id="b", signature=second)
+    assert index.remove("1", "a") == 1
+    assert index.query(signature=first) == []
+    assert [m.question_id for m in index.query(signature=second)] == ["b"]
+
+
+def test_a_restored_index_keeps_its_sequences():
+    index, signature = _same_text_at([10, 20])
+    restored = NearDuplicateIndex.from_bytes(index.to_bytes())
+    assert [m.sequence for m in restored.query(signature=signature, before_sequence=20)] == [10]
+
+
+def test_an_index_written_before_sequences_reads_them_as_zero():
+    import json
+    import struct
+
+    index, signature = _same_text_at([10])
+    data = index.to_bytes()
+    magic, version, length = struct.unpack_from("<4sHI", data)
+    header = json.loads(data[10 : 10 + length])
+    header["entries"] = [entry[:4] for entry in header["entries"]]  # the four-field form
+    old = json.dumps(header).encode()
+    data = struct.pack("<4sHI", magic, version, len(old)) + old + data[10 + length :]
+    restored = NearDuplicateIndex.from_bytes(data)
+    assert [m.sequence for m in restored.query(signature=signature)] == [0]

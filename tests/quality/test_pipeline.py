@@ -273,12 +273,14 @@ def test_a_near_copy_of_another_trainers_text_is_flagged_through_the_stored_inde
 def test_a_run_is_checked_while_another_transaction_holds_its_task(cast, mcq, monkeypatch):
     """Only the run's row is locked by a worker: a task row that a submit or ``next`` holds
     for a moment does not make the run look taken (it would wait for the sweep)."""
-    import quality.services
+    import quality.services.scheduling
     from quality.services import checks_run
     from tasks.services import submission_submit, task_next
     from tests.factories import row_locked_elsewhere
 
-    monkeypatch.setattr(quality.services, "enqueue_batched_on_commit", lambda job, item: None)
+    monkeypatch.setattr(
+        quality.services.scheduling, "enqueue_batched_on_commit", lambda job, item: None
+    )
     served = task_next(project=cast.project, trainer=cast.trainer)
     submission, _ = submission_submit(task=served.task, author=cast.trainer, answer={"answer": "A"})
     run = CheckRun.objects.get(submission=submission)

@@ -15,7 +15,6 @@ from annotation_platform import queueing
 from quality.models import CheckRun, RunStatus
 from quality.services import checks_sweep
 from tasks.models import Submission
-from tests.conftest import purge_queues, start_worker, stop_worker
 from tests.factories import submit
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -42,24 +41,6 @@ def _done(submission) -> bool:
 
 def _redis_up() -> bool:
     return subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True).returncode == 0
-
-
-@pytest.fixture
-def worker_env():
-    from annotation_platform.celery import app
-
-    purge_queues()
-    started = []
-
-    def start(**env):
-        process, _ = start_worker({k: str(v) for k, v in env.items()})
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        stop_worker(process)
-    app.conf.task_always_eager = True
 
 
 def test_checks_run_on_a_live_worker(cast, mcq, worker_env):

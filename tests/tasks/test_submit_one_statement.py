@@ -98,11 +98,13 @@ def _world(project) -> dict:
 
 def test_a_held_task_is_submitted_in_one_statement_writing_everything(cast, mcq, monkeypatch):
     # given a trainer holding a task, with a draft of it and a fresh metrics snapshot
-    import quality.services
+    import quality.services.scheduling
 
     sent: list = []
     monkeypatch.setattr(
-        quality.services, "enqueue_batched_on_commit", lambda job, item: sent.append(item())
+        quality.services.scheduling,
+        "enqueue_batched_on_commit",
+        lambda job, item: sent.append(item()),
     )
     # (a first submit reads the template in force and learns the project has no webhooks)
     warm = task_next(project=cast.project, trainer=cast.trainer)
@@ -360,9 +362,11 @@ def test_the_task_completed_webhook_follows_the_state_this_submit_wrote(cast, mc
 def test_a_steady_submit_over_the_api_is_two_statements(client_as, cast, mcq, monkeypatch):
     # given a trainer whose token, template and project (no webhooks) were read before,
     # and the checks queued rather than run here
-    import quality.services
+    import quality.services.scheduling
 
-    monkeypatch.setattr(quality.services, "enqueue_batched_on_commit", lambda job, item: None)
+    monkeypatch.setattr(
+        quality.services.scheduling, "enqueue_batched_on_commit", lambda job, item: None
+    )
     client = client_as(cast.trainer)
     for _ in range(2):
         task = client.post(f"/api/v1/projects/{cast.project.pk}/next").json()["task"]["id"]
@@ -396,13 +400,14 @@ def test_a_double_click_on_a_late_answer_is_replayed_too(cast, mcq):
 
 def test_an_error_after_the_write_is_not_taken_for_a_conflict(cast, mcq, monkeypatch):
     # given a callback that fails after the statement went through
-    import quality.services
     from django.db import IntegrityError
+
+    import quality.services.scheduling
 
     def failing(job, item):
         raise IntegrityError("a callback's own error")
 
-    monkeypatch.setattr(quality.services, "enqueue_batched_on_commit", failing)
+    monkeypatch.setattr(quality.services.scheduling, "enqueue_batched_on_commit", failing)
     served = task_next(project=cast.project, trainer=cast.trainer)
     # then it surfaces as itself, not as a replay or a refusal of the written submission
     with pytest.raises(IntegrityError, match="callback's own error"):
