@@ -6,6 +6,12 @@ from __future__ import annotations
 from tasks import permissions as task_permissions
 from tasks.models import Project, Submission
 
+# Checks whose results are never shown to the submission's author: on a gold task, the
+# verdict on a question with two options is the expected answer. Reviewers see them; the
+# trainer sees only their running gold accuracy. (The gold check finds nothing on other
+# tasks, so hiding it on every task does not tell a trainer which tasks are gold.)
+HIDDEN_FROM_AUTHOR = ("gold",)
+
 
 def can_configure_checks(user, project: Project) -> bool:
     """Question setters and admins decide which checks run and what a failure does."""
@@ -31,3 +37,10 @@ def sees_evidence(user, submission: Submission) -> bool:
     if submission.author_id == user.pk:
         return False
     return can_view_findings(user, submission.task.project)
+
+
+def visible_check_names(user, submission: Submission, names):
+    """Which of ``names`` (check names) ``user`` may see results of on ``submission``."""
+    if submission.author_id != user.pk:
+        return list(names)
+    return [name for name in names if name not in HIDDEN_FROM_AUTHOR]

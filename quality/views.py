@@ -122,7 +122,11 @@ def submission_checks_page(request: HttpRequest, pk: int) -> HttpResponse:
             "submission": submission,
             "project": submission.task.project,
             "run": run,
-            "results": run.results.order_by("check_name") if run else [],
+            "results": [
+                result
+                for result in (run.results.order_by("check_name") if run else [])
+                if permissions.visible_check_names(request.user, submission, [result.check_name])
+            ],
             "evidence": permissions.sees_evidence(request.user, submission),
         },
     )

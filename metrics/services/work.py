@@ -13,6 +13,7 @@ from django.db.models import F, Prefetch, QuerySet
 
 from metrics.services.figures import FINDING_STATUSES, settings_for, trainer_rows
 from quality.models import CheckResult
+from quality.permissions import HIDDEN_FROM_AUTHOR
 from tasks.models import Project, Submission
 from tasks.services import guidelines_notice_for
 
@@ -44,9 +45,11 @@ def trainer_submissions(*, project: Project, trainer) -> QuerySet[Submission]:
     """The trainer's submissions in ``project``, newest first, each with ``my_findings``:
     the check results of its current revision that found something (messages only; the
     evidence may hold gold answers or other trainers' work and is never for the author)."""
-    findings = CheckResult.objects.filter(
-        status__in=FINDING_STATUSES, revision=F("submission__revision")
-    ).order_by("check_name")
+    findings = (
+        CheckResult.objects.filter(status__in=FINDING_STATUSES, revision=F("submission__revision"))
+        .exclude(check_name__in=HIDDEN_FROM_AUTHOR)
+        .order_by("check_name")
+    )
     return (
         Submission.objects.filter(task__project=project, author=trainer)
         .select_related("task")

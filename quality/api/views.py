@@ -79,6 +79,11 @@ def submission_checks(request: Request, pk: int) -> Response:
         raise PermissionDenied
     run = CheckRun.objects.filter(submission=submission, revision=submission.revision).first()
     results = run.results.order_by("check_name") if run else []
+    results = [
+        result
+        for result in results
+        if permissions.visible_check_names(request.user, submission, [result.check_name])
+    ]
     context = {"evidence": permissions.sees_evidence(request.user, submission)}
     return Response(
         {

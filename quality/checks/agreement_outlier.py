@@ -39,7 +39,10 @@ class AgreementOutlierConfig:
 
 def run(data: CheckInput, config: AgreementOutlierConfig) -> list[Finding]:
     """Per rating, single-choice or pairwise question: a warning when this answer stands
-    alone, a pass otherwise."""
+    alone, a pass otherwise. Silent on gold tasks: telling a trainer what the majority
+    chose there gives the expected answer away (the gold check judges them)."""
+    if data.is_gold:
+        return []
     others = [other for other in data.other_answers or () if isinstance(other, Mapping)]
     findings = []
     for question, value in answered(

@@ -492,7 +492,12 @@ def test_my_findings_are_those_of_the_current_revision_without_evidence(cast, tt
         findings=[finding],
     )
     CheckResult.objects.create(
-        run=new, submission=second, revision=2, check_name="gold", status="fail", findings=[finding]
+        run=new,
+        submission=second,
+        revision=2,
+        check_name="straight_lining",
+        status="fail",
+        findings=[finding],
     )
     CheckResult.objects.create(
         run=new,
@@ -507,7 +512,7 @@ def test_my_findings_are_those_of_the_current_revision_without_evidence(cast, tt
         for s in trainer_submissions(project=tts["project"], trainer=cast.trainer)
         if s.pk == second.pk
     )
-    assert [r.check_name for r in row.my_findings] == ["gold"]
+    assert [r.check_name for r in row.my_findings] == ["straight_lining"]
     from metrics.services.work import findings_for_author
 
     assert findings_for_author(row.my_findings[0]) == [

@@ -186,13 +186,38 @@ def test_trainers_see_their_own_findings_without_evidence(
     submission = _submit(cast, mcq, django_capture_on_commit_callbacks)
     url = f"/api/v1/submissions/{submission.pk}/checks/"
     mine = client_as(cast.trainer).get(url).json()
-    assert mine["status"] == "done" and len(mine["results"]) == len(CHECKS)
+    assert mine["status"] == "done"
+    # every check but gold, which the author never sees (on any task)
+    assert {r["check"] for r in mine["results"]} == CHECKS - {"gold"}
     assert all("evidence" not in f for r in mine["results"] for f in r["findings"])
     other = MembershipFactory(project=cast.project, role="trainer").user
     assert client_as(other).get(url).status_code == 404
     assert client_as(cast.outsider).get(url).status_code == 404
     qa = client_as(cast.qa_lead).get(url).json()
     assert any("evidence" in f for r in qa["results"] for f in r["findings"])
+
+
+def test_a_trainer_never_sees_the_gold_verdict_of_their_own_work(
+    client, client_as, cast, mcq, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from metrics.services.work import trainer_submissions
+
+    # given a gold task with two plausible answers, answered wrongly
+    task_set_gold(task=mcq["tasks"][0], gold_answer={"answer": "B"})
+    submission = _submit(cast, mcq, django_capture_on_commit_callbacks, answer="A")
+    assert CheckResult.objects.get(submission=submission, check_name="gold").status == "fail"
+    url = f"/api/v1/submissions/{submission.pk}/checks/"
+    # then the author's API, check page and "my work" say nothing of it
+    assert "gold" not in {r["check"] for r in client_as(cast.trainer).get(url).json()["results"]}
+    client.force_login(cast.trainer)
+    page = client.get(reverse("submission-checks", args=[submission.pk])).content.decode()
+    assert "differs from the expected answer" not in page
+    mine = trainer_submissions(project=cast.project, trainer=cast.trainer).get(pk=submission.pk)
+    assert "gold" not in {result.check_name for result in mine.my_findings}
+    # while a QA lead sees the verdict
+    assert "gold" in {r["check"] for r in client_as(cast.qa_lead).get(url).json()["results"]}
 
 
 def test_project_findings_list_and_filters(
@@ -287,3 +312,43 @@ def test_a_run_is_checked_while_another_transaction_holds_its_task(cast, mcq, mo
     with row_locked_elsewhere(Task, served.task.pk):
         checked = checks_run(run_id=run.pk)
     assert checked is not None and checked.status == RunStatus.DONE
+
+
+def test_the_sweep_leaves_runs_alone_while_the_queue_still_holds_work(cast, mcq, monkeypatch):
+    import quality.services.scheduling as scheduling
+
+    submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    later = timezone.now() + timedelta(minutes=5)
+    # given messages still waiting in the qa queue: the pending run is merely queued
+    monkeypatch.setattr(scheduling, "_qa_backlog", lambda: 12)
+    assert checks_sweep(now=later) == 0
+    # and a broker that cannot say sends nothing either
+    monkeypatch.setattr(scheduling, "_qa_backlog", lambda: None)
+    assert checks_sweep(now=later) == 0
+    # when the queue is empty, the run is lost and sent again
+    monkeypatch.setattr(scheduling, "_qa_backlog", lambda: 0)
+    assert checks_sweep(now=later) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_sweep_runs_at_a_time(cast, mcq, monkeypatch):
+    from django.db import connections
+
+    import quality.services.scheduling as scheduling
+    from quality.services.scheduling import SWEEP_LOCK
+
+    monkeypatch.setattr(scheduling, "enqueue_batched_on_commit", lambda job, item: None)
+    submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    later = timezone.now() + timedelta(minutes=5)
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(SWEEP_LOCK))
+            # while another sweep holds the lock, this one sends nothing
+            assert checks_sweep(now=later) == 0
+            cursor.execute("COMMIT")
+        assert checks_sweep(now=later) == 1
+    finally:
+        other.close()

@@ -94,3 +94,39 @@ def test_redis_down_while_trainers_submit_loses_nothing(cast, mcq, worker_env):
     worker_env()
     assert checks_sweep(now=timezone.now() + timedelta(minutes=5)) == 2
     assert _wait_for(lambda: _done(first) and _done(second))
+
+
+def _sessions() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_a_worker_keeps_its_database_connection_between_jobs(cast, mcq, worker_env):
+    # given a worker with the deployment's connection age (tests default to 0)
+    worker_env(DB_CONN_MAX_AGE=60)
+    with transaction.atomic():
+        first, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    assert _wait_for(lambda: _done(first))
+    before = _sessions()
+    # when it runs several jobs one after another
+    from tasks.services import tasks_create
+
+    more = tasks_create(
+        project=cast.project,
+        items=[{"question": f"More {n}?\n\n- A\n- B"} for n in range(4)],
+        by=cast.setter,
+    )
+    checked = []
+    for task in [*mcq["tasks"][1:], *more]:
+        with transaction.atomic():
+            submission, _ = submit(task=task, author=cast.trainer, answer={"answer": "B"})
+        assert _wait_for(lambda submission=submission: _done(submission))
+        checked.append(submission)
+    # then it opened no new database session for them (Celery closes one per job unless
+    # CELERY_DB_REUSE_MAX is set); this test's own session is the one counted, if any
+    assert _sessions() - before <= 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -88,3 +89,16 @@ def test_single_choice_answers_are_compared_too():
     others = [{"answer": "A"}] * 3
     data = CheckInput(definition=CHOICE, answer={"answer": "C"}, other_answers=others)
     assert run_check("agreement_outlier", data)[0].status == "warn"
+
+
+def test_agreement_says_nothing_on_gold_tasks():
+    # the majority of a gold task's answers is, most of the time, its expected answer
+    data = CheckInput(
+        definition=CHOICE,
+        answer={"answer": "A"},
+        other_answers=[{"answer": "B"}] * 5,
+        is_gold=True,
+        gold_answer={"answer": "B"},
+    )
+    assert run_check("agreement_outlier", data) == []
+    assert run_check("agreement_outlier", replace(data, is_gold=False))[0].status == "warn"
