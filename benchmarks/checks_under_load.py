@@ -12,6 +12,9 @@ Over HTTP against a gunicorn you started (as for ``distribution.py run``) on a p
 3. **drain**: W2 with no worker again, then a worker starts on the backlog alone: the CPU
    of the worker processes and of every PostgreSQL process while it drains, per checked
    submission (the machine does nothing else meanwhile, so this is the check's own cost).
+4. **profile** (not in the default phases): W2 with no worker, then this process runs the
+   backlog through the batch job in process: statements per checked submission, and the
+   functions that cost most (cProfile).
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/annotation_bench
     export REDIS_URL=redis://127.0.0.1:6379/3
@@ -90,6 +93,7 @@ class Worker:
             ],
             cwd=ROOT,
             env={**os.environ, "DEBUG": "false", "SECRET_KEY": "bench"},
+            stdout=subprocess.DEVNULL,
         )  # fmt: skip
         time.sleep(4)  # imports and pool start
 
@@ -192,6 +196,7 @@ def main() -> None:
         report["queued"] = _load(args, state)
         report["queued"].pop("queue")
         _purge()
+        _phase_done(report)
 
     if "live" in phases:
         reset(args)
@@ -207,6 +212,7 @@ def main() -> None:
         figures["queue_max"] = max((length for _, length in queue), default=0)
         figures["queue_every_5s"] = [length for t, length in queue if int(t) % 5 == 0]
         report["live"] = figures
+        _phase_done(report)
 
     if "drain" in phases:
         reset(args)
@@ -234,7 +240,51 @@ def main() -> None:
             "postgres_cpu_ms_per_check": round(postgres_ms / checked, 2),
             "total_cpu_ms_per_check": round((worker_ms + postgres_ms) / checked, 2),
         }
+        _phase_done(report)
+    if "profile" in phases:
+        report["profile"] = _profile(args, state)
     print(json.dumps(report, indent=2))
+
+
+def _phase_done(report: dict) -> None:
+    """Each phase's figures as soon as it ends (stderr), so a later failure loses none."""
+    print(json.dumps(report), file=sys.stderr, flush=True)
+
+
+def _profile(args, state) -> dict:
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from quality.jobs import submission_checks_run_batch
+
+    reset(args)
+    _purge()
+    _load(args, state)
+    _purge()
+    ids = list(
+        _runs(state["project"]).filter(status="pending").order_by("pk").values_list("pk", flat=True)
+    )
+    job = submission_checks_run_batch
+    profiler = cProfile.Profile()
+    started = time.process_time()
+    with CaptureQueriesContext(connection) as queries:
+        profiler.enable()
+        for start in range(0, len(ids), 50):
+            job.run(ids[start : start + 50])
+        profiler.disable()
+    cpu = (time.process_time() - started) * 1000
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+    print(out.getvalue()[:12000], file=sys.stderr)
+    return {
+        "runs": len(ids),
+        "statements_per_run": round(len(queries) / max(len(ids), 1), 1),
+        "process_cpu_ms_per_run": round(cpu / max(len(ids), 1), 2),
+    }
 
 
 if __name__ == "__main__":

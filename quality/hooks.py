@@ -17,16 +17,19 @@ _findings_links: list[FindingsLinksHook] = []
 
 
 def on_checks_done(hook: ChecksDoneHook) -> ChecksDoneHook:
-    """Register ``hook(submission=…, run=…)``; called inside the run's transaction once its
-    results are written, so what the hook writes commits (or not) with them."""
+    """Register ``hook(items=[(submission, run), …])``; called inside the runs' transaction
+    once their results are written (or judged again), so what the hook writes commits (or
+    not) with them. A worker's batch comes as one call: keep the hook's queries per call."""
     if hook not in _checks_done:
         _checks_done.append(hook)
     return hook
 
 
-def checks_done(*, submission, run) -> None:
+def checks_done(*, items) -> None:
+    if not items:
+        return
     for hook in list(_checks_done):
-        hook(submission=submission, run=run)
+        hook(items=items)
 
 
 def on_findings_links(hook: FindingsLinksHook) -> FindingsLinksHook:

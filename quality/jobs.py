@@ -11,7 +11,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from quality.services import checks_run, checks_sweep
+from quality.services import checks_run, checks_run_batch, checks_sweep
 
 # A database error retries the job with backoff (a run already done is left alone).
 CHECK_JOB_OPTIONS = {
@@ -35,16 +35,13 @@ def submission_checks_run(run_id: int) -> str:
 
 @shared_task(name="quality.jobs.submission_checks_run_batch", **CHECK_JOB_OPTIONS)
 def submission_checks_run_batch(run_ids: list[int]) -> dict[int, str]:
-    """The runs a web process sent together (annotation_platform.queueing batches): each
-    as ``submission_checks_run`` runs one. Retried whole on a database error, which is
-    safe: a run already done is left alone."""
+    """The runs a web process sent together (annotation_platform.queueing batches), in one
+    transaction and a fixed number of queries per project. Retried whole on a database
+    error, which is safe: a run already done is left alone."""
     if settings.QA_JOB_DELAY_SECONDS:  # fault-injection tests kill a worker mid-job
         time.sleep(settings.QA_JOB_DELAY_SECONDS)
-    outcome = {}
-    for run_id in run_ids:
-        run = checks_run(run_id=run_id)
-        outcome[run_id] = run.status if run else "missing"
-    return outcome
+    runs = checks_run_batch(run_ids=run_ids)
+    return {run_id: run.status if run else "missing" for run_id, run in runs.items()}
 
 
 @shared_task(name="quality.jobs.checks_sweep")

@@ -18,7 +18,6 @@ import threading
 from collections.abc import Iterator
 
 import numpy as np
-from django.db import transaction
 
 from quality.checks.near_duplicate import compared_texts
 from quality.checks.near_duplicate_index import NearDuplicateIndex
@@ -90,55 +89,67 @@ def project_index(project_id: int) -> NearDuplicateIndex:
         return index
 
 
-def signatures_store(submission, data, config, *, sequence: int) -> dict[str, np.ndarray]:
-    """Store the signatures of the texts the near-duplicate check compares (those of
-    ``data``, a submission's check input), replacing the texts of its earlier revisions,
-    and file them in this worker's index at once so the rest of the run compares with them.
-    Returns them by question id."""
-    project_id = submission.task.project_id
+def signatures_store_many(items, config) -> dict[int, dict[str, np.ndarray]]:
+    """Store the signatures of the texts the near-duplicate check compares, for one
+    project's ``items`` (submission, its check input, its sequence), replacing the texts of
+    their earlier revisions, and file them in this worker's index at once so the rest of
+    the run compares with them. Returns them by sequence, then question id. Three queries
+    however many items."""
+    if not items:
+        return {}
+    project_id = items[0][0].task.project_id
     index = project_index(project_id)
-    signatures: dict[str, np.ndarray] = {}
-    for item in compared_texts(data, config):
-        signature = index.signature(item.text)
-        if signature is not None:
-            signatures[item.question_id] = signature
-    stored = set(
-        NearDuplicateSignature.objects.filter(submission=submission).values_list(
-            "question_id", flat=True
-        )
-    )
-
-    def row(question_id: str, signature: bytes) -> NearDuplicateSignature:
-        return NearDuplicateSignature(
-            project_id=project_id,
-            submission_id=submission.pk,
-            question_id=question_id,
-            trainer_id=submission.author_id,
-            task_id=submission.task_id,
-            sequence=sequence,
-            signature=signature,
-        )
-
-    rows = [row(q, signature.astype(np.uint32).tobytes()) for q, signature in signatures.items()]
-    # Texts an earlier revision had and this one dropped: tombstones, so that every
-    # worker's index forgets them, not only this one's.
-    rows += [row(q, b"") for q in sorted(stored - set(signatures))]
+    found: dict[int, dict[str, np.ndarray]] = {}
+    for _, data, sequence in items:
+        found[sequence] = {}
+        for item in compared_texts(data, config):
+            signature = index.signature(item.text)
+            if signature is not None:
+                found[sequence][item.question_id] = signature
+    stored: dict[int, set[str]] = {}
+    for submission_id, question_id in NearDuplicateSignature.objects.filter(
+        submission_id__in=[submission.pk for submission, _, _ in items]
+    ).values_list("submission_id", "question_id"):
+        stored.setdefault(submission_id, set()).add(question_id)
+    rows = []
+    for submission, _, sequence in items:
+        texts = found[sequence]
+        dropped = sorted(stored.get(submission.pk, set()) - set(texts))
+        # Texts an earlier revision had and this one dropped become tombstones (an empty
+        # signature), so that every worker's index forgets them, not only this one's.
+        for question_id, signature in [
+            *((q, signature.astype(np.uint32).tobytes()) for q, signature in texts.items()),
+            *((q, b"") for q in dropped),
+        ]:
+            rows.append(
+                NearDuplicateSignature(
+                    project_id=project_id,
+                    submission_id=submission.pk,
+                    question_id=question_id,
+                    trainer_id=submission.author_id,
+                    task_id=submission.task_id,
+                    sequence=sequence,
+                    signature=signature,
+                )
+            )
     if rows:
-        with transaction.atomic():
-            NearDuplicateSignature.objects.filter(submission=submission).delete()
-            NearDuplicateSignature.objects.bulk_create(rows)
-    index.remove(str(submission.pk))
-    for question_id, signature in signatures.items():
-        index.add(
-            "",
-            signature=signature,
-            submission_id=str(submission.pk),
-            question_id=question_id,
-            trainer_id=str(submission.author_id),
-            task_id=str(submission.task_id),
-            sequence=sequence,
-        )
-    return signatures
+        NearDuplicateSignature.objects.filter(
+            submission_id__in={row.submission_id for row in rows}
+        ).delete()
+        NearDuplicateSignature.objects.bulk_create(rows)
+    for submission, _, sequence in items:
+        index.remove(str(submission.pk))
+        for question_id, signature in found[sequence].items():
+            index.add(
+                "",
+                signature=signature,
+                submission_id=str(submission.pk),
+                question_id=question_id,
+                trainer_id=str(submission.author_id),
+                task_id=str(submission.task_id),
+                sequence=sequence,
+            )
+    return found
 
 
 def forget_project_index(project_id: int) -> None:

@@ -16,10 +16,10 @@ class ReviewsConfig(AppConfig):
             project_page_links,
             submission_page_extension,
         )
-        from reviews.workflow import review_item_sync
+        from reviews.workflow import review_items_sync
         from tasks.services.hooks import on_project_links, on_submission_page
 
         on_submission_page(submission_page_extension)
         on_project_links(project_page_links)
-        on_checks_done(review_item_sync)
+        on_checks_done(review_items_sync)
         on_findings_links(findings_page_links)

@@ -12,7 +12,12 @@ result per check per submission revision. Running twice writes the same rows onc
 """
 
 from quality.services.configuration import EffectiveCheck, check_config_save, check_configs_for
-from quality.services.running import checks_run, gold_accuracy, project_checks_lock
+from quality.services.running import (
+    checks_run,
+    checks_run_batch,
+    gold_accuracy,
+    project_checks_lock,
+)
 from quality.services.scheduling import SWEEP_AFTER, checks_schedule, checks_sweep
 
 __all__ = [
@@ -21,6 +26,7 @@ __all__ = [
     "check_config_save",
     "check_configs_for",
     "checks_run",
+    "checks_run_batch",
     "checks_schedule",
     "checks_sweep",
     "gold_accuracy",

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 import quality.checks as checks
@@ -105,26 +106,11 @@ def _rating_ids(submission: Submission) -> list[str]:
     return [q["id"] for q in questions(submission.template.definition) if q["type"] == "rating"]
 
 
-def _ratings_before(submission: Submission, sequence: int, window: int) -> list[Any]:
-    """The author's rating values in this project from submissions before ``sequence``
-    (their current revisions; at most ``window`` of them), oldest first, then this one's."""
-    rating_ids = _rating_ids(submission)
-    if not rating_ids:
-        return []
-    rows = (
-        CheckRun.objects.filter(
-            submission__author_id=submission.author_id,
-            submission__task__project_id=submission.task.project_id,
-            revision=F("submission__revision"),
-            pk__lt=sequence,
-        )
-        .exclude(submission_id=submission.pk)
-        .order_by("-pk")
-        .values_list("submission__answer", flat=True)[:window]
-    )
+def _ratings_of(submission: Submission, answers: list[Any], rating_ids: list[str]) -> list[Any]:
+    """Rating values of ``answers`` (oldest first), then this submission's own."""
     ratings = [
         answer.get(qid)
-        for answer in reversed(list(rows))
+        for answer in answers
         for qid in rating_ids
         if isinstance(answer, dict) and answer.get(qid) is not None
     ]
@@ -133,43 +119,125 @@ def _ratings_before(submission: Submission, sequence: int, window: int) -> list[
     return ratings
 
 
-def _other_answers(submission: Submission) -> list[Any]:
-    return list(
-        Submission.objects.filter(task_id=submission.task_id)
-        .exclude(pk=submission.pk)
-        .exclude(status=SubmissionStatus.REJECTED)
-        .values_list("answer", flat=True)
+def _current_runs(project_id: int):
+    """Runs of the current revisions of a project's submissions."""
+    return CheckRun.objects.filter(
+        submission__task__project_id=project_id, revision=F("submission__revision")
     )
 
 
-def _input(submission: Submission, run: CheckRun, settings: _Settings, only=None):
-    """What the checks (or only the checks named in ``only``) need of one revision."""
+def _ratings_before(run: CheckRun, window: int) -> list[Any]:
+    """The author's rating values in this project from submissions before ``run`` (their
+    current revisions; at most ``window`` of them), oldest first, then this one's."""
+    submission = run.submission
+    rows = (
+        _current_runs(submission.task.project_id)
+        .filter(submission__author_id=submission.author_id, pk__lt=run.pk)
+        .exclude(submission_id=submission.pk)
+        .order_by("-pk")
+        .values_list("submission__answer", flat=True)[:window]
+    )
+    return _ratings_of(submission, list(reversed(rows)), _rating_ids(submission))
+
+
+def _ratings_before_many(runs: list[CheckRun], window: int) -> dict[int, list[Any]]:
+    """``_ratings_before`` for one project's runs in one query: each author's latest runs
+    below the batch's highest, numbered per author; a run whose window that does not
+    cover is read on its own (the same query as ``_ratings_before``)."""
+    rated = [run for run in runs if _rating_ids(run.submission)]
+    if not rated:
+        return {}
+    limit = window + len(runs) + 16
+    rows = (
+        _current_runs(rated[0].submission.task.project_id)
+        .filter(
+            submission__author_id__in={run.submission.author_id for run in rated},
+            pk__lt=max(run.pk for run in rated),
+        )
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("submission__author_id")], order_by=F("pk").desc()
+            )
+        )
+        .filter(position__lte=limit)
+        .values_list("submission__author_id", "pk", "submission_id", "submission__answer")
+    )
+    by_author: dict[int, list[tuple[int, int, Any]]] = defaultdict(list)
+    for author_id, run_id, submission_id, answer in rows:
+        by_author[author_id].append((run_id, submission_id, answer))
+    found = {}
+    for run in rated:
+        mine = by_author.get(run.submission.author_id, [])
+        before = sorted(
+            (row for row in mine if row[0] < run.pk and row[1] != run.submission_id),
+            key=lambda row: row[0],
+        )[-window:]
+        if len(before) < window and len(mine) >= limit:
+            found[run.pk] = _ratings_before(run, window)  # the fetched rows ran out
+            continue
+        answers = [answer for _, _, answer in before]
+        found[run.pk] = _ratings_of(run.submission, answers, _rating_ids(run.submission))
+    return found
+
+
+def _other_answers_many(runs: list[CheckRun]) -> dict[int, list[Any]]:
+    """The other answers (not rejected) to each run's task, in one query."""
+    rows = (
+        Submission.objects.filter(task_id__in={run.submission.task_id for run in runs})
+        .exclude(status=SubmissionStatus.REJECTED)
+        .order_by("pk")
+        .values_list("task_id", "pk", "answer")
+    )
+    by_task: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    for task_id, submission_id, answer in rows:
+        by_task[task_id].append((submission_id, answer))
+    return {
+        run.pk: [
+            answer
+            for submission_id, answer in by_task.get(run.submission.task_id, [])
+            if submission_id != run.submission_id
+        ]
+        for run in runs
+    }
+
+
+def _inputs(runs: list[CheckRun], settings: _Settings, only=None) -> dict[int, Any]:
+    """What the checks (or only the checks named in ``only``) need of one project's runs,
+    each as of its own sequence, in a fixed number of queries."""
     from quality.near_duplicates import project_index
 
     def needed(name: str) -> bool:
         return (only is None or name in only) and settings.enabled(name)
 
-    task = submission.task
-    references = task.data.get("ai_references") if isinstance(task.data, dict) else None
-    window = settings.typed_or_default("straight_lining").window
-    return checks.CheckInput(
-        definition=submission.template.definition,
-        answer=submission.answer,
-        task_data=task.data,
-        telemetry=submission.telemetry or None,
-        submission_id=str(submission.pk),
-        trainer_id=str(submission.author_id),
-        task_id=str(task.pk),
-        ai_references=references if isinstance(references, dict) else {},
-        is_gold=task.is_gold,
-        gold_answer=task.gold_answer if task.is_gold else None,
-        recent_ratings=(
-            _ratings_before(submission, run.pk, window) if needed("straight_lining") else ()
-        ),
-        other_answers=_other_answers(submission) if needed("agreement_outlier") else (),
-        near_duplicates=project_index(task.project_id) if needed("near_duplicate") else None,
-        sequence=run.pk,
+    ratings = (
+        _ratings_before_many(runs, settings.typed_or_default("straight_lining").window)
+        if needed("straight_lining")
+        else {}
     )
+    others = _other_answers_many(runs) if needed("agreement_outlier") else {}
+    index = project_index(runs[0].submission.task.project_id) if needed("near_duplicate") else None
+    inputs = {}
+    for run in runs:
+        submission = run.submission
+        task = submission.task
+        references = task.data.get("ai_references") if isinstance(task.data, dict) else None
+        inputs[run.pk] = checks.CheckInput(
+            definition=submission.template.definition,
+            answer=submission.answer,
+            task_data=task.data,
+            telemetry=submission.telemetry or None,
+            submission_id=str(submission.pk),
+            trainer_id=str(submission.author_id),
+            task_id=str(task.pk),
+            ai_references=references if isinstance(references, dict) else {},
+            is_gold=task.is_gold,
+            gold_answer=task.gold_answer if task.is_gold else None,
+            recent_ratings=ratings.get(run.pk, ()),
+            other_answers=others.get(run.pk, ()),
+            near_duplicates=index,
+            sequence=run.pk,
+        )
+    return inputs
 
 
 def _judge(name: str, check_input, settings: _Settings) -> tuple[str, list[dict[str, Any]]]:
@@ -195,182 +263,241 @@ def _worst(findings: list[dict[str, Any]]) -> str:
     return max((f["status"] for f in findings), key=STATUS_RANK.__getitem__, default="pass")
 
 
-# --- a run ------------------------------------------------------------------------------
+# --- runs -------------------------------------------------------------------------------
 
 
 def checks_run(*, run_id: int) -> CheckRun | None:
-    """Run the enabled checks of one submission revision, store their results, and judge
-    again the checked work whose verdict this revision changes (module docstring).
+    """``checks_run_batch`` for one run."""
+    return checks_run_batch(run_ids=[run_id])[run_id]
+
+
+def checks_run_batch(*, run_ids: list[int]) -> dict[int, CheckRun | None]:
+    """Run the enabled checks of these submission revisions, store their results, and
+    judge again the checked work whose verdicts they change (module docstring). One
+    transaction, and per project a fixed number of queries however many runs.
 
     Idempotent: a run already done is left alone; results are written once per check per
     run. A check that raises is recorded as an error (never as a pass), and the others
-    still run.
+    still run. A run another worker holds right now is skipped (None): it is being checked.
     """
     with transaction.atomic():
-        run = (
-            # Only the run's row (``of``): a task, project or template row that a submit or
-            # ``next`` holds for a moment must not make the run look taken by another worker.
+        runs = list(
+            # Only the runs' rows (``of``): a task, project or template row that a submit
+            # or ``next`` holds for a moment must not make a run look taken by a worker.
             CheckRun.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("submission__task__project", "submission__template")
-            .filter(pk=run_id)
-            .first()
+            .filter(pk__in=run_ids)
+            .order_by("pk")
         )
-        if run is None or run.status == RunStatus.DONE:
-            return run  # done, or another worker holds it right now
-        submission = run.submission
-        if submission.revision != run.revision:
-            # A newer revision superseded this one before it was checked; its own run
-            # covers the answer that now stands.
-            run.status, run.finished_at = RunStatus.DONE, timezone.now()
-            run.save(update_fields=["status", "finished_at"])
-            return run
-        project_id = submission.task.project_id
-        try:
-            project_checks_lock(project_id)
-            _run_locked(run, submission)
-        except BaseException:
-            # The in-memory index may hold this run's texts, which now never commit.
-            from quality.near_duplicates import forget_project_index
+        now = timezone.now()
+        todo: dict[int, list[CheckRun]] = defaultdict(list)
+        superseded = []
+        for run in runs:
+            if run.status == RunStatus.DONE:
+                continue
+            if run.submission.revision != run.revision:
+                # A newer revision superseded this one before it was checked; its own run
+                # covers the answer that now stands.
+                run.status, run.finished_at = RunStatus.DONE, now
+                superseded.append(run)
+                continue
+            todo[run.submission.task.project_id].append(run)
+        CheckRun.objects.bulk_update(superseded, ["status", "finished_at"])
+        for project_id in sorted(todo):  # locks always taken in one order
+            try:
+                project_checks_lock(project_id)
+                _run_locked(todo[project_id])
+            except BaseException:
+                # The in-memory index may hold these runs' texts, which now never commit.
+                from quality.near_duplicates import forget_project_index
 
-            forget_project_index(project_id)
-            raise
-    return run
+                forget_project_index(project_id)
+                raise
+    found = {run.pk: run for run in runs}
+    return {run_id: found.get(run_id) for run_id in run_ids}
 
 
-def _run_locked(run: CheckRun, submission: Submission) -> None:
-    from quality.near_duplicates import signatures_store
+def _run_locked(runs: list[CheckRun]) -> None:
+    """Check one project's runs (its check lock held)."""
+    from quality.near_duplicates import signatures_store_many
 
-    run.attempts += 1
-    run.started_at = timezone.now()
-    settings = _Settings.of(submission.task.project)
-    check_input = _input(submission, run, settings)
-    results = {check.name: _judge(check.name, check_input, settings) for check in settings.checks}
+    settings = _Settings.of(runs[0].submission.task.project)
+    inputs = _inputs(runs, settings)
+    results = {
+        run.pk: {
+            check.name: _judge(check.name, inputs[run.pk], settings) for check in settings.checks
+        }
+        for run in runs
+    }
     CheckResult.objects.bulk_create(
         [
             CheckResult(
                 run=run,
-                submission=submission,
+                submission=run.submission,
                 revision=run.revision,
                 check_name=name,
                 status=status,
                 findings=findings,
             )
-            for name, (status, findings) in results.items()
+            for run in runs
+            for name, (status, findings) in results[run.pk].items()
         ],
         update_conflicts=True,
         unique_fields=["run", "check_name"],
         update_fields=["status", "findings"],
     )
-    if "gold" in results and check_input.is_gold:
-        _record_gold(submission, results["gold"][1])
+    for run in runs:
+        if "gold" in results[run.pk] and inputs[run.pk].is_gold:
+            _record_gold(run.submission, results[run.pk]["gold"][1])
     # Filed whether or not the check is enabled, so turning it on later compares with all.
     near = settings.typed_or_default("near_duplicate")
-    signatures = signatures_store(submission, check_input, near, sequence=run.pk)
-    run.status, run.finished_at = RunStatus.DONE, timezone.now()
-    run.save(update_fields=["status", "finished_at", "attempts", "started_at"])
-    on_fail = {check.name: check.on_fail for check in settings.checks}
-    _act_on(
-        submission,
-        [
-            (name, on_fail[name], findings)
-            for name, (status, findings) in results.items()
-            if status == "fail"
-        ],
+    signatures = signatures_store_many(
+        [(run.submission, inputs[run.pk], run.pk) for run in runs], near
     )
+    now = timezone.now()
+    for run in runs:
+        run.status, run.finished_at = RunStatus.DONE, now
+        run.started_at = run.started_at or now
+        run.attempts += 1
+    CheckRun.objects.bulk_update(runs, ["status", "finished_at", "started_at", "attempts"])
+    on_fail = {check.name: check.on_fail for check in settings.checks}
+    for run in runs:
+        failures = [
+            (name, on_fail[name], findings)
+            for name, (status, findings) in results[run.pk].items()
+            if status == "fail"
+        ]
+        _act_on(run.submission, failures)
     # The checks decide the review queue's order (failed, warned, sampled clean work):
-    # the review workflow hears of the run through its hook, in this transaction.
-    checks_done(submission=submission, run=run)
-    _rejudge_dependents(run, submission, settings, signatures)
+    # the review workflow hears of the runs through its hook, in this transaction.
+    checks_done(items=[(run.submission, run) for run in runs])
+    _rejudge_dependents(runs, settings, signatures)
 
 
 # --- re-judging -------------------------------------------------------------------------
 
 
 def _rejudge_dependents(
-    cause: CheckRun, submission: Submission, settings: _Settings, signatures: dict
+    batch: list[CheckRun], settings: _Settings, signatures: dict[int, dict]
 ) -> None:
-    """Judge again the checked work whose verdict ``cause`` (just checked) changes."""
-    due: dict[int, dict[str, str]] = defaultdict(dict)  # run id -> {check: reason}
-    current = CheckRun.objects.filter(status=RunStatus.DONE, revision=F("submission__revision"))
+    """Judge again the checked work whose verdict the runs of ``batch`` (just checked, one
+    project's) change. Runs of the batch were judged with every committed answer and
+    rating already, so only the near-duplicate texts they filed after judging each other
+    can change one of them."""
+    project_id = batch[0].submission.task.project_id
+    in_batch = {run.pk for run in batch}
+    current = _current_runs(project_id).filter(status=RunStatus.DONE)
+    # run id -> {check: (reason, cause run)}; the earliest cause is named
+    due: dict[int, dict[str, tuple[str, CheckRun]]] = defaultdict(dict)
+
+    def owe(run_id: int, check: str, reason: str, cause: CheckRun) -> None:
+        if check not in due[run_id] or cause.pk < due[run_id][check][1].pk:
+            due[run_id][check] = (reason, cause)
+
     if settings.enabled("agreement_outlier"):
-        siblings = current.filter(submission__task_id=submission.task_id).exclude(
-            submission_id=submission.pk
+        by_task = defaultdict(list)
+        for run in batch:
+            by_task[run.submission.task_id].append(run)
+        siblings = (
+            current.filter(submission__task_id__in=by_task)
+            .exclude(pk__in=in_batch)
+            .values_list("pk", "submission__task_id")
         )
-        for run_id in siblings.values_list("pk", flat=True):
-            due[run_id]["agreement_outlier"] = RejudgeReason.NEW_ANSWER
-    if settings.enabled("straight_lining") and _rating_ids(submission):
+        for run_id, task_id in siblings:
+            owe(run_id, "agreement_outlier", RejudgeReason.NEW_ANSWER, by_task[task_id][0])
+    rated = [run for run in batch if _rating_ids(run.submission)]
+    if settings.enabled("straight_lining") and rated:
+        # A later run's window holds a batch run when fewer than ``window`` of the
+        # author's runs lie between them.
         window = settings.typed_or_default("straight_lining").window
+        mine = defaultdict(list)
+        for run in rated:
+            mine[run.submission.author_id].append(run)
         later = (
-            current.filter(
-                submission__author_id=submission.author_id,
-                submission__task__project_id=submission.task.project_id,
-                pk__gt=cause.pk,
-            )
+            current.filter(submission__author_id__in=mine, pk__gt=min(run.pk for run in rated))
+            .exclude(pk__in=in_batch)
             .order_by("pk")
-            .values_list("pk", flat=True)[:window]
+            .values_list("pk", "submission__author_id")
         )
-        for run_id in later:
-            due[run_id]["straight_lining"] = RejudgeReason.EARLIER_CHECKED
-    if settings.enabled("near_duplicate") and signatures:
+        following = defaultdict(list)
+        for run_id, author_id in later:
+            following[author_id].append(run_id)
+        for author_id, runs_of_author in mine.items():
+            for cause in runs_of_author:
+                after = [run_id for run_id in following[author_id] if run_id > cause.pk]
+                for run_id in after[:window]:
+                    owe(run_id, "straight_lining", RejudgeReason.EARLIER_CHECKED, cause)
+    if settings.enabled("near_duplicate") and any(signatures.values()):
         from quality.near_duplicates import project_index
 
-        index = project_index(submission.task.project_id)
+        index = project_index(project_id)
         near = settings.typed_or_default("near_duplicate")
-        similar = {
-            int(match.submission_id)
-            for signature in signatures.values()
-            for match in index.query(
-                signature=signature,
-                min_similarity=near.warn_similarity,
-                exclude_submission=str(submission.pk),
-                after_sequence=cause.pk,
-                limit=REJUDGE_MATCHES,
-            )
-        }
+        similar: dict[int, CheckRun] = {}  # submission id -> the earliest run it resembles
+        for run in batch:
+            for signature in signatures.get(run.pk, {}).values():
+                for match in index.query(
+                    signature=signature,
+                    min_similarity=near.warn_similarity,
+                    exclude_submission=str(run.submission_id),
+                    after_sequence=run.pk,
+                    limit=REJUDGE_MATCHES,
+                ):
+                    similar.setdefault(int(match.submission_id), run)
         if similar:
-            later = current.filter(submission_id__in=similar, pk__gt=cause.pk)
-            for run_id in later.values_list("pk", flat=True):
-                due[run_id]["near_duplicate"] = RejudgeReason.EARLIER_CHECKED
+            later = current.filter(submission_id__in=similar).values_list("pk", "submission_id")
+            for run_id, submission_id in later:
+                if run_id > similar[submission_id].pk:
+                    owe(
+                        run_id,
+                        "near_duplicate",
+                        RejudgeReason.EARLIER_CHECKED,
+                        similar[submission_id],
+                    )
     if due:
-        _rejudge(cause, due, settings)
+        _rejudge(due, settings)
 
 
-def _rejudge(cause: CheckRun, due: dict[int, dict[str, str]], settings: _Settings) -> None:
-    runs = CheckRun.objects.select_related(
-        "submission__task__project", "submission__template"
-    ).filter(pk__in=due)
+def _rejudge(due: dict[int, dict[str, tuple[str, CheckRun]]], settings: _Settings) -> None:
+    runs = list(
+        CheckRun.objects.select_related("submission__task__project", "submission__template")
+        .filter(pk__in=due)
+        .order_by("pk")
+    )
     stored = {
         (result.run_id, result.check_name): result
         for result in CheckResult.objects.filter(run__in=due)
     }
-    changed_runs = []
-    for run in sorted(runs, key=lambda r: r.pk):
-        wanted = due[run.pk]
-        check_input = _input(run.submission, run, settings, only=set(wanted))
+    needs = {check for wanted in due.values() for check in wanted}
+    inputs = _inputs(runs, settings, only=needs)
+    changes, changed_results, changed_runs = [], [], []
+    for run in runs:
         changed = False
-        for name, reason in sorted(wanted.items()):
-            status, findings = _judge(name, check_input, settings)
+        for name, (reason, cause) in sorted(due[run.pk].items()):
             result = stored.get((run.pk, name))
             if result is None:  # the check was off when this run was judged
                 continue
+            status, findings = _judge(name, inputs[run.pk], settings)
             if (result.status, result.findings) == (status, findings):
                 continue
-            FindingChange.objects.create(
-                result=result,
-                previous_status=result.status,
-                previous_findings=result.findings,
-                status=status,
-                findings=findings,
-                reason=reason,
-                cause=cause,
+            changes.append(
+                FindingChange(
+                    result=result,
+                    previous_status=result.status,
+                    previous_findings=result.findings,
+                    status=status,
+                    findings=findings,
+                    reason=reason,
+                    cause=cause,
+                )
             )
             result.status, result.findings = status, findings
-            result.save(update_fields=["status", "findings"])
+            changed_results.append(result)
             changed = True
         if changed:
             changed_runs.append(run)
-    for run in changed_runs:
-        checks_done(submission=run.submission, run=run)
+    FindingChange.objects.bulk_create(changes)
+    CheckResult.objects.bulk_update(changed_results, ["status", "findings"])
+    checks_done(items=[(run.submission, run) for run in changed_runs])
 
 
 # --- what a run leads to ----------------------------------------------------------------

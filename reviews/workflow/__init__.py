@@ -13,7 +13,7 @@ audit log. Pages, the API and jobs all call these functions.
 
 The queue: when the checks of a revision finish (``quality.services.checks_run``,
 through ``quality.hooks.on_checks_done``),
-``review_item_sync`` puts the submission in its project's queue, ordered failed checks
+``review_items_sync`` puts each submission in its project's queue, ordered failed checks
 first, then warnings, then the clean work sampled for review (the policy's share of
 clean work, every submission of a trainer's first N, and all reworked work). Reviewers
 take items with ``review_next`` or ``review_lease``; a live lease keeps everyone else off
@@ -41,7 +41,7 @@ from reviews.workflow.disputes import dispute_file, dispute_resolve, project_dis
 from reviews.workflow.policy import POLICY_FIELDS, review_policy_for, review_policy_update
 from reviews.workflow.queue import (
     _sampled,
-    review_item_sync,
+    review_items_sync,
     review_lease,
     review_next,
     review_queue,
@@ -79,7 +79,7 @@ __all__ = [
     "regrade_candidates",
     "review_as_dict",
     "review_context",
-    "review_item_sync",
+    "review_items_sync",
     "review_lease",
     "review_log",
     "review_next",

@@ -1,4 +1,4 @@
-"""The risk-ordered review queue: queuing checked work (``review_item_sync``), listing it,
+"""The risk-ordered review queue: queuing checked work (``review_items_sync``), listing it,
 and the leases that keep two reviewers off the same item (``review_next``,
 ``review_lease``, ``review_release``)."""
 
@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from annotation_platform.errors import ConflictError
@@ -30,70 +31,117 @@ def _sampled(policy: ReviewPolicy, submission: Submission) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < policy.clean_sample_rate
 
 
-def _reason_for(policy: ReviewPolicy, submission: Submission, risk: int) -> str:
-    if risk == Risk.FAILED:
-        return "failed"
-    if risk == Risk.WARNED:
-        return "warned"
-    reworked = Review.objects.filter(
-        submission=submission, kind=ReviewKind.REVIEW, decision=Decision.RETURN
-    ).exists()
-    if reworked:
-        return "rework"
-    if policy.full_review_first_n:
-        earlier = Submission.objects.filter(
-            author_id=submission.author_id,
-            task__project_id=submission.task.project_id,
-            pk__lte=submission.pk,
-        ).count()
-        if earlier <= policy.full_review_first_n:
-            return "first_n"
-    if _sampled(policy, submission):
-        return "sample"
-    return "not_sampled"
+def _risk(statuses) -> int:
+    statuses = list(statuses)
+    if any(result in ("fail", "error") for result in statuses):
+        return Risk.FAILED
+    if any(result == "warn" for result in statuses):
+        return Risk.WARNED
+    return Risk.CLEAN
 
 
-def review_item_sync(*, submission: Submission, run: CheckRun) -> ReviewItem | None:
-    """Called by the check pipeline (inside its transaction) once a revision's checks are
-    done: queue the submission by risk, or record why it is not queued. A reworked
-    revision reopens the item; a reviewer holding it keeps the lease."""
-    status = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()
-    item = ReviewItem.objects.select_for_update().filter(submission=submission).first()
-    if status != SubmissionStatus.SUBMITTED:
-        # The checks sent it back to its author (or a reviewer decided meanwhile).
-        if item is not None and item.status == ItemStatus.QUEUED:
-            item.status = ItemStatus.WITHDRAWN
-            item.save(update_fields=["status", "updated_at"])
-        return item
-    results = dict(
-        CheckResult.objects.filter(run=run).values_list("check_name", "status").order_by()
+def _first_n(policy: ReviewPolicy, submissions: list[Submission]) -> set[int]:
+    """Which of ``submissions`` (one project's) are among their author's first N there."""
+    limit = policy.full_review_first_n
+    if not limit:
+        return set()
+    authors = {submission.author_id for submission in submissions}
+    earliest = (
+        Submission.objects.filter(author_id__in=authors, task__project_id=policy.project_id)
+        .annotate(
+            position=Window(RowNumber(), partition_by=[F("author_id")], order_by=F("pk").asc())
+        )
+        .filter(position__lte=limit)
+        .values_list("pk", flat=True)
     )
-    flagged = sorted(name for name, result in results.items() if result != "pass")
-    if any(result in ("fail", "error") for result in results.values()):
-        risk = Risk.FAILED
-    elif any(result == "warn" for result in results.values()):
-        risk = Risk.WARNED
-    else:
-        risk = Risk.CLEAN
-    policy = review_policy_for(submission.task.project)
-    reason = _reason_for(policy, submission, risk)
-    queued = ItemStatus.NOT_SAMPLED if reason == "not_sampled" else ItemStatus.QUEUED
-    values = {
-        "project_id": submission.task.project_id,
-        "revision": run.revision,
-        "status": queued,
-        "risk": risk,
-        "reason": reason,
-        "flagged_checks": flagged,
+    return set(earliest) & {submission.pk for submission in submissions}
+
+
+_SYNCED_FIELDS = ("project_id", "revision", "risk", "reason", "flagged_checks")
+
+
+def review_items_sync(*, items: list[tuple[Submission, CheckRun]]) -> list[ReviewItem]:
+    """Called by the check pipeline (inside its transaction) once revisions' checks are
+    done or judged again: queue each submission by risk, or record why it is not queued.
+    A reworked revision reopens its item; a reviewer holding it keeps the lease. The
+    queries do not grow with the number of items (a check worker sends batches)."""
+    if not items:
+        return []
+    ids = [submission.pk for submission, _ in items]
+    statuses = dict(Submission.objects.filter(pk__in=ids).values_list("pk", "status"))
+    existing = {
+        item.submission_id: item
+        for item in ReviewItem.objects.select_for_update().filter(submission_id__in=ids)
     }
-    if item is None:
-        return ReviewItem.objects.create(submission=submission, queued_at=timezone.now(), **values)
-    if item.status != ItemStatus.QUEUED:
-        item.queued_at = timezone.now()
-    for name, value in values.items():
-        setattr(item, name, value)
-    item.save()
-    return item
+    results: dict[int, list[tuple[str, str]]] = {}
+    for run_id, name, status in CheckResult.objects.filter(
+        run_id__in=[run.pk for _, run in items]
+    ).values_list("run_id", "check_name", "status"):
+        results.setdefault(run_id, []).append((name, status))
+    reworked = set(
+        Review.objects.filter(
+            submission_id__in=ids, kind=ReviewKind.REVIEW, decision=Decision.RETURN
+        ).values_list("submission_id", flat=True)
+    )
+    live = [(s, run) for s, run in items if statuses.get(s.pk) == SubmissionStatus.SUBMITTED]
+    by_project: dict[int, list[Submission]] = {}
+    for submission, _ in live:
+        by_project.setdefault(submission.task.project_id, []).append(submission)
+    policies = {
+        project_id: review_policy_for(subs[0].task.project)
+        for project_id, subs in by_project.items()
+    }
+    first_n = set().union(
+        *(_first_n(policies[project_id], subs) for project_id, subs in by_project.items())
+    )
+    now = timezone.now()
+    synced, created, changed = [], [], []
+    for submission, run in items:
+        item = existing.get(submission.pk)
+        if statuses.get(submission.pk) != SubmissionStatus.SUBMITTED:
+            # The checks sent it back to its author (or a reviewer decided meanwhile).
+            if item is not None and item.status == ItemStatus.QUEUED:
+                item.status = ItemStatus.WITHDRAWN
+                changed.append(item)
+            if item is not None:
+                synced.append(item)
+            continue
+        checks = results.get(run.pk, [])
+        risk = _risk(status for _, status in checks)
+        policy = policies[submission.task.project_id]
+        if risk == Risk.FAILED:
+            reason = "failed"
+        elif risk == Risk.WARNED:
+            reason = "warned"
+        elif submission.pk in reworked:
+            reason = "rework"
+        elif submission.pk in first_n:
+            reason = "first_n"
+        elif _sampled(policy, submission):
+            reason = "sample"
+        else:
+            reason = "not_sampled"
+        values = {
+            "project_id": submission.task.project_id,
+            "revision": run.revision,
+            "status": ItemStatus.NOT_SAMPLED if reason == "not_sampled" else ItemStatus.QUEUED,
+            "risk": risk,
+            "reason": reason,
+            "flagged_checks": sorted(name for name, status in checks if status != "pass"),
+        }
+        if item is None:
+            created.append(ReviewItem(submission=submission, queued_at=now, **values))
+            continue
+        if item.status != ItemStatus.QUEUED:
+            item.queued_at = now
+        for name, value in values.items():
+            setattr(item, name, value)
+        changed.append(item)
+        synced.append(item)
+    for item in changed:
+        item.updated_at = now
+    ReviewItem.objects.bulk_update(changed, ["status", "queued_at", "updated_at", *_SYNCED_FIELDS])
+    return synced + ReviewItem.objects.bulk_create(created)
 
 
 def review_queue(*, project: Project, reviewer) -> QuerySet[ReviewItem]:
