@@ -307,6 +307,9 @@ QUEUE_BATCH_MAX = int(os.environ.get("QUEUE_BATCH_MAX", "50"))
 # How long a process may remember an API token it verified (PostgreSQL; 0: never). Any
 # change to a token or user makes every process forget them at once (accounts.token_cache).
 API_TOKEN_CACHE_SECONDS = float(os.environ.get("API_TOKEN_CACHE_SECONDS", "300"))
+# A check job also takes up to this many other pending runs (oldest first): under a
+# backlog, batches grow and the messages behind find their runs done (0: only its own).
+QA_BATCH_TAKE_MORE = int(os.environ.get("QA_BATCH_TAKE_MORE", "200"))
 # Fault injection for the worker-crash tests only: seconds a quality job waits before work.
 QA_JOB_DELAY_SECONDS = float(os.environ.get("QA_JOB_DELAY_SECONDS", "0"))
 CELERY_BEAT_SCHEDULE = {

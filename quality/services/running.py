@@ -271,24 +271,30 @@ def checks_run(*, run_id: int) -> CheckRun | None:
     return checks_run_batch(run_ids=[run_id])[run_id]
 
 
-def checks_run_batch(*, run_ids: list[int]) -> dict[int, CheckRun | None]:
+def checks_run_batch(*, run_ids: list[int], take_more: int = 0) -> dict[int, CheckRun | None]:
     """Run the enabled checks of these submission revisions, store their results, and
     judge again the checked work whose verdicts they change (module docstring). One
     transaction, and per project a fixed number of queries however many runs.
+
+    ``take_more``: also check up to that many other pending runs, oldest first (a worker's
+    job does: when the queue has a backlog, the messages behind this one then find their
+    runs done, and each batch is large enough to cost little per run).
 
     Idempotent: a run already done is left alone; results are written once per check per
     run. A check that raises is recorded as an error (never as a pass), and the others
     still run. A run another worker holds right now is skipped (None): it is being checked.
     """
+    # Only the runs' rows (``of``): a task, project or template row that a submit or
+    # ``next`` holds for a moment must not make a run look taken by another worker.
+    locked = CheckRun.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
+        "submission__task__project", "submission__template"
+    )
     with transaction.atomic():
-        runs = list(
-            # Only the runs' rows (``of``): a task, project or template row that a submit
-            # or ``next`` holds for a moment must not make a run look taken by a worker.
-            CheckRun.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("submission__task__project", "submission__template")
-            .filter(pk__in=run_ids)
-            .order_by("pk")
-        )
+        runs = list(locked.filter(pk__in=run_ids).order_by("pk"))
+        if take_more:
+            more = locked.filter(status=RunStatus.PENDING).exclude(pk__in=run_ids)
+            runs += list(more.order_by("created_at")[:take_more])
+            runs.sort(key=lambda run: run.pk)
         now = timezone.now()
         todo: dict[int, list[CheckRun]] = defaultdict(list)
         superseded = []

@@ -352,3 +352,19 @@ def test_one_sweep_runs_at_a_time(cast, mcq, monkeypatch):
         assert checks_sweep(now=later) == 1
     finally:
         other.close()
+
+
+def test_a_worker_batch_also_takes_other_pending_runs_oldest_first(cast, mcq):
+    from quality.services import checks_run_batch
+
+    runs = []
+    for task in mcq["tasks"]:
+        submission, _ = submit(task=task, author=cast.trainer, answer={"answer": "A"})
+        runs.append(CheckRun.objects.get(submission=submission))
+    # a batch of its own runs only leaves the others pending
+    checks_run_batch(run_ids=[runs[2].pk])
+    assert CheckRun.objects.filter(status=RunStatus.PENDING).count() == 2
+    # one that may take one more takes the oldest pending run
+    checks_run_batch(run_ids=[runs[2].pk], take_more=1)
+    states = dict(CheckRun.objects.values_list("pk", "status"))
+    assert [states[run.pk] for run in runs] == ["done", "pending", "done"]
