@@ -15,7 +15,7 @@ from annotation_platform import queueing
 from quality.models import CheckRun, RunStatus
 from quality.services import checks_sweep
 from tasks.models import Submission
-from tests.factories import submit
+from tests.factories import submit, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -24,15 +24,6 @@ REDIS_START = [
     "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
     "--logfile", "/var/log/redis/ci.log",
 ]  # fmt: skip
-
-
-def _wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _done(submission) -> bool:
@@ -47,7 +38,7 @@ def test_checks_run_on_a_live_worker(cast, mcq, worker_env):
     worker_env()
     with transaction.atomic():
         submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
-    assert _wait_for(lambda: _done(submission))
+    assert wait_for(lambda: _done(submission))
     assert submission.check_results.count() == 8
 
 
@@ -65,7 +56,7 @@ def test_a_worker_killed_mid_job_loses_nothing(cast, mcq, worker_env):
     for pid in children:
         os.kill(int(pid), signal.SIGKILL)
     # then the job is delivered again (acks_late + reject_on_worker_lost) and completes
-    assert _wait_for(lambda: _done(submission), timeout=90)
+    assert wait_for(lambda: _done(submission), timeout=90)
     assert submission.check_results.count() == 8
     assert Submission.objects.filter(pk=submission.pk).exists()
 
@@ -76,7 +67,7 @@ def test_redis_down_while_trainers_submit_loses_nothing(cast, mcq, worker_env):
     app.conf.task_always_eager = False  # as in production: jobs go through the broker
     # given Redis stops
     subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True)
-    assert _wait_for(lambda: not _redis_up(), timeout=10)
+    assert wait_for(lambda: not _redis_up(), timeout=10)
     try:
         # when trainers submit, the submissions are saved and remembered as unchecked
         with transaction.atomic():
@@ -89,11 +80,11 @@ def test_redis_down_while_trainers_submit_loses_nothing(cast, mcq, worker_env):
         queueing._batches.send()
     finally:
         subprocess.run(REDIS_START, check=True, capture_output=True)
-        assert _wait_for(_redis_up, timeout=20)
+        assert wait_for(_redis_up, timeout=20)
     # then, with Redis back, the sweep re-sends them and a worker checks both
     worker_env()
     assert checks_sweep(now=timezone.now() + timedelta(minutes=5)) == 2
-    assert _wait_for(lambda: _done(first) and _done(second))
+    assert wait_for(lambda: _done(first) and _done(second))
 
 
 def _sessions() -> int:
@@ -111,7 +102,7 @@ def test_a_worker_keeps_its_database_connection_between_jobs(cast, mcq, worker_e
     worker_env(DB_CONN_MAX_AGE=60)
     with transaction.atomic():
         first, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
-    assert _wait_for(lambda: _done(first))
+    assert wait_for(lambda: _done(first))
     before = _sessions()
     # when it runs several jobs one after another
     from tasks.services import tasks_create
@@ -125,7 +116,7 @@ def test_a_worker_keeps_its_database_connection_between_jobs(cast, mcq, worker_e
     for task in [*mcq["tasks"][1:], *more]:
         with transaction.atomic():
             submission, _ = submit(task=task, author=cast.trainer, answer={"answer": "B"})
-        assert _wait_for(lambda submission=submission: _done(submission))
+        assert wait_for(lambda submission=submission: _done(submission))
         checked.append(submission)
     # then it opened no new database session for them (Celery closes one per job unless
     # CELERY_DB_REUSE_MAX is set); this test's own session is the one counted, if any

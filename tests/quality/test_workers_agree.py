@@ -3,7 +3,6 @@ arrives, or by two real worker processes started only after all are in, with one
 submission committed last (its sequence taken early, its commit late)."""
 
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
@@ -11,7 +10,7 @@ from django.db import connection, transaction
 from metrics.models import MetricsSnapshot
 from quality.models import CheckRun, RunStatus
 from quality.services import checks_run
-from tests.factories import submit
+from tests.factories import submit, wait_for
 from tests.quality import replay
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -32,15 +31,6 @@ def _plan():
 
 def _project(setter):
     return replay.build_project(setter, overlap=replay.TRAINERS + 1)
-
-
-def _wait_for(predicate, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_two_late_workers_and_a_late_commit_agree_with_checking_as_work_arrives(cast, worker_env):
@@ -94,12 +84,12 @@ def test_two_late_workers_and_a_late_commit_agree_with_checking_as_work_arrives(
     worker_env()
     worker_env()
     runs = CheckRun.objects.filter(submission__task__project=project)
-    assert _wait_for(lambda: runs.filter(status=RunStatus.DONE).count() == len(keys) - 1)
+    assert wait_for(lambda: runs.filter(status=RunStatus.DONE).count() == len(keys) - 1, 120)
     late_run = CheckRun.objects.filter(submission=late["submission"])
     assert not late_run.exists()  # not committed yet; its sequence is early all the same
     release.set()
     thread.join(timeout=60)
-    assert _wait_for(lambda: runs.filter(status=RunStatus.DONE).count() == len(keys))
+    assert wait_for(lambda: runs.filter(status=RunStatus.DONE).count() == len(keys), 120)
 
     # then every submission's current findings are those of serial checking
     assert late_run.get().pk < max(runs.values_list("pk", flat=True))
