@@ -11,20 +11,9 @@ class QualityConfig(AppConfig):
     def ready(self) -> None:
         # tasks never imports quality: it calls whatever registered for new revisions.
         from quality.services import checks_schedule
-        from quality.views import submission_page_extension
+        from quality.views import project_page_links, submission_page_extension
         from tasks.services.hooks import on_project_links, on_submission_page, on_submission_saved
 
         on_submission_saved(checks_schedule)
         on_submission_page(submission_page_extension)
-        on_project_links(quality_project_links)
-
-
-def quality_project_links(*, project, user):
-    from django.urls import reverse
-
-    from quality import permissions
-    from tasks.services.hooks import ProjectLink
-
-    if not permissions.can_view_findings(user, project):
-        return []
-    return [ProjectLink("Quality", reverse("project-quality", args=[project.pk]), 20)]
+        on_project_links(project_page_links)

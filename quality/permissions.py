@@ -39,8 +39,9 @@ def sees_evidence(user, submission: Submission) -> bool:
     return can_view_findings(user, submission.task.project)
 
 
-def visible_check_names(user, submission: Submission, names):
-    """Which of ``names`` (check names) ``user`` may see results of on ``submission``."""
+def sees_check(user, submission: Submission, check_name: str) -> bool:
+    """Whether ``user`` sees the result of check ``check_name`` on ``submission`` (given
+    that they see its results at all)."""
     if submission.author_id != user.pk:
-        return list(names)
-    return [name for name in names if name not in HIDDEN_FROM_AUTHOR]
+        return True
+    return check_name not in HIDDEN_FROM_AUTHOR

@@ -21,6 +21,7 @@ from quality.api.views import findings_queryset
 from quality.hooks import findings_links
 from quality.models import CheckRun, OnFail
 from quality.services import check_config_save, check_configs_for
+from quality.services.results import submission_check_results
 from tasks import lookups
 from tasks.services.hooks import ProjectLink
 
@@ -114,7 +115,7 @@ def submission_checks_page(request: HttpRequest, pk: int) -> HttpResponse:
     submission = lookups.visible_submission(request.user, pk)
     if not permissions.can_view_check_results(request.user, submission):
         raise PermissionDenied
-    run = CheckRun.objects.filter(submission=submission, revision=submission.revision).first()
+    run, results = submission_check_results(submission=submission, user=request.user)
     return render(
         request,
         "quality/submission_checks.html",
@@ -122,11 +123,7 @@ def submission_checks_page(request: HttpRequest, pk: int) -> HttpResponse:
             "submission": submission,
             "project": submission.task.project,
             "run": run,
-            "results": [
-                result
-                for result in (run.results.order_by("check_name") if run else [])
-                if permissions.visible_check_names(request.user, submission, [result.check_name])
-            ],
+            "results": results,
             "evidence": permissions.sees_evidence(request.user, submission),
         },
     )
@@ -138,3 +135,10 @@ def submission_page_extension(*, submission, user, **extra) -> dict:
         return {}
     url = reverse("submission-checks", args=[submission.pk])
     return {"submission_links": [ProjectLink("Quality checks", url)]}
+
+
+def project_page_links(*, project, user) -> list[ProjectLink]:
+    """The project page's link to the findings (a ``tasks`` page hook)."""
+    if not permissions.can_view_findings(user, project):
+        return []
+    return [ProjectLink("Quality", reverse("project-quality", args=[project.pk]), 20)]

@@ -13,8 +13,9 @@ from quality.api.serializers import (
     CheckResultSerializer,
     SubmissionChecksSerializer,
 )
-from quality.models import CheckResult, CheckRun, ResultStatus
+from quality.models import CheckResult, ResultStatus
 from quality.services import check_config_save, check_configs_for
+from quality.services.results import submission_check_results
 from tasks import lookups
 
 
@@ -77,13 +78,7 @@ def submission_checks(request: Request, pk: int) -> Response:
     submission = lookups.visible_submission(request.user, pk)
     if not permissions.can_view_check_results(request.user, submission):
         raise PermissionDenied
-    run = CheckRun.objects.filter(submission=submission, revision=submission.revision).first()
-    results = run.results.order_by("check_name") if run else []
-    results = [
-        result
-        for result in results
-        if permissions.visible_check_names(request.user, submission, [result.check_name])
-    ]
+    run, results = submission_check_results(submission=submission, user=request.user)
     context = {"evidence": permissions.sees_evidence(request.user, submission)}
     return Response(
         {
