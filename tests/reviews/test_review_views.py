@@ -580,3 +580,15 @@ def test_answers_read_as_text_question_by_question():
     assert texts["tags"] == "lighting, text"
     assert texts["spans"].startswith("[")  # nested values stay JSON
     assert [row["id"] for row in rows][-1] == "legacy"  # no longer in the template: last
+
+
+def test_the_submission_page_shows_no_template_comment(client, cast, mcq):
+    # a {# #} comment spans one line only; a longer one is printed on the page
+    from django.urls import reverse
+
+    from tests.factories import submit
+
+    submission, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    client.force_login(cast.trainer)
+    page = client.get(reverse("submission-detail", args=[submission.pk])).content.decode()
+    assert "{#" not in page and "#}" not in page
