@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from exports.media import media_key_clean
+from quality.checks.messages import presented
 from quality.models import CheckResult
 from reviews.models import Review
 from tasks.models import GuidelineVersion, Project, Submission, SubmissionRevision, TaskTemplate
@@ -302,7 +303,7 @@ def _checks_of(ids: list[int], revisions: dict[int, int]) -> dict[int, list[dict
     for submission_id, revision, name, status, findings in results:
         if revisions.get(submission_id) == revision:  # the current revision's checks only
             found.setdefault(submission_id, []).append(
-                {"check": name, "status": status, "findings": findings}
+                {"check": name, "status": status, "findings": [presented(f) for f in findings]}
             )
     return found
 

@@ -145,7 +145,11 @@ class MetricsTableSerializer(serializers.Serializer):
 class FindingForAuthorSerializer(serializers.Serializer):
     check = serializers.CharField()
     status = serializers.CharField()
-    message = serializers.CharField()
+    code = serializers.CharField(
+        allow_null=True, help_text="What was found, as a stable code (null on old findings)"
+    )
+    params = serializers.DictField(help_text="The values the message is rendered with")
+    message = serializers.CharField(help_text="Rendered from code and params when read")
     question_id = serializers.CharField(allow_null=True)
 
 

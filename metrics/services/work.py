@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import F, Prefetch, QuerySet
 
 from metrics.services.figures import FINDING_STATUSES, settings_for, trainer_rows
+from quality.checks.messages import presented
 from quality.models import CheckResult
 from quality.permissions import HIDDEN_FROM_AUTHOR
 from tasks.models import Project, Submission
@@ -61,11 +62,7 @@ def trainer_submissions(*, project: Project, trainer) -> QuerySet[Submission]:
 def findings_for_author(result: CheckResult) -> list[dict[str, Any]]:
     """A check result's findings as its author may see them: no evidence."""
     return [
-        {
-            "status": f.get("status"),
-            "message": f.get("message"),
-            "question_id": f.get("question_id"),
-        }
+        presented(f, evidence=False)
         for f in result.findings
         if f.get("status") in FINDING_STATUSES
     ]

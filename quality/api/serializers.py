@@ -1,6 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotation_platform.api.serializers import StrictCharField, StrictSerializerMixin
+from quality.checks.messages import presented
 from quality.models import OnFail
 
 
@@ -21,9 +23,15 @@ class CheckConfigWriteSerializer(StrictSerializerMixin, serializers.Serializer):
 
 class FindingSerializer(serializers.Serializer):
     status = serializers.CharField()
-    message = serializers.CharField()
+    code = serializers.CharField(
+        allow_null=True, help_text="What was found, as a stable code (null on old findings)"
+    )
+    params = serializers.DictField(help_text="The values the message is rendered with")
+    message = serializers.CharField(
+        help_text="Rendered from code and params in the request's language when read"
+    )
     question_id = serializers.CharField(allow_null=True)
-    evidence = serializers.JSONField(required=False)
+    evidence = serializers.JSONField(required=False, help_text="Reviewers only")
 
 
 class CheckResultSerializer(serializers.Serializer):
@@ -34,10 +42,10 @@ class CheckResultSerializer(serializers.Serializer):
     findings = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
+    @extend_schema_field(FindingSerializer(many=True))
     def get_findings(self, result) -> list[dict]:
-        if self.context.get("evidence"):
-            return result.findings
-        return [{k: v for k, v in f.items() if k != "evidence"} for f in result.findings]
+        evidence = bool(self.context.get("evidence"))
+        return [presented(f, evidence=evidence) for f in result.findings]
 
 
 class SubmissionChecksSerializer(serializers.Serializer):

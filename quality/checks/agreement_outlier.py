@@ -75,12 +75,12 @@ def _rating(
     evidence = {"given": mine, "others_median": median, "distance": distance, "others": len(theirs)}
     if distance > config.rating_max_distance:
         return warned(
-            f"Your rating is {distance:g} points from the other trainers' typical rating "
-            f"({median:g}). Check that you judged the same thing.",
+            "agreement_outlier.rating",
             question_id,
+            params={"distance": distance, "median": median},
             **evidence,
         )
-    return passed("Consistent with the other trainers.", question_id, **evidence)
+    return passed("agreement_outlier.ok", question_id, **evidence)
 
 
 def _choice(
@@ -99,9 +99,9 @@ def _choice(
     }
     if mine != majority and mine not in theirs and share >= config.majority_share:
         return warned(
-            f"You chose {mine}; {count} of {len(theirs)} other trainers chose {majority} and "
-            "none chose as you did. Check the task again.",
+            "agreement_outlier.choice",
             question_id,
+            params={"given": mine, "count": count, "others": len(theirs), "majority": majority},
             **evidence,
         )
-    return passed("Consistent with the other trainers.", question_id, **evidence)
+    return passed("agreement_outlier.ok", question_id, **evidence)

@@ -81,11 +81,7 @@ def run(data: CheckInput, config: AiSimilarityConfig) -> list[Finding]:
         }
         if not hits:
             findings.append(
-                passed(
-                    "No close resemblance to the AI reference answers.",
-                    item.question_id,
-                    **evidence,
-                )
+                passed("ai_similarity.none", item.question_id, **evidence)
             )
             continue
         passages, shared = similarity.shared_passages(item.text, references[model])
@@ -93,10 +89,9 @@ def run(data: CheckInput, config: AiSimilarityConfig) -> list[Finding]:
         make = failed if hits == 2 else warned
         findings.append(
             make(
-                "This answer is very similar to an AI-generated answer to the same task "
-                f"({round(cosine * 100)}% wording, {round(overlap * 100)}% vocabulary). "
-                "Answers must be written in your own words.",
+                "ai_similarity.similar",
                 item.question_id,
+                params={"wording": round(cosine * 100), "vocabulary": round(overlap * 100)},
                 **evidence,
             )
         )

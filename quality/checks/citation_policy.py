@@ -1,7 +1,8 @@
 """citation_policy: every cited source is well formed and allowed by the project's policy.
 
 Per citation: the identifier is a URL, DOI, ISBN (with a correct check digit) or arXiv id
-that can exist; a URL's host is a public domain name, not on the deny list and, when the
+that can exist, and a resolver link (doi.org, arxiv.org/abs, hdl.handle.net) carries a
+well-formed identifier; a URL's host is a public domain name, not on the deny list and, when the
 project has an allow list, on it. DOIs, ISBNs and arXiv ids are scholarly sources and pass
 the allow list unless the project turns that off (a DOI is judged as doi.org and an arXiv id
 as arxiv.org, so denying those hosts still works). Per rubric: one source backing many
@@ -43,7 +44,15 @@ class CitationPolicyConfig:
         3,
         minimum=1,
         maximum=500,
-        help="How many unrelated rubric criteria one source may back before it is flagged.",
+        help="How many unrelated rubric criteria one source may always back; more are "
+        "flagged only when they are also a large share of the criteria (next setting).",
+    )
+    max_share_of_criteria: float = setting(
+        0.5,
+        above=0.0,
+        maximum=1.0,
+        help="A source is flagged when the unrelated criteria it backs reach this share of "
+        "the rubric's cited criteria: long rubrics over a few sources reuse each of them.",
     )
     claim_similarity: float = setting(
         0.25,
@@ -75,8 +84,9 @@ def run(data: CheckInput, config: CitationPolicyConfig) -> list[Finding]:
         if not problems and isinstance(value, list):
             findings.append(
                 passed(
-                    f"All {len(value)} sources are well formed and allowed.",
+                    "citation_policy.ok",
                     question["id"],
+                    params={"count": len(value)},
                     checked=len(value),
                 )
             )
@@ -88,9 +98,7 @@ def run(data: CheckInput, config: CitationPolicyConfig) -> list[Finding]:
             and isinstance(value, list)
             and any(isinstance(item, Mapping) and item.get("citation") for item in value)
         ):
-            findings.append(
-                passed("No source is stretched over unrelated criteria.", question["id"])
-            )
+            findings.append(passed("citation_policy.spread_ok", question["id"]))
     return findings
 
 
@@ -106,8 +114,9 @@ def _citation_problems(question_id: str, value: Any, config: CitationPolicyConfi
         if problem:
             findings.append(
                 failed(
-                    f"Source {number} ({_short(identifier)}): {problem}",
+                    "citation_policy.source",
                     question_id,
+                    params={"item": number, "identifier": _short(identifier), "problem": problem},
                     item=number,
                     identifier=identifier[:500],
                     **evidence,
@@ -116,46 +125,48 @@ def _citation_problems(question_id: str, value: Any, config: CitationPolicyConfi
     return findings
 
 
-def source_problem(identifier: str, config: CitationPolicyConfig) -> tuple[str | None, dict]:
-    """Why one identifier is not acceptable (None if it is), and evidence for reviewers."""
+def _problem(code: str, **params: Any) -> dict[str, Any]:
+    return {"code": f"citation_policy.{code}", "params": params}
+
+
+def source_problem(
+    identifier: str, config: CitationPolicyConfig
+) -> tuple[dict[str, Any] | None, dict]:
+    """Why one identifier is not acceptable, as a message (``code`` and ``params``, None
+    if it is acceptable), and evidence for reviewers."""
     source = sources.classify(identifier)
     if source is None:
-        return _unparsable(identifier), {"reason": "malformed"}
+        return _problem(_unparsable(identifier)), {"reason": "malformed"}
     evidence: dict[str, Any] = {
         "kind": source.kind,
         "canonical": source.identifier.canonical[:500],
     }
     if source.kind == "isbn":
         if not sources.isbn_checksum_ok(sources.isbn_digits(source.identifier.canonical)):
-            return "the ISBN's check digit is wrong; it is probably mistyped.", {
-                **evidence,
-                "reason": "isbn_checksum",
-            }
+            return _problem("isbn_checksum"), {**evidence, "reason": "isbn_checksum"}
         if config.scholarly_ids_allowed:
             return None, evidence
-        return "ISBNs are not accepted by this project's source policy.", {
-            **evidence,
-            "reason": "not_allowed",
-        }
+        return _problem("isbn_not_allowed"), {**evidence, "reason": "not_allowed"}
     if source.kind == "arxiv":
-        problem = sources.arxiv_problem(source.identifier.canonical.removeprefix("arxiv:"))
-        if problem:
-            return f"no such arXiv id: {problem}.", {**evidence, "reason": "malformed"}
+        detail = sources.arxiv_problem(source.identifier.canonical.removeprefix("arxiv:"))
+        if detail:
+            return _problem("arxiv_malformed", detail=detail), {**evidence, "reason": "malformed"}
+    if source.kind == "url":
+        inside = sources.resolver_problem(identifier)
+        if inside:
+            return _problem(inside[0], **inside[1]), {**evidence, "reason": "malformed"}
     host = sources.describe_host(source.host)
     if host is None:
-        return "the address has no valid host name.", {**evidence, "reason": "malformed"}
+        return _problem("no_host"), {**evidence, "reason": "malformed"}
     evidence["host"] = host.name
     if host.is_ip:
-        return "the link points at an IP address, not an institution's domain.", {
-            **evidence,
-            "reason": "ip_address",
-        }
+        return _problem("ip_address"), {**evidence, "reason": "ip_address"}
     if not host.suffix or not host.registrable:
-        return f'"{host.name}" is not a public domain name.', {**evidence, "reason": "bad_domain"}
+        return _problem("bad_domain", host=host.name), {**evidence, "reason": "bad_domain"}
     evidence["domain"] = host.registrable
     denied = sources.matching_entry(host.name, config.deny_domains)
     if denied:
-        return f"{host.registrable} is not an accepted source for this project.", {
+        return _problem("denied", domain=host.registrable), {
             **evidence,
             "reason": "denied",
             "rule": denied,
@@ -164,23 +175,22 @@ def source_problem(identifier: str, config: CitationPolicyConfig) -> tuple[str |
     if config.allow_domains and not scholarly:
         allowed = sources.matching_entry(host.name, config.allow_domains)
         if not allowed:
-            return (
-                f"{host.registrable} is not on this project's list of accepted sources "
-                "(papers, official documents, institutional sites).",
-                {**evidence, "reason": "not_allowed"},
-            )
+            return _problem("not_allowed", domain=host.registrable), {
+                **evidence,
+                "reason": "not_allowed",
+            }
     return None, evidence
 
 
 def _unparsable(identifier: str) -> str:
     value = identifier.strip().lower()
     if value.startswith(("10.", "doi:", "https://doi.org", "http://doi.org", "https://dx.doi")):
-        return "this is not a well-formed DOI (expected 10.NNNN/suffix)."
+        return "doi_malformed"
     if value.startswith(("arxiv", "https://arxiv.org", "http://arxiv.org")):
-        return "this is not a well-formed arXiv id (expected e.g. 2101.00001 or hep-th/9901001)."
+        return "arxiv_unparsable"
     if value.startswith("isbn"):
-        return "this is not a well-formed ISBN (10 or 13 digits)."
-    return "this is not a URL, DOI, ISBN or arXiv id."
+        return "isbn_unparsable"
+    return "unparsable"
 
 
 def _short(identifier: str) -> str:
@@ -207,22 +217,32 @@ def _overused_sources(question_id: str, value: Any, config: CitationPolicyConfig
         )
         groups.setdefault(key, []).append((number, claim))
     findings = []
+    criteria = sum(len(items) for items in groups.values())
+    # A rubric of 24 criteria over 5 sources cites each about 5 times; a source is cited
+    # "for everything" only when it backs a large share of the criteria as well as more
+    # than a handful, so the rule scales with the rubric and its sources.
+    floor = max(config.max_claims_per_source + 1, config.max_share_of_criteria * criteria)
     for key, items in groups.items():
-        if len(items) <= config.max_claims_per_source:
+        if len(items) < floor:
             continue
         terms = [similarity.content_terms(claim) for _, claim in items]
         claims = _distinct_claims(terms, config.claim_similarity)
-        if len(claims) > config.max_claims_per_source:
+        if len(claims) >= floor:
             numbers = [number for number, _ in items]
             findings.append(
                 warned(
-                    f"One source ({_short(labels[key])}) backs {len(claims)} unrelated "
-                    f"criteria; cite the source that supports each claim.",
+                    "citation_policy.overused_source",
                     question_id,
+                    params={
+                        "source": _short(labels[key]),
+                        "claims": len(claims),
+                        "criteria": criteria,
+                    },
                     source=key,
                     items=numbers[: _MAX_LISTED * 5],
                     distinct_claims=len(claims),
                     limit=config.max_claims_per_source,
+                    cited_criteria=criteria,
                 )
             )
     return findings

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from quality.checks import messages
+
 if TYPE_CHECKING:
     from quality.checks.near_duplicate_index import NearDuplicateIndex
 
@@ -23,20 +25,28 @@ class Finding:
     """One outcome of a check.
 
     ``status`` is "pass" (looked, found nothing), "warn" (worth a human look) or "fail" (the
-    defect the check exists for). ``message`` is written for the trainer; ``evidence`` is a
-    JSON-serialisable dict for reviewers, and may hold what a trainer must not see (a gold
-    answer, another trainer's id): the caller decides who sees it.
+    defect the check exists for). What it says is a ``code`` from
+    ``quality.checks.messages`` with its ``params``, rendered in the reader's language when
+    shown (``message``); params are part of that sentence, so the trainer may see them.
+    ``evidence`` is a JSON-serialisable dict for reviewers, and may hold what a trainer must
+    not see (a gold answer, another trainer's id): the caller decides who sees it.
     """
 
     status: Status
-    message: str
+    code: str
     question_id: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return messages.render(self.code, self.params)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
-            "message": self.message,
+            "code": self.code,
+            "params": self.params,
             "question_id": self.question_id,
             "evidence": self.evidence,
         }
@@ -77,13 +87,19 @@ class CheckInput:
     sequence: int | None = None
 
 
-def passed(message: str, question_id: str | None = None, **evidence: Any) -> Finding:
-    return Finding("pass", message, question_id, evidence)
+def passed(
+    code: str, question_id: str | None = None, *, params: dict | None = None, **evidence: Any
+) -> Finding:
+    return Finding("pass", code, question_id, evidence, params or {})
 
 
-def warned(message: str, question_id: str | None = None, **evidence: Any) -> Finding:
-    return Finding("warn", message, question_id, evidence)
+def warned(
+    code: str, question_id: str | None = None, *, params: dict | None = None, **evidence: Any
+) -> Finding:
+    return Finding("warn", code, question_id, evidence, params or {})
 
 
-def failed(message: str, question_id: str | None = None, **evidence: Any) -> Finding:
-    return Finding("fail", message, question_id, evidence)
+def failed(
+    code: str, question_id: str | None = None, *, params: dict | None = None, **evidence: Any
+) -> Finding:
+    return Finding("fail", code, question_id, evidence, params or {})

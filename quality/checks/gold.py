@@ -56,11 +56,9 @@ def run(data: CheckInput, config: GoldConfig) -> list[Finding]:
         correct, extra = verdict
         evidence = {"correct": correct, "expected": expected, "given": given, **extra}
         if correct:
-            findings.append(passed("Matches the expected answer.", question_id, **evidence))
+            findings.append(passed("gold.match", question_id, **evidence))
         else:
-            findings.append(
-                failed("This answer differs from the expected answer.", question_id, **evidence)
-            )
+            findings.append(failed("gold.mismatch", question_id, **evidence))
     return findings
 
 

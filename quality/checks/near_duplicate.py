@@ -108,26 +108,19 @@ def run(data: CheckInput, config: NearDuplicateConfig) -> list[Finding]:
             before_sequence=data.sequence,
         )
         if not matches:
-            findings.append(passed("No near-duplicate found in this project.", item.question_id))
+            findings.append(passed("near_duplicate.none", item.question_id))
             continue
         best = matches[0]
-        where = (
-            "another of your answers"
-            if best.trainer_id and best.trainer_id == data.trainer_id
-            else "an earlier answer in this project"
-        )
-        message = (
-            f"This text is {round(best.similarity * 100)}% the same as {where}. "
-            "Write each answer yourself, for this task."
-        )
+        own = bool(best.trainer_id and best.trainer_id == data.trainer_id)
         make = failed if best.similarity >= config.fail_similarity else warned
         findings.append(
             make(
-                message,
+                "near_duplicate.own_answer" if own else "near_duplicate.earlier_answer",
                 item.question_id,
+                params={"percent": round(best.similarity * 100)},
                 similarity=round(best.similarity, 3),
                 matches=[match.as_dict() for match in matches],
-                same_trainer=bool(best.trainer_id and best.trainer_id == data.trainer_id),
+                same_trainer=own,
             )
         )
     return findings

@@ -26,23 +26,18 @@ def run(data: CheckInput, config: SchemaRulesConfig) -> list[Finding]:
         # Without a valid template there is nothing to hold the answer to; say so rather
         # than let the validator trip over the broken definition.
         return [
-            failed(
-                "The template version this answer belongs to is itself invalid, so the answer "
-                "cannot be checked against it.",
-                definition_errors=definition_errors,
-            )
+            failed("schema_rules.invalid_template", definition_errors=definition_errors)
         ]
     check = validate_answer(
         data.definition, data.answer, task_data=data.task_data, telemetry=data.telemetry
     )
     if check.ok:
-        return [passed("The answer fits its template.")]
+        return [passed("schema_rules.ok")]
     return [
         failed(
-            " ".join(messages)
-            if question_id
-            else "The answer does not fit its template: " + " ".join(messages),
+            "schema_rules.invalid_question" if question_id else "schema_rules.invalid_answer",
             question_id or None,
+            params={"errors": messages},
             errors=messages,
         )
         for question_id, messages in check.errors.items()

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import tldextract
 
@@ -51,6 +51,19 @@ _OLD_ARCHIVES: Final = frozenset((
 # fmt: on
 DOI_HOST: Final = "doi.org"
 ARXIV_HOST: Final = "arxiv.org"
+# Hosts whose links carry an identifier in their path: such a link is only as good as the
+# identifier inside it, so it is judged as that identifier, not as "a URL on doi.org".
+_RESOLVERS: Final = {
+    "doi.org": "doi",
+    "www.doi.org": "doi",
+    "dx.doi.org": "doi",
+    "arxiv.org": "arxiv",
+    "www.arxiv.org": "arxiv",
+    "export.arxiv.org": "arxiv",
+    "hdl.handle.net": "handle",
+}
+_ARXIV_PAGES: Final = frozenset(("abs", "pdf", "html", "format"))
+_HANDLE_RE: Final = re.compile(r"\d+(?:\.\d+)*/\S+")
 
 
 def isbn_checksum_ok(digits: str) -> bool:
@@ -209,6 +222,34 @@ def classify(text: str) -> Source | None:
     else:
         host = (urlsplit(text.strip()).hostname or "").lower()
     return Source(identifier=parsed, kind=kind, host=host)
+
+
+def resolver_problem(url: str) -> tuple[str, dict[str, str]] | None:
+    """Why the identifier inside a resolver link (doi.org/..., arxiv.org/abs/...,
+    hdl.handle.net/...) cannot be one, as a message code under ``citation_policy.`` and its
+    params; None when the link is no resolver link or its identifier is well formed.
+
+    A DOI link with no suffix, an arXiv link whose id has a letter O for a zero or lost its
+    dot, a handle without prefix/suffix: each would otherwise pass as a URL on an allowed
+    host. Nothing is fetched."""
+    parts = urlsplit(url.strip())
+    resolver = _RESOLVERS.get((parts.hostname or "").lower())
+    if resolver is None:
+        return None
+    path = unquote(parts.path).strip("/")
+    if resolver == "doi":
+        parsed = parse_identifier(path)
+        return None if parsed is not None and parsed.kind == "doi" else ("doi_malformed", {})
+    if resolver == "handle":
+        return None if _HANDLE_RE.fullmatch(path) else ("handle_malformed", {})
+    page, _, rest = path.partition("/")
+    if page.lower() not in _ARXIV_PAGES:
+        return None  # listings, help pages: a URL like any other
+    parsed = parse_identifier("arxiv:" + rest.removesuffix(".pdf").strip("/"))
+    if parsed is None or parsed.kind != "arxiv":
+        return "arxiv_unparsable", {}
+    detail = arxiv_problem(parsed.canonical.removeprefix("arxiv:"))
+    return ("arxiv_malformed", {"detail": detail}) if detail else None
 
 
 def isbn_digits(canonical: str) -> str:

@@ -68,9 +68,9 @@ def run(data: CheckInput, config: StraightLiningConfig) -> list[Finding]:
     ):
         return [
             failed(
-                f"{count} of your last {len(ratings)} ratings were {value!s}. Judge each item "
-                "on its own merits.",
+                "straight_lining.same",
+                params={"count": count, "items": len(ratings), "value": str(value)},
                 **evidence,
             )
         ]
-    return [passed("Recent ratings vary as expected.", **evidence)]
+    return [passed("straight_lining.ok", **evidence)]

@@ -71,7 +71,7 @@ def run(data: CheckInput, config: TelemetryConfig) -> list[Finding]:
     telemetry = data.telemetry
     if not isinstance(telemetry, Mapping) or not telemetry:
         if config.missing_telemetry == "warn":
-            return [warned("No work telemetry was recorded for this submission.")]
+            return [warned("telemetry.missing")]
         return []
     texts = prose(data.definition, data.answer)
     findings = _time(telemetry, sum(len(item.text) for item in texts), config)
@@ -82,7 +82,7 @@ def run(data: CheckInput, config: TelemetryConfig) -> list[Finding]:
             findings.extend(_pasting(item.question_id, fields.get(item.question_id), config))
     findings.extend(_playback(data, telemetry, config))
     if not findings:
-        return [passed("Time on task, typing and playback look normal.")]
+        return [passed("telemetry.ok")]
     return findings
 
 
@@ -95,9 +95,8 @@ def _time(telemetry: Mapping[str, Any], chars: int, config: TelemetryConfig) -> 
         return []
     return [
         failed(
-            f"This answer has {chars} characters of writing but only {round(seconds)} seconds "
-            f"of active work were recorded; answers of this length usually take about "
-            f"{round(norm / 60)} minutes.",
+            "telemetry.too_fast",
+            params={"chars": chars, "seconds": round(seconds), "minutes": round(norm / 60)},
             active_seconds=seconds,
             written_chars=chars,
             norm_seconds=round(norm, 1),
@@ -117,9 +116,9 @@ def _pasting(question_id: str, entry: Any, config: TelemetryConfig) -> list[Find
         return []
     return [
         failed(
-            f"{round(share * 100)}% of this answer was pasted rather than typed. Write the "
-            "answer here yourself.",
+            "telemetry.pasted",
             question_id,
+            params={"percent": round(share * 100)},
             typed=typed,
             pasted=pasted,
             pasted_share=round(share, 3),
@@ -146,25 +145,25 @@ def _playback(
             continue
         problem = _clip_problem(audio.get(block_id), config)
         if problem:
-            findings.append(failed(problem[0], question["id"], block=block_id, **problem[1]))
+            code, params, evidence = problem
+            findings.append(
+                failed(code, question["id"], params=params, block=block_id, **evidence)
+            )
     return findings
 
 
-def _clip_problem(entry: Any, config: TelemetryConfig) -> tuple[str, dict] | None:
+def _clip_problem(entry: Any, config: TelemetryConfig) -> tuple[str, dict, dict] | None:
+    """(message code, its params, evidence) when the clip was not listened to."""
     if not isinstance(entry, Mapping):
-        return "The clip was rated without being played.", {"played_seconds": 0}
+        return "telemetry.not_played", {}, {"played_seconds": 0}
     played, duration = entry.get("played_seconds"), entry.get("duration")
     evidence = {"played_seconds": played, "duration": duration, "completed": entry.get("completed")}
     if is_number(played) and is_number(duration) and duration > 0:
         share = played / duration
         if share < config.min_played_share:
             evidence["played_share"] = round(share, 3)
-            return (
-                f"Only {round(share * 100)}% of the clip was played before it was rated; "
-                "listen to the whole clip.",
-                evidence,
-            )
+            return "telemetry.partly_played", {"percent": round(share * 100)}, evidence
         return None
     if entry.get("completed") is not True:
-        return "The clip was rated without being played to the end.", evidence
+        return "telemetry.not_played_through", {}, evidence
     return None

@@ -39,6 +39,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 import quality.checks as checks
+from quality.checks.messages import message_of
 from quality.hooks import checks_done
 from quality.models import (
     CheckResult,
@@ -251,7 +252,8 @@ def _judge(name: str, check_input, settings: _Settings) -> tuple[str, list[dict[
         findings = [
             {
                 "status": "error",
-                "message": "This check could not run; a reviewer will look instead.",
+                "code": "check_error",
+                "params": {},
                 "question_id": None,
                 "evidence": {"error": f"{type(exc).__name__}: {exc}"[:500]},
             }
@@ -524,8 +526,9 @@ def _record_gold(submission: Submission, findings: list[dict[str, Any]]) -> None
 
 
 def _act_on(submission: Submission, failures: list[tuple[str, str, list[dict]]]) -> None:
+    # Return reasons are stored as text on the submission (``tasks``), rendered here.
     reasons = [
-        f["message"]
+        message_of(f)
         for _, on_fail, findings in failures
         if on_fail == OnFail.RETURN
         for f in findings

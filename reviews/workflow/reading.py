@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 
 from annotation_platform.errors import DomainError
+from quality.checks.messages import presented
 from quality.models import CheckRun
 from reviews import permissions
 from reviews.models import Dispute, Review, ReviewEvent, ReviewItem, ReviewKind, ReviewPolicy, Risk
@@ -129,7 +130,7 @@ def review_context(*, submission: Submission, reviewer) -> dict[str, Any]:
             "check": r.check_name,
             "status": r.status,
             "revision": r.revision,
-            "findings": r.findings,
+            "findings": [presented(f) for f in r.findings],
         }
         for r in (run.results.order_by("check_name") if run else [])
     ]

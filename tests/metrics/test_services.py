@@ -515,8 +515,9 @@ def test_my_findings_are_those_of_the_current_revision_without_evidence(cast, tt
     assert [r.check_name for r in row.my_findings] == ["straight_lining"]
     from metrics.services.work import findings_for_author
 
+    # A finding stored before codes existed shows its stored message.
     assert findings_for_author(row.my_findings[0]) == [
-        {"status": "fail", "message": "Too fast", "question_id": None}
+        {"status": "fail", "code": None, "params": {}, "message": "Too fast", "question_id": None}
     ]
 
 

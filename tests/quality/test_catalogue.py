@@ -160,14 +160,18 @@ def test_exceptions_inside_a_check_propagate(monkeypatch):
         run_check("gold", CheckInput(definition=PAIRWISE, answer={}))
 
 
-def test_findings_are_json_serialisable():
-    finding = Finding("warn", "Look again.", "reason", {"score": 0.5, "items": [1, 2]})
+def test_findings_are_stored_as_a_code_and_params_and_are_json_serialisable():
+    finding = Finding(
+        "warn", "telemetry.pasted", "reason", {"score": 0.5, "items": [1, 2]}, {"percent": 80}
+    )
     assert json.loads(json.dumps(finding.as_dict())) == {
         "status": "warn",
-        "message": "Look again.",
+        "code": "telemetry.pasted",
+        "params": {"percent": 80},
         "question_id": "reason",
         "evidence": {"score": 0.5, "items": [1, 2]},
     }
+    assert finding.message.startswith("80% of this answer was pasted")
 
 
 def test_checks_load_without_django_or_any_app_models():

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from quality.checks import CheckInput, run_check, sources
+from quality.checks import CheckInput, messages, run_check, sources
 from quality.checks.citation_policy import CitationPolicyConfig, source_problem
 from tests.quality.conftest import LONG_ANSWER
 
@@ -15,7 +15,8 @@ POLICY = {
 
 
 def problem(identifier: str, **settings) -> str | None:
-    return source_problem(identifier, CitationPolicyConfig(**{**_tuples(POLICY), **settings}))[0]
+    found = source_problem(identifier, CitationPolicyConfig(**{**_tuples(POLICY), **settings}))[0]
+    return None if found is None else messages.render(found["code"], found["params"])
 
 
 def _tuples(policy):
@@ -241,3 +242,86 @@ def test_one_source_backing_several_related_criteria_is_fine(long_answer):
         "citation_policy", CheckInput(definition=LONG_ANSWER, answer=long_answer), POLICY
     )
     assert {f.status for f in findings} == {"pass"}
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://doi.org/10.1234", "not a well-formed DOI"),
+        ("https://dx.doi.org/10.1126science.aal4230", "not a well-formed DOI"),
+        ("https://doi.org/", "not a well-formed DOI"),
+        ("https://www.doi.org/10.123/abc", "not a well-formed DOI"),
+        ("https://arxiv.org/abs/17O6.03762", "not a well-formed arXiv id"),  # letter O
+        ("https://arxiv.org/pdf/170603762", "not a well-formed arXiv id"),  # dot lost
+        ("https://arxiv.org/abs/", "not a well-formed arXiv id"),
+        ("https://arxiv.org/html/0612.1234v1", "April 2007"),
+        ("https://hdl.handle.net/abc", "not a well-formed handle"),
+        ("https://hdl.handle.net/1721.1/", "not a well-formed handle"),
+    ],
+)
+def test_identifiers_inside_resolver_links_are_checked_as_identifiers(url, reason):
+    # Each of these used to pass as "a URL on an allowed host" (doi.org, arxiv.org).
+    assert reason in problem(url, allow_domains=("doi.org", "arxiv.org", "handle.net"))
+    assert reason in problem(url, allow_domains=())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://doi.org/10.1126/science.aal4230",
+        "https://www.doi.org/10.1126/science.aal4230",
+        "https://dx.doi.org/10.18653%2Fv1%2F2021.acl-long.150",  # escaped slashes
+        "https://arxiv.org/abs/1706.03762v5",
+        "https://arxiv.org/pdf/1706.03762.pdf",
+        "https://arxiv.org/html/2401.00001v1",
+        "https://arxiv.org/list/cs.CL/recent",  # a listing, not a paper: a URL like any other
+        "https://hdl.handle.net/1721.1/12345",
+        "https://hdl.handle.net/10419/123456",
+    ],
+)
+def test_well_formed_resolver_links_pass(url):
+    assert problem(url, allow_domains=("doi.org", "arxiv.org", "handle.net")) is None
+
+
+def test_a_long_rubric_reusing_a_few_sources_is_not_flagged(long_answer):
+    # 24 unrelated criteria over 5 sources: each source backs about five of them, as an
+    # honest long answer's rubric must.
+    topics = [
+        "benchmark scores and fairness", "housing prices in rural towns",
+        "teenage employment after wage rises", "broadband gaps between regions",
+        "cable news and outrage", "vaccine uptake in older adults",
+        "river pollution from farms", "tariffs on imported steel",
+        "school meals and attendance", "ride-hailing and congestion",
+        "solar subsidies in deserts", "sleep and exam results",
+        "migration and remittances", "coral bleaching in warm years",
+        "library closures in suburbs", "antibiotic use in livestock",
+        "commuting time and wellbeing", "credit scores of renters",
+        "language loss among migrants", "air quality near schools",
+        "patent thickets in software", "wildfire smoke and asthma",
+        "minimum parking requirements", "museum attendance after reopening",
+    ]  # fmt: skip
+    dois = [f"10.1000/source{n}" for n in range(5)]
+    long_answer["rubric"] = [
+        {
+            "criterion": f"Explains {topic}.",
+            "points": 2,
+            "citation": dois[number % 5],
+            "rationale": topic.capitalize() + ".",
+        }
+        for number, topic in enumerate(topics)
+    ]
+    findings = run_check(
+        "citation_policy", CheckInput(definition=LONG_ANSWER, answer=long_answer), POLICY
+    )
+    assert "warn" not in {f.status for f in findings}
+    # The same rubric with half its criteria on one source is flagged.
+    for item in long_answer["rubric"][:12]:
+        item["citation"] = dois[0]
+    findings = run_check(
+        "citation_policy", CheckInput(definition=LONG_ANSWER, answer=long_answer), POLICY
+    )
+    warning = next(f for f in findings if f.status == "warn")
+    assert warning.code == "citation_policy.overused_source"
+    assert warning.params["criteria"] == 24
+    assert warning.params["claims"] >= 12
+    assert "out of 24" in warning.message

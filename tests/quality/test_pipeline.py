@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from annotation_platform.errors import DomainError
+from quality.checks import messages
 from quality.models import CheckResult, CheckRun, GoldOutcome, RunStatus
 from quality.services import check_config_save, checks_run, checks_sweep, gold_accuracy
 from tasks.models import Submission, SubmissionStatus, Task
@@ -93,6 +94,7 @@ def test_a_check_that_raises_is_an_error_not_a_pass(
     broken = CheckResult.objects.get(submission=submission, check_name="telemetry")
     assert broken.status == "error"
     assert "boom" in broken.findings[0]["evidence"]["error"]
+    assert broken.findings[0]["code"] == "check_error"
     assert CheckResult.objects.filter(submission=submission).count() == len(CHECKS)
 
 
@@ -190,6 +192,15 @@ def test_trainers_see_their_own_findings_without_evidence(
     # every check but gold, which the author never sees (on any task)
     assert {r["check"] for r in mine["results"]} == CHECKS - {"gold"}
     assert all("evidence" not in f for r in mine["results"] for f in r["findings"])
+    # each finding is its stored code and params, with the message rendered when read
+    stored = {r.check_name: r.findings for r in CheckResult.objects.filter(submission=submission)}
+    for result in mine["results"]:
+        for shown, kept in zip(result["findings"], stored[result["check"]], strict=True):
+            assert "message" not in kept
+            assert shown["code"] == kept["code"] and shown["params"] == kept["params"]
+            assert shown["message"] == messages.render(kept["code"], kept["params"])
+    schema = next(r for r in mine["results"] if r["check"] == "schema_rules")
+    assert schema["findings"][0]["message"] == "The answer fits its template."
     other = MembershipFactory(project=cast.project, role="trainer").user
     assert client_as(other).get(url).status_code == 404
     assert client_as(cast.outsider).get(url).status_code == 404
