@@ -84,6 +84,8 @@ class CheckRun(models.Model):
 
 
 class ResultStatus(models.TextChoices):
+    # A check that had nothing it could judge says so, with its reason, rather than pass.
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
     PASS = "pass", "Pass"
     WARN = "warn", "Warning"
     FAIL = "fail", "Fail"
@@ -99,7 +101,7 @@ class CheckResult(models.Model):
     )
     revision = models.PositiveIntegerField()
     check_name = models.CharField(max_length=64)
-    status = models.CharField(max_length=8, choices=ResultStatus.choices)
+    status = models.CharField(max_length=16, choices=ResultStatus.choices)
     findings = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -127,9 +129,9 @@ class FindingChange(models.Model):
     why and when. ``CheckResult`` holds the current verdict; these rows are its history."""
 
     result = models.ForeignKey(CheckResult, on_delete=models.CASCADE, related_name="changes")
-    previous_status = models.CharField(max_length=8, choices=ResultStatus.choices)
+    previous_status = models.CharField(max_length=16, choices=ResultStatus.choices)
     previous_findings = models.JSONField(default=list)
-    status = models.CharField(max_length=8, choices=ResultStatus.choices)
+    status = models.CharField(max_length=16, choices=ResultStatus.choices)
     findings = models.JSONField(default=list)
     reason = models.CharField(max_length=32, choices=RejudgeReason.choices)
     # The run whose arrival made this result be judged again.

@@ -11,6 +11,7 @@ from tasks.models import Project, Submission
 # trainer sees only their running gold accuracy. (The gold check finds nothing on other
 # tasks, so hiding it on every task does not tell a trainer which tasks are gold.)
 HIDDEN_FROM_AUTHOR = ("gold",)
+NOT_APPLICABLE = "not_applicable"
 
 
 def can_configure_checks(user, project: Project) -> bool:
@@ -39,9 +40,16 @@ def sees_evidence(user, submission: Submission) -> bool:
     return can_view_findings(user, submission.task.project)
 
 
-def sees_check(user, submission: Submission, check_name: str) -> bool:
-    """Whether ``user`` sees the result of check ``check_name`` on ``submission`` (given
-    that they see its results at all)."""
+def sees_check(user, submission: Submission, check_name: str, status: str = "") -> bool:
+    """Whether ``user`` sees the result of check ``check_name`` (with ``status``) on
+    ``submission`` (given that they see its results at all)."""
     if submission.author_id != user.pk:
         return True
-    return check_name not in HIDDEN_FROM_AUTHOR
+    return check_name not in HIDDEN_FROM_AUTHOR and status != NOT_APPLICABLE
+
+
+def sees_finding(user, submission: Submission, status: str) -> bool:
+    """ "Not applicable" notes are for QA: why a part was not judged. To the author they
+    say nothing useful and, on a gold task, would tell it apart ("judged by the gold
+    check")."""
+    return submission.author_id != user.pk or status != NOT_APPLICABLE

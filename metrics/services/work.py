@@ -62,7 +62,5 @@ def trainer_submissions(*, project: Project, trainer) -> QuerySet[Submission]:
 def findings_for_author(result: CheckResult) -> list[dict[str, Any]]:
     """A check result's findings as its author may see them: no evidence."""
     return [
-        presented(f, evidence=False)
-        for f in result.findings
-        if f.get("status") in FINDING_STATUSES
+        presented(f, evidence=False) for f in result.findings if f.get("status") in FINDING_STATUSES
     ]

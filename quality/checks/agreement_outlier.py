@@ -15,7 +15,7 @@ from typing import Any
 
 from quality.checks.answers import answered, is_number
 from quality.checks.configuration import setting
-from quality.checks.findings import CheckInput, Finding, passed, warned
+from quality.checks.findings import CheckInput, Finding, not_applicable, passed, warned
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ def run(data: CheckInput, config: AgreementOutlierConfig) -> list[Finding]:
     alone, a pass otherwise. Silent on gold tasks: telling a trainer what the majority
     chose there gives the expected answer away (the gold check judges them)."""
     if data.is_gold:
-        return []
+        return [not_applicable("agreement_outlier.gold")]
     others = [other for other in data.other_answers or () if isinstance(other, Mapping)]
     findings = []
     for question, value in answered(
@@ -56,8 +56,15 @@ def run(data: CheckInput, config: AgreementOutlierConfig) -> list[Finding]:
             finding = _choice(
                 question_id, _choice_of(value), [_choice_of(v) for v in theirs], config
             )
-        if finding:
-            findings.append(finding)
+        findings.append(
+            finding
+            or not_applicable(
+                "agreement_outlier.too_few",
+                question_id,
+                params={"min": config.min_others},
+                others=len([v for v in theirs if v is not None]),
+            )
+        )
     return findings
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from quality.checks import similarity
 from quality.checks.answers import prose, word_count
 from quality.checks.configuration import setting
-from quality.checks.findings import CheckInput, Finding, failed, passed, warned
+from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed, warned
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +51,18 @@ def run(data: CheckInput, config: AiSimilarityConfig) -> list[Finding]:
         str(model): text for model, text in given.items() if isinstance(text, str) and text.strip()
     }
     if not references:
-        return []
+        return [not_applicable("ai_similarity.no_reference")]
     findings = []
     models = list(references)
     for item in prose(data.definition, data.answer):
-        if item.question_type != "text" or word_count(item.text) < config.min_words:
+        if item.question_type != "text":
+            continue
+        if word_count(item.text) < config.min_words:
+            findings.append(
+                not_applicable(
+                    "ai_similarity.too_short", item.question_id, params={"words": config.min_words}
+                )
+            )
             continue
         cosines = similarity.tfidf_cosines(item.text, [references[model] for model in models])
         terms = similarity.content_terms(item.text)
@@ -80,9 +87,7 @@ def run(data: CheckInput, config: AiSimilarityConfig) -> list[Finding]:
             "truncated": similarity.capped(item.text)[1],
         }
         if not hits:
-            findings.append(
-                passed("ai_similarity.none", item.question_id, **evidence)
-            )
+            findings.append(passed("ai_similarity.none", item.question_id, **evidence))
             continue
         passages, shared = similarity.shared_passages(item.text, references[model])
         evidence.update(passages=passages, shared_share=round(shared, 3))

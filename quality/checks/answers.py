@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from quality.checks import similarity
 from tasks.answer_validation import count_words
-from tasks.template_definition import questions
+from tasks.template_definition import display_blocks, field_value, questions
 
 
 class QuestionText(NamedTuple):
@@ -90,3 +90,47 @@ def word_count(text: str) -> int:
 def is_number(value: Any) -> bool:
     """A finite int or float, not a bool."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def text_units(text: str) -> tuple[int, int]:
+    """(words, characters): the words of scripts written with spaces (English) and the
+    characters of scripts written without (Chinese, Cantonese, Japanese, Thai). Reading and
+    writing norms are per unit, since one Chinese character is not one English word."""
+    dense = similarity.dense_characters(text)
+    # count_words counts each CJK ideograph as a word of its own: take those back out.
+    return max(count_words(text) - dense, 0), dense
+
+
+_DISPLAYED_TEXT_BLOCKS = ("text", "markdown", "conversation", "responses")
+_NOT_READ_KEYS = frozenset(("role", "name", "id", "tool_call_id", "type"))
+
+
+def displayed_texts(definition: Mapping[str, Any], task_data: Any) -> list[str]:
+    """The text the page shows the trainer from the task's data (prompts, responses to
+    compare, conversations), which a trainer must read before answering."""
+    if not isinstance(task_data, Mapping):
+        return []
+    found: list[str] = []
+    for block in display_blocks(definition):
+        if block.get("type") not in _DISPLAYED_TEXT_BLOCKS:
+            continue
+        paths = block.get("fields") if block["type"] == "responses" else [block.get("field")]
+        for path in paths or ():
+            if isinstance(path, str):
+                _collect_strings(field_value(task_data, path), found)
+    return found
+
+
+def _collect_strings(value: Any, found: list[str], depth: int = 0) -> None:
+    if depth > 20:
+        return
+    if isinstance(value, str):
+        if value.strip():
+            found.append(value)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if key not in _NOT_READ_KEYS:
+                _collect_strings(item, found, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_strings(item, found, depth + 1)

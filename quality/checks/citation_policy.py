@@ -19,7 +19,7 @@ from typing import Any
 from quality.checks import similarity, sources
 from quality.checks.answers import answered
 from quality.checks.configuration import Errors, setting
-from quality.checks.findings import CheckInput, Finding, failed, passed, warned
+from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed, warned
 
 _MAX_LISTED = 10
 
@@ -99,7 +99,7 @@ def run(data: CheckInput, config: CitationPolicyConfig) -> list[Finding]:
             and any(isinstance(item, Mapping) and item.get("citation") for item in value)
         ):
             findings.append(passed("citation_policy.spread_ok", question["id"]))
-    return findings
+    return findings or [not_applicable("citation_policy.nothing_cited")]
 
 
 def _citation_problems(question_id: str, value: Any, config: CitationPolicyConfig) -> list[Finding]:

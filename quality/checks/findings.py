@@ -16,18 +16,20 @@ from quality.checks import messages
 if TYPE_CHECKING:
     from quality.checks.near_duplicate_index import NearDuplicateIndex
 
-Status = Literal["pass", "warn", "fail"]
-STATUSES: tuple[Status, ...] = ("pass", "warn", "fail")
+Status = Literal["not_applicable", "pass", "warn", "fail"]
+STATUSES: tuple[Status, ...] = ("not_applicable", "pass", "warn", "fail")
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One outcome of a check.
 
-    ``status`` is "pass" (looked, found nothing), "warn" (worth a human look) or "fail" (the
-    defect the check exists for). What it says is a ``code`` from
-    ``quality.checks.messages`` with its ``params``, rendered in the reader's language when
-    shown (``message``); params are part of that sentence, so the trainer may see them.
+    ``status`` is "pass" (looked, found nothing), "warn" (worth a human look), "fail" (the
+    defect the check exists for) or "not_applicable" (could not judge this part, for the
+    reason its message gives: QA sees it, nothing is skipped silently). What it says is a
+    ``code`` from ``quality.checks.messages`` with its ``params``, rendered in the reader's
+    language when shown (``message``); params are part of that sentence, so the trainer may
+    see them.
     ``evidence`` is a JSON-serialisable dict for reviewers, and may hold what a trainer must
     not see (a gold answer, another trainer's id): the caller decides who sees it.
     """
@@ -103,3 +105,9 @@ def failed(
     code: str, question_id: str | None = None, *, params: dict | None = None, **evidence: Any
 ) -> Finding:
     return Finding("fail", code, question_id, evidence, params or {})
+
+
+def not_applicable(
+    code: str, question_id: str | None = None, *, params: dict | None = None, **evidence: Any
+) -> Finding:
+    return Finding("not_applicable", code, question_id, evidence, params or {})

@@ -18,7 +18,7 @@ from scipy import stats
 
 from quality.checks.answers import is_number
 from quality.checks.configuration import setting
-from quality.checks.findings import CheckInput, Finding, failed, passed
+from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed
 from tasks.template_definition import question_map
 
 
@@ -41,7 +41,7 @@ class GoldConfig:
 def run(data: CheckInput, config: GoldConfig) -> list[Finding]:
     """One finding per question the gold answer covers: pass if correct, fail if not."""
     if not data.is_gold or not isinstance(data.gold_answer, Mapping):
-        return []
+        return [not_applicable("gold.not_gold")]
     answer = data.answer if isinstance(data.answer, Mapping) else {}
     by_id = question_map(data.definition)
     findings = []
@@ -52,6 +52,7 @@ def run(data: CheckInput, config: GoldConfig) -> list[Finding]:
         given = answer.get(question_id)
         verdict = _compare(question, given, expected, config)
         if verdict is None:
+            findings.append(not_applicable("gold.not_scored", question_id))
             continue
         correct, extra = verdict
         evidence = {"correct": correct, "expected": expected, "given": given, **extra}

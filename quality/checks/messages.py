@@ -39,6 +39,7 @@ def _translate(template: str) -> str:
 MESSAGES: Mapping[str, str] = {
     # --- the pipeline itself
     "check_error": _("This check could not run; a reviewer will look instead."),
+    "nothing_to_check": _("Nothing in this submission is for this check to judge."),
     # --- schema_rules
     "schema_rules.ok": _("The answer fits its template."),
     "schema_rules.invalid_template": _(
@@ -50,21 +51,18 @@ MESSAGES: Mapping[str, str] = {
     # --- citation_policy
     "citation_policy.ok": _("All %(count)s sources are well formed and allowed."),
     "citation_policy.source": _("Source %(item)s (%(identifier)s): %(problem)s"),
+    "citation_policy.nothing_cited": _("No sources or cited rubric criteria to check."),
     "citation_policy.spread_ok": _("No source is stretched over unrelated criteria."),
     "citation_policy.overused_source": _(
         "One source (%(source)s) backs %(claims)s unrelated criteria out of %(criteria)s; "
         "cite the source that supports each claim."
     ),
-    "citation_policy.isbn_checksum": _(
-        "the ISBN's check digit is wrong; it is probably mistyped."
-    ),
+    "citation_policy.isbn_checksum": _("the ISBN's check digit is wrong; it is probably mistyped."),
     "citation_policy.isbn_not_allowed": _(
         "ISBNs are not accepted by this project's source policy."
     ),
     "citation_policy.arxiv_malformed": _("no such arXiv id: %(detail)s."),
-    "citation_policy.doi_malformed": _(
-        "this is not a well-formed DOI (expected 10.NNNN/suffix)."
-    ),
+    "citation_policy.doi_malformed": _("this is not a well-formed DOI (expected 10.NNNN/suffix)."),
     "citation_policy.arxiv_unparsable": _(
         "this is not a well-formed arXiv id (expected e.g. 2101.00001 or hep-th/9901001)."
     ),
@@ -84,6 +82,9 @@ MESSAGES: Mapping[str, str] = {
         "(papers, official documents, institutional sites)."
     ),
     # --- near_duplicate
+    "near_duplicate.too_short": _(
+        "Shorter than %(words)s words: too short to compare with other answers."
+    ),
     "near_duplicate.none": _("No near-duplicate found in this project."),
     "near_duplicate.own_answer": _(
         "This text is %(percent)s%% the same as another of your answers. "
@@ -94,6 +95,10 @@ MESSAGES: Mapping[str, str] = {
         "Write each answer yourself, for this task."
     ),
     # --- ai_similarity
+    "ai_similarity.no_reference": _("The task has no AI reference answer to compare with."),
+    "ai_similarity.too_short": _(
+        "Shorter than %(words)s words: too short to compare with the AI reference answers."
+    ),
     "ai_similarity.none": _("No close resemblance to the AI reference answers."),
     "ai_similarity.similar": _(
         "This answer is very similar to an AI-generated answer to the same task "
@@ -103,31 +108,51 @@ MESSAGES: Mapping[str, str] = {
     # --- telemetry
     "telemetry.missing": _("No work telemetry was recorded for this submission."),
     "telemetry.ok": _("Time on task, typing and playback look normal."),
-    "telemetry.too_fast": _(
-        "This answer has %(chars)s characters of writing but only %(seconds)s seconds of "
-        "active work were recorded; answers of this length usually take about "
-        "%(minutes)s minutes."
+    "telemetry.too_fast_for_work": _(
+        "Only %(seconds)s seconds of active work were recorded. Reading and listening to "
+        "this task (about %(reading)s seconds) and writing this answer (about %(writing)s "
+        "seconds) usually take about %(minutes)s minutes."
+    ),
+    "telemetry.not_recorded": _(
+        "No work telemetry was recorded (imported work, for example): time, pasting and "
+        "playback were not judged."
+    ),
+    "telemetry.time_not_recorded": _("No active time was recorded: time was not judged."),
+    "telemetry.time_not_applicable": _(
+        "This work is expected to take less than %(seconds)s seconds: too little to judge "
+        "the time spent."
+    ),
+    "telemetry.paste_not_applicable": _(
+        "Shorter than %(words)s words (or %(characters)s Chinese characters): too short to "
+        "judge pasting."
     ),
     "telemetry.pasted": _(
-        "%(percent)s%% of this answer was pasted rather than typed. "
-        "Write the answer here yourself."
+        "%(percent)s%% of this answer was pasted rather than typed. Write the answer here yourself."
     ),
     "telemetry.not_played": _("The clip was rated without being played."),
     "telemetry.partly_played": _(
-        "Only %(percent)s%% of the clip was played before it was rated; "
-        "listen to the whole clip."
+        "Only %(percent)s%% of the clip was played before it was rated; listen to the whole clip."
     ),
     "telemetry.not_played_through": _("The clip was rated without being played to the end."),
     # --- gold
+    "gold.not_gold": _("Not a gold task."),
+    "gold.not_scored": _("The gold answer names this question, but its type is not scored."),
     "gold.match": _("Matches the expected answer."),
     "gold.mismatch": _("This answer differs from the expected answer."),
     # --- straight_lining
+    "straight_lining.too_few": _(
+        "%(items)s ratings so far; straight-lining is judged from %(min)s."
+    ),
     "straight_lining.ok": _("Recent ratings vary as expected."),
     "straight_lining.same": _(
         "%(count)s of your last %(items)s ratings were %(value)s. "
         "Judge each item on its own merits."
     ),
     # --- agreement_outlier
+    "agreement_outlier.gold": _("Gold task: judged by the gold check instead."),
+    "agreement_outlier.too_few": _(
+        "Fewer than %(min)s other answers yet; judged again as they arrive."
+    ),
     "agreement_outlier.ok": _("Consistent with the other trainers."),
     "agreement_outlier.rating": _(
         "Your rating is %(distance)s points from the other trainers' typical rating "

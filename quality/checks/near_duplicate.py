@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from quality.checks.answers import PROSE_TYPES, QuestionText, prose, word_count
 from quality.checks.configuration import Errors, setting
-from quality.checks.findings import CheckInput, Finding, failed, passed, warned
+from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed, warned
 
 if TYPE_CHECKING:
     from quality.checks.near_duplicate_index import NearDuplicateIndex
@@ -98,7 +98,13 @@ def run(data: CheckInput, config: NearDuplicateConfig) -> list[Finding]:
     index = data.near_duplicates
     if index is None:
         return []
-    findings = []
+    findings = [
+        not_applicable(
+            "near_duplicate.too_short", item.question_id, params={"words": config.min_words}
+        )
+        for item in prose(data.definition, data.answer)
+        if item.question_type in config.question_types and word_count(item.text) < config.min_words
+    ]
     for item in _compared(data, config):
         matches = index.query(
             item.text,

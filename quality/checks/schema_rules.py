@@ -25,9 +25,7 @@ def run(data: CheckInput, config: SchemaRulesConfig) -> list[Finding]:
     if definition_errors:
         # Without a valid template there is nothing to hold the answer to; say so rather
         # than let the validator trip over the broken definition.
-        return [
-            failed("schema_rules.invalid_template", definition_errors=definition_errors)
-        ]
+        return [failed("schema_rules.invalid_template", definition_errors=definition_errors)]
     check = validate_answer(
         data.definition, data.answer, task_data=data.task_data, telemetry=data.telemetry
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from quality.checks.answers import is_number
 from quality.checks.configuration import Errors, setting
-from quality.checks.findings import CheckInput, Finding, failed, passed
+from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,13 @@ def run(data: CheckInput, config: StraightLiningConfig) -> list[Finding]:
         if value is not None and isinstance(value, str | int | float)
     ]
     if len(ratings) < config.min_items:
-        return []
+        return [
+            not_applicable(
+                "straight_lining.too_few",
+                params={"items": len(ratings), "min": config.min_items},
+                items=len(ratings),
+            )
+        ]
     value, count = Counter(ratings).most_common(1)[0]
     share = count / len(ratings)
     evidence = {"items": len(ratings), "most_common": value, "most_common_share": round(share, 3)}

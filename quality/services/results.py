@@ -17,4 +17,13 @@ def submission_check_results(
     if run is None:
         return None, []
     results = run.results.order_by("check_name")
-    return run, [r for r in results if permissions.sees_check(user, submission, r.check_name)]
+    shown = []
+    for result in results:
+        if not permissions.sees_check(user, submission, result.check_name, result.status):
+            continue
+        # Filtered here, for the page and the API alike (not saved).
+        result.findings = [
+            f for f in result.findings if permissions.sees_finding(user, submission, f["status"])
+        ]
+        shown.append(result)
+    return run, shown

@@ -57,7 +57,7 @@ from tasks.template_definition import questions
 
 log = logging.getLogger(__name__)
 
-STATUS_RANK = {"pass": 0, "warn": 1, "fail": 2, "error": 3}
+STATUS_RANK = {"not_applicable": -1, "pass": 0, "warn": 1, "fail": 2, "error": 3}
 # pg_advisory_xact_lock(namespace, project id); imports.services uses 8_413.
 CHECKS_LOCK_NAMESPACE = 8_414
 # The most re-judgments one near-duplicate text triggers (its closest later matches).
@@ -247,6 +247,16 @@ def _judge(name: str, check_input, settings: _Settings) -> tuple[str, list[dict[
         if name in settings.problems:
             raise settings.problems[name]
         findings = [f.as_dict() for f in checks.run_check(name, check_input, settings.typed[name])]
+        if not findings:  # never silently exempt: a check that found nothing to judge says so
+            findings = [
+                {
+                    "status": "not_applicable",
+                    "code": "nothing_to_check",
+                    "params": {},
+                    "question_id": None,
+                    "evidence": {},
+                }
+            ]
     except Exception as exc:
         log.exception("Check %s failed on submission %s", name, check_input.submission_id)
         findings = [

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 
+from quality.checks import CATALOGUE
 from quality.checks.messages import message_of
 
 register = template.Library()
@@ -16,3 +17,26 @@ register = template.Library()
 @register.filter
 def finding_message(finding: Mapping[str, Any]) -> str:
     return message_of(finding) if isinstance(finding, Mapping) else ""
+
+
+_STATUS_LABELS = {
+    "not_applicable": "not applicable",
+    "pass": "pass",
+    "warn": "warning",
+    "fail": "fail",
+    "error": "error",
+    "pending": "pending",
+}
+
+
+@register.filter
+def finding_status(status: str) -> str:
+    """A result or finding status as people read it ("not applicable", "warning")."""
+    return _STATUS_LABELS.get(status, status)
+
+
+@register.filter
+def check_title(check_name: str) -> str:
+    """The catalogue's name of a check for people ("Sources are well formed and allowed")."""
+    spec = CATALOGUE.get(check_name)
+    return spec.title if spec else check_name

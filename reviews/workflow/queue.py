@@ -127,7 +127,9 @@ def review_items_sync(*, items: list[tuple[Submission, CheckRun]]) -> list[Revie
             "status": ItemStatus.NOT_SAMPLED if reason == "not_sampled" else ItemStatus.QUEUED,
             "risk": risk,
             "reason": reason,
-            "flagged_checks": sorted(name for name, status in checks if status != "pass"),
+            "flagged_checks": sorted(
+                name for name, status in checks if status in ("warn", "fail", "error")
+            ),
         }
         if item is None:
             created.append(ReviewItem(submission=submission, queued_at=now, **values))

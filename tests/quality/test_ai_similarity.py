@@ -61,10 +61,19 @@ def test_one_measure_over_its_threshold_is_a_warning():
     assert findings[0].status == "warn"
 
 
-def test_nothing_to_compare_gives_no_findings():
-    assert run_check("ai_similarity", _data(ESSAY_EN, {})) == []
-    assert run_check("ai_similarity", _data("Too short to judge.", {"m": ESSAY_EN})) == []
-    assert run_check("ai_similarity", _data(ESSAY_EN, {"m": "  "})) == []
+def _codes(findings):
+    return [(f.status, f.code) for f in findings]
+
+
+def test_nothing_to_compare_is_recorded_as_not_applicable_with_the_reason():
+    no_reference = [("not_applicable", "ai_similarity.no_reference")]
+    assert _codes(run_check("ai_similarity", _data(ESSAY_EN, {}))) == no_reference
+    assert _codes(run_check("ai_similarity", _data(ESSAY_EN, {"m": "  "}))) == no_reference
+    short = run_check("ai_similarity", _data("Too short to judge.", {"m": ESSAY_EN}))
+    assert _codes(short) == [("not_applicable", "ai_similarity.too_short")]
+    assert short[0].message == (
+        "Shorter than 25 words: too short to compare with the AI reference answers."
+    )
 
 
 def test_similarity_measures_on_their_own():

@@ -78,7 +78,8 @@ def test_honest_early_ratings_are_not_judged_by_later_straight_lining(cast):
     # (min_items 5), although their checks ran after the later ratings existed
     for task in range(4):
         early = _result(project, keys, (task, 0), "straight_lining")
-        assert (early.status, early.findings) == ("pass", []), early.findings
+        assert early.status == "not_applicable", early.findings
+        assert [f["code"] for f in early.findings] == ["straight_lining.too_few"]
     # and the last one, whose six latest ratings are all 5, fails
     assert _result(project, keys, (9, 0), "straight_lining").status == "fail"
 
@@ -92,7 +93,8 @@ def test_an_outlier_who_answers_first_is_judged_again_as_the_peers_answer(
     assert outlier.status == "warn"
     history = list(FindingChange.objects.filter(result=outlier).order_by("id"))
     assert history, "the first verdict (no peers yet) must be kept as history"
-    assert history[0].previous_findings == []
+    assert history[0].previous_status == "not_applicable"
+    assert [f["code"] for f in history[0].previous_findings] == ["agreement_outlier.too_few"]
     assert {change.reason for change in history} == {"new_answer"}
     assert history[-1].status == "warn"
     assert history[-1].cause.submission.task_id == outlier.submission.task_id

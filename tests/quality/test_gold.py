@@ -73,4 +73,6 @@ def test_unanswered_and_malformed_gold_questions_are_incorrect():
 
 def test_only_gold_tasks_are_scored():
     data = CheckInput(definition=CHOICE, answer={"answer": "A"}, gold_answer={"answer": "B"})
-    assert run_check("gold", data) == []
+    assert [(f.status, f.code) for f in run_check("gold", data)] == [
+        ("not_applicable", "gold.not_gold")
+    ]

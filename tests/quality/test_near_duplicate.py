@@ -135,7 +135,10 @@ def test_the_check_flags_the_same_trainer_reusing_an_answer(index):
 
 def test_the_check_passes_original_text_and_skips_short_text(index):
     assert [f.status for f in run_check("near_duplicate", _data(ESSAY_EN_OTHER, index))] == ["pass"]
-    assert run_check("near_duplicate", _data("Response A is clearer.", index)) == []
+    short = run_check("near_duplicate", _data("Response A is clearer.", index))
+    assert [(f.status, f.code, f.question_id) for f in short] == [
+        ("not_applicable", "near_duplicate.too_short", "reason")
+    ]
     assert run_check("near_duplicate", _data(ESSAY_EN, None)) == []
 
 

@@ -189,8 +189,16 @@ def test_trainers_see_their_own_findings_without_evidence(
     url = f"/api/v1/submissions/{submission.pk}/checks/"
     mine = client_as(cast.trainer).get(url).json()
     assert mine["status"] == "done"
-    # every check but gold, which the author never sees (on any task)
-    assert {r["check"] for r in mine["results"]} == CHECKS - {"gold"}
+    # every check that judged something, but gold, which the author never sees (on any
+    # task); "not applicable" notes are for QA
+    judged = set(
+        CheckResult.objects.filter(submission=submission)
+        .exclude(status="not_applicable")
+        .values_list("check_name", flat=True)
+    )
+    assert "schema_rules" in judged
+    assert {r["check"] for r in mine["results"]} == judged - {"gold"}
+    assert all(f["status"] != "not_applicable" for r in mine["results"] for f in r["findings"])
     assert all("evidence" not in f for r in mine["results"] for f in r["findings"])
     # each finding is its stored code and params, with the message rendered when read
     stored = {r.check_name: r.findings for r in CheckResult.objects.filter(submission=submission)}
@@ -206,6 +214,12 @@ def test_trainers_see_their_own_findings_without_evidence(
     assert client_as(cast.outsider).get(url).status_code == 404
     qa = client_as(cast.qa_lead).get(url).json()
     assert any("evidence" in f for r in qa["results"] for f in r["findings"])
+    # QA sees every check, those that did not apply with their reasons
+    assert {r["check"] for r in qa["results"]} == CHECKS
+    skipped = {r["check"]: r for r in qa["results"] if r["status"] == "not_applicable"}
+    assert skipped, "an MCQ answer without telemetry leaves checks with nothing to judge"
+    for result in skipped.values():
+        assert all(f["status"] == "not_applicable" and f["message"] for f in result["findings"])
 
 
 def test_a_trainer_never_sees_the_gold_verdict_of_their_own_work(

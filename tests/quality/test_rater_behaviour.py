@@ -40,7 +40,9 @@ def test_low_variance_is_flagged_even_without_one_dominant_value():
 
 
 def test_too_few_ratings_are_not_judged_and_only_the_window_counts():
-    assert run_check("straight_lining", _ratings([4] * 10)) == []
+    too_few = run_check("straight_lining", _ratings([4] * 10))
+    assert [(f.status, f.code) for f in too_few] == [("not_applicable", "straight_lining.too_few")]
+    assert too_few[0].message == "10 ratings so far; straight-lining is judged from 20."
     recent = [1, 2, 3, 4, 5] * 20 + [4] * 30
     assert run_check("straight_lining", _ratings(recent))[0].status == "fail"
 
@@ -82,7 +84,9 @@ def test_a_choice_alone_against_a_clear_majority_is_a_warning():
 )
 def test_a_choice_is_not_an_outlier_without_a_clear_majority_against_it_alone(others):
     findings = run_check("agreement_outlier", _peers({"preference": {"choice": "B"}}, others))
-    assert all(f.status == "pass" for f in findings)
+    assert "warn" not in {f.status for f in findings}
+    if len(others) < 3:
+        assert {f.code for f in findings} == {"agreement_outlier.too_few"}
 
 
 def test_single_choice_answers_are_compared_too():
@@ -100,5 +104,7 @@ def test_agreement_says_nothing_on_gold_tasks():
         is_gold=True,
         gold_answer={"answer": "B"},
     )
-    assert run_check("agreement_outlier", data) == []
+    findings = run_check("agreement_outlier", data)
+    assert [(f.status, f.code) for f in findings] == [("not_applicable", "agreement_outlier.gold")]
+    assert findings[0].params == {} and findings[0].evidence == {}  # nothing about the others
     assert run_check("agreement_outlier", replace(data, is_gold=False))[0].status == "warn"
