@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from tasks.answer_validation import validate_answer
+from tasks.answer_validation import validate_gold_answer
 from tasks.template_definition import (
     MISSING,
     data_fields,
@@ -342,9 +342,9 @@ class RowChecker:
             return False, None
         if problems:
             return False, None  # the answer is checked against data that is itself wrong
-        # As tasks.services.distribution.task_set_gold checks it: against the template and
-        # this task's data; the cleaned answer is what is stored.
-        check = validate_answer(self.definition, gold_answer, task_data=data, telemetry=None)
+        # As tasks.services.distribution.task_set_gold checks it: the scored questions only,
+        # against the template and this task's data; the cleaned answer is what is stored.
+        check = validate_gold_answer(self.definition, gold_answer, task_data=data)
         if not check.ok:
             for key, messages in check.errors.items():
                 for message in messages:

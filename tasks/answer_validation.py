@@ -618,3 +618,86 @@ _VALIDATORS: Final = {
     "citations": _citations,
     "rubric_items": _rubric_items,
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Gold answers
+# --------------------------------------------------------------------------------------------
+
+# The question types a gold answer can score: those with one right answer to compare with.
+GOLD_SCORED_TYPES: Final = ("single_choice", "multi_choice", "rating", "pairwise", "ranking")
+_GOLD_RATING_KEYS: Final = frozenset(("value", "tolerance"))
+
+
+def validate_gold_answer(
+    definition: Mapping[str, Any], gold_answer: Any, *, task_data: Any
+) -> AnswerCheck:
+    """Check the expected answer of a gold task.
+
+    It names only the questions it scores (choice, rating, pairwise, ranking), each with a
+    value that question accepts; free text and other unscored questions are never required
+    in it, and naming one is an error (it would never be scored). A rating may carry its
+    own tolerance, ``{"value": 4, "tolerance": 1}``, which the gold check honours over the
+    project's. ``cleaned`` keeps that shape for ratings given with a tolerance.
+    """
+    if not isinstance(gold_answer, Mapping) or not gold_answer:
+        return AnswerCheck({}, {"": ["Must be an object naming at least one question it scores."]})
+    by_id = question_map(definition)
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    tolerances: dict[str, float] = {}
+    for question_id, value in gold_answer.items():
+        question = by_id.get(question_id)
+        if question is None:
+            errors[str(question_id)] = [f'"{question_id}" is not a question of the template.']
+            continue
+        if question["type"] not in GOLD_SCORED_TYPES:
+            errors[question_id] = [
+                f"A {question['type'].replace('_', ' ')} question is not scored against a "
+                "gold answer; leave it out."
+            ]
+            continue
+        if question["type"] == "rating" and isinstance(value, Mapping):
+            problem = _gold_tolerance_problem(question, value)
+            if problem:
+                errors[question_id] = [problem]
+                continue
+            if "tolerance" in value:
+                tolerances[question_id] = value["tolerance"]
+            value = value.get("value")
+        values[question_id] = value
+    # The named questions, each required and unconditional (a gold answer names what it
+    # scores, whatever show_if would hide), and no playback to prove: nobody listens here.
+    scored = [
+        {
+            **{k: v for k, v in question.items() if k not in ("show_if", "require_full_playback")},
+            "required": True,
+        }
+        for question in questions(definition)
+        if question["id"] in values
+    ]
+    if scored:
+        check = validate_answer(
+            {**definition, "questions": scored}, values, task_data=task_data, telemetry=None
+        )
+        errors.update(check.errors)
+        cleaned = dict(check.cleaned)
+    else:
+        cleaned = {}
+    for question_id, tolerance in tolerances.items():
+        if question_id in cleaned:
+            cleaned[question_id] = {"value": cleaned[question_id], "tolerance": tolerance}
+    return AnswerCheck(cleaned if not errors else {}, errors)
+
+
+def _gold_tolerance_problem(question: Mapping[str, Any], value: Mapping[str, Any]) -> str | None:
+    unknown = set(value) - _GOLD_RATING_KEYS
+    if unknown or "value" not in value:
+        return 'A rating with a tolerance is {"value": ..., "tolerance": ...}.'
+    tolerance = value.get("tolerance", 0)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float):
+        return "The tolerance must be a number."
+    scale = question["scale"]
+    if not math.isfinite(tolerance) or not 0 <= tolerance <= scale["max"] - scale["min"]:
+        return f"The tolerance must be between 0 and {scale['max'] - scale['min']}."
+    return None

@@ -50,7 +50,12 @@ def run(data: CheckInput, config: GoldConfig) -> list[Finding]:
         if question is None:
             continue
         given = answer.get(question_id)
-        verdict = _compare(question, given, expected, config)
+        tolerance = config.rating_tolerance
+        if question["type"] == "rating" and isinstance(expected, Mapping):
+            # a tolerance given with the gold task wins over the project's
+            tolerance = expected.get("tolerance", tolerance)
+            expected = expected.get("value")
+        verdict = _compare(question, given, expected, config, tolerance)
         if verdict is None:
             findings.append(not_applicable("gold.not_scored", question_id))
             continue
@@ -64,7 +69,7 @@ def run(data: CheckInput, config: GoldConfig) -> list[Finding]:
 
 
 def _compare(
-    question: Mapping[str, Any], given: Any, expected: Any, config: GoldConfig
+    question: Mapping[str, Any], given: Any, expected: Any, config: GoldConfig, tolerance: float
 ) -> tuple[bool, dict[str, Any]] | None:
     kind = question["type"]
     if given is None:
@@ -79,7 +84,9 @@ def _compare(
         if not is_number(given) or not is_number(expected):
             return False, {"reason": "not_a_number"}
         distance = abs(given - expected)
-        return distance <= config.rating_tolerance, {"distance": distance}
+        if not is_number(tolerance):
+            tolerance = config.rating_tolerance
+        return distance <= tolerance, {"distance": distance, "tolerance": tolerance}
     if kind == "pairwise":
         choice = given.get("choice") if isinstance(given, Mapping) else given
         wanted = expected.get("choice") if isinstance(expected, Mapping) else expected

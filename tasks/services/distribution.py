@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from annotation_platform.errors import ConflictError, DomainError
 from annotation_platform.rawsql import Writes, model_columns, model_from_row, sql_execute
-from tasks.answer_validation import validate_answer
+from tasks.answer_validation import validate_gold_answer
 from tasks.models import (
     Assignment,
     Lease,
@@ -936,7 +936,7 @@ def task_set_gold(*, task: Task, gold_answer: Any) -> Task:
             _counters_add(task.project_id, {task.state: +1})
         return task
     template = template_require_current(task.project)
-    check = validate_answer(template.definition, gold_answer, task_data=task.data, telemetry=None)
+    check = validate_gold_answer(template.definition, gold_answer, task_data=task.data)
     if not check.ok:
         raise DomainError(
             "The expected answer does not fit the template.",

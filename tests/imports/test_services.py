@@ -415,6 +415,11 @@ def test_invalid_gold_answer_and_references_are_row_errors(cast, run):
         {"data": data(2), "is_gold": True},
         {"data": data(3), "ai_references": {"m": 3}},
         {"data": data(4), "is_gold": False, "gold_answer": {"preference": {"choice": "A"}}},
+        {
+            "data": data(5),
+            "is_gold": True,
+            "gold_answer": {"preference": {"choice": "A"}, "reason": "A is kinder."},
+        },
     ]
     job = run(jsonl(rows))
     errors = errors_of(job)
@@ -423,7 +428,9 @@ def test_invalid_gold_answer_and_references_are_row_errors(cast, run):
         (2, "gold_answer"),
         (3, "ai_references.m"),
         (4, "gold_answer"),
+        (5, "gold_answer.reason"),  # free text is never scored, so never part of gold
     ]
+    assert "not scored" in errors[-1][2]
     assert not Task.objects.exists()
 
 

@@ -76,3 +76,14 @@ def test_only_gold_tasks_are_scored():
     assert [(f.status, f.code) for f in run_check("gold", data)] == [
         ("not_applicable", "gold.not_gold")
     ]
+
+
+def test_a_tolerance_given_with_the_gold_task_wins_over_the_projects():
+    expected = {"naturalness": {"value": 4, "tolerance": 0}}
+    off_by_one = _gold(TTS, {"naturalness": 3}, expected)
+    assert off_by_one[0].evidence["correct"] is False
+    assert off_by_one[0].evidence["tolerance"] == 0
+    lenient = _gold(TTS, {"naturalness": 2}, {"naturalness": {"value": 4, "tolerance": 2}})
+    assert lenient[0].evidence["correct"] is True
+    # without one, the project's applies (default 1)
+    assert _gold(TTS, {"naturalness": 3}, {"naturalness": 4})[0].evidence["correct"] is True

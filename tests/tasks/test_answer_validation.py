@@ -12,6 +12,7 @@ from tasks.answer_validation import (
     count_words,
     parse_identifier,
     validate_answer,
+    validate_gold_answer,
 )
 from tasks.template_definition import validate_definition
 
@@ -697,3 +698,61 @@ def test_an_invalid_answer_does_not_reveal_its_dependants():
     definition = make(SINGLE, FOLLOW_UP)
     result = validate_answer(definition, {"verdict": "maybe"}, task_data={})
     assert set(result.errors) == {"verdict"}
+
+
+# ---- gold answers ----------------------------------------------------------------------------
+
+PLAYED = {**RATING, "require_full_playback": "clip"}
+SHOWN_IF = {**SINGLE, "id": "why_bad", "show_if": {"question": "score", "in": [1, 2]}}
+
+
+def gold(answer: Any, *qs: dict[str, Any]) -> AnswerCheck:
+    definition = make(*(qs or (SINGLE, PLAYED, TEXT_Q, SHOWN_IF)))
+    return validate_gold_answer(definition, answer, task_data={"body": TEXT, "audio": "a.wav"})
+
+
+def test_a_gold_answer_names_only_the_questions_it_scores():
+    # the required free-text question is not needed; the clip need not be "played"; a
+    # question show_if would hide is scored all the same
+    result = gold({"verdict": "ok", "score": 4, "why_bad": "blurry"})
+    assert result.ok, result.errors
+    assert result.cleaned == {"verdict": "ok", "score": 4, "why_bad": "blurry"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "where", "message"),
+    [
+        ({"verdict": "ok", "reason": "Because."}, "reason", "text question is not scored"),
+        ({"verdict": "ok", "nope": 1}, "nope", "not a question of the template"),
+        ({"verdict": "nope"}, "verdict", "not one of the options"),
+        ({"score": 9}, "score", ""),
+        ({}, "", "at least one question"),
+        ([], "", "at least one question"),
+    ],
+)
+def test_a_gold_answer_that_does_not_score_says_where(answer, where, message):
+    result = gold(answer)
+    assert not result.ok and result.cleaned == {}
+    assert where in result.errors
+    assert message in " ".join(result.errors[where])
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ({"value": 4, "tolerance": 1}, True),
+        ({"value": 4, "tolerance": 0}, True),
+        ({"value": 4, "tolerance": 4}, True),
+        ({"value": 4, "tolerance": 5}, False),  # more than the scale spans
+        ({"value": 4, "tolerance": -1}, False),
+        ({"value": 4, "tolerance": True}, False),
+        ({"value": 4, "margin": 1}, False),
+        ({"tolerance": 1}, False),
+        ({"value": 7, "tolerance": 1}, False),  # off the scale
+    ],
+)
+def test_a_gold_rating_may_carry_its_own_tolerance(value, ok):
+    result = gold({"score": value})
+    assert result.ok is ok, result.errors
+    if ok:
+        assert result.cleaned == {"score": value}

@@ -104,6 +104,11 @@ def test_gold_is_set_by_setters_and_never_reaches_trainers(client_as, cast, mcq)
     assert client_as(cast.qa_lead).put(url, body, format="json").status_code == 403
     bad = client_as(cast.setter).put(url, {"gold_answer": {"answer": "Z"}}, format="json")
     assert bad.status_code == 400 and "gold_answer.answer" in bad.json()["fields"]
+    unscored = client_as(cast.setter).put(
+        url, {"gold_answer": {"answer": "C", "nope": 1}}, format="json"
+    )
+    assert unscored.status_code == 400
+    assert "not a question of the template" in unscored.json()["fields"]["gold_answer.nope"][0]
     good = client_as(cast.setter).put(url, body, format="json")
     assert good.status_code == 200 and good.json()["is_gold"] is True
     project_distribution_update(project=cast.project, gold_rate=1.0)

@@ -43,7 +43,7 @@ QUIZ = {
         {"id": "reason", "type": "text", "prompt": "Why"},
     ],
 }
-GOLD = {"answer": "B", "reason": "The Sui joined the canals"}
+GOLD = {"answer": "B"}  # a gold answer names only the questions it scores
 
 
 @pytest.fixture
@@ -327,7 +327,9 @@ def test_task_page_shows_the_task_and_its_history(client, cast, quiz):
     third = MembershipFactory(project=cast.project, role="trainer").user
     task_lease(task=task, trainer=other)
     task_skip(task=task, trainer=other, reason="Ambiguous wording")
-    submission, _ = submit(task=task, author=cast.trainer, answer=GOLD)
+    submission, _ = submit(
+        task=task, author=cast.trainer, answer={**GOLD, "reason": "The Sui joined the canals"}
+    )
     task_assign(task=task, trainer_identifier=third.username, by=cast.setter)
     client.force_login(cast.qa_lead)
     page = client.get(reverse("task-detail", args=[task.pk])).content.decode()
@@ -341,11 +343,11 @@ def test_task_page_shows_the_task_and_its_history(client, cast, quiz):
 def test_marking_gold_shows_errors_per_question(client, cast, quiz):
     client.force_login(cast.setter)
     url = reverse("task-gold", args=[quiz[0].pk])
-    response = client.post(url, {"gold_answer": json.dumps({"answer": "Z"})})
+    response = client.post(url, {"gold_answer": json.dumps({"answer": "Z", "reason": "Sui"})})
     assert response.status_code == 400
     errors = re.search(r'data-testid="gold-errors">(.*?)</div>', response.content.decode(), re.S)
     assert "<code>answer</code> (Your answer)" in errors.group(1)
-    assert "<code>reason</code> (Why)" in errors.group(1)
+    assert "<code>reason</code> (Why): A text question is not scored" in errors.group(1)
     assert not Task.objects.get(pk=quiz[0].pk).is_gold
 
 
@@ -411,7 +413,11 @@ def test_task_settings_change_priority_and_overlap(client, cast, quiz):
 
 
 def test_the_gold_answer_stays_off_trainer_pages(client, cast, quiz):
-    task_set_gold(task=quiz[0], gold_answer={"answer": "B", "reason": "secret gold reasoning"})
+    task_set_gold(task=quiz[0], gold_answer={"answer": "B"})
+    # as stored before gold answers named only the questions they score
+    Task.objects.filter(pk=quiz[0].pk).update(
+        gold_answer={"answer": "B", "reason": "secret gold reasoning"}
+    )
     project_distribution_update(project=cast.project, gold_rate=1.0)
     client.force_login(cast.trainer)
     start = client.get(reverse("work-start", args=[cast.project.pk]))
