@@ -39,7 +39,9 @@ class GoldForm(forms.Form):
     gold_answer = forms.CharField(
         label="Expected answer (JSON object keyed by question id)",
         widget=forms.Textarea(attrs={"rows": 6, "class": "code", "spellcheck": "false"}),
-        help_text="Checked against the template like a trainer's answer. Never shown to trainers.",
+        help_text="Only the questions it scores (choices, ratings, pairwise, rankings; no free "
+        'text). A rating may carry its own tolerance: {"score": {"value": 4, "tolerance": 1}}. '
+        "Never shown to trainers.",
     )
 
     def clean_gold_answer(self):
