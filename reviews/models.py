@@ -78,6 +78,7 @@ class ItemStatus(models.TextChoices):
 # What a QA lead reads for ``ReviewItem.reason`` (the API keeps the codes).
 QUEUE_REASONS = {
     "failed": "a check failed",
+    "rejudged": "the checks changed after the decision",
     "warned": "a check warned",
     "rework": "revised after a return",
     "first_n": "one of the trainer's first submissions",
@@ -143,6 +144,9 @@ class ReviewKind(models.TextChoices):
     SECOND = "second", "Second review (audit)"
     REGRADE = "regrade", "Re-grade against a newer rubric version"
     DISPUTE = "dispute", "Dispute resolution"
+    # A decided submission whose checks changed afterwards (a late re-judgment), reviewed
+    # again from the queue: it keeps or changes the decision, by a person.
+    RECONSIDER = "reconsider", "Reconsidered after the checks changed"
 
 
 def _reviewing_projects(user):

@@ -299,7 +299,10 @@ def _render_review(
     request: HttpRequest, submission: Submission, form: ReviewForm | None, status: int = 200
 ) -> HttpResponse:
     page = _review_page_context(request, submission)
-    decided = submission.status != "submitted"
+    queue = page["ctx"]["queue"] or {}
+    # A decided submission back in the queue because its checks changed is reviewed again.
+    reconsider = queue.get("status") == "queued" and queue.get("reason") == "rejudged"
+    decided = submission.status != "submitted" and not reconsider
     return render(
         request,
         "reviews/review.html",
@@ -307,6 +310,7 @@ def _render_review(
             **page,
             "form": None if decided else form or _review_form(page["ctx"]),
             "decided": decided,
+            "reconsider": reconsider and submission.status != "submitted",
         },
         status=status,
     )

@@ -52,7 +52,7 @@ def run(data: CheckInput, config: AiSimilarityConfig) -> list[Finding]:
     }
     if not references:
         return [not_applicable("ai_similarity.no_reference")]
-    findings = []
+    findings: list[Finding] = []
     models = list(references)
     for item in prose(data.definition, data.answer):
         if item.question_type != "text":
@@ -100,4 +100,4 @@ def run(data: CheckInput, config: AiSimilarityConfig) -> list[Finding]:
                 **evidence,
             )
         )
-    return findings
+    return findings or [not_applicable("ai_similarity.no_text")]

@@ -82,6 +82,7 @@ MESSAGES: Mapping[str, str] = {
         "(papers, official documents, institutional sites)."
     ),
     # --- near_duplicate
+    "near_duplicate.no_text": _("No free-text answer to compare."),
     "near_duplicate.too_short": _(
         "Shorter than %(words)s words: too short to compare with other answers."
     ),
@@ -96,6 +97,7 @@ MESSAGES: Mapping[str, str] = {
     ),
     # --- ai_similarity
     "ai_similarity.no_reference": _("The task has no AI reference answer to compare with."),
+    "ai_similarity.no_text": _("No free-text answer to compare."),
     "ai_similarity.too_short": _(
         "Shorter than %(words)s words: too short to compare with the AI reference answers."
     ),

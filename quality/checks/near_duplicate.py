@@ -105,7 +105,10 @@ def run(data: CheckInput, config: NearDuplicateConfig) -> list[Finding]:
         for item in prose(data.definition, data.answer)
         if item.question_type in config.question_types and word_count(item.text) < config.min_words
     ]
-    for item in _compared(data, config):
+    compared = _compared(data, config)
+    if not compared and not findings:
+        return [not_applicable("near_duplicate.no_text")]
+    for item in compared:
         matches = index.query(
             item.text,
             min_similarity=config.warn_similarity,

@@ -40,3 +40,19 @@ def check_title(check_name: str) -> str:
     """The catalogue's name of a check for people ("Sources are well formed and allowed")."""
     spec = CATALOGUE.get(check_name)
     return spec.title if spec else check_name
+
+
+def _status_of(result: Any) -> str:
+    return result.get("status", "") if isinstance(result, Mapping) else result.status
+
+
+@register.filter
+def applicable(results: list) -> list:
+    """The results that judged something (shown first and in full)."""
+    return [r for r in results if _status_of(r) != "not_applicable"]
+
+
+@register.filter
+def not_applicable(results: list) -> list:
+    """The results of checks that had nothing to judge (folded away under one line)."""
+    return [r for r in results if _status_of(r) == "not_applicable"]

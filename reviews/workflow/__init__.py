@@ -17,9 +17,11 @@ through ``quality.hooks.on_checks_done``),
 first, then warnings, then the clean work sampled for review (the policy's share of
 clean work, every submission of a trainer's first N, and all reworked work). Reviewers
 take items with ``review_next`` or ``review_lease``; a live lease keeps everyone else off
-the item. On PostgreSQL ``review_next`` skips rows other reviewers are locking at that
-moment (``SKIP LOCKED``); everywhere, the claim is a conditional UPDATE, so two reviewers
-can never both hold an item, even on SQLite.
+the item. When a decided submission's checks change afterwards (a late re-judgment), its
+item goes back to the queue with reason "rejudged" and the decision stands until a reviewer
+keeps or changes it (a review of kind ``reconsider``). On PostgreSQL ``review_next`` skips
+rows other reviewers are locking at that moment (``SKIP LOCKED``); everywhere, the claim is
+a conditional UPDATE, so two reviewers can never both hold an item, even on SQLite.
 
 The code is split by concern; import from ``reviews.workflow`` (this module re-exports
 every public name): ``policy`` (the review policy), ``queue`` (queuing and leases),

@@ -33,7 +33,8 @@ from reviews.workflow._common import (
     _revision_row,
 )
 from reviews.workflow.policy import review_policy_for
-from tasks.models import Project, Submission
+from reviews.workflow.queue import is_reconsidered
+from tasks.models import Project, Submission, SubmissionStatus
 from tasks.services.reviewing import submission_set_review_status
 
 # --- deciding ---------------------------------------------------------------------------
@@ -66,10 +67,17 @@ def _decide(
     before_status = (
         Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).get()
     )
+    # A decided submission the checks sent back to the queue is reviewed again: the
+    # reviewer keeps the decision or makes another (never the re-judgment itself).
+    reconsider = is_reconsidered(item) and before_status in (
+        SubmissionStatus.ACCEPTED,
+        SubmissionStatus.REJECTED,
+    )
     locked = submission_set_review_status(
         submission=submission,
         status=STATUS_FOR[decision],
         reasons=_author_reasons(reasons, comment),
+        reconsider=reconsider,
         expected_revision=data.revision,
     )
     revision = _revision_row(locked, locked.revision)
@@ -77,10 +85,13 @@ def _decide(
         judged,
         submission=locked,
         project=project,
-        kind=ReviewKind.REVIEW,
+        kind=ReviewKind.RECONSIDER if reconsider else ReviewKind.REVIEW,
         reviewer=reviewer,
         revision=revision,
+        parent=_deciding_review(locked) if reconsider else None,
     )
+    if reconsider:
+        action = "reconsider"
     if item is None:
         item = ReviewItem(
             submission=locked,
@@ -104,6 +115,19 @@ def _decide(
     )
     _decided_after_commit(review)
     return review
+
+
+def _deciding_review(submission: Submission) -> Review | None:
+    """The review whose decision a reconsideration keeps or replaces."""
+    return (
+        Review.objects.filter(
+            submission=submission,
+            kind__in=(ReviewKind.REVIEW, ReviewKind.DISPUTE, ReviewKind.RECONSIDER),
+        )
+        .exclude(decision="")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 @transaction.atomic

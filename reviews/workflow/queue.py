@@ -98,7 +98,13 @@ def review_items_sync(*, items: list[tuple[Submission, CheckRun]]) -> list[Revie
     synced, created, changed = [], [], []
     for submission, run in items:
         item = existing.get(submission.pk)
-        if statuses.get(submission.pk) != SubmissionStatus.SUBMITTED:
+        status = statuses.get(submission.pk)
+        if status in _DECIDED and item is not None and run.revision == submission.revision:
+            if _requeue_decided(item, submission, status, results.get(run.pk, []), now):
+                changed.append(item)
+            synced.append(item)
+            continue
+        if status != SubmissionStatus.SUBMITTED:
             # The checks sent it back to its author (or a reviewer decided meanwhile).
             if item is not None and item.status == ItemStatus.QUEUED:
                 item.status = ItemStatus.WITHDRAWN
@@ -142,8 +148,67 @@ def review_items_sync(*, items: list[tuple[Submission, CheckRun]]) -> list[Revie
         synced.append(item)
     for item in changed:
         item.updated_at = now
-    ReviewItem.objects.bulk_update(changed, ["status", "queued_at", "updated_at", *_SYNCED_FIELDS])
+    ReviewItem.objects.bulk_update(
+        changed,
+        [
+            "status",
+            "queued_at",
+            "updated_at",
+            "leased_by",
+            "lease_expires_at",
+            *_SYNCED_FIELDS,
+        ],
+    )
     return synced + ReviewItem.objects.bulk_create(created)
+
+
+_DECIDED = (SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
+
+
+def is_reconsidered(item: ReviewItem | None) -> bool:
+    """Whether a decided submission is back in the queue because its checks changed."""
+    return item is not None and item.status == ItemStatus.QUEUED and item.reason == "rejudged"
+
+
+_FLAGGING = ("warn", "fail", "error")
+
+
+def _requeue_decided(
+    item: ReviewItem,
+    submission: Submission,
+    status: str,
+    checks: list[tuple[str, str]],
+    now: datetime,
+) -> bool:
+    """A decided submission whose checks changed after the decision (a late re-judgment,
+    or checks that finished after a reviewer decided) goes back to the queue, reason
+    "rejudged": an accepted one that a check now flags, a rejected one that a check
+    flagged no longer does. The decision itself stays until a person reviews it again
+    (``decisions._decide``); the event log says what changed."""
+    flagged = sorted(name for name, result in checks if result in _FLAGGING)
+    seen = set(item.flagged_checks or ())
+    if status == SubmissionStatus.ACCEPTED:
+        changed = bool(set(flagged) - seen)
+    else:
+        changed = bool(seen - set(flagged))
+    if not changed or item.status == ItemStatus.QUEUED:
+        return False
+    before = {"status": item.status, "flagged_checks": sorted(seen), "risk": item.risk}
+    item.status = ItemStatus.QUEUED
+    item.reason = "rejudged"
+    item.risk = _risk(result for _, result in checks)
+    item.flagged_checks = flagged
+    item.queued_at = now
+    item.leased_by, item.lease_expires_at = None, None
+    _log(
+        project_id=item.project_id,
+        actor=None,
+        action="requeued",
+        submission=submission,
+        before=before,
+        after={"status": item.status, "flagged_checks": flagged, "risk": item.risk},
+    )
+    return True
 
 
 def review_queue(*, project: Project, reviewer) -> QuerySet[ReviewItem]:
@@ -241,12 +306,12 @@ def review_lease(*, submission: Submission, reviewer, now: datetime | None = Non
     project = submission.task.project
     policy = review_policy_for(project)
     status = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).get()
-    if status != SubmissionStatus.SUBMITTED:
+    item = ReviewItem.objects.select_for_update().filter(submission=submission).first()
+    if status != SubmissionStatus.SUBMITTED and not is_reconsidered(item):
         raise ConflictError(
             f"This submission is {status}: there is nothing to review.",
             code="not_reviewable",
         )
-    item = ReviewItem.objects.select_for_update().filter(submission=submission).first()
     if item is None:
         item = ReviewItem.objects.create(
             submission=submission,

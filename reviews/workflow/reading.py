@@ -200,6 +200,7 @@ def review_context(*, submission: Submission, reviewer) -> dict[str, Any]:
             "status": item.status,
             "risk": Risk(item.risk).label,
             "reason": item.reason,
+            "flagged_checks": item.flagged_checks,
             "leased_by": item.leased_by.username if item.leased_by else None,
             "lease_expires_at": item.lease_expires_at,
         },

@@ -33,6 +33,13 @@ DISPUTE_TRANSITIONS = {
     (SubmissionStatus.REJECTED, SubmissionStatus.REJECTED),
     (SubmissionStatus.REJECTED, SubmissionStatus.RETURNED),
 }
+# A decided submission back in review because its checks changed after the decision
+# (``reviews``): the reviewer keeps the decision or makes another.
+RECONSIDER_TRANSITIONS = {
+    (before, after)
+    for before in (SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED)
+    for after in (SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED, SubmissionStatus.RETURNED)
+}
 MAX_REASONS = 20
 MAX_REASON_CHARS = 500
 
@@ -64,9 +71,11 @@ def submission_set_review_status(
     status: str,
     reasons: list[str] | None = None,
     dispute: bool = False,
+    reconsider: bool = False,
     expected_revision: int | None = None,
 ) -> Submission:
-    """Apply a reviewer's decision (or, with ``dispute``, a dispute's final decision).
+    """Apply a reviewer's decision (or, with ``dispute``, a dispute's final decision; with
+    ``reconsider``, a decision taken again after the checks changed).
 
     Locks the submission, refuses a transition the table above does not allow (409
     ``already_reviewed`` / ``not_disputable``) or a revision that moved on since the
@@ -76,7 +85,13 @@ def submission_set_review_status(
     locked = (
         Submission.objects.select_for_update().select_related("task__project").get(pk=submission.pk)
     )
-    allowed = DISPUTE_TRANSITIONS if dispute else REVIEW_TRANSITIONS
+    allowed = (
+        DISPUTE_TRANSITIONS
+        if dispute
+        else RECONSIDER_TRANSITIONS
+        if reconsider
+        else REVIEW_TRANSITIONS
+    )
     if (locked.status, status) not in allowed:
         if dispute:
             raise ConflictError(

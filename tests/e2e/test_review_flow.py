@@ -217,3 +217,52 @@ def test_a_rejection_is_disputed_once_and_decided_for_good(
     expect(page.get_by_test_id("dispute-form")).to_have_count(0)
     assert Submission.objects.get(pk=submission.pk).status == "accepted"
     assert Dispute.objects.get().status == "resolved"
+
+
+def test_qa_lead_reconsiders_an_accepted_answer_the_checks_flag_later(
+    page, live_server, cast, reviewing
+):
+    from tasks.services import task_update_settings
+
+    # given an answer accepted while nobody else had answered its task
+    task_update_settings(task=reviewing["tasks"][0], overlap=10)
+    first = reviewing["submit"](task=0, answer="A")
+    review_submit(
+        submission=first,
+        reviewer=cast.admin,
+        data=ReviewInput(decision="accept", rubric_version=reviewing["version"].pk),
+    )
+    # when three others answer B, the agreement check judges it again and flags it
+    for _ in range(3):
+        peer = MembershipFactory(project=cast.project, role="trainer").user
+        reviewing["submit"](task=0, answer="B", author=peer)
+
+    login(page, live_server, cast.qa_lead)
+    page.goto(queue_url(live_server, cast))
+    row = page.locator(f'tr[data-submission="{first.pk}"]')
+    expect(row).to_contain_text("agreement_outlier")
+    expect(row).to_contain_text("the checks changed after the decision")
+    row.get_by_role("link", name=f"#{first.pk}").click()
+
+    notice = page.get_by_test_id("reconsider")
+    expect(notice).to_contain_text("The checks changed after this submission was accepted.")
+    expect(notice).to_contain_text("Agrees with the other trainers")
+    expect(page.get_by_test_id("submission-status")).to_have_text("Accepted")
+    checks = page.get_by_test_id("review-checks")
+    expect(checks.locator('[data-check="agreement_outlier"]')).to_contain_text(
+        "3 of 3 other trainers chose B"
+    )
+    form = page.get_by_test_id("review-form")
+    form.get_by_label("Reject").check()
+    form.get_by_label("Reasons").select_option(label="Picks the correct option (correct)")
+    form.get_by_label("Comment for the author").fill("The other trainers all chose B.")
+    form.get_by_test_id("submit-review").click()
+
+    expect(page.locator(".messages")).to_contain_text(f"Submission #{first.pk}: reject")
+    first.refresh_from_db()
+    assert first.status == "rejected"
+    kinds = list(
+        Review.objects.filter(submission=first).order_by("id").values_list("kind", "decision")
+    )
+    assert kinds == [("review", "accept"), ("reconsider", "reject")]
+    expect(page.locator(f'tr[data-submission="{first.pk}"]')).to_have_count(0)
