@@ -9,6 +9,9 @@ from django.db import models
 class RatingLevel(models.TextChoices):
     ORDINAL = "ordinal", "Ordinal (ranks only)"
     INTERVAL = "interval", "Interval (equal steps)"
+    # A scale with a true zero where proportions matter (0-100 intensity, counts):
+    # 2 vs 4 differs as much as 20 vs 40.
+    RATIO = "ratio", "Ratio (equal steps and a true zero)"
 
 
 class MetricsSettings(models.Model):

@@ -110,6 +110,8 @@ def test_settings_read_and_write(cast, tts, client_as):
     assert client_as(cast.qa_lead).get(url).json()["currency"] == "GBP"
     figures = client_as(cast.qa_lead).get(reverse("api-project-metrics", args=[cast.project.pk]))
     assert figures.json()["settings"]["mos_system_field"] == "meta.system"
+    ratio = client_as(cast.setter).put(url, {**body, "rating_level": "ratio"}, format="json")
+    assert (ratio.status_code, ratio.json()["rating_level"]) == (200, "ratio")
 
 
 def test_settings_errors_name_the_field_and_change_nothing(cast, tts, client_as):

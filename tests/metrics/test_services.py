@@ -94,6 +94,17 @@ def test_ratings_use_the_projects_level_and_missing_answers_are_handled(cast, tt
         krippendorff_alpha(units, level="interval"), abs=1e-4
     )
     assert interval["krippendorff_alpha"] != ordinal["krippendorff_alpha"]
+    ratio = _by(
+        agreement_table(
+            project=project, settings=MetricsSettings(project=project, rating_level="ratio")
+        ),
+        "question_id",
+        "naturalness",
+    )
+    assert ratio["level"] == "ratio"
+    assert ratio["krippendorff_alpha"] == pytest.approx(
+        krippendorff_alpha(units, level="ratio"), abs=1e-4
+    )
 
 
 def test_tags_agree_when_the_same_set_is_chosen(cast, tts):
@@ -310,7 +321,7 @@ def test_settings_refuse_bad_values_naming_each_field(cast, tts):
             pay_per_accepted_task="-1",
             currency="euro",
             mos_system_field="meta system",
-            rating_level="ratio",
+            rating_level="logarithmic",
         )
     assert set(caught.value.fields) == {
         "pay_per_accepted_task",

@@ -95,7 +95,7 @@ def test_settings_form(client, cast, tts):
             "pay_per_accepted_task": "1.5",
             "currency": "eur",
             "mos_system_field": "meta.system",
-            "rating_level": "interval",
+            "rating_level": "ratio",
         },
     )
     assert good.status_code == 302
@@ -103,7 +103,7 @@ def test_settings_form(client, cast, tts):
     assert (str(saved.pay_per_accepted_task), saved.currency, saved.rating_level) == (
         "1.50",
         "EUR",
-        "interval",
+        "ratio",
     )
     page = client.get(reverse("project-metrics", args=[cast.project.pk])).content.decode()
     assert "Earned" in page and "meta.system" in page
