@@ -18,61 +18,77 @@ from rest_framework.exceptions import ValidationError
 from annotation_platform.errors import DomainError
 from quality import permissions
 from quality.api.views import findings_queryset
+from quality.forms import CheckSettingsForm
 from quality.hooks import findings_links
 from quality.models import CheckRun, OnFail
 from quality.services import check_config_save, check_configs_for
 from quality.services.results import submission_check_results
 from tasks import lookups
 from tasks.services.hooks import ProjectLink
+from tasks.services.templates import template_current
+from tasks.template_definition import questions
 
 
 @login_required
 def project_checks_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Twin of GET/PUT /api/v1/projects/{id}/checks/: each check's settings as a form
+    (names for people, units, help), one check saved at a time."""
     from quality.checks import CATALOGUE
 
     project = lookups.visible_project(request.user, pk)
     if not permissions.can_view_check_configs(request.user, project):
         raise PermissionDenied
     can_edit = permissions.can_configure_checks(request.user, project)
-    errors: dict[str, dict[str, list[str]]] = {}
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
-        name = request.POST.get("check", "")
-        try:
-            config = json.loads(request.POST.get("config") or "{}")
-        except json.JSONDecodeError as exc:
-            errors[name] = {"config": [f"Not valid JSON: {exc.msg} (line {exc.lineno})."]}
-        else:
-            try:
-                check_config_save(
-                    project=project,
-                    check_name=name,
-                    enabled=request.POST.get("enabled") == "on",
-                    config=config,
-                    on_fail=request.POST.get("on_fail", OnFail.FLAG),
-                )
-            except DomainError as exc:
-                errors[name] = exc.fields or {"": [exc.detail]}
-            else:
-                messages.success(request, f"Settings of “{CATALOGUE[name].title}” saved.")
-                return redirect("project-checks", pk=project.pk)
-    checks = [
-        {
-            "name": check.name,
-            "title": CATALOGUE[check.name].title,
-            "enabled": check.enabled,
-            "config_text": json.dumps(check.config, indent=2, ensure_ascii=False),
-            "on_fail": check.on_fail,
-            "errors": errors.get(check.name, {}),
-        }
-        for check in check_configs_for(project)
-    ]
+    template = template_current(project)
+    template_questions = questions(template.definition) if template else []
+    posted = request.POST.get("check") if request.method == "POST" else None
+    if posted is not None and not can_edit:
+        raise PermissionDenied
+    if posted is not None and posted not in CATALOGUE:
+        messages.error(request, f"There is no check called {posted!r}.")
+        return redirect("project-checks", pk=project.pk)
+    forms = []
+    failed = False
+    for check in check_configs_for(project):
+        form = CheckSettingsForm(
+            CATALOGUE[check.name],
+            enabled=check.enabled,
+            on_fail=check.on_fail,
+            config=check.config,
+            template_questions=template_questions,
+            data=request.POST if check.name == posted else None,
+        )
+        if check.name == posted:
+            if form.is_valid():
+                try:
+                    check_config_save(
+                        project=project,
+                        check_name=check.name,
+                        enabled=form.cleaned_data["enabled"],
+                        config=form.config(),
+                        on_fail=form.cleaned_data["on_fail"],
+                    )
+                except DomainError as exc:
+                    form.place_errors(exc.fields or {"": [exc.detail]})
+                else:
+                    messages.success(request, f"Settings of “{CATALOGUE[check.name].title}” saved.")
+                    return redirect(f"{reverse('project-checks', args=[project.pk])}#{check.name}")
+            failed = True
+        forms.append(
+            {
+                "name": check.name,
+                "title": CATALOGUE[check.name].title,
+                "form": form,
+                "enabled": check.enabled,
+                "on_fail": OnFail(check.on_fail).label,
+                "config_text": json.dumps(check.config, indent=2, ensure_ascii=False),
+            }
+        )
     return render(
         request,
         "quality/checks.html",
-        {"project": project, "checks": checks, "can_edit": can_edit, "on_fail": OnFail.choices},
-        status=400 if errors else 200,
+        {"project": project, "checks": forms, "can_edit": can_edit, "template": template},
+        status=400 if failed else 200,
     )
 
 

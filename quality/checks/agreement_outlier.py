@@ -14,26 +14,46 @@ from dataclasses import dataclass
 from typing import Any
 
 from quality.checks.answers import answered, is_number
-from quality.checks.configuration import setting
+from quality.checks.configuration import question_id_problem, setting
 from quality.checks.findings import CheckInput, Finding, not_applicable, passed, warned
+
+# The question types whose answers are compared with the other trainers'.
+JUDGED_TYPES = ("rating", "single_choice", "pairwise")
 
 
 @dataclass(frozen=True, slots=True)
 class AgreementOutlierConfig:
+    questions: tuple[str, ...] = setting(
+        (),
+        label="Questions judged",
+        question_types=JUDGED_TYPES,
+        item_check=question_id_problem,
+        help="Only these questions (e.g. the MOS rating, not an accent choice); none: every "
+        "rating, single-choice and pairwise question.",
+    )
     min_others: int = setting(
-        3, minimum=1, maximum=1000, help="Fewest other answers needed to judge agreement."
+        3,
+        minimum=1,
+        maximum=1000,
+        help="Fewest other answers needed to judge agreement.",
+        label="Fewest other answers needed",
+        unit="answers",
     )
     rating_max_distance: float = setting(
         2.0,
         above=0.0,
         maximum=100.0,
         help="A rating more than this far from the others' median is an outlier.",
+        label="Largest distance from the others' median",
+        unit="scale points",
     )
     majority_share: float = setting(
         0.75,
         above=0.5,
         maximum=1.0,
         help="Share of the others that must agree for a choice to be a clear majority.",
+        label="Share that makes a clear majority",
+        unit="share, 0 to 1",
     )
 
 
@@ -45,10 +65,10 @@ def run(data: CheckInput, config: AgreementOutlierConfig) -> list[Finding]:
         return [not_applicable("agreement_outlier.gold")]
     others = [other for other in data.other_answers or () if isinstance(other, Mapping)]
     findings = []
-    for question, value in answered(
-        data.definition, data.answer, ("rating", "single_choice", "pairwise")
-    ):
+    for question, value in answered(data.definition, data.answer, JUDGED_TYPES):
         question_id = question["id"]
+        if config.questions and question_id not in config.questions:
+            continue
         theirs = [other.get(question_id) for other in others]
         if question["type"] == "rating":
             finding = _rating(question_id, value, [v for v in theirs if is_number(v)], config)

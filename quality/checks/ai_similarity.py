@@ -27,6 +27,8 @@ class AiSimilarityConfig:
         maximum=1.0,
         help="TF-IDF cosine over character n-grams (3-5 characters; 2-3 for Chinese and other "
         "scripts without spaces) from which an answer resembles a reference.",
+        label="Wording similarity to an AI answer",
+        unit="TF-IDF cosine, 0 to 1",
     )
     overlap_threshold: float = setting(
         0.7,
@@ -34,6 +36,8 @@ class AiSimilarityConfig:
         maximum=1.0,
         help="Share of the answer's content terms found in a reference from which it "
         "resembles that reference.",
+        label="Vocabulary shared with an AI answer",
+        unit="share, 0 to 1",
     )
     min_words: int = setting(
         25,
@@ -41,6 +45,8 @@ class AiSimilarityConfig:
         maximum=100_000,
         help="Shorter answers are not compared; every CJK (or Thai, ...) character counts "
         "as a word.",
+        label="Shortest answer compared",
+        unit="words (Chinese: characters)",
     )
 
 

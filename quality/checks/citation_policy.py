@@ -28,20 +28,28 @@ _MAX_LISTED = 10
 class CitationPolicyConfig:
     allow_domains: tuple[str, ...] = setting(
         (),
+        label="Accepted domains",
+        unit="one per line",
         item_check=sources.domain_entry_problem,
         help="Domains or public suffixes URLs must lie under (e.g. .gov, edu.cn, nature.com); "
         "empty allows any domain not denied.",
     )
     deny_domains: tuple[str, ...] = setting(
         (),
+        label="Refused domains",
+        unit="one per line",
         item_check=sources.domain_entry_problem,
         help="Domains or suffixes never accepted; deny wins over allow.",
     )
     scholarly_ids_allowed: bool = setting(
-        True, help="DOIs, ISBNs and arXiv ids count as scholarly sources and pass the allow list."
+        True,
+        label="DOIs, ISBNs and arXiv ids always accepted",
+        help="DOIs, ISBNs and arXiv ids count as scholarly sources and pass the allow list.",
     )
     max_claims_per_source: int = setting(
         3,
+        label="Criteria one source may always back",
+        unit="criteria",
         minimum=1,
         maximum=500,
         help="How many unrelated rubric criteria one source may always back; more are "
@@ -49,6 +57,8 @@ class CitationPolicyConfig:
     )
     max_share_of_criteria: float = setting(
         0.5,
+        label="Share of the criteria that makes a source overused",
+        unit="share, 0 to 1",
         above=0.0,
         maximum=1.0,
         help="A source is flagged when the unrelated criteria it backs reach this share of "
@@ -56,6 +66,8 @@ class CitationPolicyConfig:
     )
     claim_similarity: float = setting(
         0.25,
+        label="Wording overlap that makes two criteria one claim",
+        unit="Jaccard, 0 to 1",
         minimum=0.0,
         maximum=1.0,
         help="Criteria citing the same source whose wording overlaps at least this much "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -35,23 +36,89 @@ def setting(
     default: Any,
     *,
     help: str,
+    label: str = "",
+    unit: str = "",
     minimum: float | None = None,
     maximum: float | None = None,
     above: float | None = None,
     choices: tuple[str, ...] | None = None,
     item_check: Callable[[str], str | None] | None = None,
+    question_types: tuple[str, ...] | None = None,
 ) -> Any:
-    """A settings field. ``above`` is an exclusive lower bound; ``item_check`` returns an error
-    message for a bad list item, or None."""
+    """A settings field. ``label`` and ``unit`` are what the settings form shows (the API
+    keeps the field name); ``above`` is an exclusive lower bound; ``item_check`` returns an
+    error message for a bad list item, or None. A list of strings with ``question_types``
+    names questions of the template (of those types) the check is limited to."""
     metadata = {
         "help": help,
+        "label": label,
+        "unit": unit,
         "minimum": minimum,
         "maximum": maximum,
         "above": above,
         "choices": choices,
         "item_check": item_check,
+        "question_types": question_types,
     }
     return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SettingSpec:
+    """One setting as a form shows it."""
+
+    name: str
+    label: str
+    unit: str
+    help: str
+    kind: str  # "bool" | "int" | "number" | "choice" | "list" | "questions"
+    default: Any
+    minimum: float | None
+    maximum: float | None
+    above: float | None
+    choices: tuple[str, ...]
+    question_types: tuple[str, ...]
+
+
+def describe(config_type: type) -> list[SettingSpec]:
+    """The settings of a check, in declaration order, as a form shows them."""
+    specs = []
+    for item in dataclasses.fields(config_type):
+        meta, default = item.metadata, item.default
+        if isinstance(default, bool):
+            kind = "bool"
+        elif isinstance(default, tuple):
+            kind = "questions" if meta.get("question_types") else "list"
+        elif isinstance(default, str):
+            kind = "choice"
+        elif isinstance(default, int):
+            kind = "int"
+        else:
+            kind = "number"
+        specs.append(
+            SettingSpec(
+                name=item.name,
+                label=meta.get("label") or item.name.replace("_", " ").capitalize(),
+                unit=meta.get("unit") or "",
+                help=meta["help"],
+                kind=kind,
+                default=list(default) if isinstance(default, tuple) else default,
+                minimum=meta["minimum"],
+                maximum=meta["maximum"],
+                above=meta["above"],
+                choices=tuple(meta["choices"] or ()),
+                question_types=tuple(meta.get("question_types") or ()),
+            )
+        )
+    return specs
+
+
+def question_id_problem(value: str) -> str | None:
+    """Why a setting's entry cannot be a question id (ids are checked against the template
+    when the check runs: a template may change after its checks were set)."""
+    if re.fullmatch(r"[a-z][a-z0-9_]{0,63}", value):
+        return None
+    return f'"{value}" is not a question id (lower-case letters, digits and _).'
 
 
 def defaults(config_type: type) -> dict[str, Any]:

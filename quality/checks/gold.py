@@ -25,16 +25,26 @@ from tasks.template_definition import question_map
 @dataclass(frozen=True, slots=True)
 class GoldConfig:
     rating_tolerance: float = setting(
-        1.0, minimum=0.0, maximum=100.0, help="How far a rating may be from the expected one."
+        1.0,
+        minimum=0.0,
+        maximum=100.0,
+        help="How far a rating may be from the expected one.",
+        label="Rating tolerance",
+        unit="scale points",
     )
     rank_correlation: str = setting(
-        "spearman", choices=("spearman", "kendall"), help="How rankings are compared."
+        "spearman",
+        choices=("spearman", "kendall"),
+        help="How rankings are compared.",
+        label="Ranking comparison",
     )
     min_rank_correlation: float = setting(
         0.6,
         minimum=-1.0,
         maximum=1.0,
         help="Lowest correlation with the expected ranking that still counts as correct.",
+        label="Least correlation with the expected ranking",
+        unit="-1 to 1",
     )
 
 

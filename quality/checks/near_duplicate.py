@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 class NearDuplicateConfig:
     warn_similarity: float = setting(
         0.5,
+        label="Similarity that warns",
+        unit="Jaccard, 0 to 1",
         minimum=0.3,
         maximum=1.0,
         help="Estimated Jaccard similarity of character shingles from which a match is flagged "
@@ -32,16 +34,30 @@ class NearDuplicateConfig:
         "miss more.",
     )
     fail_similarity: float = setting(
-        0.7, minimum=0.3, maximum=1.0, help="Similarity from which a match is a failure."
+        0.7,
+        label="Similarity that fails",
+        unit="Jaccard, 0 to 1",
+        minimum=0.3,
+        maximum=1.0,
+        help="Similarity from which a match is a failure.",
     )
     min_words: int = setting(
         40,
+        label="Shortest text compared",
+        unit="words (Chinese: characters)",
         minimum=1,
         maximum=100_000,
         help="Shorter texts are neither compared nor indexed: short answers (a one-line "
         "reason) coincide by chance. Every CJK (or Thai, ...) character counts as a word.",
     )
-    max_matches: int = setting(3, minimum=1, maximum=50, help="Matches listed per question.")
+    max_matches: int = setting(
+        3,
+        minimum=1,
+        maximum=50,
+        help="Matches listed per question.",
+        label="Matches listed per question",
+        unit="matches",
+    )
     question_types: tuple[str, ...] = setting(
         ("text",),
         item_check=lambda kind: (
@@ -51,6 +67,8 @@ class NearDuplicateConfig:
         ),
         help="Question types whose free text is compared: text answers by default; rubric "
         "criteria, citation reasons and span comments on request (index them the same way).",
+        label="Question types compared",
+        unit="one per line",
     )
 
     def problems(self) -> Errors:

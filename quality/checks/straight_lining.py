@@ -13,32 +13,50 @@ from collections import Counter
 from dataclasses import dataclass
 
 from quality.checks.answers import is_number
-from quality.checks.configuration import Errors, setting
+from quality.checks.configuration import Errors, question_id_problem, setting
 from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed
 
 
 @dataclass(frozen=True, slots=True)
 class StraightLiningConfig:
+    questions: tuple[str, ...] = setting(
+        (),
+        label="Ratings examined",
+        question_types=("rating",),
+        item_check=question_id_problem,
+        help="Only the ratings of these questions; none: every rating question.",
+    )
     window: int = setting(
-        30, minimum=2, maximum=10_000, help="How many of the latest ratings are examined."
+        30,
+        minimum=2,
+        maximum=10_000,
+        help="How many of the latest ratings are examined.",
+        label="Latest ratings examined",
+        unit="ratings",
     )
     min_items: int = setting(
         20,
         minimum=2,
         maximum=10_000,
         help="Fewer ratings than this are not judged (too few to tell habit from chance).",
+        label="Fewest ratings judged",
+        unit="ratings",
     )
     max_identical_share: float = setting(
         0.9,
         above=0.0,
         maximum=1.0,
         help="Flag when the most common value makes up at least this share of the ratings.",
+        label="Share of identical ratings that fails",
+        unit="share, 0 to 1",
     )
     min_variance: float = setting(
         0.1,
         minimum=0.0,
         maximum=1_000_000.0,
         help="Flag numeric ratings whose variance is below this (0 turns the test off).",
+        label="Least variance of numeric ratings",
+        unit="variance",
     )
 
     def problems(self) -> Errors:

@@ -103,8 +103,14 @@ class _Settings:
 # --- a submission's input, as of its sequence -------------------------------------------
 
 
-def _rating_ids(submission: Submission) -> list[str]:
-    return [q["id"] for q in questions(submission.template.definition) if q["type"] == "rating"]
+def _rating_ids(submission: Submission, only: tuple[str, ...] = ()) -> list[str]:
+    """The rating questions whose values straight-lining examines (``only``: the project's
+    choice of them; none chosen: all)."""
+    return [
+        q["id"]
+        for q in questions(submission.template.definition)
+        if q["type"] == "rating" and (not only or q["id"] in only)
+    ]
 
 
 def _ratings_of(submission: Submission, answers: list[Any], rating_ids: list[str]) -> list[Any]:
@@ -127,7 +133,7 @@ def _current_runs(project_id: int):
     )
 
 
-def _ratings_before(run: CheckRun, window: int) -> list[Any]:
+def _ratings_before(run: CheckRun, window: int, only: tuple[str, ...] = ()) -> list[Any]:
     """The author's rating values in this project from submissions before ``run`` (their
     current revisions; at most ``window`` of them), oldest first, then this one's."""
     submission = run.submission
@@ -138,14 +144,16 @@ def _ratings_before(run: CheckRun, window: int) -> list[Any]:
         .order_by("-pk")
         .values_list("submission__answer", flat=True)[:window]
     )
-    return _ratings_of(submission, list(reversed(rows)), _rating_ids(submission))
+    return _ratings_of(submission, list(reversed(rows)), _rating_ids(submission, only))
 
 
-def _ratings_before_many(runs: list[CheckRun], window: int) -> dict[int, list[Any]]:
+def _ratings_before_many(
+    runs: list[CheckRun], window: int, only: tuple[str, ...] = ()
+) -> dict[int, list[Any]]:
     """``_ratings_before`` for one project's runs in one query: each author's latest runs
     below the batch's highest, numbered per author; a run whose window that does not
     cover is read on its own (the same query as ``_ratings_before``)."""
-    rated = [run for run in runs if _rating_ids(run.submission)]
+    rated = [run for run in runs if _rating_ids(run.submission, only)]
     if not rated:
         return {}
     limit = window + len(runs) + 16
@@ -174,10 +182,10 @@ def _ratings_before_many(runs: list[CheckRun], window: int) -> dict[int, list[An
             key=lambda row: row[0],
         )[-window:]
         if len(before) < window and len(mine) >= limit:
-            found[run.pk] = _ratings_before(run, window)  # the fetched rows ran out
+            found[run.pk] = _ratings_before(run, window, only)  # the fetched rows ran out
             continue
         answers = [answer for _, _, answer in before]
-        found[run.pk] = _ratings_of(run.submission, answers, _rating_ids(run.submission))
+        found[run.pk] = _ratings_of(run.submission, answers, _rating_ids(run.submission, only))
     return found
 
 
@@ -211,7 +219,11 @@ def _inputs(runs: list[CheckRun], settings: _Settings, only=None) -> dict[int, A
         return (only is None or name in only) and settings.enabled(name)
 
     ratings = (
-        _ratings_before_many(runs, settings.typed_or_default("straight_lining").window)
+        _ratings_before_many(
+            runs,
+            settings.typed_or_default("straight_lining").window,
+            settings.typed_or_default("straight_lining").questions,
+        )
         if needed("straight_lining")
         else {}
     )
@@ -423,7 +435,8 @@ def _rejudge_dependents(
         )
         for run_id, task_id in siblings:
             owe(run_id, "agreement_outlier", RejudgeReason.NEW_ANSWER, by_task[task_id][0])
-    rated = [run for run in batch if _rating_ids(run.submission)]
+    rating_questions = settings.typed_or_default("straight_lining").questions
+    rated = [run for run in batch if _rating_ids(run.submission, rating_questions)]
     if settings.enabled("straight_lining") and rated:
         # A later run's window holds a batch run when fewer than ``window`` of the
         # author's runs lie between them.

@@ -26,20 +26,34 @@ def test_setter_turns_a_check_off_and_back_on(page, live_server, cast, mcq):
     login(page, live_server, cast.setter)
     page.goto(live_server.url + reverse("project-checks", args=[cast.project.pk]))
     card = page.locator('section[data-check="telemetry"]')
-    card.get_by_label("Enabled").uncheck()
+    card.get_by_label("Run this check").uncheck()
     card.get_by_label("When it fails").select_option("return")
+    card.get_by_label("Reading speed, Chinese").fill("300")
     card.get_by_role("button", name="Save").click()
     expect(page.get_by_text("saved")).to_be_visible()
     config = CheckConfig.objects.get(project=cast.project, check_name="telemetry")
     assert (config.enabled, config.on_fail) == (False, "return")
-    # a bad setting is refused with its name, and nothing changes
-    card = page.locator('section[data-check="near_duplicate"]')
-    card.get_by_label("Settings (JSON)").fill('{"warn_similarity": 9}')
-    card.get_by_role("button", name="Save").click()
-    expect(page.locator('section[data-check="near_duplicate"] .errors')).to_contain_text(
-        "warn_similarity"
+    assert config.config == {"reading_characters_per_minute": 300.0}
+    card = page.locator('section[data-check="telemetry"]')
+    expect(card.get_by_label("Reading speed, Chinese")).to_have_value("300.0")
+    expect(card.locator('[data-setting="reading_characters_per_minute"]')).to_contain_text(
+        "characters a minute"
     )
+    # a bad setting is refused at its field, and nothing changes
+    card = page.locator('section[data-check="near_duplicate"]')
+    card.get_by_label("Similarity that warns").fill("9")
+    card.get_by_role("button", name="Save").click()
+    card = page.locator('section[data-check="near_duplicate"]')
+    expect(card.locator(".errors")).to_contain_text("Similarity that warns")
+    expect(card.locator('[data-setting="warn_similarity"] .error')).to_contain_text("at most 1")
     assert not CheckConfig.objects.filter(check_name="near_duplicate").exists()
+    # the questions agreement applies to are ticked from the template
+    card = page.locator('section[data-check="agreement_outlier"]')
+    card.get_by_label("Your answer (answer)").check()
+    card.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("saved")).to_be_visible()
+    config = CheckConfig.objects.get(project=cast.project, check_name="agreement_outlier")
+    assert config.config == {"questions": ["answer"]}
 
 
 def test_qa_lead_sees_findings_with_evidence(page, live_server, cast, failed_gold):

@@ -273,10 +273,10 @@ def test_quality_pages(client, cast, mcq, django_capture_on_commit_callbacks):
     client.force_login(cast.setter)
     response = client.post(
         reverse("project-checks", args=[cast.project.pk]),
-        {"check": "telemetry", "config": "{bad json", "on_fail": "flag"},
+        {"check": "telemetry", "telemetry-min_time_share": "lots", "telemetry-on_fail": "flag"},
     )
     assert response.status_code == 400
-    assert "Not valid JSON" in response.content.decode()
+    assert "Enter a number." in response.content.decode()
     assert Submission.objects.count() == 1
 
 

@@ -108,3 +108,29 @@ def test_agreement_says_nothing_on_gold_tasks():
     assert [(f.status, f.code) for f in findings] == [("not_applicable", "agreement_outlier.gold")]
     assert findings[0].params == {} and findings[0].evidence == {}  # nothing about the others
     assert run_check("agreement_outlier", replace(data, is_gold=False))[0].status == "warn"
+
+
+def test_agreement_judges_only_the_questions_the_project_chose():
+    others = [{"quality": 4, "preference": {"choice": "A"}}] * 3
+    answer = {"quality": 1, "preference": {"choice": "B"}}
+    everything = run_check("agreement_outlier", _peers(answer, others))
+    assert {f.question_id for f in everything if f.status == "warn"} == {"quality", "preference"}
+    only_rating = run_check("agreement_outlier", _peers(answer, others), {"questions": ["quality"]})
+    assert [(f.status, f.question_id) for f in only_rating] == [("warn", "quality")]
+
+
+def test_straight_lining_reads_only_the_chosen_rating_questions():
+    from types import SimpleNamespace
+
+    from quality.services.running import _rating_ids
+
+    definition = {
+        "questions": [
+            {"id": "mos", "type": "rating"},
+            {"id": "noise", "type": "rating"},
+            {"id": "accent", "type": "single_choice"},
+        ]
+    }
+    submission = SimpleNamespace(template=SimpleNamespace(definition=definition))
+    assert _rating_ids(submission) == ["mos", "noise"]
+    assert _rating_ids(submission, ("mos",)) == ["mos"]
