@@ -13,8 +13,21 @@ order, with the near-duplicate index growing as it goes, exactly as a project wo
 
 "Flagged" means a warn or fail finding. Recall counts a planted defect as caught when the
 check meant for it flags the submission; false positives are clean submissions flagged by
-any check. agreement_outlier has no planted defect: its warnings on clean data are shown
-separately, since honest disagreement is what it surfaces for review.
+any check (agreement_outlier included), overall, per template and per language.
+
+Defect classes: AI answer copied verbatim (with a typo or two) or paraphrased; near-copy of
+another trainer's answer; self-copy of the trainer's own answer to another task; a source
+the policy refuses; a malformed identifier, bare or inside a resolver link (doi.org with no
+suffix, arxiv.org/abs with a letter O or a lost dot, a handle with no prefix); a long answer
+written too fast; a pairwise judgment of two long responses made in 2-4 s with a one-line
+reason; pasted text; audio not played; a wrong gold answer; straight-lining; an agreement
+outlier (far from a consensus on every question). Honest long answers include 20-25
+criteria rubrics over 4-7 sources. Partial copies (60-85% copied) are reported on their own
+rows, outside the headline recall.
+
+In process, with every check run in order: this measures the checks' judgement. What a
+lagging or doubled worker, a late commit or an outlier that answers before its peers do to
+verdicts is tested with real workers in tests/quality/test_workers_agree.py.
 """
 
 from __future__ import annotations
@@ -24,6 +37,7 @@ import ast
 import dataclasses
 import random
 import re
+import statistics
 import sys
 import sysconfig
 import time
@@ -564,6 +578,18 @@ MALFORMED_IDS = [
     "978-0-306-40615-8",  # ISBN check digit wrong (…-7 is right)
     "0-306-40615-3",  # ISBN-10 check digit wrong (…-2 is right)
 ]
+# The same mistakes written as links to a resolver, which used to pass as "a URL on an
+# allowed host" without the identifier inside being checked.
+RESOLVER_MALFORMED_IDS = [
+    "https://doi.org/10.1234",  # no suffix
+    "https://doi.org/10.1126science.aal4230",  # missing slash
+    "https://dx.doi.org/10.12/abc",  # registrant code too short
+    "https://arxiv.org/abs/17O6.03762",  # letter O for a zero
+    "https://arxiv.org/abs/170603762",  # the dot lost
+    "https://arxiv.org/pdf/2113.00001",  # month 13
+    "https://arxiv.org/abs/0612.1234v2",  # new style before April 2007
+    "https://hdl.handle.net/handle",  # no prefix/suffix
+]
 SOURCE_POLICY = {
     "allow_domains": [
         ".gov",
@@ -939,31 +965,39 @@ GOLD_RANK = {
 
 DEFECTS = {
     "long": [
+        "ai_copy",
         "ai_paraphrase",
         "ai_paraphrase_partial",
         "near_copy",
         "near_copy_partial",
-        "bad_source",
+        "self_copy",
+        "disallowed_source",
+        "malformed_id",
         "fast",
         "pasted",
         "overcited_source",
     ],
-    "pairwise": ["pasted", "straight_lined"],
-    "tts": ["unplayed", "straight_lined"],
+    "pairwise": ["pasted", "straight_lined", "fast_short_reason", "outlier"],
+    "tts": ["unplayed", "straight_lined", "outlier"],
     "gold": ["wrong_gold"],
 }
 INTENDED = {
+    "ai_copy": "ai_similarity",
     "ai_paraphrase": "ai_similarity",
     "ai_paraphrase_partial": "ai_similarity",
     "near_copy": "near_duplicate",
     "near_copy_partial": "near_duplicate",
-    "bad_source": "citation_policy",
+    "self_copy": "near_duplicate",
+    "disallowed_source": "citation_policy",
+    "malformed_id": "citation_policy",
     "overcited_source": "citation_policy",
     "fast": "telemetry",
+    "fast_short_reason": "telemetry",
     "pasted": "telemetry",
     "unplayed": "telemetry",
     "wrong_gold": "gold",
     "straight_lined": "straight_lining",
+    "outlier": "agreement_outlier",
 }
 # Harder than the issue asks: 60-85% of the text copied, the rest the trainer's own. Reported
 # on their own rows and kept out of the headline recall.
@@ -1057,10 +1091,15 @@ def _sources(rng, count: int) -> list[dict]:
     return items
 
 
-def _rubric(rng, language: str, citations: list[dict], overcite: bool) -> list[dict]:
+def _rubric(
+    rng, language: str, citations: list[dict], overcite: bool, long: bool = False
+) -> list[dict]:
     bank = ZH_CRITERIA if language == "zh" else EN_CRITERIA
-    count = rng.randint(4, 7) if not overcite else rng.randint(6, 7)
-    chosen = rng.sample(bank, k=min(count, len(bank)))
+    if long:  # an honest long rubric: each source necessarily backs several criteria
+        chosen = [rng.choice(bank) for _ in range(rng.randint(20, 25))]
+    else:
+        count = rng.randint(4, 7) if not overcite else rng.randint(6, 7)
+        chosen = rng.sample(bank, k=min(count, len(bank)))
     items = []
     for n, (criterion, rationale) in enumerate(chosen):
         if overcite:
@@ -1098,7 +1137,11 @@ def make_long(world: World, index: int, defect: str | None) -> tuple[CheckInput,
     trainer = rng.choice([t for t in world.trainers if language in t["languages"]])
     text = human_answer(task["topic"], language, rng, trainer["style"])
     meta = {}
-    if defect == "ai_paraphrase":
+    if defect == "ai_copy":  # an AI reference as it is, a typo or two at most
+        text = task["refs"][rng.choice(list(task["refs"]))]
+        for _ in range(rng.randint(0, 2)):
+            text = _typo(text, rng)
+    elif defect == "ai_paraphrase":
         model = rng.choice(list(task["refs"]))
         text = paraphrase(task["refs"][model], language, rng, rng.uniform(0.3, 0.8))
     elif defect == "ai_paraphrase_partial":  # most of a reference, padded with own sentences
@@ -1106,30 +1149,33 @@ def make_long(world: World, index: int, defect: str | None) -> tuple[CheckInput,
         text = paraphrase(task["refs"][model], language, rng, rng.uniform(0.3, 0.8))
         own = text_own(task, language, rng, trainer)
         text = blend(text, own, language, rng, rng.uniform(0.6, 0.85))
-    elif defect in ("near_copy", "near_copy_partial"):
+    elif defect in ("near_copy", "near_copy_partial", "self_copy"):
         pool = [c for c in world.clean_texts if c[2] == task["key"] and c[1] != task["id"]]
+        if defect == "self_copy":  # the trainer's own earlier answer, on another task
+            pool = [c for c in pool if c[0] == trainer["id"]]
+        else:  # another trainer's
+            pool = [c for c in pool if c[0] != trainer["id"]]
         if not pool:
             defect = None
         else:
-            same = [c for c in pool if c[0] == trainer["id"]]
-            source = rng.choice(same if same and rng.random() < 0.3 else pool)
+            source = rng.choice(pool)
             text = paraphrase(source[3], language, rng, rng.uniform(0.2, 0.6))
             meta["copied_from"] = source[0]
             if defect == "near_copy_partial":  # most of it, padded with own sentences
                 own = text_own(task, language, rng, trainer)
                 text = blend(text, own, language, rng, rng.uniform(0.6, 0.85))
-    citations = _sources(rng, rng.randint(5, 10))
-    if defect == "bad_source":
-        bad = rng.choice(
-            [
-                DENIED_URLS,
-                NOT_ALLOWED_URLS,
-                MALFORMED_IDS,
-                MALFORMED_IDS,
-            ]
+    long_rubric = defect is None and rng.random() < 0.35  # 20-25 criteria over 4-7 sources
+    citations = _sources(rng, rng.randint(4, 7) if long_rubric else rng.randint(5, 10))
+    if defect in ("disallowed_source", "malformed_id"):
+        bad = (
+            rng.choice([DENIED_URLS, NOT_ALLOWED_URLS])
+            if defect == "disallowed_source"
+            else rng.choice([MALFORMED_IDS, RESOLVER_MALFORMED_IDS])
         )
         citations[rng.randrange(len(citations))]["identifier"] = rng.choice(bad)
-    rubric = _rubric(rng, language, citations, overcite=defect == "overcited_source")
+    rubric = _rubric(
+        rng, language, citations, overcite=defect == "overcited_source", long=long_rubric
+    )
     answer = {"answer": text, "citations": citations, "rubric": rubric}
     chars = (
         len(text)
@@ -1160,13 +1206,42 @@ def make_long(world: World, index: int, defect: str | None) -> tuple[CheckInput,
     return data, {"defect": defect, "language": language, **meta}
 
 
-def _others(rng, true_rating: int, majority: str, count: int) -> list[dict]:
+def _others(
+    rng, true_rating: int, majority: str, count: int, agreement: float = 0.75
+) -> list[dict]:
     others = []
     for _ in range(count):
         rating = min(5, max(1, true_rating + rng.choices([-1, 0, 1, 2, -2], [20, 55, 20, 3, 2])[0]))
-        choice = majority if rng.random() < 0.75 else rng.choice(["A", "B", "tie"])
+        choice = majority if rng.random() < agreement else rng.choice(["A", "B", "tie"])
         others.append({"preference": {"choice": choice}, "quality": rating, "naturalness": rating})
     return others
+
+
+# An outlier is planted where the others agree enough for one to exist: their median
+# rating at least 3 points from one end of the 1-5 scale (on a median-3 item no rating is
+# that far, and 2 points is what honest raters differ by now and then) and, in pairwise
+# tasks, a side none of them chose.
+def _outlier_case(rng, majority: str, agreement: float) -> tuple[list[dict], dict]:
+    """(the others' answers, an outlying answer) for a task where the others agree."""
+    for _ in range(100):
+        others = _others(rng, rng.choice((2, 4, 5)), majority, rng.randint(3, 5), agreement)
+        median = statistics.median(other["quality"] for other in others)
+        rating = 1 if median >= 3 else 5
+        chosen = {other["preference"]["choice"] for other in others}
+        unchosen = [side for side in ("A", "B", "tie") if side not in chosen]
+        if abs(rating - median) >= 3 and unchosen:
+            choice = {"choice": rng.choice(unchosen)}
+            return others, {"preference": choice, "quality": rating, "naturalness": rating}
+    raise RuntimeError("no consensus drawn in 100 tries")
+
+
+def _reading(rng, task_data: dict, language: str) -> float:
+    """Seconds an honest trainer spends reading the task: at 150-500 English words or
+    250-800 Chinese characters a minute (skimming included)."""
+    text = " ".join(str(value) for value in task_data.values())
+    if language == "zh":
+        return len(re.findall(r"[\u4e00-\u9fff]", text)) / rng.uniform(250, 800) * 60
+    return len(text.split()) / rng.uniform(150, 500) * 60
 
 
 def make_pairwise(world: World, index: int, defect: str | None) -> tuple[CheckInput, dict]:
@@ -1178,8 +1253,24 @@ def make_pairwise(world: World, index: int, defect: str | None) -> tuple[CheckIn
     true_rating, majority = rng.randint(2, 5), rng.choice(["A", "B"])
     others = _others(rng, true_rating, majority, rng.randint(3, 5))
     mine = _others(rng, true_rating, majority, 1)[0]
+    if defect == "outlier":
+        others, mine = _outlier_case(rng, majority, agreement=0.9)
     answer = {"preference": mine["preference"], "quality": mine["quality"], "reason": reason}
-    telemetry = _telemetry(rng, trainer, len(reason), language, "reason", rng.uniform(40, 240))
+    # Two model responses to compare, as long as real ones: what the trainer must read.
+    topics = ZH_TOPICS if language == "zh" else EN_TOPICS
+    topic = topics[rng.choice(list(topics))]
+    responses = {
+        "prompt": topic["prompt"],
+        "response_a": ai_answer(topic, language, rng),
+        "response_b": ai_answer(topic, language, rng),
+    }
+    telemetry = _telemetry(
+        rng, trainer, len(reason), language, "reason", _reading(rng, responses, language)
+    )
+    if defect == "fast_short_reason":  # a glance at two long responses, a one-line reason
+        answer["reason"] = reason = pairwise_reason(language, rng, 1)
+        telemetry["active_seconds"] = round(rng.uniform(2, 4), 1)
+        telemetry["fields"]["reason"] = {"typed": len(reason), "pasted": 0}
     if defect == "pasted":
         telemetry["fields"]["reason"] = {"typed": rng.randint(0, 20), "pasted": len(reason)}
         if len(reason.split()) < 15:  # a pasted answer long enough to judge
@@ -1188,7 +1279,7 @@ def make_pairwise(world: World, index: int, defect: str | None) -> tuple[CheckIn
     data = CheckInput(
         definition=PAIRWISE,
         answer=answer,
-        task_data={"prompt": "p", "response_a": "a", "response_b": "b"},
+        task_data=responses,
         telemetry=telemetry,
         submission_id=f"S{index:06d}",
         trainer_id=trainer["id"],
@@ -1206,6 +1297,9 @@ def make_tts(world: World, index: int, defect: str | None) -> tuple[CheckInput, 
     true_rating = rng.randint(2, 5)
     others = _others(rng, true_rating, "A", rng.randint(3, 5))
     answer = {"naturalness": _others(rng, true_rating, "A", 1)[0]["naturalness"]}
+    if defect == "outlier":
+        others, mine = _outlier_case(rng, "A", agreement=0.75)
+        answer["naturalness"] = mine["naturalness"]
     if rng.random() < 0.6:
         bank = ZH_TTS_COMMENTS if language == "zh" else EN_TTS_COMMENTS
         answer["comment"] = expand(rng.choice(bank), rng)
@@ -1396,11 +1490,11 @@ def main() -> None:
             review = {n for n in flagged if n != "agreement_outlier"}
             clean_any += bool(flagged)
             clean_any_excl += bool(review)
-            if review:
+            if flagged:  # any warn or fail, counted per submission
                 by_kind_fp[kind] += 1
                 by_language_fp[label["language"]] += 1
                 examples["fp"].append(
-                    (kind, label, {n: flagged[n][0].message for n in review}, data)
+                    (kind, label, {n: flagged[n][0].message for n in flagged}, data)
                 )
         else:
             planted[defect] += 1
@@ -1456,12 +1550,12 @@ def main() -> None:
         f"{sum(caught_any.values()) / total_planted:.1%} of {total_planted}"
     )
     print(
-        "false-positive rate on clean (any check but agreement_outlier): "
-        f"{clean_any_excl / clean_total:.2%}"
+        "false positives: clean submissions with any warn or fail:       "
+        f"{clean_any / clean_total:.2%}"
     )
     print(
-        "clean submissions with any warning incl. agreement_outlier:     "
-        f"{clean_any / clean_total:.2%}"
+        "  of which not only agreement_outlier:                          "
+        f"{clean_any_excl / clean_total:.2%}"
     )
     print(
         "false positives by template: "
@@ -1495,6 +1589,8 @@ def main() -> None:
             print(f"\n[{key}] {kind} {label} {messages}")
             if kind == "long":
                 print("   ", data.answer["answer"][:300])
+            elif label["defect"] == "outlier":
+                print("    mine", data.answer, "others", list(data.other_answers))
 
 
 if __name__ == "__main__":

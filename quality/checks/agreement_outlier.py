@@ -55,12 +55,24 @@ class AgreementOutlierConfig:
         label="Share that makes a clear majority",
         unit="share, 0 to 1",
     )
+    min_outlying_share: float = setting(
+        1.0,
+        above=0.0,
+        maximum=1.0,
+        label="Share of the judged questions that must stand apart",
+        unit="share, 0 to 1",
+        help="An answer is an outlier when it stands apart from the others on at least this "
+        "share of the questions judged (1: on all of them). Honest raters disagree on one "
+        "question now and then; a careless answer disagrees throughout.",
+    )
 
 
 def run(data: CheckInput, config: AgreementOutlierConfig) -> list[Finding]:
     """Per rating, single-choice or pairwise question: a warning when this answer stands
-    alone, a pass otherwise. Silent on gold tasks: telling a trainer what the majority
-    chose there gives the expected answer away (the gold check judges them)."""
+    apart from the others there and on enough of the other questions judged
+    (``min_outlying_share``), a pass otherwise. Silent on gold tasks: telling a trainer
+    what the majority chose there gives the expected answer away (the gold check judges
+    them)."""
     if data.is_gold:
         return [not_applicable("agreement_outlier.gold")]
     others = [other for other in data.other_answers or () if isinstance(other, Mapping)]
@@ -85,7 +97,30 @@ def run(data: CheckInput, config: AgreementOutlierConfig) -> list[Finding]:
                 others=len([v for v in theirs if v is not None]),
             )
         )
-    return findings
+    return _throughout(findings, config)
+
+
+def _throughout(findings: list[Finding], config: AgreementOutlierConfig) -> list[Finding]:
+    """Keep the warnings only when the answer stands apart on enough of the questions
+    judged; otherwise each becomes a pass that still says where it differed (for QA)."""
+    judged = [f for f in findings if f.status in ("pass", "warn")]
+    outlying = [f for f in judged if f.status == "warn"]
+    if not outlying or len(outlying) >= config.min_outlying_share * len(judged):
+        return findings
+    params = {"outlying": len(outlying), "judged": len(judged)}
+    return [
+        passed(
+            "agreement_outlier.differs_here_only",
+            f.question_id,
+            params=params,
+            differs_here=True,
+            warning=f.code,
+            **f.evidence,
+        )
+        if f.status == "warn"
+        else f
+        for f in findings
+    ]
 
 
 def _choice_of(value: Any) -> Any:

@@ -151,6 +151,10 @@ MESSAGES: Mapping[str, str] = {
         "Judge each item on its own merits."
     ),
     # --- agreement_outlier
+    "agreement_outlier.differs_here_only": _(
+        "Differs from the other trainers on this question, but agrees with them on the rest "
+        "(%(outlying)s of %(judged)s questions differ)."
+    ),
     "agreement_outlier.gold": _("Gold task: judged by the gold check instead."),
     "agreement_outlier.too_few": _(
         "Fewer than %(min)s other answers yet; judged again as they arrive."

@@ -134,3 +134,25 @@ def test_straight_lining_reads_only_the_chosen_rating_questions():
     submission = SimpleNamespace(template=SimpleNamespace(definition=definition))
     assert _rating_ids(submission) == ["mos", "noise"]
     assert _rating_ids(submission, ("mos",)) == ["mos"]
+
+
+def test_disagreeing_on_one_question_only_is_not_an_outlier_by_default():
+    others = [{"quality": 4, "preference": {"choice": "A"}}] * 3
+    # the choice stands alone, the rating agrees: honest dissent, recorded for QA
+    findings = run_check(
+        "agreement_outlier", _peers({"quality": 4, "preference": {"choice": "B"}}, others)
+    )
+    assert {f.status for f in findings} == {"pass"}
+    differs = next(f for f in findings if f.question_id == "preference")
+    assert differs.code == "agreement_outlier.differs_here_only"
+    assert differs.evidence["warning"] == "agreement_outlier.choice"
+    assert "1 of 2 questions differ" in differs.message
+    # a project may warn on half the questions
+    half = run_check(
+        "agreement_outlier",
+        _peers({"quality": 4, "preference": {"choice": "B"}}, others),
+        {"min_outlying_share": 0.5},
+    )
+    assert [(f.status, f.question_id) for f in half if f.status == "warn"] == [
+        ("warn", "preference")
+    ]
