@@ -41,7 +41,8 @@ QUIZ = {
         {"id": "reason", "type": "text", "prompt": "Why", "required": False},
     ],
 }
-SECRET = "GOLD-ONLY canal reasoning"
+# What the expected answer looks like on the setter's page; never on a trainer's.
+GOLD_SHOWN = '"answer": "B"'
 
 
 @pytest.fixture
@@ -103,13 +104,19 @@ def test_setter_makes_gold_and_assigns_then_trainer_is_served_in_order(
     page.get_by_role("button", name="Mark as gold").click()
     expect(page.get_by_test_id("gold-errors")).to_contain_text("answer")
     expect(page.get_by_test_id("gold-errors")).to_contain_text("Your answer")
+    # free text is never part of a gold answer: it is refused, naming the question
     page.get_by_label("Expected answer (JSON object keyed by question id)").fill(
-        json.dumps({"answer": "B", "reason": SECRET})
+        json.dumps({"answer": "B", "reason": "The Sui joined the canals"})
+    )
+    page.get_by_role("button", name="Mark as gold").click()
+    expect(page.get_by_test_id("gold-errors")).to_contain_text("not scored")
+    page.get_by_label("Expected answer (JSON object keyed by question id)").fill(
+        json.dumps({"answer": "B"})
     )
     page.get_by_role("button", name="Mark as gold").click()
     expect(page.locator(".messages")).to_contain_text(f"Task {canal.pk} is now gold.")
     expect(page.get_by_test_id("gold-badge")).to_be_visible()
-    expect(page.get_by_test_id("gold-answer")).to_contain_text(SECRET)
+    expect(page.get_by_test_id("gold-answer")).to_contain_text(GOLD_SHOWN)
     assert Task.objects.get(pk=canal.pk).is_gold
 
     # --- and assigns the lake task to the trainer -------------------------------------------
@@ -142,7 +149,7 @@ def test_setter_makes_gold_and_assigns_then_trainer_is_served_in_order(
         trainer.wait_for_url(base + reverse("task-work", args=[lake.pk]))
         trainer.wait_for_function(READY)
         expect(trainer.locator(".display-blocks")).to_contain_text("Which lake is in Hangzhou?")
-        assert SECRET not in trainer.content()
+        assert GOLD_SHOWN not in trainer.content()
 
         # S skips (after a prompt for the reason) and serves another task: the gold one
         trainer.evaluate("() => document.activeElement && document.activeElement.blur()")
@@ -151,14 +158,14 @@ def test_setter_makes_gold_and_assigns_then_trainer_is_served_in_order(
         trainer.wait_for_function(READY)
         expect(trainer.locator(".display-blocks")).to_contain_text("Which dynasty built")
         html = trainer.content()
-        assert SECRET not in html and "GOLD-ONLY" not in html
+        assert GOLD_SHOWN not in html and 'data-testid="gold-answer"' not in html
         assert len(prompts) == 1 and "Skip this task?" in prompts[0]
 
         # the Skip button does the same; then the queue's highest priority task
         trainer.get_by_test_id("skip").click()
         trainer.wait_for_url(base + reverse("task-work", args=[river.pk]))
         trainer.wait_for_function(READY)
-        assert SECRET not in trainer.content()
+        assert GOLD_SHOWN not in trainer.content()
         assert len(prompts) == 2
         trainer.evaluate(STOP)
     finally:
