@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 import quality.checks as checks
@@ -332,7 +332,10 @@ def checks_run_batch(*, run_ids: list[int], take_more: int = 0) -> dict[int, Che
                 superseded.append(run)
                 continue
             todo[run.submission.task.project_id].append(run)
-        CheckRun.objects.bulk_update(superseded, ["status", "finished_at"])
+        if superseded:
+            CheckRun.objects.filter(pk__in=[run.pk for run in superseded]).update(
+                status=RunStatus.DONE, finished_at=now
+            )
         for project_id in sorted(todo):  # locks always taken in one order
             try:
                 project_checks_lock(project_id)
@@ -389,7 +392,14 @@ def _run_locked(runs: list[CheckRun]) -> None:
         run.status, run.finished_at = RunStatus.DONE, now
         run.started_at = run.started_at or now
         run.attempts += 1
-    CheckRun.objects.bulk_update(runs, ["status", "finished_at", "started_at", "attempts"])
+    # One plain UPDATE: every run of the batch gets the same values (bulk_update would
+    # build a CASE per column and row, the batch's costliest statement to compile).
+    CheckRun.objects.filter(pk__in=[run.pk for run in runs]).update(
+        status=RunStatus.DONE,
+        finished_at=now,
+        started_at=Coalesce("started_at", Value(now)),
+        attempts=F("attempts") + 1,
+    )
     on_fail = {check.name: check.on_fail for check in settings.checks}
     for run in runs:
         failures = [

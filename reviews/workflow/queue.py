@@ -95,13 +95,13 @@ def review_items_sync(*, items: list[tuple[Submission, CheckRun]]) -> list[Revie
         *(_first_n(policies[project_id], subs) for project_id, subs in by_project.items())
     )
     now = timezone.now()
-    synced, created, changed = [], [], []
+    synced, created, changed, requeued = [], [], [], []
     for submission, run in items:
         item = existing.get(submission.pk)
         status = statuses.get(submission.pk)
         if status in _DECIDED and item is not None and run.revision == submission.revision:
             if _requeue_decided(item, submission, status, results.get(run.pk, []), now):
-                changed.append(item)
+                requeued.append(item)
             synced.append(item)
             continue
         if status != SubmissionStatus.SUBMITTED:
@@ -148,17 +148,14 @@ def review_items_sync(*, items: list[tuple[Submission, CheckRun]]) -> list[Revie
         synced.append(item)
     for item in changed:
         item.updated_at = now
-    ReviewItem.objects.bulk_update(
-        changed,
-        [
-            "status",
-            "queued_at",
-            "updated_at",
-            "leased_by",
-            "lease_expires_at",
-            *_SYNCED_FIELDS,
-        ],
-    )
+    ReviewItem.objects.bulk_update(changed, ["status", "queued_at", "updated_at", *_SYNCED_FIELDS])
+    if requeued:  # rare: decided work whose checks changed (its lease fields too)
+        for item in requeued:
+            item.updated_at = now
+        ReviewItem.objects.bulk_update(
+            requeued,
+            ["status", "queued_at", "updated_at", "leased_by", "lease_expires_at", *_SYNCED_FIELDS],
+        )
     return synced + ReviewItem.objects.bulk_create(created)
 
 
