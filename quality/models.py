@@ -122,6 +122,7 @@ class CheckResult(models.Model):
 class RejudgeReason(models.TextChoices):
     EARLIER_CHECKED = "earlier_checked", "An earlier submission was checked after this one"
     NEW_ANSWER = "new_answer", "Another answer to the same task arrived"
+    NEXT_RATINGS = "next_ratings", "The trainer's next ratings arrived"
 
 
 class FindingChange(models.Model):

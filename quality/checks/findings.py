@@ -66,7 +66,10 @@ class CheckInput:
     - ``telemetry``: the cleaned work telemetry (``tasks.telemetry``), None when not recorded.
     - ``ai_references``: ``{model name: reference answer text}`` carried by the task.
     - ``gold_answer``: ``{question id: expected answer}`` when ``is_gold``.
-    - ``recent_ratings``: the trainer's latest rating values, oldest first.
+    - ``recent_ratings``: the trainer's latest rating values, oldest first, this
+      submission's own last.
+    - ``later_ratings``: the trainer's rating values after this submission, oldest first
+      (those that exist when it is judged; it is judged again as more arrive).
     - ``other_answers``: other trainers' answers to the same task.
     - ``near_duplicates``: the project's near-duplicate index, queried, never modified.
     - ``sequence``: the submission's place in the project's order of submissions; the
@@ -84,6 +87,7 @@ class CheckInput:
     is_gold: bool = False
     gold_answer: Mapping[str, Any] | None = None
     recent_ratings: Sequence[Any] = ()
+    later_ratings: Sequence[Any] = ()
     other_answers: Sequence[Mapping[str, Any]] = ()
     near_duplicates: NearDuplicateIndex | None = None
     sequence: int | None = None

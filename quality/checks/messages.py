@@ -142,6 +142,10 @@ MESSAGES: Mapping[str, str] = {
     "gold.match": _("Matches the expected answer."),
     "gold.mismatch": _("This answer differs from the expected answer."),
     # --- straight_lining
+    "straight_lining.run": _(
+        "This rating is part of a run: %(count)s of %(items)s ratings in a row, this one "
+        "included, were %(value)s. Judge each item on its own merits."
+    ),
     "straight_lining.too_few": _(
         "%(items)s ratings so far; straight-lining is judged from %(min)s."
     ),

@@ -11,8 +11,9 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
-from quality.checks.answers import is_number
+from quality.checks.answers import answered, is_number
 from quality.checks.configuration import Errors, question_id_problem, setting
 from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed
 
@@ -66,12 +67,58 @@ class StraightLiningConfig:
 
 
 def run(data: CheckInput, config: StraightLiningConfig) -> list[Finding]:
-    """One finding about the trainer's recent ratings, or none when there are too few."""
-    ratings = [
-        value
-        for value in list(data.recent_ratings or ())[-config.window :]
-        if value is not None and isinstance(value, str | int | float)
-    ]
+    """One finding about the trainer's ratings around this submission.
+
+    Judged first on the latest ratings up to this one (``recent_ratings``, its own last).
+    Then, when the trainer's next ratings exist (``later_ratings``), on every window that
+    ends after it and still holds it: a rating that starts a run of identical ratings is
+    part of that run, although the run showed only later. A rating that differs from the
+    run is never failed by it (an honest rating before a trainer began to straight-line
+    stays a pass)."""
+    before = _valid(data.recent_ratings)
+    later = _valid(data.later_ratings)
+    ratings = before[-config.window :]
+    if len(ratings) < config.min_items and len(before) + len(later) < config.min_items:
+        return [
+            not_applicable(
+                "straight_lining.too_few",
+                params={"items": len(ratings), "min": config.min_items},
+                items=len(ratings),
+            )
+        ]
+    if len(ratings) >= config.min_items:
+        verdict = _window(ratings, config)
+        if verdict.fails:
+            return [
+                failed(
+                    "straight_lining.same",
+                    params={
+                        "count": verdict.count,
+                        "items": len(ratings),
+                        "value": str(verdict.value),
+                    },
+                    **verdict.evidence,
+                )
+            ]
+    own = _own(data, config, before)
+    for step in range(1, len(later) + 1):
+        window = (before + later[:step])[-config.window :]
+        if len(window) - step < len(own) or len(window) < config.min_items:
+            continue  # this window no longer holds the rating judged, or is too short
+        verdict = _window(window, config)
+        if verdict.fails and (verdict.by_variance or verdict.value in own):
+            return [
+                failed(
+                    "straight_lining.run",
+                    params={
+                        "count": verdict.count,
+                        "items": len(window),
+                        "value": str(verdict.value),
+                    },
+                    later=step,
+                    **verdict.evidence,
+                )
+            ]
     if len(ratings) < config.min_items:
         return [
             not_applicable(
@@ -80,6 +127,38 @@ def run(data: CheckInput, config: StraightLiningConfig) -> list[Finding]:
                 items=len(ratings),
             )
         ]
+    return [passed("straight_lining.ok", **_window(ratings, config).evidence)]
+
+
+def _valid(values) -> list:
+    return [
+        value
+        for value in list(values or ())
+        if value is not None and isinstance(value, str | int | float)
+    ]
+
+
+def _own(data: CheckInput, config: StraightLiningConfig, before: list) -> list:
+    """This submission's own rating values (the last of ``recent_ratings``)."""
+    own = [
+        value
+        for question, value in answered(data.definition, data.answer, ("rating",))
+        if not config.questions or question["id"] in config.questions
+    ]
+    own = _valid(own)
+    return own or before[-1:]
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    fails: bool
+    by_variance: bool
+    value: Any
+    count: int
+    evidence: dict
+
+
+def _window(ratings: list, config: StraightLiningConfig) -> _Verdict:
     value, count = Counter(ratings).most_common(1)[0]
     share = count / len(ratings)
     evidence = {"items": len(ratings), "most_common": value, "most_common_share": round(share, 3)}
@@ -87,14 +166,6 @@ def run(data: CheckInput, config: StraightLiningConfig) -> list[Finding]:
     variance = statistics.pvariance(ratings) if numeric else None
     if variance is not None:
         evidence["variance"] = round(variance, 4)
-    if share >= config.max_identical_share or (
-        variance is not None and variance < config.min_variance
-    ):
-        return [
-            failed(
-                "straight_lining.same",
-                params={"count": count, "items": len(ratings), "value": str(value)},
-                **evidence,
-            )
-        ]
-    return [passed("straight_lining.ok", **evidence)]
+    by_share = share >= config.max_identical_share
+    by_variance = variance is not None and variance < config.min_variance
+    return _Verdict(by_share or by_variance, by_variance and not by_share, value, count, evidence)

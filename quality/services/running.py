@@ -48,6 +48,7 @@ from quality.models import (
     GoldOutcome,
     OnFail,
     RejudgeReason,
+    ResultStatus,
     RunStatus,
 )
 from quality.services.configuration import EffectiveCheck, check_configs_for
@@ -189,6 +190,59 @@ def _ratings_before_many(
     return found
 
 
+def _ratings_after_many(
+    runs: list[CheckRun], window: int, only: tuple[str, ...] = ()
+) -> dict[int, list[Any]]:
+    """The author's rating values in this project from the submissions after each run (their
+    current revisions; at most ``window - 1`` of them), oldest first, in one query: each
+    author's earliest runs above the batch's lowest. A run whose later runs that does not
+    cover is read on its own."""
+    rated = [run for run in runs if _rating_ids(run.submission, only)]
+    if not rated:
+        return {}
+    limit = window + len(runs) + 16
+    rows = (
+        _current_runs(rated[0].submission.task.project_id)
+        .filter(
+            submission__author_id__in={run.submission.author_id for run in rated},
+            pk__gt=min(run.pk for run in rated),
+        )
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("submission__author_id")], order_by=F("pk").asc()
+            )
+        )
+        .filter(position__lte=limit)
+        .values_list("submission__author_id", "pk", "submission_id", "submission__answer")
+    )
+    by_author: dict[int, list[tuple[int, int, Any]]] = defaultdict(list)
+    for author_id, run_id, submission_id, answer in rows:
+        by_author[author_id].append((run_id, submission_id, answer))
+    found = {}
+    for run in rated:
+        mine = by_author.get(run.submission.author_id, [])
+        after = sorted(
+            (row for row in mine if row[0] > run.pk and row[1] != run.submission_id),
+            key=lambda row: row[0],
+        )[: window - 1]
+        if len(after) < window - 1 and len(mine) >= limit:
+            after = list(  # the fetched rows ran out: read this run's own
+                _current_runs(run.submission.task.project_id)
+                .filter(submission__author_id=run.submission.author_id, pk__gt=run.pk)
+                .exclude(submission_id=run.submission_id)
+                .order_by("pk")
+                .values_list("pk", "submission_id", "submission__answer")[: window - 1]
+            )
+        ids = _rating_ids(run.submission, only)
+        found[run.pk] = [
+            answer.get(qid)
+            for _, _, answer in after
+            for qid in ids
+            if isinstance(answer, dict) and answer.get(qid) is not None
+        ]
+    return found
+
+
 def _other_answers_many(runs: list[CheckRun]) -> dict[int, list[Any]]:
     """The other answers (not rejected) to each run's task, in one query."""
     rows = (
@@ -218,12 +272,14 @@ def _inputs(runs: list[CheckRun], settings: _Settings, only=None) -> dict[int, A
     def needed(name: str) -> bool:
         return (only is None or name in only) and settings.enabled(name)
 
+    lining = settings.typed_or_default("straight_lining")
     ratings = (
-        _ratings_before_many(
-            runs,
-            settings.typed_or_default("straight_lining").window,
-            settings.typed_or_default("straight_lining").questions,
-        )
+        _ratings_before_many(runs, lining.window, lining.questions)
+        if needed("straight_lining")
+        else {}
+    )
+    later = (
+        _ratings_after_many(runs, lining.window, lining.questions)
         if needed("straight_lining")
         else {}
     )
@@ -246,6 +302,7 @@ def _inputs(runs: list[CheckRun], settings: _Settings, only=None) -> dict[int, A
             is_gold=task.is_gold,
             gold_answer=task.gold_answer if task.is_gold else None,
             recent_ratings=ratings.get(run.pk, ()),
+            later_ratings=later.get(run.pk, ()),
             other_answers=others.get(run.pk, ()),
             near_duplicates=index,
             sequence=run.pk,
@@ -411,14 +468,22 @@ def _run_locked(runs: list[CheckRun]) -> None:
     # The checks decide the review queue's order (failed, warned, sampled clean work):
     # the review workflow hears of the runs through its hook, in this transaction.
     checks_done(items=[(run.submission, run) for run in runs])
-    _rejudge_dependents(runs, settings, signatures)
+    lined = {
+        run.pk
+        for run in runs
+        if results[run.pk].get("straight_lining", ("", []))[0] == ResultStatus.FAIL
+    }
+    _rejudge_dependents(runs, settings, signatures, straight_lined=lined)
 
 
 # --- re-judging -------------------------------------------------------------------------
 
 
 def _rejudge_dependents(
-    batch: list[CheckRun], settings: _Settings, signatures: dict[int, dict]
+    batch: list[CheckRun],
+    settings: _Settings,
+    signatures: dict[int, dict],
+    straight_lined: frozenset[int] | set[int] = frozenset(),
 ) -> None:
     """Judge again the checked work whose verdict the runs of ``batch`` (just checked, one
     project's) change. Runs of the batch were judged with every committed answer and
@@ -468,6 +533,50 @@ def _rejudge_dependents(
                 after = [run_id for run_id in following[author_id] if run_id > cause.pk]
                 for run_id in after[:window]:
                     owe(run_id, "straight_lining", RejudgeReason.EARLIER_CHECKED, cause)
+        # An earlier run sees a batch run among its next ratings. Its verdict can change
+        # only through a window that holds the batch run: when the batch run is the
+        # author's latest, that is the batch run's own window, which matters only if it
+        # failed (a run of identical ratings reaching back); after a late commit, any.
+        reaching = [
+            run
+            for run in rated
+            if run.pk in straight_lined
+            or any(run_id > run.pk for run_id in following[run.submission.author_id])
+        ]
+        if reaching:
+            earlier = (
+                current.filter(
+                    submission__author_id__in={run.submission.author_id for run in reaching},
+                    pk__lt=max(run.pk for run in reaching),
+                )
+                .exclude(pk__in=in_batch)
+                .annotate(
+                    position=Window(
+                        RowNumber(),
+                        partition_by=[F("submission__author_id")],
+                        order_by=F("pk").desc(),
+                    )
+                )
+                .filter(position__lte=window + len(batch) + 16)
+                .values_list("pk", "submission__author_id")
+            )
+            preceding = defaultdict(list)
+            for run_id, author_id in earlier:
+                preceding[author_id].append(run_id)
+            for cause in reaching:
+                mine = preceding[cause.submission.author_id]
+                before = sorted((r for r in mine if r < cause.pk), reverse=True)
+                if len(before) < window - 1 and len(mine) >= window + len(batch) + 16:
+                    before = list(  # the fetched rows ran out: read this run's own
+                        current.filter(
+                            submission__author_id=cause.submission.author_id, pk__lt=cause.pk
+                        )
+                        .exclude(pk__in=in_batch)
+                        .order_by("-pk")
+                        .values_list("pk", flat=True)[: window - 1]
+                    )
+                for run_id in before[: window - 1]:
+                    owe(run_id, "straight_lining", RejudgeReason.NEXT_RATINGS, cause)
     if settings.enabled("near_duplicate") and any(signatures.values()):
         from quality.near_duplicates import project_index
 

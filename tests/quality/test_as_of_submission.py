@@ -182,3 +182,29 @@ def test_a_batch_is_checked_in_the_same_number_of_queries_however_large(cast):
     # (ten submissions answer two tasks, fourteen three; both re-judge near-copies; on
     # SQLite more would split the results' insert at its 999 parameters)
     assert queries_for(14) == queries_for(10)
+
+
+def test_a_run_of_identical_ratings_fails_from_its_first_rating_once_it_shows(
+    cast, django_capture_on_commit_callbacks
+):
+    # given trainer 0 rates tasks 0-3 honestly, then gives tasks 4-9 a 5, each checked as
+    # it arrives: when task 9 is checked its window (tasks 4-9) is all 5s
+    project, keys = _replay(cast.setter, capture=django_capture_on_commit_callbacks)
+    assert _result(project, keys, (9, 0), "straight_lining").status == "fail"
+    # then the ratings that began the run, which passed when they were checked, fail too,
+    # with the history of why
+    for task in range(4, 9):
+        started = _result(project, keys, (task, 0), "straight_lining")
+        assert (started.status, started.findings[0]["code"]) == ("fail", "straight_lining.run")
+        change = FindingChange.objects.filter(result=started).latest("id")
+        assert change.reason == "next_ratings"
+        assert change.previous_status in ("pass", "not_applicable")
+        assert change.cause.submission_id == next(pk for pk, key in keys.items() if key == (9, 0))
+    # and the honest ratings before it are untouched: their values are not the run's
+    for task in range(4):
+        assert _result(project, keys, (task, 0), "straight_lining").status == "not_applicable"
+    # nobody else straight-lined
+    failed = CheckResult.objects.filter(
+        check_name="straight_lining", status="fail", run__submission__task__project=project
+    ).values_list("submission_id", flat=True)
+    assert {keys[pk][1] for pk in failed} == {0}

@@ -156,3 +156,33 @@ def test_disagreeing_on_one_question_only_is_not_an_outlier_by_default():
     assert [(f.status, f.question_id) for f in half if f.status == "warn"] == [
         ("warn", "preference")
     ]
+
+
+def _lined(before, later, own):
+    from tests.quality.conftest import TTS
+
+    data = CheckInput(
+        definition=TTS,
+        answer={"naturalness": own},
+        recent_ratings=[*before, own],
+        later_ratings=later,
+    )
+    return run_check("straight_lining", data)
+
+
+def test_a_rating_that_starts_a_run_fails_once_the_next_ratings_show_the_run():
+    honest = [1, 2, 3, 4, 5] * 6
+    # judged alone, the first 5 of a run is an honest-looking rating
+    assert _lined(honest, [], 5)[0].status == "pass"
+    # with the next 29 ratings all 5, it is part of the run
+    findings = _lined(honest, [5] * 29, 5)
+    assert [(f.status, f.code) for f in findings] == [("fail", "straight_lining.run")]
+    assert "this one included, were 5" in findings[0].message
+
+
+def test_an_honest_rating_before_a_run_is_never_failed_by_it():
+    honest = [1, 2, 3, 4, 5] * 6
+    # its own value is not the run's: the later 5s say nothing about it
+    assert _lined(honest, [5] * 29, 3)[0].status == "pass"
+    # nor does a window that no longer holds it
+    assert _lined(honest, [5] * 200, 3)[0].status == "pass"
