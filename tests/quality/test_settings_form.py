@@ -157,6 +157,11 @@ def test_qa_leads_read_the_settings_and_cannot_change_them(client, cast):
     client.force_login(cast.qa_lead)
     page = client.get(_url(cast)).content.decode()
     assert "Writing time per English word" in page and "<form" not in page.split("<main", 1)[1]
+    # an empty list reads as empty (an empty deny list refuses nothing), no questions as all
+    citations = page.split('data-check="citation_policy"', 1)[1].split("</section>", 1)[0]
+    assert "<dt>Refused domains</dt><dd>empty</dd>" in citations
+    agreement = page.split('data-check="agreement_outlier"', 1)[1].split("</section>", 1)[0]
+    assert "<dt>Questions judged</dt><dd>all</dd>" in agreement
     response = client.post(_url(cast), {"check": "telemetry", "telemetry-on_fail": "return"})
     assert response.status_code == 403
     client.force_login(cast.trainer)
