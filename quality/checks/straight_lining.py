@@ -8,7 +8,7 @@ pairwise comparisons is the same habit), variance only for numbers.
 
 from __future__ import annotations
 
-import statistics
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -101,11 +101,13 @@ def run(data: CheckInput, config: StraightLiningConfig) -> list[Finding]:
                 )
             ]
     own = _own(data, config, before)
+    sequence = before + later
+    numeric = all(is_number(item) for item in sequence)
     for step in range(1, len(later) + 1):
-        window = (before + later[:step])[-config.window :]
+        window = sequence[: len(before) + step][-config.window :]
         if len(window) - step < len(own) or len(window) < config.min_items:
             continue  # this window no longer holds the rating judged, or is too short
-        verdict = _window(window, config)
+        verdict = _window(window, config, numeric)
         if verdict.fails and (verdict.by_variance or verdict.value in own):
             return [
                 failed(
@@ -149,6 +151,13 @@ def _own(data: CheckInput, config: StraightLiningConfig, before: list) -> list:
     return own or before[-1:]
 
 
+def _variance(values: list) -> float:
+    """Population variance in floating point (ratings are small numbers; the exact
+    ``statistics.pvariance`` costs ten times as much, and a worker judges many windows)."""
+    mean = math.fsum(values) / len(values)
+    return math.fsum((value - mean) ** 2 for value in values) / len(values)
+
+
 @dataclass(frozen=True, slots=True)
 class _Verdict:
     fails: bool
@@ -158,12 +167,15 @@ class _Verdict:
     evidence: dict
 
 
-def _window(ratings: list, config: StraightLiningConfig) -> _Verdict:
+def _window(ratings: list, config: StraightLiningConfig, numeric: bool | None = None) -> _Verdict:
+    """The verdict on one window of ratings. ``numeric``: whether every rating is a number,
+    when the caller knows (it judges many windows of one sequence)."""
     value, count = Counter(ratings).most_common(1)[0]
     share = count / len(ratings)
     evidence = {"items": len(ratings), "most_common": value, "most_common_share": round(share, 3)}
-    numeric = all(is_number(item) for item in ratings)
-    variance = statistics.pvariance(ratings) if numeric else None
+    if numeric is None:
+        numeric = all(is_number(item) for item in ratings)
+    variance = _variance(ratings) if numeric else None
     if variance is not None:
         evidence["variance"] = round(variance, 4)
     by_share = share >= config.max_identical_share

@@ -29,7 +29,7 @@ the same current findings whatever the number of workers, their lag, retries or 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +48,6 @@ from quality.models import (
     GoldOutcome,
     OnFail,
     RejudgeReason,
-    ResultStatus,
     RunStatus,
 )
 from quality.services.configuration import EffectiveCheck, check_configs_for
@@ -134,6 +133,14 @@ def _current_runs(project_id: int):
     )
 
 
+def _row_limit(runs: list[CheckRun], window: int) -> int:
+    """How many of each author's runs a batch query reads: enough for ``window`` beyond
+    the author's runs in the batch and as many again between them; a run that needs more
+    is read on its own (rare: an author with many runs interleaved with the batch's)."""
+    per_author = Counter(run.submission.author_id for run in runs)
+    return window + 2 * max(per_author.values(), default=0) + 16
+
+
 def _ratings_before(run: CheckRun, window: int, only: tuple[str, ...] = ()) -> list[Any]:
     """The author's rating values in this project from submissions before ``run`` (their
     current revisions; at most ``window`` of them), oldest first, then this one's."""
@@ -157,7 +164,7 @@ def _ratings_before_many(
     rated = [run for run in runs if _rating_ids(run.submission, only)]
     if not rated:
         return {}
-    limit = window + len(runs) + 16
+    limit = _row_limit(rated, window)
     rows = (
         _current_runs(rated[0].submission.task.project_id)
         .filter(
@@ -200,7 +207,7 @@ def _ratings_after_many(
     rated = [run for run in runs if _rating_ids(run.submission, only)]
     if not rated:
         return {}
-    limit = window + len(runs) + 16
+    limit = _row_limit(rated, window)
     rows = (
         _current_runs(rated[0].submission.task.project_id)
         .filter(
@@ -471,7 +478,7 @@ def _run_locked(runs: list[CheckRun]) -> None:
     lined = {
         run.pk
         for run in runs
-        if results[run.pk].get("straight_lining", ("", []))[0] == ResultStatus.FAIL
+        if _backward_fail(results[run.pk].get("straight_lining", ("", []))[1])
     }
     _rejudge_dependents(runs, settings, signatures, straight_lined=lined)
 
@@ -533,50 +540,14 @@ def _rejudge_dependents(
                 after = [run_id for run_id in following[author_id] if run_id > cause.pk]
                 for run_id in after[:window]:
                     owe(run_id, "straight_lining", RejudgeReason.EARLIER_CHECKED, cause)
-        # An earlier run sees a batch run among its next ratings. Its verdict can change
-        # only through a window that holds the batch run: when the batch run is the
-        # author's latest, that is the batch run's own window, which matters only if it
-        # failed (a run of identical ratings reaching back); after a late commit, any.
-        reaching = [
-            run
-            for run in rated
-            if run.pk in straight_lined
-            or any(run_id > run.pk for run_id in following[run.submission.author_id])
-        ]
-        if reaching:
-            earlier = (
-                current.filter(
-                    submission__author_id__in={run.submission.author_id for run in reaching},
-                    pk__lt=max(run.pk for run in reaching),
-                )
-                .exclude(pk__in=in_batch)
-                .annotate(
-                    position=Window(
-                        RowNumber(),
-                        partition_by=[F("submission__author_id")],
-                        order_by=F("pk").desc(),
-                    )
-                )
-                .filter(position__lte=window + len(batch) + 16)
-                .values_list("pk", "submission__author_id")
-            )
-            preceding = defaultdict(list)
-            for run_id, author_id in earlier:
-                preceding[author_id].append(run_id)
-            for cause in reaching:
-                mine = preceding[cause.submission.author_id]
-                before = sorted((r for r in mine if r < cause.pk), reverse=True)
-                if len(before) < window - 1 and len(mine) >= window + len(batch) + 16:
-                    before = list(  # the fetched rows ran out: read this run's own
-                        current.filter(
-                            submission__author_id=cause.submission.author_id, pk__lt=cause.pk
-                        )
-                        .exclude(pk__in=in_batch)
-                        .order_by("-pk")
-                        .values_list("pk", flat=True)[: window - 1]
-                    )
-                for run_id in before[: window - 1]:
-                    owe(run_id, "straight_lining", RejudgeReason.NEXT_RATINGS, cause)
+        # An earlier run sees a batch run among its next ratings; its verdict changes
+        # only if a window holding it fails. A batch run's own window is the only new one,
+        # so the earlier runs are owed a new judgment only when it failed. (A window that
+        # a late commit changes is the later run's, judged again above: ``_rejudge``
+        # carries that on to the runs before it.)
+        reaching = [run for run in rated if run.pk in straight_lined]
+        for run_id, cause in _earlier_in_windows(reaching, window, exclude=in_batch):
+            owe(run_id, "straight_lining", RejudgeReason.NEXT_RATINGS, cause)
     if settings.enabled("near_duplicate") and any(signatures.values()):
         from quality.near_duplicates import project_index
 
@@ -607,6 +578,52 @@ def _rejudge_dependents(
         _rejudge(due, settings)
 
 
+def _earlier_in_windows(
+    causes: list[CheckRun], window: int, exclude: set[int] | frozenset[int] = frozenset()
+) -> list[tuple[int, CheckRun]]:
+    """(run id, cause) for each current, checked run of the same author among the
+    ``window - 1`` before each cause: the runs whose later windows hold the cause."""
+    if not causes:
+        return []
+    project_id = causes[0].submission.task.project_id
+    current = _current_runs(project_id).filter(status=RunStatus.DONE).exclude(pk__in=exclude)
+    limit = _row_limit(causes, window)
+    rows = (
+        current.filter(
+            submission__author_id__in={run.submission.author_id for run in causes},
+            pk__lt=max(run.pk for run in causes),
+        )
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("submission__author_id")], order_by=F("pk").desc()
+            )
+        )
+        .filter(position__lte=limit)
+        .values_list("pk", "submission__author_id")
+    )
+    preceding = defaultdict(list)
+    for run_id, author_id in rows:
+        preceding[author_id].append(run_id)
+    found = []
+    for cause in causes:
+        mine = preceding[cause.submission.author_id]
+        before = sorted((r for r in mine if r < cause.pk), reverse=True)
+        if len(before) < window - 1 and len(mine) >= limit:
+            before = list(  # the fetched rows ran out: read this run's own
+                current.filter(submission__author_id=cause.submission.author_id, pk__lt=cause.pk)
+                .order_by("-pk")
+                .values_list("pk", flat=True)[: window - 1]
+            )
+        found += [(run_id, cause) for run_id in before[: window - 1]]
+    return found
+
+
+def _backward_fail(findings: list[dict[str, Any]]) -> bool:
+    """Whether straight-lining failed the run on its own window (not as part of a run
+    that showed later)."""
+    return any(f.get("code") == "straight_lining.same" for f in findings)
+
+
 def _rejudge(due: dict[int, dict[str, tuple[str, CheckRun]]], settings: _Settings) -> None:
     runs = list(
         CheckRun.objects.select_related("submission__task__project", "submission__template")
@@ -619,7 +636,7 @@ def _rejudge(due: dict[int, dict[str, tuple[str, CheckRun]]], settings: _Setting
     }
     needs = {check for wanted in due.values() for check in wanted}
     inputs = _inputs(runs, settings, only=needs)
-    changes, changed_results, changed_runs = [], [], []
+    changes, changed_results, changed_runs, flipped = [], [], [], []
     for run in runs:
         changed = False
         for name, (reason, cause) in sorted(due[run.pk].items()):
@@ -640,6 +657,10 @@ def _rejudge(due: dict[int, dict[str, tuple[str, CheckRun]]], settings: _Setting
                     cause=cause,
                 )
             )
+            if name == "straight_lining" and _backward_fail(result.findings) != _backward_fail(
+                findings
+            ):
+                flipped.append(run)  # its own window changed verdict: the runs before it
             result.status, result.findings = status, findings
             changed_results.append(result)
             changed = True
@@ -648,6 +669,18 @@ def _rejudge(due: dict[int, dict[str, tuple[str, CheckRun]]], settings: _Setting
     FindingChange.objects.bulk_create(changes)
     CheckResult.objects.bulk_update(changed_results, ["status", "findings"])
     checks_done(items=[(run.submission, run) for run in changed_runs])
+    if flipped:
+        # A window's verdict changed (a late commit): the runs before it that it holds
+        # are judged again. Their own windows did not change, so this goes no further.
+        window = settings.typed_or_default("straight_lining").window
+        more: dict[int, dict[str, tuple[str, CheckRun]]] = defaultdict(dict)
+        for run_id, cause in _earlier_in_windows(flipped, window):
+            if (
+                "straight_lining" not in more[run_id]
+                or cause.pk < more[run_id]["straight_lining"][1].pk
+            ):
+                more[run_id]["straight_lining"] = (RejudgeReason.NEXT_RATINGS, cause)
+        _rejudge(dict(more), settings)
 
 
 # --- what a run leads to ----------------------------------------------------------------
