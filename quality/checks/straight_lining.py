@@ -78,28 +78,10 @@ def run(data: CheckInput, config: StraightLiningConfig) -> list[Finding]:
     before = _valid(data.recent_ratings)
     later = _valid(data.later_ratings)
     ratings = before[-config.window :]
-    if len(ratings) < config.min_items and len(before) + len(later) < config.min_items:
-        return [
-            not_applicable(
-                "straight_lining.too_few",
-                params={"items": len(ratings), "min": config.min_items},
-                items=len(ratings),
-            )
-        ]
-    if len(ratings) >= config.min_items:
-        verdict = _window(ratings, config)
-        if verdict.fails:
-            return [
-                failed(
-                    "straight_lining.same",
-                    params={
-                        "count": verdict.count,
-                        "items": len(ratings),
-                        "value": str(verdict.value),
-                    },
-                    **verdict.evidence,
-                )
-            ]
+    judged = len(ratings) >= config.min_items
+    verdict = _window(ratings, config) if judged else None
+    if verdict is not None and verdict.fails:
+        return [_failure("straight_lining.same", verdict, len(ratings))]
     own = _own(data, config, before)
     sequence = before + later
     numeric = all(is_number(item) for item in sequence)
@@ -107,21 +89,10 @@ def run(data: CheckInput, config: StraightLiningConfig) -> list[Finding]:
         window = sequence[: len(before) + step][-config.window :]
         if len(window) - step < len(own) or len(window) < config.min_items:
             continue  # this window no longer holds the rating judged, or is too short
-        verdict = _window(window, config, numeric)
-        if verdict.fails and (verdict.by_variance or verdict.value in own):
-            return [
-                failed(
-                    "straight_lining.run",
-                    params={
-                        "count": verdict.count,
-                        "items": len(window),
-                        "value": str(verdict.value),
-                    },
-                    later=step,
-                    **verdict.evidence,
-                )
-            ]
-    if len(ratings) < config.min_items:
+        later_verdict = _window(window, config, numeric)
+        if later_verdict.fails and (later_verdict.by_variance or later_verdict.value in own):
+            return [_failure("straight_lining.run", later_verdict, len(window), later=step)]
+    if verdict is None:
         return [
             not_applicable(
                 "straight_lining.too_few",
@@ -129,7 +100,12 @@ def run(data: CheckInput, config: StraightLiningConfig) -> list[Finding]:
                 items=len(ratings),
             )
         ]
-    return [passed("straight_lining.ok", **_window(ratings, config).evidence)]
+    return [passed("straight_lining.ok", **verdict.evidence)]
+
+
+def _failure(code: str, verdict: _Verdict, items: int, **evidence: Any) -> Finding:
+    params = {"count": verdict.count, "items": items, "value": str(verdict.value)}
+    return failed(code, params=params, **evidence, **verdict.evidence)
 
 
 def _valid(values) -> list:

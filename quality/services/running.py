@@ -113,17 +113,14 @@ def _rating_ids(submission: Submission, only: tuple[str, ...] = ()) -> list[str]
     ]
 
 
-def _ratings_of(submission: Submission, answers: list[Any], rating_ids: list[str]) -> list[Any]:
-    """Rating values of ``answers`` (oldest first), then this submission's own."""
-    ratings = [
+def _rating_values(answers: list[Any], rating_ids: list[str]) -> list[Any]:
+    """The rating values of ``answers``, in their order."""
+    return [
         answer.get(qid)
         for answer in answers
         for qid in rating_ids
         if isinstance(answer, dict) and answer.get(qid) is not None
     ]
-    answer = submission.answer if isinstance(submission.answer, dict) else {}
-    ratings += [answer.get(q) for q in rating_ids if answer.get(q) is not None]
-    return ratings
 
 
 def _current_runs(project_id: int):
@@ -141,113 +138,86 @@ def _row_limit(runs: list[CheckRun], window: int) -> int:
     return window + 2 * max(per_author.values(), default=0) + 16
 
 
-def _ratings_before(run: CheckRun, window: int, only: tuple[str, ...] = ()) -> list[Any]:
-    """The author's rating values in this project from submissions before ``run`` (their
-    current revisions; at most ``window`` of them), oldest first, then this one's."""
-    submission = run.submission
+def _author_neighbours(
+    runs: list[CheckRun], count: int, *, before: bool, pool=None, value: str | None = None
+) -> dict[int, list[Any]]:
+    """For each run, ``value`` (a field; None: the run id) of the ``count`` runs of its
+    author in ``pool`` (default: the project's current runs) nearest before it (or after
+    it), in sequence order.
+
+    One query for the batch: each author's runs beyond the batch's highest (lowest) run,
+    numbered per author and cut at ``_row_limit``; a run that the cut leaves short is read
+    on its own."""
+    if not runs:
+        return {}
+    pool = pool if pool is not None else _current_runs(runs[0].submission.task.project_id)
+    limit = _row_limit(runs, count)
+    fields = ("pk", "submission_id", *([value] if value else []))
+    side = {"pk__lt": max(r.pk for r in runs)} if before else {"pk__gt": min(r.pk for r in runs)}
     rows = (
-        _current_runs(submission.task.project_id)
-        .filter(submission__author_id=submission.author_id, pk__lt=run.pk)
-        .exclude(submission_id=submission.pk)
-        .order_by("-pk")
-        .values_list("submission__answer", flat=True)[:window]
+        pool.filter(submission__author_id__in={run.submission.author_id for run in runs}, **side)
+        .annotate(
+            position=Window(
+                RowNumber(),
+                partition_by=[F("submission__author_id")],
+                order_by=F("pk").desc() if before else F("pk").asc(),
+            )
+        )
+        .filter(position__lte=limit)
+        .values_list("submission__author_id", *fields)
     )
-    return _ratings_of(submission, list(reversed(rows)), _rating_ids(submission, only))
+    by_author: dict[int, list[tuple[int, int, Any]]] = defaultdict(list)
+    for author_id, *row in rows:
+        by_author[author_id].append(tuple(row))
+    found = {}
+    for run in runs:
+        mine = by_author.get(run.submission.author_id, [])
+        near = sorted(
+            row
+            for row in mine
+            if (row[0] < run.pk if before else row[0] > run.pk) and row[1] != run.submission_id
+        )
+        near = near[-count:] if before else near[:count]
+        if len(near) < count and len(mine) >= limit:  # the fetched rows ran out
+            own = (
+                pool.filter(
+                    submission__author_id=run.submission.author_id,
+                    **({"pk__lt": run.pk} if before else {"pk__gt": run.pk}),
+                )
+                .exclude(submission_id=run.submission_id)
+                .order_by("-pk" if before else "pk")
+                .values_list(*fields)[:count]
+            )
+            near = sorted(own)
+        found[run.pk] = [row[-1] if value else row[0] for row in near]
+    return found
 
 
 def _ratings_before_many(
     runs: list[CheckRun], window: int, only: tuple[str, ...] = ()
 ) -> dict[int, list[Any]]:
-    """``_ratings_before`` for one project's runs in one query: each author's latest runs
-    below the batch's highest, numbered per author; a run whose window that does not
-    cover is read on its own (the same query as ``_ratings_before``)."""
+    """The author's rating values in this project from the ``window`` submissions before
+    each run (their current revisions), oldest first, then the run's own."""
     rated = [run for run in runs if _rating_ids(run.submission, only)]
-    if not rated:
-        return {}
-    limit = _row_limit(rated, window)
-    rows = (
-        _current_runs(rated[0].submission.task.project_id)
-        .filter(
-            submission__author_id__in={run.submission.author_id for run in rated},
-            pk__lt=max(run.pk for run in rated),
-        )
-        .annotate(
-            position=Window(
-                RowNumber(), partition_by=[F("submission__author_id")], order_by=F("pk").desc()
-            )
-        )
-        .filter(position__lte=limit)
-        .values_list("submission__author_id", "pk", "submission_id", "submission__answer")
-    )
-    by_author: dict[int, list[tuple[int, int, Any]]] = defaultdict(list)
-    for author_id, run_id, submission_id, answer in rows:
-        by_author[author_id].append((run_id, submission_id, answer))
+    answers = _author_neighbours(rated, window, before=True, value="submission__answer")
     found = {}
     for run in rated:
-        mine = by_author.get(run.submission.author_id, [])
-        before = sorted(
-            (row for row in mine if row[0] < run.pk and row[1] != run.submission_id),
-            key=lambda row: row[0],
-        )[-window:]
-        if len(before) < window and len(mine) >= limit:
-            found[run.pk] = _ratings_before(run, window, only)  # the fetched rows ran out
-            continue
-        answers = [answer for _, _, answer in before]
-        found[run.pk] = _ratings_of(run.submission, answers, _rating_ids(run.submission, only))
+        ids = _rating_ids(run.submission, only)
+        own = run.submission.answer if isinstance(run.submission.answer, dict) else {}
+        found[run.pk] = _rating_values([*answers[run.pk], own], ids)
     return found
 
 
 def _ratings_after_many(
     runs: list[CheckRun], window: int, only: tuple[str, ...] = ()
 ) -> dict[int, list[Any]]:
-    """The author's rating values in this project from the submissions after each run (their
-    current revisions; at most ``window - 1`` of them), oldest first, in one query: each
-    author's earliest runs above the batch's lowest. A run whose later runs that does not
-    cover is read on its own."""
+    """The author's rating values in this project from the ``window - 1`` submissions
+    after each run (their current revisions), oldest first."""
     rated = [run for run in runs if _rating_ids(run.submission, only)]
-    if not rated:
-        return {}
-    limit = _row_limit(rated, window)
-    rows = (
-        _current_runs(rated[0].submission.task.project_id)
-        .filter(
-            submission__author_id__in={run.submission.author_id for run in rated},
-            pk__gt=min(run.pk for run in rated),
-        )
-        .annotate(
-            position=Window(
-                RowNumber(), partition_by=[F("submission__author_id")], order_by=F("pk").asc()
-            )
-        )
-        .filter(position__lte=limit)
-        .values_list("submission__author_id", "pk", "submission_id", "submission__answer")
-    )
-    by_author: dict[int, list[tuple[int, int, Any]]] = defaultdict(list)
-    for author_id, run_id, submission_id, answer in rows:
-        by_author[author_id].append((run_id, submission_id, answer))
-    found = {}
-    for run in rated:
-        mine = by_author.get(run.submission.author_id, [])
-        after = sorted(
-            (row for row in mine if row[0] > run.pk and row[1] != run.submission_id),
-            key=lambda row: row[0],
-        )[: window - 1]
-        if len(after) < window - 1 and len(mine) >= limit:
-            after = list(  # the fetched rows ran out: read this run's own
-                _current_runs(run.submission.task.project_id)
-                .filter(submission__author_id=run.submission.author_id, pk__gt=run.pk)
-                .exclude(submission_id=run.submission_id)
-                .order_by("pk")
-                .values_list("pk", "submission_id", "submission__answer")[: window - 1]
-            )
-        ids = _rating_ids(run.submission, only)
-        found[run.pk] = [
-            answer.get(qid)
-            for _, _, answer in after
-            for qid in ids
-            if isinstance(answer, dict) and answer.get(qid) is not None
-        ]
-    return found
+    answers = _author_neighbours(rated, window - 1, before=False, value="submission__answer")
+    return {
+        run.pk: _rating_values(answers[run.pk], _rating_ids(run.submission, only)) for run in rated
+    }
 
 
 def _other_answers_many(runs: list[CheckRun]) -> dict[int, list[Any]]:
@@ -585,37 +555,13 @@ def _earlier_in_windows(
     ``window - 1`` before each cause: the runs whose later windows hold the cause."""
     if not causes:
         return []
-    project_id = causes[0].submission.task.project_id
-    current = _current_runs(project_id).filter(status=RunStatus.DONE).exclude(pk__in=exclude)
-    limit = _row_limit(causes, window)
-    rows = (
-        current.filter(
-            submission__author_id__in={run.submission.author_id for run in causes},
-            pk__lt=max(run.pk for run in causes),
-        )
-        .annotate(
-            position=Window(
-                RowNumber(), partition_by=[F("submission__author_id")], order_by=F("pk").desc()
-            )
-        )
-        .filter(position__lte=limit)
-        .values_list("pk", "submission__author_id")
+    pool = (
+        _current_runs(causes[0].submission.task.project_id)
+        .filter(status=RunStatus.DONE)
+        .exclude(pk__in=exclude)
     )
-    preceding = defaultdict(list)
-    for run_id, author_id in rows:
-        preceding[author_id].append(run_id)
-    found = []
-    for cause in causes:
-        mine = preceding[cause.submission.author_id]
-        before = sorted((r for r in mine if r < cause.pk), reverse=True)
-        if len(before) < window - 1 and len(mine) >= limit:
-            before = list(  # the fetched rows ran out: read this run's own
-                current.filter(submission__author_id=cause.submission.author_id, pk__lt=cause.pk)
-                .order_by("-pk")
-                .values_list("pk", flat=True)[: window - 1]
-            )
-        found += [(run_id, cause) for run_id in before[: window - 1]]
-    return found
+    earlier = _author_neighbours(causes, window - 1, before=True, pool=pool)
+    return [(run_id, cause) for cause in causes for run_id in reversed(earlier[cause.pk])]
 
 
 def _backward_fail(findings: list[dict[str, Any]]) -> bool:

@@ -82,29 +82,20 @@ def test_ratings_use_the_projects_level_and_missing_answers_are_handled(cast, tt
         krippendorff_alpha(units, level="ordinal"), abs=1e-4
     )
     assert ordinal["cohens_kappa"] is None  # three trainers
-    interval = _by(
-        agreement_table(
-            project=project, settings=MetricsSettings(project=project, rating_level="interval")
-        ),
-        "question_id",
-        "naturalness",
-    )
-    assert interval["level"] == "interval"
-    assert interval["krippendorff_alpha"] == pytest.approx(
-        krippendorff_alpha(units, level="interval"), abs=1e-4
-    )
-    assert interval["krippendorff_alpha"] != ordinal["krippendorff_alpha"]
-    ratio = _by(
-        agreement_table(
-            project=project, settings=MetricsSettings(project=project, rating_level="ratio")
-        ),
-        "question_id",
-        "naturalness",
-    )
-    assert ratio["level"] == "ratio"
-    assert ratio["krippendorff_alpha"] == pytest.approx(
-        krippendorff_alpha(units, level="ratio"), abs=1e-4
-    )
+    for level in ("interval", "ratio"):
+        row = _by(
+            agreement_table(
+                project=project, settings=MetricsSettings(project=project, rating_level=level)
+            ),
+            "question_id",
+            "naturalness",
+        )
+        assert row["level"] == level
+        assert row["krippendorff_alpha"] == pytest.approx(
+            krippendorff_alpha(units, level=level), abs=1e-4
+        )
+        if level == "interval":
+            assert row["krippendorff_alpha"] != ordinal["krippendorff_alpha"]
 
 
 def test_tags_agree_when_the_same_set_is_chosen(cast, tts):
