@@ -102,12 +102,29 @@ def run(data: CheckInput, config: AgreementOutlierConfig) -> list[Finding]:
 
 def _throughout(findings: list[Finding], config: AgreementOutlierConfig) -> list[Finding]:
     """Keep the warnings only when the answer stands apart on enough of the questions
-    judged; otherwise each becomes a pass that still says where it differed (for QA)."""
+    judged; otherwise each becomes a pass that still says where it differed (for QA).
+
+    A choice that none of the others made stands apart too, although they split too much
+    for a clear majority: it adds to the share, and becomes a warning of its own when a
+    warning stands (alone it says nothing: the others disagree among themselves)."""
     judged = [f for f in findings if f.status in ("pass", "warn")]
     outlying = [f for f in judged if f.status == "warn"]
-    if not outlying or len(outlying) >= config.min_outlying_share * len(judged):
+    apart = [f for f in judged if f.status == "warn" or f.evidence.get("chosen_by_none")]
+    if not outlying:
         return findings
-    params = {"outlying": len(outlying), "judged": len(judged)}
+    if len(apart) >= config.min_outlying_share * len(judged):
+        return [
+            warned(
+                "agreement_outlier.choice_alone",
+                f.question_id,
+                params={"given": f.evidence["given"], "others": f.evidence["others"]},
+                **f.evidence,
+            )
+            if f.status == "pass" and f.evidence.get("chosen_by_none")
+            else f
+            for f in findings
+        ]
+    params = {"outlying": len(apart), "judged": len(judged)}
     return [
         passed(
             "agreement_outlier.differs_here_only",
@@ -166,4 +183,6 @@ def _choice(
             params={"given": mine, "count": count, "others": len(theirs), "majority": majority},
             **evidence,
         )
+    if mine not in theirs:
+        evidence["chosen_by_none"] = True
     return passed("agreement_outlier.ok", question_id, **evidence)

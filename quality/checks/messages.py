@@ -172,6 +172,10 @@ MESSAGES: Mapping[str, str] = {
         "You chose %(given)s; %(count)s of %(others)s other trainers chose %(majority)s "
         "and none chose as you did. Check the task again."
     ),
+    "agreement_outlier.choice_alone": _(
+        "You chose %(given)s; none of the %(others)s other trainers did, and your other "
+        "answers stand apart from theirs too. Check the task again."
+    ),
 }
 
 

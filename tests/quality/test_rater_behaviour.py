@@ -186,3 +186,35 @@ def test_an_honest_rating_before_a_run_is_never_failed_by_it():
     assert _lined(honest, [5] * 29, 3)[0].status == "pass"
     # nor does a window that no longer holds it
     assert _lined(honest, [5] * 200, 3)[0].status == "pass"
+
+
+def test_a_choice_nobody_else_made_stands_apart_when_the_others_split():
+    # the others split 2 to 1 (no clear majority): no choice warning on its own ...
+    others = [
+        {"quality": 4, "preference": {"choice": "B"}},
+        {"quality": 4, "preference": {"choice": "A"}},
+        {"quality": 5, "preference": {"choice": "B"}},
+    ]
+    agreeing = run_check(
+        "agreement_outlier", _peers({"quality": 4, "preference": {"choice": "tie"}}, others)
+    )
+    assert {f.status for f in agreeing} == {"pass"}
+    choice = next(f for f in agreeing if f.question_id == "preference")
+    assert choice.evidence["chosen_by_none"] is True
+    # ... but with the rating far off as well, the answer stands apart throughout
+    apart = run_check(
+        "agreement_outlier", _peers({"quality": 1, "preference": {"choice": "tie"}}, others)
+    )
+    assert [(f.status, f.code) for f in apart] == [
+        ("warn", "agreement_outlier.choice_alone"),
+        ("warn", "agreement_outlier.rating"),
+    ]
+    assert "none of the 3 other trainers did" in apart[0].message
+    # a choice some of the others made does not stand apart: the rating alone differs
+    shared = run_check(
+        "agreement_outlier", _peers({"quality": 1, "preference": {"choice": "A"}}, others)
+    )
+    assert {f.status for f in shared} == {"pass"}
+    assert next(f for f in shared if f.question_id == "quality").code == (
+        "agreement_outlier.differs_here_only"
+    )
