@@ -1434,6 +1434,123 @@ MAKERS = {"long": make_long, "pairwise": make_pairwise, "tts": make_tts, "gold":
 KIND_WEIGHTS = {"long": 45, "pairwise": 25, "tts": 15, "gold": 15}
 
 
+class Tally:
+    """Recall per planted defect and false positives on clean submissions, from each
+    labelled submission's flagged checks; shared by this benchmark and the one with real
+    workers (quality_efficacy_workers.py)."""
+
+    def __init__(self) -> None:
+        self.caught = Counter()  # defect -> caught by the intended check
+        self.caught_any = Counter()
+        self.planted = Counter()
+        self.clean_flags = Counter()  # check -> clean submissions it flagged
+        self.clean_total = 0
+        self.clean_any = 0
+        self.clean_any_excl = 0
+        self.by_kind_clean = Counter()
+        self.by_kind_fp = Counter()
+        self.by_language_clean = Counter()
+        self.by_language_fp = Counter()
+        self.examples: dict = defaultdict(list)
+
+    def add(self, kind: str, label: dict, flagged: dict[str, list[str]], data=None) -> None:
+        """``flagged``: check -> messages of its warn and fail findings (checks that
+        flagged nothing left out)."""
+        defect = label["defect"]
+        if defect is None:
+            self.clean_total += 1
+            self.by_kind_clean[kind] += 1
+            self.by_language_clean[label["language"]] += 1
+            for name in flagged:
+                self.clean_flags[name] += 1
+            review = {n for n in flagged if n != "agreement_outlier"}
+            self.clean_any += bool(flagged)
+            self.clean_any_excl += bool(review)
+            if flagged:  # any warn or fail, counted per submission
+                self.by_kind_fp[kind] += 1
+                self.by_language_fp[label["language"]] += 1
+                self.examples["fp"].append((kind, label, flagged, data))
+        else:
+            self.planted[defect] += 1
+            if INTENDED[defect] in flagged:
+                self.caught[defect] += 1
+            else:
+                self.examples["miss"].append((kind, label, flagged, data))
+            self.caught_any[defect] += bool(flagged)
+
+    def print(self) -> None:
+        planted, caught, caught_any = self.planted, self.caught, self.caught_any
+        clean_total = self.clean_total
+        header = f"{'planted defect':<23}{'intended check':<17}{'planted':>8}{'recall':>9}"
+        print(f"\n{header}{'any check':>11}")
+        for defect in sorted(planted):
+            n = planted[defect]
+            print(
+                f"{defect:<23}{INTENDED[defect]:<17}{n:>8}{caught[defect] / n:>9.1%}"
+                f"{caught_any[defect] / n:>11.1%}"
+            )
+        per_check_planted = Counter()
+        per_check_caught = Counter()
+        for defect, n in planted.items():
+            if defect in BEYOND_SCOPE:
+                continue
+            per_check_planted[INTENDED[defect]] += n
+            per_check_caught[INTENDED[defect]] += caught[defect]
+        print(f"\n{'check':<20}{'recall':>9}{'FP on clean':>13}   (recall without partial copies)")
+        for name in CATALOGUE:
+            recall = (
+                f"{per_check_caught[name] / per_check_planted[name]:.1%}"
+                if per_check_planted[name]
+                else "-"
+            )
+            print(f"{name:<20}{recall:>9}{self.clean_flags[name] / clean_total:>13.2%}")
+        in_scope = [d for d in planted if d not in BEYOND_SCOPE]
+        scope_total = sum(planted[d] for d in in_scope)
+        total_planted = sum(planted.values())
+        print(
+            f"\noverall recall, planted defects (intended check): "
+            f"{sum(caught[d] for d in in_scope) / scope_total:.1%} of {scope_total}"
+        )
+        print(
+            f"overall recall, planted defects (any check):      "
+            f"{sum(caught_any[d] for d in in_scope) / scope_total:.1%}"
+        )
+        print(
+            f"overall recall incl. partial copies (any check):  "
+            f"{sum(caught_any.values()) / total_planted:.1%} of {total_planted}"
+        )
+        print(
+            "false positives: clean submissions with any warn or fail:       "
+            f"{self.clean_any / clean_total:.2%}"
+        )
+        print(
+            "  of which not only agreement_outlier:                          "
+            f"{self.clean_any_excl / clean_total:.2%}"
+        )
+        print(
+            "false positives by template: "
+            + ", ".join(f"{k} {self.by_kind_fp[k]}/{self.by_kind_clean[k]}" for k in KIND_WEIGHTS)
+        )
+        print(
+            "false positives by language: "
+            + ", ".join(
+                f"{k} {self.by_language_fp[k]}/{self.by_language_clean[k]}"
+                for k in sorted(self.by_language_clean)
+            )
+        )
+
+    def print_examples(self, limit: int) -> None:
+        for key in ("miss", "fp"):
+            for kind, label, flagged, data in self.examples[key][:limit]:
+                print(f"\n[{key}] {kind} {label} { {n: m[0] for n, m in flagged.items()} }")
+                if data is None:
+                    continue
+                if kind == "long":
+                    print("   ", data.answer["answer"][:300])
+                elif label["defect"] == "outlier":
+                    print("    mine", data.answer, "others", list(data.other_answers))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -1450,19 +1567,8 @@ def main() -> None:
     index = NearDuplicateIndex()
     kinds, weights = zip(*KIND_WEIGHTS.items(), strict=True)
 
-    caught = Counter()  # defect -> caught by the intended check
-    caught_any = Counter()
-    planted = Counter()
-    clean_flags = Counter()  # check -> clean submissions it flagged
-    clean_total = 0
-    clean_any = 0
-    clean_any_excl = 0
-    by_kind_clean = Counter()
-    by_kind_fp = Counter()
-    by_language_clean = Counter()
-    by_language_fp = Counter()
+    tally = Tally()
     check_seconds = Counter()
-    examples = defaultdict(list)
     scores: dict = defaultdict(list)
     started = time.perf_counter()
     for i in range(args.n):
@@ -1470,103 +1576,25 @@ def main() -> None:
         defect = None if rng.random() < args.clean_share else rng.choice(DEFECTS[kind])
         data, label = MAKERS[kind](world, i, defect)
         data = dataclasses.replace(data, near_duplicates=index)
-        defect = label["defect"]
-        _scores(data, kind, defect, index, scores)
+        _scores(data, kind, label["defect"], index, scores)
         flagged = {}
         for name, spec in CATALOGUE.items():
             t0 = time.perf_counter()
             findings = spec.run(data, configs[name])
             check_seconds[name] += time.perf_counter() - t0
-            bad = [f for f in findings if f.status in ("warn", "fail")]
+            bad = [f.message for f in findings if f.status in ("warn", "fail")]
             if bad:
                 flagged[name] = bad
         index_submission(index, data, configs["near_duplicate"])
-        if defect is None:
-            clean_total += 1
-            by_kind_clean[kind] += 1
-            by_language_clean[label["language"]] += 1
-            for name in flagged:
-                clean_flags[name] += 1
-            review = {n for n in flagged if n != "agreement_outlier"}
-            clean_any += bool(flagged)
-            clean_any_excl += bool(review)
-            if flagged:  # any warn or fail, counted per submission
-                by_kind_fp[kind] += 1
-                by_language_fp[label["language"]] += 1
-                examples["fp"].append(
-                    (kind, label, {n: flagged[n][0].message for n in flagged}, data)
-                )
-        else:
-            planted[defect] += 1
-            if INTENDED[defect] in flagged:
-                caught[defect] += 1
-            else:
-                examples["miss"].append(
-                    (kind, label, {n: f[0].message for n, f in flagged.items()}, data)
-                )
-            caught_any[defect] += bool(flagged)
+        tally.add(kind, label, flagged, data)
     elapsed = time.perf_counter() - started
 
-    total_planted = sum(planted.values())
     print(
-        f"Quality-check efficacy: {args.n} submissions ({clean_total} clean, {total_planted} "
-        f"with one planted defect), seed {args.seed}, {elapsed:.1f}s"
+        f"Quality-check efficacy: {args.n} submissions ({tally.clean_total} clean, "
+        f"{sum(tally.planted.values())} with one planted defect), seed {args.seed}, "
+        f"{elapsed:.1f}s"
     )
-    header = f"{'planted defect':<23}{'intended check':<17}{'planted':>8}{'recall':>9}"
-    print(f"\n{header}{'any check':>11}")
-    for defect in sorted(planted):
-        n = planted[defect]
-        print(
-            f"{defect:<23}{INTENDED[defect]:<17}{n:>8}{caught[defect] / n:>9.1%}"
-            f"{caught_any[defect] / n:>11.1%}"
-        )
-    per_check_planted = Counter()
-    per_check_caught = Counter()
-    for defect, n in planted.items():
-        if defect in BEYOND_SCOPE:
-            continue
-        per_check_planted[INTENDED[defect]] += n
-        per_check_caught[INTENDED[defect]] += caught[defect]
-    print(f"\n{'check':<20}{'recall':>9}{'FP on clean':>13}   (recall without partial copies)")
-    for name in CATALOGUE:
-        recall = (
-            f"{per_check_caught[name] / per_check_planted[name]:.1%}"
-            if per_check_planted[name]
-            else "-"
-        )
-        print(f"{name:<20}{recall:>9}{clean_flags[name] / clean_total:>13.2%}")
-    in_scope = [d for d in planted if d not in BEYOND_SCOPE]
-    scope_total = sum(planted[d] for d in in_scope)
-    print(
-        f"\noverall recall, planted defects (intended check): "
-        f"{sum(caught[d] for d in in_scope) / scope_total:.1%} of {scope_total}"
-    )
-    print(
-        f"overall recall, planted defects (any check):      "
-        f"{sum(caught_any[d] for d in in_scope) / scope_total:.1%}"
-    )
-    print(
-        f"overall recall incl. partial copies (any check):  "
-        f"{sum(caught_any.values()) / total_planted:.1%} of {total_planted}"
-    )
-    print(
-        "false positives: clean submissions with any warn or fail:       "
-        f"{clean_any / clean_total:.2%}"
-    )
-    print(
-        "  of which not only agreement_outlier:                          "
-        f"{clean_any_excl / clean_total:.2%}"
-    )
-    print(
-        "false positives by template: "
-        + ", ".join(f"{k} {by_kind_fp[k]}/{by_kind_clean[k]}" for k in KIND_WEIGHTS)
-    )
-    print(
-        "false positives by language: "
-        + ", ".join(
-            f"{k} {by_language_fp[k]}/{by_language_clean[k]}" for k in sorted(by_language_clean)
-        )
-    )
+    tally.print()
     print(
         "mean ms per submission per check: "
         + ", ".join(f"{n} {check_seconds[n] / args.n * 1000:.2f}" for n in CATALOGUE)
@@ -1584,13 +1612,7 @@ def main() -> None:
             f"planted {_quantiles(planted_values, (0.0, 0.05, 0.5))}   "
             f"partial {_quantiles(partial_values, (0.0, 0.05, 0.5))}"
         )
-    for key in ("miss", "fp"):
-        for kind, label, messages, data in examples[key][: args.show_misses]:
-            print(f"\n[{key}] {kind} {label} {messages}")
-            if kind == "long":
-                print("   ", data.answer["answer"][:300])
-            elif label["defect"] == "outlier":
-                print("    mine", data.answer, "others", list(data.other_answers))
+    tally.print_examples(args.show_misses)
 
 
 if __name__ == "__main__":
