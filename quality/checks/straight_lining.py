@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,8 +86,7 @@ def run(data: CheckInput, config: StraightLiningConfig) -> list[Finding]:
     own = _own(data, config, before)
     sequence = before + later
     numeric = all(is_number(item) for item in sequence)
-    for step in range(1, len(later) + 1):
-        window = sequence[: len(before) + step][-config.window :]
+    for step, window in _later_windows(sequence, len(before), config, numeric):
         if len(window) - step < len(own) or len(window) < config.min_items:
             continue  # this window no longer holds the rating judged, or is too short
         later_verdict = _window(window, config, numeric)
@@ -101,6 +101,41 @@ def run(data: CheckInput, config: StraightLiningConfig) -> list[Finding]:
             )
         ]
     return [passed("straight_lining.ok", **verdict.evidence)]
+
+
+def _later_windows(
+    sequence: list, judged_end: int, config: StraightLiningConfig, numeric: bool
+) -> Iterator[tuple[int, list]]:
+    """(step, window) for the windows that end 1, 2, ... ratings after ``judged_end`` and
+    may fail: a window is ``sequence[:judged_end + step][-config.window:]``.
+
+    A worker judges a backlog's runs with up to a window of later ratings each, so every
+    run would count thirty windows of thirty. Counts and sums slide along instead, and only
+    a window they say may fail (share, or variance with a margin for rounding) is
+    returned for ``_window`` to judge exactly; the others could not fail."""
+    counts: Counter = Counter()
+    total = squares = 0.0
+    low = high = 0
+    for step in range(1, len(sequence) - judged_end + 1):
+        end = judged_end + step
+        start = max(0, end - config.window)
+        while high < end:
+            counts[sequence[high]] += 1
+            if numeric:
+                total += sequence[high]
+                squares += sequence[high] * sequence[high]
+            high += 1
+        while low < start:
+            counts[sequence[low]] -= 1
+            if numeric:
+                total -= sequence[low]
+                squares -= sequence[low] * sequence[low]
+            low += 1
+        size = end - start
+        by_share = max(counts.values()) / size >= config.max_identical_share
+        low_variance = numeric and squares / size - (total / size) ** 2 < config.min_variance + 1e-6
+        if by_share or low_variance:
+            yield step, sequence[start:end]
 
 
 def _failure(code: str, verdict: _Verdict, items: int, **evidence: Any) -> Finding:

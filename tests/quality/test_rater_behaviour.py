@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from quality.checks import CheckInput, run_check
-from tests.quality.conftest import CHOICE, PAIRWISE
+from tests.quality.conftest import CHOICE, PAIRWISE, TTS
 
 
 def _ratings(values):
@@ -218,3 +218,53 @@ def test_a_choice_nobody_else_made_stands_apart_when_the_others_split():
     assert next(f for f in shared if f.question_id == "quality").code == (
         "agreement_outlier.differs_here_only"
     )
+
+
+def _lined_reference(before, later, own, config):
+    """The plain rule the sliding windows must agree with: every later window judged."""
+    from quality.checks.straight_lining import _window
+
+    sequence = [*before, own, *later]
+    for step in range(1, len(later) + 1):
+        window = sequence[: len(before) + 1 + step][-config.window :]
+        if len(window) - step < 1 or len(window) < config.min_items:
+            continue
+        verdict = _window(window, config)
+        if verdict.fails and (verdict.by_variance or verdict.value == own):
+            return ("straight_lining.run", step, verdict.count)
+    return None
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_sliding_later_windows_judge_as_every_window_judged_alone(seed):
+    from quality.checks.straight_lining import StraightLiningConfig, run
+
+    rng = random.Random(seed)
+    config = StraightLiningConfig(
+        window=rng.choice([5, 10, 30]),
+        min_items=rng.choice([2, 5]),
+        min_variance=rng.choice([0.0, 0.1, 0.5]),
+    )
+    for _ in range(50):
+        value, habit = rng.randint(1, 5), rng.choice([0.5, 0.9, 1.0])
+
+        def rating(value=value, habit=habit):
+            return value if rng.random() < habit else rng.randint(1, 5)
+
+        before = [rng.randint(1, 5) for _ in range(rng.randint(0, 40))]
+        later = [rating() for _ in range(rng.randint(0, 40))]
+        own = rating()
+        data = CheckInput(
+            definition=TTS,
+            answer={"naturalness": own},
+            recent_ratings=[*before, own],
+            later_ratings=later,
+        )
+        got = run(data, config)[0]
+        if got.code == "straight_lining.same":
+            continue  # failed on its own window, before any later one is read
+        expected = _lined_reference(before, later, own, config)
+        if expected is None:
+            assert got.code != "straight_lining.run"
+        else:
+            assert (got.code, got.evidence["later"], got.params["count"]) == expected
