@@ -4,6 +4,8 @@ actions, the sweep, configuration, and who sees what."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from annotation_platform.errors import DomainError
@@ -386,10 +388,28 @@ def test_a_worker_batch_also_takes_other_pending_runs_oldest_first(cast, mcq):
     for task in mcq["tasks"]:
         submission, _ = submit(task=task, author=cast.trainer, answer={"answer": "A"})
         runs.append(CheckRun.objects.get(submission=submission))
-    # a batch of its own runs only leaves the others pending
-    checks_run_batch(run_ids=[runs[2].pk])
-    assert CheckRun.objects.filter(status=RunStatus.PENDING).count() == 2
-    # one that may take one more takes the oldest pending run
+    # a batch that may take one more takes the oldest pending run besides its own
     checks_run_batch(run_ids=[runs[2].pk], take_more=1)
     states = dict(CheckRun.objects.values_list("pk", "status"))
     assert [states[run.pk] for run in runs] == ["done", "pending", "done"]
+    # without take_more, only its own
+    checks_run_batch(run_ids=[runs[1].pk])
+    assert CheckRun.objects.filter(status=RunStatus.PENDING).count() == 0
+
+
+def test_a_message_whose_runs_are_done_takes_nothing_more(cast, mcq):
+    from quality.services import checks_run_batch
+
+    runs = []
+    for task in mcq["tasks"]:
+        submission, _ = submit(task=task, author=cast.trainer, answer={"answer": "A"})
+        runs.append(CheckRun.objects.get(submission=submission))
+    checks_run_batch(run_ids=[runs[2].pk])
+    # while a backlog drains, a message finds its run done by an earlier job: it reads it,
+    # locks nothing and leaves the pending runs to their own messages
+    with CaptureQueriesContext(connection) as queries:
+        found = checks_run_batch(run_ids=[runs[2].pk], take_more=5)
+    assert found[runs[2].pk].status == RunStatus.DONE
+    assert len(queries) == 1 and "FOR UPDATE" not in queries[0]["sql"]
+    states = dict(CheckRun.objects.values_list("pk", "status"))
+    assert [states[run.pk] for run in runs] == ["pending", "pending", "done"]
