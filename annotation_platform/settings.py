@@ -310,6 +310,11 @@ API_TOKEN_CACHE_SECONDS = float(os.environ.get("API_TOKEN_CACHE_SECONDS", "300")
 # A check job also takes up to this many other pending runs (oldest first): under a
 # backlog, batches grow and the messages behind find their runs done (0: only its own).
 QA_BATCH_TAKE_MORE = int(os.environ.get("QA_BATCH_TAKE_MORE", "200"))
+# A check worker lets a message's runs reach this age (seconds since submit) before it
+# judges them, so the runs submitted meanwhile join the same batch: a batch's costs are
+# mostly fixed (settings, a dozen queries, one insert), and a worker that keeps up would
+# otherwise judge a few runs at a time. Latency for throughput (docs/quality.md); 0: none.
+QA_BATCH_GATHER_SECONDS = float(os.environ.get("QA_BATCH_GATHER_SECONDS", "1.0"))
 # Fault injection for the worker-crash tests only: seconds a quality job waits before work.
 QA_JOB_DELAY_SECONDS = float(os.environ.get("QA_JOB_DELAY_SECONDS", "0"))
 CELERY_BEAT_SCHEDULE = {

@@ -36,14 +36,19 @@ def submission_checks_run(run_id: int) -> str:
 @shared_task(name="quality.jobs.submission_checks_run_batch", bind=True, **CHECK_JOB_OPTIONS)
 def submission_checks_run_batch(self, run_ids: list[int]) -> dict[int, str]:
     """The runs a web process sent together (annotation_platform.queueing batches), and on
-    a worker other pending runs up to ``QA_BATCH_TAKE_MORE``, in one transaction and a
+    a worker other pending runs up to ``QA_BATCH_TAKE_MORE`` (once the oldest of its own is
+    ``QA_BATCH_GATHER_SECONDS`` old), in one transaction and a
     fixed number of queries per project. Retried whole on a database error, which is safe:
     a run already done is left alone. Run in-process (no broker), it checks its own runs
     only: it runs inside the request that submitted them."""
     if settings.QA_JOB_DELAY_SECONDS:  # fault-injection tests kill a worker mid-job
         time.sleep(settings.QA_JOB_DELAY_SECONDS)
-    take_more = 0 if self.request.is_eager else settings.QA_BATCH_TAKE_MORE
-    runs = checks_run_batch(run_ids=run_ids, take_more=take_more)
+    worker = not self.request.is_eager
+    runs = checks_run_batch(
+        run_ids=run_ids,
+        take_more=settings.QA_BATCH_TAKE_MORE if worker else 0,
+        gather_seconds=settings.QA_BATCH_GATHER_SECONDS if worker else 0.0,
+    )
     return {run_id: run.status if run else "missing" for run_id, run in runs.items()}
 
 

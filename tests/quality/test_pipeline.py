@@ -413,3 +413,68 @@ def test_a_message_whose_runs_are_done_takes_nothing_more(cast, mcq):
     assert len(queries) == 1 and "FOR UPDATE" not in queries[0]["sql"]
     states = dict(CheckRun.objects.values_list("pk", "status"))
     assert [states[run.pk] for run in runs] == ["pending", "pending", "done"]
+
+
+def test_a_worker_batch_waits_until_its_oldest_run_is_old_enough_then_takes_the_rest(
+    cast, mcq, monkeypatch
+):
+    import quality.services.running as running
+    from quality.services import checks_run_batch
+
+    slept = []
+    monkeypatch.setattr(running.time, "sleep", slept.append)
+    runs = []
+    for task in mcq["tasks"]:
+        submission, _ = submit(task=task, author=cast.trainer, answer={"answer": "A"})
+        runs.append(CheckRun.objects.get(submission=submission))
+    # a run submitted just now waits out the rest of the gathering time ...
+    checks_run_batch(run_ids=[runs[0].pk], take_more=5, gather_seconds=1.0)
+    assert len(slept) == 1 and 0.5 < slept[0] <= 1.0
+    # ... and then takes what was submitted meanwhile
+    assert not CheckRun.objects.filter(status=RunStatus.PENDING).exists()
+    # a run that is old enough is judged at once
+    submission = runs[0].submission
+    submission_revise(submission=submission, answer={"answer": "B"})
+    newer = CheckRun.objects.get(submission=submission, status=RunStatus.PENDING)
+    CheckRun.objects.filter(pk=newer.pk).update(created_at=timezone.now() - timedelta(seconds=2))
+    checks_run_batch(run_ids=[newer.pk], take_more=5, gather_seconds=1.0)
+    assert len(slept) == 1
+    assert CheckRun.objects.get(pk=newer.pk).status == RunStatus.DONE
+
+
+def test_results_are_written_as_the_orm_writes_them(cast, mcq):
+    from quality.services.running import _results_write
+
+    runs = []
+    for task in mcq["tasks"][:2]:
+        submission, _ = submit(task=task, author=cast.trainer, answer={"answer": "A"})
+        runs.append(CheckRun.objects.get(submission=submission))
+    findings = [
+        {"status": "warn", "code": "x.y", "params": {"n": 1.5}, "evidence": {"t": "中文 \\u0000"}},
+        {"status": "pass", "code": "x.ok", "params": {}, "evidence": {"none": None}},
+    ]
+    rows = [("gold", "not_applicable", []), ("telemetry", "warn", findings)]
+    # the reference: the ORM's bulk_create for the first run, the statement for the second
+    CheckResult.objects.bulk_create(
+        [
+            CheckResult(
+                run=runs[0], submission=runs[0].submission, revision=runs[0].revision,
+                check_name=name, status=status, findings=found,
+            )
+            for name, status, found in rows
+        ]
+    )  # fmt: skip
+    _results_write([(runs[1], name, status, found) for name, status, found in rows])
+
+    def stored(run):
+        return [
+            (r.submission_id == run.submission_id, r.revision, r.check_name, r.status, r.findings)
+            for r in CheckResult.objects.filter(run=run).order_by("check_name")
+        ]
+
+    assert stored(runs[1]) == stored(runs[0]) and len(stored(runs[1])) == 2
+    # written again, a result is replaced, not doubled
+    _results_write([(runs[1], "gold", "fail", findings[:1])])
+    again = CheckResult.objects.get(run=runs[1], check_name="gold")
+    assert (again.status, again.findings) == ("fail", findings[:1])
+    assert CheckResult.objects.filter(run=runs[1]).count() == 2
