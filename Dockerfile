@@ -20,16 +20,20 @@ COPY metrics ./metrics
 COPY imports ./imports
 COPY exports ./exports
 COPY integrations ./integrations
+COPY mediafiles ./mediafiles
 RUN pip install .
 COPY manage.py gunicorn.conf.py ./
 COPY templates ./templates
 COPY static ./static
 
-# collectstatic needs settings that import; the real key comes from the environment.
+# Static files are collected into the image (gunicorn.conf.py would otherwise collect them
+# at start: the app user cannot write here). collectstatic needs settings that import; the
+# real key comes from the environment.
 RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
     && mkdir -p /app/media && chown -R app:app /app/media
 
 USER app
 EXPOSE 8000
-# worker class and count: gunicorn.conf.py (WEB_CONCURRENCY)
+# Worker class and count: gunicorn.conf.py (the container's CPU quota, or WEB_CONCURRENCY).
+# Health: docker-compose.yml checks web (/healthz), worker (ping) and beat (heartbeat file).
 CMD ["gunicorn", "annotation_platform.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from accounts.forms import AdminLoginForm
 from accounts.models import ApiToken, User
+
+# The admin's log-in says why a throttled attempt was refused, as the site's does.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

@@ -1,6 +1,9 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.models import TokenScope
+from accounts.throttling import login_throttle_state
 
 
 class ApiTokenForm(forms.Form):
@@ -19,3 +22,45 @@ class ApiTokenForm(forms.Form):
         "task, drafts, submit, revise, skip, leases, disputes). Manage: everything your role "
         "allows. Choose the least your script needs.",
     )
+
+
+class ThrottledLoginMixin:
+    """Log-in forms that say why a throttled attempt was refused (``accounts.throttling``).
+
+    The backend refuses inside ``authenticate``; the form only turns that, or a failure
+    that has just slowed the client down or locked it, into the message people read.
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": "%(reason)s",
+    }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError as exc:
+            request = self.request
+            refused = getattr(request, "login_throttle", None) if request else None
+            throttle = refused
+            if throttle is None and request is not None and exc.code == "invalid_login":
+                # This failure may have crossed a line: tell now, not on the next try.
+                throttle = login_throttle_state(
+                    request=request, username=self.cleaned_data.get("username")
+                )
+            if throttle is None or throttle.allowed:
+                raise
+            self.throttle = throttle
+            # A refused attempt was not checked; a counted one was wrong, and says so.
+            reason = throttle.message if refused else f"{exc.messages[0]} {throttle.message}"
+            raise forms.ValidationError(
+                self.error_messages["throttled"], code="throttled", params={"reason": reason}
+            ) from exc
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    throttle = None
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    throttle = None

@@ -1,15 +1,30 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.forms import ApiTokenForm
+from accounts.forms import ApiTokenForm, LoginForm
 from accounts.models import ApiToken
 from accounts.permissions import can_manage_api_token
 from accounts.services import api_token_create, api_token_revoke
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in page with the throttle's message; a throttled attempt answers 429."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.throttle is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(max(1, form.throttle.wait_seconds))
+        return response
 
 
 @login_required

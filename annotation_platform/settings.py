@@ -7,8 +7,10 @@ ignored file. Production (DEBUG off) fails fast when the secret key is missing.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -77,17 +79,23 @@ INSTALLED_APPS = [
     "imports",
     "exports",
     "integrations",
+    "mediafiles",
+    "axes",  # login throttling (accounts.throttling)
 ]
 
 MIDDLEWARE = [
+    "annotation_platform.operations.OperationsMiddleware",  # /healthz, /metrics; first
     "django.middleware.security.SecurityMiddleware",
+    "annotation_platform.content_policy.ContentPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "annotation_platform.query_guard.QueryGuardMiddleware",  # NUL, huge numbers: a 400
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "annotation_platform.outages.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "annotation_platform.urls"
@@ -191,6 +199,12 @@ STORAGES = {
     },
 }
 
+# --- Media access (mediafiles) -----------------------------------------------------------
+# /media/<key> is served to members of a project whose tasks reference the key. With S3 it
+# answers a redirect to a presigned URL valid this long: long enough to load and seek a clip,
+# short enough that a copied link is soon useless.
+MEDIA_URL_EXPIRY_SECONDS = int(os.environ.get("MEDIA_URL_EXPIRY_SECONDS", "300"))
+
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the workspace's fetch() calls read it to send X-CSRFToken
@@ -208,6 +222,56 @@ if not DEBUG:
     if env_bool("SECURE_PROXY_SSL_HEADER", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Content policy -----------------------------------------------------------------------
+# A Content-Security-Policy on every response (django-csp's middleware, extended by
+# annotation_platform.content_policy): scripts and styles only from our static files, no
+# inline script anywhere, nothing remote unless a project lists the host of its images
+# (tasks.remote_media), which opens img-src/media-src for that project's pages only.
+# CSP_REPORT_ONLY=true sends the same policy as Content-Security-Policy-Report-Only, so an
+# operator can watch what it would block (CSP_REPORT_URI collects the browsers' reports).
+from urllib.parse import urlsplit as _urlsplit  # noqa: E402 - used by this section only
+
+_csp_media_origins: list[str] = []
+if MEDIA_STORAGE == "s3":
+    # /media/ answers with a redirect to a presigned bucket URL: images and audio load
+    # from the bucket, so its origin must be allowed where media are.
+    _endpoint = os.environ.get("AWS_S3_ENDPOINT_URL", "")
+    _region = os.environ.get("AWS_S3_REGION_NAME", "")
+    if _endpoint:
+        _parts = _urlsplit(_endpoint)
+        # path-style (MinIO and most S3-compatible stores) and virtual-hosted style
+        _csp_media_origins += [
+            f"{_parts.scheme}://{_parts.netloc}",
+            f"{_parts.scheme}://{_bucket}.{_parts.netloc}",
+        ]
+    else:
+        _csp_media_origins += [f"https://{_bucket}.s3.amazonaws.com"]
+        if _region:
+            _csp_media_origins += [f"https://{_bucket}.s3.{_region}.amazonaws.com"]
+    if os.environ.get("AWS_S3_CUSTOM_DOMAIN"):
+        _csp_media_origins += [f"https://{os.environ['AWS_S3_CUSTOM_DOMAIN']}"]
+
+_csp_directives: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:", *_csp_media_origins],
+    "media-src": ["'self'", "blob:", *_csp_media_origins],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if os.environ.get("CSP_REPORT_URI"):
+    _csp_directives["report-uri"] = [os.environ["CSP_REPORT_URI"]]
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY: dict | None = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY: dict | None = {"DIRECTIVES": _csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -228,11 +292,19 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": (
         "annotation_platform.api.negotiation.ApiContentNegotiation"
     ),
+    # The browsable API only in development: in production it is a second UI to secure
+    # (forms, scripts, the raw data of every endpoint) that no one needs.
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # JSON bodies pass the input guard (annotation_platform/jsonguard.py): 400 naming the field.
+    "DEFAULT_PARSER_CLASSES": [
+        "annotation_platform.api.parsers.GuardedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Annotation Platform API",
@@ -254,6 +326,8 @@ SPECTACULAR_SETTINGS = {
         "ProjectStatusEnum": "tasks.models.ProjectStatus",
         "RubricVersionStatusEnum": "rubrics.models.VersionStatus",
         "ExportFormatEnum": "exports.models.ExportFormat",
+        # Imports and exports share their job states (queued … cancelled): one enum.
+        "JobStatusEnum": "imports.models.ImportStatus",
     },
 }
 
@@ -334,7 +408,98 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.jobs.api_tokens_purge_expired",
         "schedule": 3600.0,
     },
+    # Imports and exports whose worker died are ended within JOB_STALE_SECONDS + a minute.
+    "sweep-stale-imports": {
+        "task": "imports.jobs.imports_sweep_stale",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "sweep-stale-exports": {
+        "task": "exports.jobs.exports_sweep_stale",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
+
+# --- Job heartbeats ---------------------------------------------------------------------
+# A running import or export writes a heartbeat this often (seconds), from a thread with
+# its own database connection (annotation_platform/heartbeat.py). One silent for
+# JOB_STALE_SECONDS has lost its worker: the beat sweeps mark it failed (nothing of it is
+# kept), instead of leaving it "running" until the broker's visibility timeout (hours).
+# Keep JOB_STALE_SECONDS well above JOB_HEARTBEAT_SECONDS: a beat may be late while the
+# database restarts or the worker's host is overloaded.
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "10"))
+JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "180"))
+
+# --- Login throttling -----------------------------------------------------------------
+# Failed log-ins slow a client down, then lock the account and the address for a while
+# (django-axes, counted in the database; accounts/throttling.py says how). Every failure is
+# kept in the admin's "Access failures" (audit), every log-in in "Access logs".
+AUTHENTICATION_BACKENDS = [
+    "accounts.throttling.LoginThrottleBackend",  # first: refuses before a password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+LOGIN_COOLOFF_SECONDS = int(os.environ.get("LOGIN_COOLOFF_SECONDS", "900"))
+if LOGIN_COOLOFF_SECONDS <= 0:
+    raise ImproperlyConfigured("LOGIN_COOLOFF_SECONDS must be positive (a lock must end).")
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_COOLOFF_SECONDS)
+# From this many failures on, each attempt waits 1, 2, 4... seconds after the last failure.
+LOGIN_SLOWDOWN_AFTER = int(os.environ.get("LOGIN_SLOWDOWN_AFTER", "3"))
+LOGIN_SLOWDOWN_MAX_SECONDS = int(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", "60"))
+# Locking by username alone lets anyone lock a known account for the cool-off; locking by
+# address alone locks a whole office behind one NAT. Both by default; with both off, the
+# pair (this username from this address) is what gets locked.
+_lock_by = [
+    name
+    for name, on in (
+        ("username", env_bool("LOGIN_LOCK_BY_USERNAME", True)),
+        ("ip_address", env_bool("LOGIN_LOCK_BY_IP", True)),
+    )
+    if on
+]
+AXES_LOCKOUT_PARAMETERS = _lock_by or [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+# X-Forwarded-For is only believed behind the operator's own proxy (the right-most
+# TRUSTED_PROXY_HOPS entries are the ones their proxies wrote); by default, exactly when
+# SECURE_PROXY_SSL_HEADER says such a proxy is there.
+TRUST_X_FORWARDED_FOR = env_bool(
+    "TRUST_X_FORWARDED_FOR", env_bool("SECURE_PROXY_SSL_HEADER", False)
+)
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "1"))
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# An attempt refused during a lock is not checked, so it neither counts nor extends it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the failures: it would let a guesser with an account of their
+# own reset the address's count between guesses. Failures age out after the cool-off.
+AXES_RESET_ON_SUCCESS = False
+# The log-in forms answer a throttled attempt themselves (message, 429, Retry-After), so
+# axes' middleware, which would replace the page, is not installed.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+
+# --- API throttling -------------------------------------------------------------------
+# Requests per user of a token-authenticated client, counted in the shared cache (Redis
+# when REDIS_URL is set: one round trip per API call). The default is far above the work
+# queue's real use (32 trainers at ~6 requests/s each); "off" disables it.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "1200/min")
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["accounts.throttling.ApiTokenRateThrottle"]
+if REDIS_URL:
+    # Shared by every web process, so a limit means the same behind several workers.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
+            "KEY_PREFIX": "ap",
+            # Fail fast: the throttle stops counting when Redis is down (and says so).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+# --- Outages ----------------------------------------------------------------------------
+# What a client is told to wait when the database or the broker is unreachable (a 503,
+# annotation_platform/outages.py).
+OUTAGE_RETRY_AFTER_SECONDS = int(os.environ.get("OUTAGE_RETRY_AFTER_SECONDS", "10"))
 
 # --- Webhooks ---------------------------------------------------------------------------
 # Deliveries never reach loopback, private, link-local or metadata addresses unless the
@@ -348,6 +513,14 @@ WEBHOOK_RETRY_MAX_SECONDS = 3600
 WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "5"))
 SITE_URL = os.environ.get("SITE_URL", "")  # makes the URLs in webhook payloads absolute
 
+# --- Hostile input ----------------------------------------------------------------------
+# Every JSON entry point (API bodies, page forms, imports, cursors) refuses, with a 400
+# naming the field, documents nested deeper than this and strings longer than this
+# (annotation_platform/jsonguard.py; NUL, lone surrogates and non-finite or >64-bit
+# numbers are always refused). API JSON bodies are capped at DATA_UPLOAD_MAX_MEMORY_SIZE.
+JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "64"))
+JSON_MAX_STRING_CHARS = int(os.environ.get("JSON_MAX_STRING_CHARS", "1000000"))
+
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -355,5 +528,34 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes announces its configuration at INFO on every start (manage.py included).
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
 }
+
+# --- Operations -------------------------------------------------------------------------
+# Log lines as one JSON object each (annotation_platform/logs.py), for log collectors.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT == "json":
+    LOGGING["formatters"]["json"] = {"()": "annotation_platform.logs.JsonFormatter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+elif LOG_FORMAT != "plain":
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use 'plain' or 'json'.")
+# /metrics (annotation_platform/monitoring.py) answers only this bearer token or these
+# addresses/networks (direct connections only); without either it is a 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+for _entry in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_entry!r} is not an address") from _exc
+# Downloads of export archives and rejected import rows (annotation_platform/downloads.py):
+# on S3 a presigned URL valid this long; with local storage behind nginx, this internal
+# location prefix (e.g. /protected-media/, aliased to MEDIA_ROOT) is sent as
+# X-Accel-Redirect so nginx sends the file instead of a gunicorn worker.
+DOWNLOAD_URL_EXPIRY_SECONDS = int(os.environ.get("DOWNLOAD_URL_EXPIRY_SECONDS", "60"))
+EXPORT_ACCEL_REDIRECT_PREFIX = os.environ.get("EXPORT_ACCEL_REDIRECT_PREFIX", "")
+if EXPORT_ACCEL_REDIRECT_PREFIX and not (
+    EXPORT_ACCEL_REDIRECT_PREFIX.startswith("/") and EXPORT_ACCEL_REDIRECT_PREFIX.endswith("/")
+):
+    raise ImproperlyConfigured("EXPORT_ACCEL_REDIRECT_PREFIX must start and end with '/'.")

@@ -389,7 +389,9 @@ def run(args: argparse.Namespace) -> None:
     # Without a broker (REDIS_URL unset) the server runs every submission's quality checks
     # inside the submit request (eager Celery), which is then most of what W2 measures.
     status, body, _ = Client(args.base_url, "").call("GET", "/healthz")
-    broker = json.loads(body).get("broker", {}).get("kind") if status in (200, 503) else None
+    # /healthz lists a broker check only when the server has one (REDIS_URL).
+    checks = json.loads(body).get("checks", {}) if status in (200, 503) else {}
+    broker = "redis" if "broker" in checks else "in-process"
     if broker == "redis":
         print("checks: queued on Redis for the workers (server has REDIS_URL)")
     else:

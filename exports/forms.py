@@ -2,6 +2,7 @@ import json
 
 from django import forms
 
+from annotation_platform import jsonguard
 from exports.models import ExportFormat
 from tasks.models import SubmissionStatus
 
@@ -42,7 +43,11 @@ class ExportForm(forms.Form):
         if not text:
             return {}
         try:
-            return json.loads(text)
+            return jsonguard.loads(text)
+        except jsonguard.HostileInput as exc:
+            raise forms.ValidationError(
+                f"Refused at {exc.path or 'the top'}: {exc.reason}"
+            ) from exc
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."

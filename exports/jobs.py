@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from exports.services import export_run
+from exports.services import export_run, exports_sweep_stale
 
 TIME_LIMIT = int(getattr(settings, "EXPORT_JOB_TIME_LIMIT", 3600))
 
@@ -18,3 +18,9 @@ TIME_LIMIT = int(getattr(settings, "EXPORT_JOB_TIME_LIMIT", 3600))
 def export_run_job(export_id: int) -> str:
     job = export_run(export_id=export_id)
     return job.status if job else "missing"
+
+
+@shared_task(name="exports.jobs.exports_sweep_stale", queue="default")
+def exports_sweep_stale_job() -> int:
+    """Every minute (beat): end the exports whose worker stopped beating."""
+    return len(exports_sweep_stale())

@@ -30,9 +30,10 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
-FINISHED_STATUSES = (ExportStatus.DONE, ExportStatus.FAILED)
+FINISHED_STATUSES = (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.CANCELLED)
 
 
 class ExportJobQuerySet(models.QuerySet):
@@ -73,6 +74,11 @@ class ExportJob(models.Model):
     file_size = models.PositiveBigIntegerField(null=True, blank=True)
     card = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    # Proof of life of the worker running the export (annotation_platform.heartbeat); the
+    # sweep ends a silent one and removes what it had written.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="Host and pid running it.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -81,7 +87,14 @@ class ExportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["project", "-created_at"], name="export_project_idx")]
+        indexes = [
+            models.Index(fields=["project", "-created_at"], name="export_project_idx"),
+            models.Index(
+                fields=["heartbeat_at"],
+                name="export_running_idx",
+                condition=models.Q(status="running"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Export {self.pk} ({self.format}) of project {self.project_id}: {self.status}"

@@ -27,3 +27,9 @@ def can_export(user, project: Project) -> bool:
 def can_view_export(user, export: ExportJob) -> bool:
     """Whoever may export the project may follow and download its exports."""
     return can_export(user, export.project)
+
+
+def can_cancel_export(user, export: ExportJob) -> bool:
+    """Whoever may start an export of the project may cancel one (theirs or a colleague's:
+    exports are shared work, like imports)."""
+    return can_export(user, export.project)

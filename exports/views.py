@@ -10,14 +10,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from annotation_platform.errors import DomainError
 from exports import permissions
 from exports.api.views import download_response, visible_export
 from exports.forms import ExportForm
 from exports.models import ExportJob
-from exports.services import export_create
+from exports.services import export_cancel, export_create
 from exports.shapes import FORMAT_OPTIONS, OPTION_HELP
 from tasks import lookups
 from tasks.services.hooks import ProjectLink
@@ -72,8 +72,33 @@ def project_exports_page(request: HttpRequest, pk: int) -> HttpResponse:
 def export_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     export = visible_export(request.user, pk)
     return render(
-        request, "exports/export_detail.html", {"export": export, "project": export.project}
+        request,
+        "exports/export_detail.html",
+        {
+            "export": export,
+            "project": export.project,
+            "can_cancel": permissions.can_cancel_export(request.user, export),
+        },
     )
+
+
+@login_required
+@require_POST
+def export_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Cancel button (twin of POST /api/v1/exports/{id}/cancel)."""
+    export = visible_export(request.user, pk)
+    if not permissions.can_cancel_export(request.user, export):
+        raise PermissionDenied
+    try:
+        export = export_cancel(export=export)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        if export.is_finished:
+            messages.success(request, "Export cancelled; no file was kept.")
+        else:
+            messages.success(request, "Cancelling: the export stops in a few seconds.")
+    return redirect("export-detail", pk=export.pk)
 
 
 @login_required

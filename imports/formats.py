@@ -8,6 +8,10 @@ the format cannot resynchronise) raises ``FileProblem`` with its place; a proble
 to one row (a bad JSON Lines line, a CSV row with the wrong number of cells) is reported on
 that row and reading goes on.
 
+Values go through the input guard (``annotation_platform.jsonguard``): a row nested too
+deep, holding NUL or an unpaired surrogate, or a number that cannot be stored is reported
+on its row with the field's path (``field``); reading goes on.
+
 Pure Python with no Django: the rules can be tested with byte strings.
 """
 
@@ -18,6 +22,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Final
+
+from annotation_platform import jsonguard
 
 CHUNK: Final = 256 * 1024
 BOM: Final = b"\xef\xbb\xbf"
@@ -42,12 +48,14 @@ class TooLarge(FileProblem):
 @dataclass(slots=True)
 class RawRow:
     """One row as read: its first line, its original text (JSON) or cells (CSV), and the
-    parsed value; ``error`` is set when the row itself could not be parsed."""
+    parsed value; ``error`` is set when the row itself could not be parsed or was refused
+    by the input guard, ``field`` then says where in the row ("data.prompt")."""
 
     line: int
     raw: Any
     value: Any = None
     error: str = ""
+    field: str = ""
 
 
 class LimitedReader:
@@ -197,7 +205,8 @@ def _too_big(max_row: int) -> str:
 
 def read_jsonl(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow]:
     """One JSON value per line; blank lines are ignored."""
-    loads = json.loads
+    loads = jsonguard.loads
+    limits = jsonguard.current_limits()
     for number, text in _decoded_lines(stream, max_row_bytes):
         if text is None:
             yield RawRow(line=number, raw="", error=_too_big(max_row_bytes))
@@ -206,7 +215,10 @@ def read_jsonl(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow]:
         if not text.strip():
             continue
         try:
-            value = loads(text)
+            value = loads(text, limits=limits, from_utf8=True)
+        except jsonguard.HostileInput as exc:
+            yield RawRow(line=number, raw=text, error=exc.reason, field=exc.path)
+            continue
         except json.JSONDecodeError as exc:
             yield RawRow(
                 line=number,
@@ -221,8 +233,19 @@ _WHITESPACE: Final = frozenset(" \t\r\n")
 
 
 def read_json_array(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow]:
-    """The elements of a top-level JSON array, decoded one at a time as they stream in."""
-    decode = json.JSONDecoder().raw_decode
+    """The elements of a top-level JSON array, decoded one at a time as they stream in.
+
+    A row nested past the parser's recursion limit cannot be skipped (where it ends is not
+    known), so it stops the file with its line and path; other refused rows are reported
+    on their row."""
+    limits = jsonguard.current_limits()
+
+    def decode(text: str, start: int) -> tuple[Any, int, bool]:
+        try:
+            return jsonguard.raw_decode(text, start, limits=limits)
+        except jsonguard.HostileInput as exc:
+            raise FileProblem(exc.reason, line=line, field=exc.path) from None
+
     chunks = _text_chunks(stream)
     buffer = ""
     pos = 0
@@ -283,7 +306,7 @@ def read_json_array(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow
             continue
         while True:
             try:
-                value, end = decode(buffer, pos)
+                value, end, refused = decode(buffer, pos)
             except json.JSONDecodeError as exc:
                 if len(buffer) - pos > max_row_bytes:
                     raise FileProblem(_too_big(max_row_bytes), line=line) from None
@@ -298,7 +321,12 @@ def read_json_array(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow
         if end - pos > max_row_bytes:
             raise FileProblem(_too_big(max_row_bytes), line=line)
         raw = buffer[pos:end]
-        yield RawRow(line=line, raw=raw, value=value)
+        try:
+            jsonguard.check_parsed(value, raw, refused=refused, limits=limits, from_utf8=True)
+        except jsonguard.HostileInput as exc:
+            yield RawRow(line=line, raw=raw, error=exc.reason, field=exc.path)
+        else:
+            yield RawRow(line=line, raw=raw, value=value)
         line += raw.count("\n")
         pos = end
         seen += 1

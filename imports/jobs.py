@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from imports.services import import_run
+from imports.services import import_run, imports_sweep_stale
 
 # A million-row file takes minutes; the global limit is sized for quality checks. Keep
 # the broker's visibility timeout above this (README: worker settings) or a long import
@@ -19,3 +19,9 @@ TIME_LIMIT = int(getattr(settings, "IMPORT_JOB_TIME_LIMIT", 3 * 3600))
 def import_run_job(import_id: int) -> str:
     job = import_run(import_id=import_id)
     return job.status if job else "missing"
+
+
+@shared_task(name="imports.jobs.imports_sweep_stale", queue="default")
+def imports_sweep_stale_job() -> int:
+    """Every minute (beat): end the imports whose worker stopped beating."""
+    return len(imports_sweep_stale())

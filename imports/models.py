@@ -83,6 +83,12 @@ class ImportJob(models.Model):
     detail = models.TextField(blank=True)
     rejected_key = models.CharField(max_length=500, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # Proof of life of the worker running the import, committed apart from the import's
+    # own transaction (annotation_platform.heartbeat); the sweep ends a silent one.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="Host and pid running it.")
+    # The worker's database session (pid@start), so the sweep can end one its host left open.
+    db_backend = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -92,7 +98,14 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["project", "-created_at"], name="import_project_idx")]
+        indexes = [
+            models.Index(fields=["project", "-created_at"], name="import_project_idx"),
+            models.Index(
+                fields=["heartbeat_at"],
+                name="import_running_idx",
+                condition=models.Q(status="running"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Import {self.pk} of {self.source_name} into {self.project_id}"

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from annotation_platform import jsonguard
 from tasks.answer_validation import validate_gold_answer
 from tasks.template_definition import (
     MISSING,
@@ -70,6 +71,16 @@ class HeaderProblem(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(problems[0][1])
         self.problems = problems
+
+
+def _located(value: Any, path: str) -> Problem | None:
+    """(path, reason) of the first value the input guard refuses inside ``value``; None
+    when there is none (a text holding a backslash and "u0000" dumps as ``\\\\u0000``)."""
+    try:
+        jsonguard.check(value, path=path)
+    except jsonguard.HostileInput as exc:
+        return exc.path, exc.reason
+    return None
 
 
 def _closest(key: str, allowed) -> str:
@@ -165,7 +176,10 @@ class RowChecker:
                     value = lowered in _TRUE
                 elif name == "gold_answer":
                     try:
-                        value = json.loads(cell)
+                        value = jsonguard.loads(cell, path=name)
+                    except jsonguard.HostileInput as exc:
+                        problems.append((exc.path, exc.reason))
+                        continue
                     except json.JSONDecodeError as exc:
                         problems.append((name, f"Must be JSON (the expected answer): {exc.msg}."))
                         continue
@@ -174,7 +188,10 @@ class RowChecker:
             value = cell
             if name in self._conversation:
                 try:
-                    value = json.loads(cell)
+                    value = jsonguard.loads(cell, path=name)
+                except jsonguard.HostileInput as exc:
+                    problems.append((exc.path, exc.reason))
+                    continue
                 except json.JSONDecodeError as exc:
                     problems.append((name, f"Must be a JSON list of messages: {exc.msg}."))
                     continue
@@ -237,11 +254,17 @@ class RowChecker:
         data_json = self._dumps(data)
         if len(data_json) > self.max_row_bytes:
             return None, [("data", f"Larger than {self.max_row_bytes:,} bytes, the per-row limit.")]
-        if "\\u0000" in data_json:
-            return None, [("data", "Contains a NUL character (\\u0000), which cannot be stored.")]
+        # JSON rows were guarded as they were read; NUL can still come in a CSV cell. The
+        # dump escapes it, so one substring test per row finds it, and the guard says where.
+        if "\\u0000" in data_json and (found := _located(data, self.prefix.rstrip("."))):
+            return None, [found]
         gold_json = self._dumps(gold_answer) if is_gold else None
-        if gold_json is not None and "\\u0000" in gold_json:
-            return None, [("gold_answer", "Contains a NUL character (\\u0000).")]
+        if (
+            gold_json is not None
+            and "\\u0000" in gold_json
+            and (found := _located(gold_answer, "gold_answer"))
+        ):
+            return None, [found]
         return (
             TaskRow(
                 line=line,

@@ -19,12 +19,14 @@ import csv
 import io
 import logging
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime
 from typing import IO, Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -33,6 +35,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from annotation_platform.errors import ConflictError, DomainError
+from annotation_platform.heartbeat import (
+    Heartbeat,
+    backend_identity,
+    backend_terminate,
+    stale_after,
+    stop_reason,
+    worker_name,
+)
 from annotation_platform.queueing import enqueue_on_commit
 from imports.formats import (
     CHUNK,
@@ -58,6 +68,7 @@ from tasks.services.bulk import (
     counters_write,
     task_recount,
     tasks_insert_bulk,
+    tasks_update_bulk,
 )
 from tasks.services.templates import template_require_current
 
@@ -65,6 +76,7 @@ log = logging.getLogger(__name__)
 
 # Namespace of the per-project advisory lock that serialises imports into one project.
 _LOCK_NAMESPACE = 8_413
+_LOCK_POLL_SECONDS = 0.5
 
 
 def _setting(name: str, default: int | str) -> Any:
@@ -236,7 +248,7 @@ class _Pipeline:
                     fields={"rows": [f"More than {self.max_rows:,} rows."]},
                 )
             if raw.error:
-                self.problem(raw.line, raw.raw, [("", raw.error)])
+                self.problem(raw.line, raw.raw, [(raw.field, raw.error)])
                 continue
             row, problems = check(raw.line, raw.raw, raw.value)
             if problems:
@@ -349,22 +361,14 @@ class _Pipeline:
             by=self.by,
             now=self.now,
             tally=self.counters,
+            definition=self.template.definition,
         )
         outcome.created += len(new)
         if changed:
-            Task.objects.bulk_update(
-                list(changed.values()),
-                [
-                    "data",
-                    "priority",
-                    "overlap",
-                    "needed",
-                    "state",
-                    "available",
-                    "is_gold",
-                    "gold_answer",
-                ],
-                batch_size=500,
+            tasks_update_bulk(
+                project=self.project,
+                tasks=list(changed.values()),
+                definition=self.template.definition,
             )
             counters_move(project=self.project, moves=moves, tally=self.counters)
 
@@ -422,12 +426,27 @@ def _reader(
     return rows, header.columns
 
 
-def _lock_project_imports(project: Project) -> None:
+def _lock_project_imports(project: Project, *, stop: Callable[[], None] | None = None) -> None:
     """One import at a time per project: two files naming the same external id must not
-    both decide it is new (the unique constraint would fail the second at commit)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    both decide it is new (the unique constraint would fail the second at commit).
+
+    An import job waiting behind another may wait for an hour: it asks for the lock again
+    every ``_LOCK_POLL_SECONDS`` and calls ``stop`` in between (which raises when the job
+    was cancelled meanwhile), instead of blocking where no cancel can reach it."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if stop is None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, project.pk])
+            return
+        while True:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, project.pk]
+            )
+            if cursor.fetchone()[0]:
+                return
+            stop()
+            time.sleep(_LOCK_POLL_SECONDS)
 
 
 def _checker(template: TaskTemplate, fmt: str, *, media: bool) -> RowChecker:
@@ -524,6 +543,7 @@ def tasks_bulk_import(
     except FileProblem as exc:
         status = ImportTooLarge if isinstance(exc, TooLarge) else DomainError
         where = f"line {exc.line}" if exc.line else "body"
+        where = f"{where}: {exc.field}" if exc.field else where
         raise status(
             f"{exc.reason} Nothing was written.", code="invalid_file", fields={where: [exc.reason]}
         ) from None
@@ -638,8 +658,9 @@ class _Progress:
     """Publishes a running import's counts while its write transaction is still open.
 
     The counts go through a second connection (PostgreSQL), committed at once, so the
-    progress bar moves although none of the tasks is visible yet. SQLite has one writer
-    at a time: there the counts appear when the import ends."""
+    progress bar moves although none of the tasks is visible yet; each is a heartbeat too.
+    Only while the import runs: one the sweep ended keeps its zeroed counts. SQLite has one
+    writer at a time: there the counts appear when the import ends."""
 
     def __init__(self, job_id: int, total_bytes: int, reader: LimitedReader | None) -> None:
         self.job_id = job_id
@@ -657,7 +678,8 @@ class _Progress:
                 cursor.execute(
                     f"UPDATE {ImportJob._meta.db_table} SET rows_read = %s, created = %s, "  # noqa: S608
                     "updated = %s, skipped = %s, rejected = %s, error_count = %s, "
-                    "bytes_read = %s, updated_at = now() WHERE id = %s",
+                    "bytes_read = %s, updated_at = now(), heartbeat_at = %s "
+                    "WHERE id = %s AND status = 'running'",
                     [
                         outcome.rows_read,
                         outcome.created,
@@ -666,6 +688,7 @@ class _Progress:
                         outcome.rejected,
                         outcome.error_count,
                         self.reader.read_bytes if self.reader else 0,
+                        timezone.now(),  # the clock the heartbeat thread and the sweep use
                         self.job_id,
                     ],
                 )
@@ -679,36 +702,52 @@ class _Progress:
             self.side = None
 
 
-def _stale_after() -> timedelta:
-    return timedelta(seconds=int(_setting("IMPORT_STALE_SECONDS", 600)))
+class _Lost(Exception):
+    """Someone else ended the import while it ran (the sweep, which found its heartbeat
+    late): its transaction rolls back, and the ending already recorded stands."""
+
+
+def _stop_check(job_id: int, heartbeat: Heartbeat) -> Callable[[], bool]:
+    """Called at every batch and while waiting for the project's import lock: beats where
+    there is no heartbeat thread, raises ``ImportCancelled`` once a cancel was asked for and
+    ``_Lost`` once the import was ended elsewhere. Returns False (carry on)."""
+
+    def check() -> bool:
+        heartbeat.beat_here()
+        reason = stop_reason(ImportJob, job_id)
+        if reason == "cancelled":
+            raise ImportCancelled
+        if reason is not None:
+            raise _Lost
+        return False
+
+    return check
 
 
 def import_run(*, import_id: int) -> ImportJob | None:
     """The job's body: read, check and write the file; record how it ended.
 
-    Idempotent: a finished import is left alone; a second delivery of a running import
-    does nothing unless the first went silent (its worker died, its transaction rolled
-    back), in which case it starts over from the first row.
+    Runs at most once: only a queued import is claimed. Another delivery of its message
+    (the broker hands a dead worker's messages back) finds it running, ended, or ended by
+    ``imports_sweep_stale``, and does nothing. An import whose worker died is not resumed
+    but marked failed (nothing of it was kept; importing the file again is safe), so a file
+    that kills its worker (say, out of memory) cannot go on to kill the next one.
+
+    The tasks, the ``done`` status and the error report commit together, and only while the
+    import is still running and not cancelled: an import the sweep ended (its heartbeat
+    late, though alive), or cancelled after its last batch, rolls back instead of
+    committing rows its status would deny.
     """
     now = timezone.now()
-    claimed = (
-        ImportJob.objects.filter(pk=import_id, cancel_requested=False)
-        .filter(
-            Q(status=ImportStatus.QUEUED)
-            | Q(status=ImportStatus.RUNNING, updated_at__lt=now - _stale_after())
-        )
-        .update(
-            status=ImportStatus.RUNNING,
-            started_at=now,
-            updated_at=now,
-            rows_read=0,
-            bytes_read=0,
-            created=0,
-            updated=0,
-            skipped=0,
-            rejected=0,
-            error_count=0,
-        )
+    claimed = ImportJob.objects.filter(
+        pk=import_id, status=ImportStatus.QUEUED, cancel_requested=False
+    ).update(
+        status=ImportStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        updated_at=now,
+        worker=worker_name(),
+        db_backend=backend_identity(),
     )
     job = ImportJob.objects.select_related("project", "created_by").filter(pk=import_id).first()
     if job is None:
@@ -720,44 +759,44 @@ def import_run(*, import_id: int) -> ImportJob | None:
     project = job.project
     pipeline: _Pipeline | None = None
     status, detail = ImportStatus.FAILED, ""
-    rejected: RejectedRows | None = None
     file_errors: list[tuple[int | None, str, str]] = []
     progress: _Progress | None = None
+    rejected: RejectedRows | None = None
+    heartbeat = Heartbeat(ImportJob, job.pk)
+    stop = _stop_check(job.pk, heartbeat)
     try:
-        template = template_require_current(project)
-        with default_storage.open(job.source_key, "rb") as source:
-            limited = LimitedReader(source, max_bytes())
-            progress = _Progress(job.pk, job.source_size, limited)
-            checker = _checker(template, job.format, media=True)
-            with transaction.atomic():
-                _lock_project_imports(project)
-                rows, header = _reader(
-                    job.format, limited, checker=checker, delimiter=job.delimiter
-                )
-                rejected = RejectedRows(job.format, delimiter=job.delimiter, header=header)
-                pipeline = _Pipeline(
-                    project=project,
-                    template=template,
-                    checker=checker,
-                    by=job.created_by,
-                    mode=job.mode,
-                    partial=job.partial,
-                    rejected=rejected,
-                    progress=progress,
-                    cancelled=lambda: ImportJob.objects.filter(
-                        pk=job.pk, cancel_requested=True
-                    ).exists(),
-                )
-                outcome = pipeline.run(rows)
-                if outcome.error_count and not job.partial:
-                    raise _Refused
-                job.bytes_read = limited.read_bytes
-        status = ImportStatus.DONE
-        if outcome.rejected:
-            detail = (
-                f"{outcome.rejected} row(s) rejected; the other rows were imported. Download "
-                "the rejected rows, fix them and import that file."
-            )
+        # The heartbeat outlives the transaction: the job's last write (its own row, in
+        # _record_done) holds that row until the commit, and a beat would wait for it.
+        with heartbeat:
+            template = template_require_current(project)
+            with default_storage.open(job.source_key, "rb") as source:
+                limited = LimitedReader(source, max_bytes())
+                progress = _Progress(job.pk, job.source_size, limited)
+                checker = _checker(template, job.format, media=True)
+                with transaction.atomic():
+                    _lock_project_imports(project, stop=stop)
+                    rows, header = _reader(
+                        job.format, limited, checker=checker, delimiter=job.delimiter
+                    )
+                    rejected = RejectedRows(job.format, delimiter=job.delimiter, header=header)
+                    pipeline = _Pipeline(
+                        project=project,
+                        template=template,
+                        checker=checker,
+                        by=job.created_by,
+                        mode=job.mode,
+                        partial=job.partial,
+                        rejected=rejected,
+                        progress=progress,
+                        cancelled=stop,
+                    )
+                    outcome = pipeline.run(rows)
+                    if outcome.error_count and not job.partial:
+                        raise _Refused
+                    job.bytes_read = limited.read_bytes
+                    _record_done(job, outcome, rejected)
+        _delete_source(job)
+        return job
     except _Refused:
         detail = (
             f"{pipeline.outcome.rejected} row(s) have problems; nothing was imported. Fix them "
@@ -771,25 +810,97 @@ def import_run(*, import_id: int) -> ImportJob | None:
         detail = f"{exc.reason} Nothing was imported."
     except ImportCancelled:
         status, detail = ImportStatus.CANCELLED, "Cancelled; nothing was imported."
+    except _Lost:
+        log.warning("import %s was ended while it ran; its writes were rolled back", job.pk)
+        job.refresh_from_db()
+        return job
     except DomainError as exc:
         detail = exc.detail
     except FileNotFoundError:
         detail = "The file is no longer in storage; nothing was imported."
+    except SoftTimeLimitExceeded:
+        detail = (
+            "The import took longer than its time limit (IMPORT_JOB_TIME_LIMIT); nothing was "
+            "imported. Split the file into smaller ones."
+        )
     except Exception:
         log.exception("import %s failed", job.pk)
         detail = "The import stopped on an internal error; nothing was imported."
+    except BaseException:
+        # The worker is shutting down mid-import (a second Ctrl-C, SystemExit): say so now
+        # rather than leave the import to the sweep, then let the shutdown go on.
+        _finish(job, status, Outcome(), "The worker was stopped; nothing was imported.")
+        raise
     finally:
         if progress is not None:
             progress.close()
+        if rejected is not None:
+            rejected.file.close()  # kept in storage by _record_done, or not wanted
     outcome = pipeline.outcome if pipeline is not None else Outcome()
     outcome.errors.extend(file_errors)
     outcome.error_count += len(file_errors)
-    if status != ImportStatus.DONE:
-        outcome.created = outcome.updated = outcome.skipped = 0
-    if rejected is not None and status != ImportStatus.DONE:
+    return _finish(job, status, outcome, detail)
+
+
+def _write_errors(job: ImportJob, errors: list[tuple[int | None, str, str]]) -> None:
+    ImportRowError.objects.bulk_create(
+        [
+            ImportRowError(job=job, line=line, field=field_name[:300], reason=reason)
+            for line, field_name, reason in errors
+        ],
+        batch_size=1000,
+    )
+
+
+def _record_done(job: ImportJob, outcome: Outcome, rejected: RejectedRows) -> None:
+    """Inside the import's transaction: mark it done with its counts, errors and rejected
+    rows, so all of it commits with the tasks or none of it does."""
+    detail = ""
+    if outcome.rejected:
+        detail = (
+            f"{outcome.rejected} row(s) rejected; the other rows were imported. Download "
+            "the rejected rows, fix them and import that file."
+        )
+    rejected_key = ""
+    if rejected.count:
+        extension = {"json": "json", "jsonl": "jsonl", "csv": "csv"}[job.format]
+        with rejected.finish() as handle:
+            rejected_key = default_storage.save(
+                f"imports/rejected/{uuid.uuid4().hex}/rejected.{extension}", File(handle)
+            )
+    else:
         rejected.file.close()
-        rejected = None
-    return _finish(job, status, outcome, detail, rejected)
+    values = {
+        "status": ImportStatus.DONE,
+        "detail": detail,
+        "finished_at": timezone.now(),
+        "rows_read": outcome.rows_read,
+        "bytes_read": job.bytes_read,
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "skipped": outcome.skipped,
+        "rejected": outcome.rejected,
+        "error_count": outcome.error_count,
+        "rejected_key": rejected_key,
+    }
+    try:
+        ended = ImportJob.objects.filter(
+            pk=job.pk, status=ImportStatus.RUNNING, cancel_requested=False
+        ).update(updated_at=values["finished_at"], **values)
+        if not ended:
+            # A cancel that came after the last batch still wins; so does the sweep.
+            if stop_reason(ImportJob, job.pk) == "cancelled":
+                raise ImportCancelled
+            raise _Lost
+        _write_errors(job, outcome.errors)
+    except BaseException:
+        if rejected_key:
+            default_storage.delete(rejected_key)
+        raise
+    for name, value in values.items():
+        setattr(job, name, value)
+    # robust: a failing receiver (a webhook) is logged; it must not fail the import.
+    transaction.on_commit(lambda: import_finished.send(sender=ImportJob, job=job), robust=True)
 
 
 def _finish(
@@ -797,46 +908,64 @@ def _finish(
     status: str,
     outcome: Outcome,
     detail: str,
-    rejected: RejectedRows | None = None,
+    *,
+    unless_ended: Q | None = None,
 ) -> ImportJob:
-    """Record how an import ended, its errors and its rejected rows; then tell receivers."""
-    if rejected is not None and rejected.count:
-        extension = {"json": "json", "jsonl": "jsonl", "csv": "csv"}[job.format]
-        with rejected.finish() as handle:
-            job.rejected_key = default_storage.save(
-                f"imports/rejected/{uuid.uuid4().hex}/rejected.{extension}", File(handle)
-            )
+    """Record how an import ended without importing (failed or cancelled), its errors;
+    then tell receivers. Nothing of it was kept, so no count says otherwise.
+
+    Only an import that has not ended yet changes (``unless_ended`` narrows that further):
+    the sweep, a cancel and the job itself may try to end the same import at once."""
+    now = timezone.now()
+    values = {
+        "status": status,
+        "detail": detail,
+        "finished_at": now,
+        "rows_read": outcome.rows_read,
+        "created": 0,
+        "updated": 0,
+        "skipped": 0,
+        "rejected": outcome.rejected,
+        "error_count": outcome.error_count,
+    }
+    open_jobs = ImportJob.objects.filter(
+        pk=job.pk, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)
+    )
+    if unless_ended is not None:
+        open_jobs = open_jobs.filter(unless_ended)
     with transaction.atomic():
-        job.status = status
-        job.detail = detail
-        job.finished_at = timezone.now()
-        job.rows_read = outcome.rows_read
-        job.created = outcome.created
-        job.updated = outcome.updated
-        job.skipped = outcome.skipped
-        job.rejected = outcome.rejected
-        job.error_count = outcome.error_count
-        job.save()
-        ImportRowError.objects.bulk_create(
-            [
-                ImportRowError(job=job, line=line, field=field_name[:300], reason=reason)
-                for line, field_name, reason in outcome.errors
-            ],
-            batch_size=1000,
-        )
-        # robust: a failing receiver (a webhook) is logged; it must not fail the import.
-        transaction.on_commit(lambda: import_finished.send(sender=ImportJob, job=job), robust=True)
+        ended = open_jobs.update(updated_at=now, **values)
+        job.refresh_from_db()
+        if ended:
+            _write_errors(job, outcome.errors)
+            transaction.on_commit(
+                lambda: import_finished.send(sender=ImportJob, job=job), robust=True
+            )
+    if ended:
+        _delete_source(job)
+    return job
+
+
+def _delete_source(job: ImportJob) -> None:
     if job.delete_source and job.source_key:
         try:
             default_storage.delete(job.source_key)
         except Exception:  # a leftover upload is untidy, not a reason to fail the import
             log.warning("import %s: could not delete %s", job.pk, job.source_key, exc_info=True)
-    return job
 
 
 def import_cancel(*, job: ImportJob) -> ImportJob:
-    """Stop an import: a queued one ends now; a running one stops at its next batch and
-    rolls back everything it wrote. A finished import cannot be cancelled."""
+    """Cancel an import in whatever state it is, and say what happened.
+
+    - queued: it ends now, cancelled; its message, when a worker gets it, does nothing;
+    - running: it stops at its next batch (or while waiting for another import's lock),
+      rolls back everything it wrote and ends cancelled; its final commit checks again, so
+      a cancel after its last batch still wins. The returned import is still running,
+      with ``cancel_requested`` set;
+    - running, but its worker is gone (no heartbeat for JOB_STALE_SECONDS): nobody is left
+      to notice, so it ends now, cancelled;
+    - ended (done, failed or cancelled): a ConflictError (409) saying how it ended.
+    """
     if ImportJob.objects.filter(pk=job.pk, status=ImportStatus.QUEUED).update(
         cancel_requested=True
     ):
@@ -845,19 +974,83 @@ def import_cancel(*, job: ImportJob) -> ImportJob:
     if ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
         cancel_requested=True
     ):
+        ended = _end_silent(job.pk, timezone.now() - stale_after())
+        if ended is not None:
+            return ended
         job.refresh_from_db()
         return job
     job.refresh_from_db()
     if job.status in FINISHED:
         raise ConflictError(
-            f"This import has already ended ({job.get_status_display().lower()}).",
+            f"This import has already ended ({job.get_status_display().lower()}); there is "
+            "nothing to cancel.",
             code="import_finished",
         )
     return job
 
 
-def import_rejected_file(job: ImportJob) -> tuple[IO[bytes], str, str] | None:
-    """The rejected rows file: (stream, download name, content type), or None."""
+# --- imports whose worker died ------------------------------------------------------------
+
+SWEEP_BATCH = 100
+
+
+def _silent_since(cutoff: datetime) -> Q:
+    # heartbeat_at is empty only for imports started before heartbeats existed.
+    return Q(status=ImportStatus.RUNNING) & (
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, updated_at__lt=cutoff)
+    )
+
+
+def _end_silent(pk: int, cutoff: datetime) -> ImportJob | None:
+    """End one running import silent since before ``cutoff``; None if it is not (any
+    more): it beat again, or it ended meanwhile."""
+    job = (
+        ImportJob.objects.select_related("project", "created_by")
+        .filter(_silent_since(cutoff), pk=pk)
+        .first()
+    )
+    if job is None:
+        return None
+    who = f" ({job.worker})" if job.worker else ""
+    heard = timezone.localtime(job.heartbeat_at or job.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+    if job.cancel_requested:
+        status = ImportStatus.CANCELLED
+        detail = f"Cancelled. The worker running it{who} had stopped; nothing was imported."
+    else:
+        status = ImportStatus.FAILED
+        detail = (
+            f"The worker running this import{who} stopped: nothing heard from it since "
+            f"{heard}. Nothing was imported; import the file again."
+        )
+    job = _finish(
+        job, status, Outcome(rows_read=job.rows_read), detail, unless_ended=_silent_since(cutoff)
+    )
+    if job.status != status or job.detail != detail:
+        return None
+    # Its rows were never committed. A worker killed on a live host lost its socket, and
+    # PostgreSQL has rolled back already; a vanished host's session would hold them (and
+    # the project's import lock) until TCP keepalive gives up: end it now.
+    backend_terminate(job.db_backend)
+    return job
+
+
+def imports_sweep_stale(*, now: datetime | None = None) -> list[int]:
+    """End every running import whose worker stopped beating (killed, out of memory, host
+    lost) for JOB_STALE_SECONDS: failed with a message naming the worker (cancelled if a
+    cancel was asked for), its counts back to zero since none of its tasks was committed.
+    The beat job calls it every minute. Returns the ids it ended."""
+    cutoff = (now or timezone.now()) - stale_after()
+    silent = list(
+        ImportJob.objects.filter(_silent_since(cutoff))
+        .order_by("heartbeat_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    return [pk for pk in silent if _end_silent(pk, cutoff) is not None]
+
+
+def import_rejected_file(job: ImportJob) -> tuple[str, str, str] | None:
+    """The rejected rows file: (storage key, download name, content type), or None.
+    annotation_platform.downloads delivers it."""
     if not job.rejected_key or not default_storage.exists(job.rejected_key):
         return None
     content_type = {
@@ -866,4 +1059,4 @@ def import_rejected_file(job: ImportJob) -> tuple[IO[bytes], str, str] | None:
         "csv": "text/csv",
     }[job.format]
     name = f"import-{job.pk}-rejected.{job.format}"
-    return default_storage.open(job.rejected_key, "rb"), name, content_type
+    return job.rejected_key, name, content_type

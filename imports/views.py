@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from annotation_platform.downloads import stored_file_response
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
 from imports import permissions
@@ -138,11 +139,16 @@ def import_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_cancel_import(request.user, job):
         raise PermissionDenied
     try:
-        import_cancel(job=job)
-    except DomainError as exc:
+        job = import_cancel(job=job)
+    except DomainError as exc:  # it had ended already: the same 409 message as the API's
         messages.error(request, exc.detail)
     else:
-        messages.success(request, "Cancelling: nothing of this import will be kept.")
+        if job.is_finished:
+            messages.success(request, "Import cancelled; nothing of it was kept.")
+        else:
+            messages.success(
+                request, "Cancelling: the import stops at its next batch; nothing of it is kept."
+            )
     return redirect("import-detail", pk=job.pk)
 
 
@@ -152,8 +158,8 @@ def import_rejected_page(request: HttpRequest, pk: int) -> HttpResponse:
     found = import_rejected_file(job)
     if found is None:
         raise Http404
-    stream, name, content_type = found
-    return FileResponse(stream, as_attachment=True, filename=name, content_type=content_type)
+    key, name, content_type = found
+    return stored_file_response(key=key, filename=name, content_type=content_type)
 
 
 def project_page_links(*, project, user) -> list[ProjectLink]:

@@ -63,6 +63,40 @@ class DestinationRefused(DomainError):
         super().__init__(detail, fields={"url": [detail]})
 
 
+class HostUnresolved(DestinationRefused):
+    """The host has no address now: no such name, or DNS did not answer (``temporary``).
+
+    Refused when a webhook is saved (a typo must not wait for the first delivery to show);
+    at delivery time it is a network failure like any other, and retried."""
+
+    code = "webhook_host_unresolved"
+
+    def __init__(self, detail: str, *, temporary: bool = False) -> None:
+        super().__init__(detail)
+        self.temporary = temporary
+
+
+# getaddrinfo's answers that mean "ask again later", not "no such name".
+_TEMPORARY_DNS_ERRORS = frozenset(
+    code
+    for code in (getattr(socket, "EAI_AGAIN", None), getattr(socket, "EAI_SYSTEM", None))
+    if code is not None
+)
+
+
+def _unresolved(host: str, exc: Exception) -> HostUnresolved:
+    if isinstance(exc, socket.gaierror) and exc.errno in _TEMPORARY_DNS_ERRORS:
+        return HostUnresolved(
+            f"The host “{host}” could not be resolved just now (DNS did not answer: {exc}). "
+            "Try again in a moment.",
+            temporary=True,
+        )
+    return HostUnresolved(
+        f"The host “{host}” does not resolve: DNS has no address for it. Check the "
+        "spelling, or create its DNS record before adding the webhook."
+    )
+
+
 @dataclass(frozen=True)
 class Destination:
     scheme: str
@@ -238,7 +272,7 @@ def resolve_checked(destination: Destination) -> list[str]:
         try:
             infos = socket.getaddrinfo(destination.host, destination.port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as exc:
-            raise DestinationRefused(f"Could not resolve “{destination.host}”: {exc}.") from exc
+            raise _unresolved(destination.host, exc) from exc
         addresses = []
         for info in infos:
             text = str(info[4][0]).split("%", 1)[0]
@@ -246,7 +280,7 @@ def resolve_checked(destination: Destination) -> list[str]:
             if address not in addresses:
                 addresses.append(address)
         if not addresses:
-            raise DestinationRefused(f"“{destination.host}” has no address.")
+            raise _unresolved(destination.host, OSError("no address"))
     names, _ = _allowed_entries()
     if destination.host not in names:
         for address in addresses:
@@ -263,16 +297,13 @@ def resolve_checked(destination: Destination) -> list[str]:
 
 
 def webhook_url_check(url: str, *, resolve: bool = True) -> Destination:
-    """The save-time check: the URL's form, and, when the name resolves now, its addresses.
+    """The save-time check: the URL's form, and the addresses its name resolves to now.
 
-    A name that does not resolve yet is accepted (delivery resolves and checks again), so a
-    receiver can be registered before its DNS record is live.
+    A name that does not resolve is refused (``HostUnresolved``, saying so, not "private
+    address"): accepted, it would only fail at every delivery. Delivery resolves and checks
+    again, since settings and DNS answers change.
     """
     destination = parse_webhook_url(url)
     if resolve:
-        try:
-            resolve_checked(destination)
-        except DestinationRefused as exc:
-            if not str(exc.detail).startswith("Could not resolve"):
-                raise
+        resolve_checked(destination)
     return destination

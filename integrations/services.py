@@ -18,7 +18,12 @@ from django.utils import timezone
 
 from annotation_platform.errors import DomainError
 from annotation_platform.queueing import enqueue_on_commit
-from integrations.egress import DestinationRefused, parse_webhook_url, webhook_url_check
+from integrations.egress import (
+    DestinationRefused,
+    HostUnresolved,
+    parse_webhook_url,
+    webhook_url_check,
+)
 from integrations.models import (
     OPEN_DELIVERY_STATUSES,
     TEST_EVENT,
@@ -274,8 +279,13 @@ def _post(delivery: WebhookDelivery, *, secret: str, url: str, timeout: float) -
         # settings and DNS answers change.
         destination = parse_webhook_url(url)
         result = post_pinned(destination, body=body, headers=headers, timeout=timeout)
+    except HostUnresolved as exc:
+        # DNS, like a network, may come back: retried as any failed connection is.
+        return PostResult(None, 0, error=exc.detail[:500])
     except DestinationRefused as exc:
-        return PostResult(None, 0, error=f"Refused: {exc.detail}"[:500])
+        # The rules refuse this address (private, metadata, …): every retry would be
+        # refused the same way, so the delivery fails now, saying why.
+        return PostResult(None, 0, error=f"Refused: {exc.detail}"[:500], refused=True)
     except Exception as exc:  # a bug here must still end as a logged, failed attempt
         log.exception("Webhook delivery %s failed unexpectedly", delivery.pk)
         return PostResult(None, 0, error=f"Internal error: {type(exc).__name__}")
@@ -307,7 +317,7 @@ def _record(*, delivery_id: int, result: PostResult, now: datetime) -> AttemptOu
         if counts and webhook.consecutive_failures:
             webhook.consecutive_failures = 0
             webhook.save(update_fields=["consecutive_failures", "updated_at"])
-    elif delivery.attempts < delivery.max_attempts:
+    elif delivery.attempts < delivery.max_attempts and not result.refused:
         delay = retry_delay(delivery.attempts)
         delivery.status = DeliveryStatus.RETRYING
         delivery.next_attempt_at = now + timedelta(seconds=delay)

@@ -29,6 +29,8 @@ class PostResult:
     response_excerpt: str = ""
     error: str = ""
     location: str = ""
+    # The egress check refused the destination: another attempt would be refused too.
+    refused: bool = False
 
     @property
     def ok(self) -> bool:

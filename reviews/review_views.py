@@ -58,7 +58,7 @@ from reviews.workflow import (
 )
 from tasks import lookups
 from tasks.models import Project, Submission
-from tasks.presentation import display_view
+from tasks.presentation import display_view, remote_media_for
 from tasks.services.hooks import ProjectLink
 from tasks.template_definition import questions
 from tasks.views.work import render_submission_detail
@@ -158,7 +158,11 @@ def _review_page_context(request: HttpRequest, submission: Submission) -> dict[s
         "submission": submission,
         "project": submission.task.project,
         "ctx": context,
-        "blocks": display_view(definition, submission.task.data),
+        "blocks": display_view(
+            definition,
+            submission.task.data,
+            media=remote_media_for(request, submission.task.project),
+        ),
         "answer": answer_rows(definition, context["submission"]["answer"]),
         "others": [
             {**other, "rows": answer_rows(definition, other["answer"])}

@@ -19,11 +19,11 @@ paths into the imported data ("[3].points", "rubrics[0].criterion", "score2_desc
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from annotation_platform import jsonguard
 from annotation_platform.errors import DomainError
 from rubrics.content import (
     MISSING,
@@ -106,7 +106,13 @@ def import_content(data: Any, *, fmt: str | None = None) -> dict[str, Any]:
     """Normalised, valid rubric content from ``data`` in ``fmt`` (detected when None)."""
     if isinstance(data, str | bytes):
         try:
-            data = json.loads(data)
+            data = jsonguard.loads(data)
+        except jsonguard.HostileInput as exc:
+            raise DomainError(
+                f"The file is refused at {exc.path or 'the top'}: {exc.reason}",
+                code="invalid_import",
+                fields={exc.path: [exc.reason]},
+            ) from None
         except ValueError as exc:
             raise DomainError(
                 f"The file is not valid JSON: {exc}.",

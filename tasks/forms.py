@@ -2,6 +2,7 @@ import json
 
 from django import forms
 
+from annotation_platform import jsonguard
 from tasks.models import ProjectStatus, Role
 from tasks.services.distribution import DISTRIBUTION_LIMITS
 
@@ -47,7 +48,11 @@ class GoldForm(forms.Form):
     def clean_gold_answer(self):
         text = self.cleaned_data["gold_answer"]
         try:
-            return json.loads(text)
+            return jsonguard.loads(text)
+        except jsonguard.HostileInput as exc:
+            raise forms.ValidationError(
+                f"Refused at {exc.path or 'the top'}: {exc.reason}"
+            ) from exc
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
@@ -112,3 +117,26 @@ class DistributionForm(forms.Form):
         data = dict(self.cleaned_data)
         data["lease_seconds"] = round(data.pop("lease_minutes") * 60)
         return data
+
+
+class RemoteMediaForm(forms.Form):
+    """The hosts whose images and audio load in the project's pages, one per line;
+    ``tasks.services.project_remote_media_update`` checks them."""
+
+    remote_media_hosts = forms.CharField(
+        label="Hosts of remote images and audio",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "code", "spellcheck": "false"}),
+        help_text="One host name per line, such as images.example.com, or *.example.com for "
+        "all its subdomains. Images and audio from other hosts are shown as links and never "
+        "load by themselves, so their owners cannot see who opened a page.",
+    )
+
+    @classmethod
+    def initial_for(cls, project) -> dict:
+        return {"remote_media_hosts": "\n".join(project.remote_media_hosts)}
+
+    def hosts(self) -> list[str]:
+        # Lines, or commas for a list pasted from elsewhere; the service checks each entry.
+        text = self.cleaned_data["remote_media_hosts"].replace(",", "\n")
+        return [line.strip() for line in text.splitlines() if line.strip()]

@@ -78,6 +78,14 @@ class Project(models.Model):
         blank=True,
         related_name="+",
     )
+    # Hosts whose images and audio may load in this project's pages (tasks.remote_media;
+    # cleaned by services.project_remote_media_update). Empty: nothing remote loads, and
+    # remote media are shown as links.
+    remote_media_hosts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Host names (or *.domain) whose images and audio load in this project.",
+    )
 
     objects = ProjectQuerySet.as_manager()
 

@@ -76,6 +76,30 @@ def can_delete_project(user, project: Project) -> bool:
     return can_change_project(user, project)
 
 
+def can_change_remote_media(user, project: Project) -> bool:
+    """Setters and admins choose the hosts whose images load in the project: they write
+    the templates, guidelines and rubrics those images appear in."""
+    if not user.is_authenticated:
+        return False
+    if not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    return role_in(user, project) in DESIGN_ROLES
+
+
+def can_change_project_fields(user, project: Project, fields: set[str]) -> bool:
+    """A change of exactly ``fields``: admins change any; setters only the remote media."""
+    if fields and fields <= {"remote_media_hosts"}:
+        return can_change_remote_media(user, project)
+    return can_change_project(user, project)
+
+
+def can_open_project_settings(user, project: Project) -> bool:
+    """The settings page: admins change everything on it, setters only the remote media."""
+    return can_change_project(user, project) or can_change_remote_media(user, project)
+
+
 def can_view_members(user, project: Project) -> bool:
     if not user.is_authenticated:
         return False

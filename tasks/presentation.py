@@ -5,6 +5,8 @@ view models through the same partial templates, so a task looks the same everywh
 Markdown is sanitised here (``render_markdown``); everything else is plain text that the
 template engine escapes. Media references become URLs: http(s) as given, anything else
 is a key in the project's storage (the template validator already refused ``..`` keys).
+Remote (http(s)) images and audio load only from the project's listed hosts
+(``remote_media_for``); others are shown as links, as remote images in Markdown are.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.files.storage import default_storage
+from django.http import HttpRequest
+from django.urls import reverse
 
+from annotation_platform.content_policy import allow_remote_media
+from tasks.models import Project
+from tasks.remote_media import NO_REMOTE_MEDIA, RemoteMedia, clean_remote_hosts
 from tasks.rendering import render_markdown
 from tasks.template_definition import (
     MISSING,
@@ -35,7 +41,29 @@ def media_url(value: Any) -> str:
         return ""
     if is_http_url(value):
         return value
-    return default_storage.url(value)
+    # A storage key: always our media view, which checks the viewer's projects (and on S3
+    # redirects to a short-lived presigned URL), so a page costs no query or signing per URL.
+    return reverse("media", kwargs={"path": value})
+
+
+def remote_media_for(request: HttpRequest, project: Project) -> RemoteMedia:
+    """The remote hosts ``project``'s pages may load images and audio from, allowed in
+    this response's Content-Security-Policy as they are handed to the renderers: call it
+    in every view that renders the project's Markdown or display blocks."""
+    # Cleaned again here: a list edited outside the service (the admin, SQL) must never
+    # put anything but a host name into the policy header.
+    hosts, _ = clean_remote_hosts(project.remote_media_hosts or ())
+    media = RemoteMedia(tuple(hosts))
+    allow_remote_media(request, media.hosts)
+    return media
+
+
+def _src_or_link(value: Any, media: RemoteMedia) -> tuple[str, str]:
+    """(URL to load, URL to show as a link instead): a remote URL on a host the project
+    does not list is never loaded by itself."""
+    if isinstance(value, str) and is_http_url(value) and not media.allows_url(value):
+        return "", value
+    return media_url(value), ""
 
 
 def _text(value: Any) -> str:
@@ -55,13 +83,13 @@ def _tool_result(content: str) -> str:
     return json.dumps(parsed, ensure_ascii=False, indent=2)
 
 
-def _message(message: dict[str, Any]) -> dict[str, Any]:
+def _message(message: dict[str, Any], media: RemoteMedia) -> dict[str, Any]:
     content = message.get("content") or ""
     is_tool = message.get("role") == "tool"
     return {
         "role": message.get("role", ""),
         "name": message.get("name", ""),
-        "html": render_markdown(content),
+        "html": render_markdown(content, media=media),
         # Tool output is data, not prose: the partial shows it verbatim (escaped).
         "text": _tool_result(content) if is_tool and isinstance(content, str) else "",
         "tool_call_id": message.get("tool_call_id", ""),
@@ -78,8 +106,14 @@ def _message(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def display_view(definition: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
-    """One view model per display block, ready for ``tasks/_display_blocks.html``."""
+def display_view(
+    definition: dict[str, Any],
+    data: dict[str, Any],
+    *,
+    media: RemoteMedia = NO_REMOTE_MEDIA,
+) -> list[dict[str, Any]]:
+    """One view model per display block, ready for ``tasks/_display_blocks.html``; remote
+    images and audio load only from ``media``'s hosts."""
     views: list[dict[str, Any]] = []
     for index, block in enumerate(display_blocks(definition)):
         kind = block["type"]
@@ -90,7 +124,7 @@ def display_view(definition: dict[str, Any], data: dict[str, Any]) -> list[dict[
                 {
                     "label": labels[i],
                     "field": field,
-                    "html": render_markdown(_text(field_value(data, field)))
+                    "html": render_markdown(_text(field_value(data, field)), media=media)
                     if block.get("markdown")
                     else None,
                     "text": _text(field_value(data, field)),
@@ -101,20 +135,20 @@ def display_view(definition: dict[str, Any], data: dict[str, Any]) -> list[dict[
             value = field_value(data, block["field"])
             view["field"] = block["field"]
             if kind == "markdown":
-                view["html"] = render_markdown(_text(value))
+                view["html"] = render_markdown(_text(value), media=media)
             elif kind == "text":
                 view["text"] = _text(value)
             elif kind == "conversation":
                 view["messages"] = (
-                    [_message(m) for m in value if isinstance(m, dict)]
+                    [_message(m, media) for m in value if isinstance(m, dict)]
                     if isinstance(value, list)
                     else []
                 )
             elif kind == "audio":
                 view["id"] = block.get("id") or block["field"]
-                view["src"] = media_url(value)
+                view["src"], view["link"] = _src_or_link(value, media)
             elif kind == "image":
-                view["src"] = media_url(value)
+                view["src"], view["link"] = _src_or_link(value, media)
             elif kind == "link":
                 href = _text(value)
                 view["href"] = href if is_http_url(href) else ""

@@ -40,6 +40,8 @@ MIN_RESPONSES: Final = 2
 MAX_RESPONSES: Final = 6
 MAX_AUDIO_SECONDS: Final = 86_400
 MAX_FIELD_PATH_CHARS: Final = 200
+# S3's limit on an object key (UTF-8 bytes); mediafiles indexes keys up to this length.
+MAX_MEDIA_KEY_BYTES: Final = 1024
 
 # Compiled once at import: validating must never compile a pattern per call. Use fullmatch, so
 # a trailing newline cannot slip past a ``$``.
@@ -906,6 +908,8 @@ def _check_media(data: Mapping[str, Any], path: str, out: _ErrorCollector) -> No
             out.add(path, "Must be an http(s) URL with a host name.")
     elif not _is_storage_key(value):
         out.add(path, 'Must be a storage key (relative, no ".." or backslashes) or an http(s) URL.')
+    elif len(value.encode(errors="surrogatepass")) > MAX_MEDIA_KEY_BYTES:
+        out.add(path, f"A storage key is at most {MAX_MEDIA_KEY_BYTES} bytes (UTF-8).")
 
 
 def _check_link(data: Mapping[str, Any], path: str, out: _ErrorCollector) -> None:

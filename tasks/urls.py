@@ -9,6 +9,11 @@ urlpatterns = [
     path("projects/new/", views.project_new, name="project-new"),
     path("projects/<int:pk>/", views.project_detail, name="project-detail"),
     path("projects/<int:pk>/settings/", views.project_settings, name="project-settings"),
+    path(
+        "projects/<int:pk>/settings/remote-media/",
+        views.project_remote_media_page,
+        name="project-remote-media",
+    ),
     path("projects/<int:pk>/delete/", views.project_remove, name="project-delete"),
     path("projects/<int:pk>/members/", views.project_members, name="project-members"),
     path(

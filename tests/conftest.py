@@ -66,6 +66,37 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _throttles_off(settings):
+    # Tests log in and call the API far more often than a person: the log-in throttle and
+    # the API rate limit stay off unless a test turns them on (tests/accounts/
+    # test_throttling.py), so no test is locked out by another's failures or requests.
+    settings.AXES_ENABLED = False
+    settings.API_THROTTLE_RATE = "off"
+
+
+EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")
+
+
+@pytest.fixture(autouse=True)
+def _example_domains_resolve(monkeypatch):
+    """A webhook's host must resolve when it is saved. The names reserved for examples
+    (RFC 2606: example.com/.org/.net and their subdomains) resolve here to 93.184.216.34,
+    a public address, without asking real DNS: a test saving such a webhook works offline
+    and alike everywhere. ``fake_dns`` (tests/integrations/receiver.py) overrides this."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        name = (host.decode() if isinstance(host, bytes) else str(host or "")).rstrip(".")
+        if any(name == d or name.endswith("." + d) for d in EXAMPLE_DOMAINS):
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port or 0))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_near_duplicate_indexes():
     # Each worker caches indexes per project; a test's rolled-back rows must not leak.
     from quality.near_duplicates import forget_cached_indexes

@@ -25,7 +25,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
 from rest_framework.request import Request
 
+from annotation_platform import jsonguard
+
 WHOLE_NUMBER = re.compile(r"[0-9]+")
+MAX_POSITION = 500  # characters of a cursor's position: an ordering's values, never more
 T = TypeVar("T")
 
 
@@ -90,10 +93,19 @@ class CursorPages(_StrictPageSize, CursorPagination):
     ordering: Any = ("-id",)
     cursor_query_description = "Where to continue: copy it from a page's `next` or `previous`."
 
+    def decode_cursor(self, request: Request):
+        cursor = super().decode_cursor(request)
+        # A forged position is compared with a column: NUL fails the query on PostgreSQL,
+        # and a position as long as the URL is no position of any row.
+        position = cursor.position if cursor is not None else None
+        if position is not None and jsonguard.text_problem(position, max_chars=MAX_POSITION):
+            raise NotFound("Not a cursor of this list.")
+        return cursor
+
     def paginate_queryset(self, queryset, request: Request, view=None):
         try:
             return super().paginate_queryset(queryset, request, view)
-        except (NotFound, ValueError, DjangoValidationError) as exc:
+        except (NotFound, ValueError, OverflowError, DjangoValidationError) as exc:
             # A cursor that does not decode, or whose position does not fit the ordering.
             raise ValidationError(
                 {self.cursor_query_param: ["Not a cursor of this list: follow `next`."]}

@@ -44,6 +44,8 @@ class ExportSerializer(serializers.ModelSerializer):
             "download_url",
             "card",
             "error",
+            "cancel_requested",
+            "heartbeat_at",
             "created_by",
             "created_at",
             "started_at",

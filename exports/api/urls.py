@@ -16,4 +16,7 @@ urlpatterns = [
         views.ExportDownload.as_view(),
         name="api-export-download",
     ),
+    re_path(
+        r"^exports/(?P<pk>\d+)/cancel/?$", views.ExportCancel.as_view(), name="api-export-cancel"
+    ),
 ]

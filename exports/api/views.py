@@ -1,4 +1,4 @@
-from django.http import FileResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -8,10 +8,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation_platform.api.schema import errors
+from annotation_platform.downloads import stored_file_response
 from exports import permissions
 from exports.api.serializers import ExportCreateSerializer, ExportSerializer
 from exports.models import ExportJob
-from exports.services import export_create, export_open
+from exports.services import export_cancel, export_create, export_file_key
 from tasks import lookups
 
 
@@ -25,19 +26,15 @@ def visible_export(user, pk) -> ExportJob:
     return export
 
 
-def download_response(export: ExportJob) -> FileResponse:
-    """The archive, streamed from storage in chunks (never read whole into memory)."""
-    response = FileResponse(
-        export_open(export=export),
-        as_attachment=True,
+def download_response(export: ExportJob) -> HttpResponse:
+    """The archive, without tying up a worker: a presigned redirect on S3, nginx's
+    X-Accel-Redirect when configured, else streamed in chunks (annotation_platform.downloads)."""
+    return stored_file_response(
+        key=export_file_key(export=export),
         filename=export.download_name,
         content_type="application/zip",
+        size=export.file_size,
     )
-    if export.file_size is not None:
-        response["Content-Length"] = str(export.file_size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @extend_schema(tags=["exports"])
@@ -117,8 +114,28 @@ class ExportDownload(generics.GenericAPIView):
         summary="Download an export's archive (zip: data, README.md card, media)",
         responses={
             (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY),
+            302: OpenApiResponse(description="S3 storage: a short-lived presigned URL"),
             **errors(401, 403, 404, 409),
         },
     )
-    def get(self, request: Request, pk: int) -> FileResponse:
+    def get(self, request: Request, pk: int) -> HttpResponse:
         return download_response(visible_export(request.user, pk))
+
+
+class ExportCancel(generics.GenericAPIView):
+    queryset = ExportJob.objects.none()
+    serializer_class = ExportSerializer
+
+    @extend_schema(
+        tags=["exports"],
+        summary="Cancel an export (no file is kept)",
+        description="Queued: cancelled now. Running: `cancel_requested` is set and the export "
+        "stops within seconds, removing what it wrote (poll it). Already ended: 409.",
+        request=None,
+        responses={200: ExportSerializer, **errors(401, 403, 404, 409)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        export = visible_export(request.user, pk)
+        if not permissions.can_cancel_export(request.user, export):
+            raise PermissionDenied("Only question setters, QA leads and admins cancel exports.")
+        return Response(ExportSerializer(export_cancel(export=export)).data)

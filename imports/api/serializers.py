@@ -38,6 +38,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "detail",
             "has_rejected_file",
             "cancel_requested",
+            "heartbeat_at",
             "created_at",
             "started_at",
             "finished_at",

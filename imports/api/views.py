@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation_platform.api.pagination import cursor_pages, page_of
+from annotation_platform.api.parsers import GuardedJSONParser
 from annotation_platform.api.schema import errors
+from annotation_platform.downloads import stored_file_response
 from annotation_platform.errors import DomainError
 from imports import permissions
 from imports.api.serializers import (
@@ -49,7 +50,7 @@ def visible_import(request: Request, pk) -> ImportJob:
 
 @extend_schema(tags=["imports"], parameters=[OpenApiParameter("project_pk", int, "path")])
 class ProjectImports(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, GuardedJSONParser]
     pagination_class = cursor_pages("-id")  # newest first; a project imports without bound
 
     def initial(self, request: Request, *args, **kwargs) -> None:
@@ -149,6 +150,7 @@ class ImportRejected(APIView):
         summary="The rejected rows, as a file in the import's format",
         responses={
             (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            302: OpenApiResponse(description="S3 storage: a short-lived presigned URL"),
             **errors(401, 404),
         },
     )
@@ -157,8 +159,8 @@ class ImportRejected(APIView):
         found = import_rejected_file(job)
         if found is None:
             raise NotFound("This import has no rejected rows file.")
-        stream, name, content_type = found
-        return FileResponse(stream, as_attachment=True, filename=name, content_type=content_type)
+        key, name, content_type = found
+        return stored_file_response(key=key, filename=name, content_type=content_type)
 
 
 class PassThroughParser(BaseParser):

@@ -4,10 +4,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from annotation_platform.api.pagination import CursorPages
 from annotation_platform.api.schema import errors
 from integrations import lookups, permissions
 from integrations.api.serializers import (
@@ -124,7 +124,9 @@ def webhook_test(request: Request, pk: int) -> Response:
     return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
 
-class DeliveryCursorPagination(CursorPagination):
+class DeliveryCursorPagination(CursorPages):
+    """A forged or garbage ``cursor`` is a 400 naming it (``CursorPages``), not a 404/500."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from annotation_platform.api.serializers import StrictCharField, StrictSerializerMixin
+from annotation_platform.jsonguard import MAX_INTEGER
 from reviews.models import (
     Decision,
     Dispute,
@@ -89,7 +90,9 @@ class DisputeWriteSerializer(StrictSerializerMixin, serializers.Serializer):
 
 class BulkAcceptSerializer(StrictSerializerMixin, serializers.Serializer):
     submissions = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Ids of queued clean submissions (max 500)."
+        # Bounded: an id past 64 bits overflows the query (a form body skips the JSON guard).
+        child=serializers.IntegerField(min_value=1, max_value=MAX_INTEGER),
+        help_text="Ids of queued clean submissions (max 500).",
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 

@@ -15,11 +15,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, parser_classes
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation_platform.api.pagination import cursor_pages, page_of, paginated
+from annotation_platform.api.parsers import GuardedJSONParser
 from annotation_platform.api.schema import errors
 from rubrics.content import validate_rubric_content
 from rubrics.interchange import FORMAT_RUBRIC
@@ -178,7 +179,7 @@ def project_rubrics(request: Request, project_pk: int) -> Response:
     tags=RUBRICS,
 )
 @api_view(["POST"])
-@parser_classes([JSONParser, MultiPartParser])
+@parser_classes([GuardedJSONParser, MultiPartParser])
 def project_rubric_import_view(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_edit_rubrics(request.user, project):

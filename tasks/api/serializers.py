@@ -35,6 +35,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "my_role",
+            "remote_media_hosts",
         ]
         read_only_fields = fields
 
@@ -43,6 +44,15 @@ class ProjectWriteSerializer(StrictSerializerMixin, serializers.Serializer):
     name = StrictCharField(max_length=200)
     description = StrictCharField(required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
+    # The service checks each entry (tasks.remote_media) and names every bad one.
+    remote_media_hosts = serializers.ListField(
+        child=StrictCharField(allow_blank=True, trim_whitespace=False, max_length=300),
+        max_length=200,
+        required=False,
+        help_text="Hosts whose images and audio load in the project's pages: host names, or "
+        "*.example.com for all subdomains of example.com. Others are shown as links. "
+        "Setters and admins may change it (setters only this field).",
+    )
 
 
 class MembershipSerializer(serializers.ModelSerializer):

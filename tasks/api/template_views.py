@@ -5,11 +5,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, parser_classes
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotation_platform.api.pagination import cursor_pages, page_of, paginated
+from annotation_platform.api.parsers import GuardedJSONParser
 from annotation_platform.api.schema import errors
 from tasks import permissions
 from tasks.api.serializers import (
@@ -57,7 +57,7 @@ def _saved(template, created: bool) -> Response:
     tags=["templates"],
 )
 @api_view(["GET", "PUT"])
-@parser_classes([JSONParser])  # a definition is nested JSON: a form cannot carry it
+@parser_classes([GuardedJSONParser])  # a definition is nested JSON: a form cannot carry it
 def project_template(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if request.method == "GET":
@@ -82,7 +82,7 @@ def project_template(request: Request, project_pk: int) -> Response:
     tags=["templates"],
 )
 @api_view(["POST"])
-@parser_classes([JSONParser])
+@parser_classes([GuardedJSONParser])
 def project_template_from_gallery(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_design_project(request.user, project):

@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -23,6 +24,7 @@ from tasks.services import (
     membership_remove,
     project_create,
     project_delete,
+    project_remote_media_update,
     project_update,
 )
 
@@ -82,14 +84,23 @@ class ProjectViewSet(viewsets.ModelViewSet):
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         project = self.get_object()
-        if not permissions.can_change_project(request.user, project):
-            raise PermissionDenied("Only the project's admins may change it.")
+        fields = set(request.data) if isinstance(request.data, dict) else set()
+        if not permissions.can_change_project_fields(request.user, project, fields):
+            raise PermissionDenied(
+                "Only the project's admins may change it (setters: remote_media_hosts only)."
+            )
         data = ProjectWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        project_update(project=project, **data.validated_data)
+        changes = dict(data.validated_data)
+        hosts = changes.pop("remote_media_hosts", None)
+        with transaction.atomic():  # both parts or neither
+            if changes:
+                project_update(project=project, **changes)
+            if hosts is not None:
+                project_remote_media_update(project=project, hosts=hosts)
         return self._output(project)
 
-    @extend_schema(responses={204: None, **errors(401, 403, 404)})
+    @extend_schema(responses={204: None, **errors(401, 403, 404, 409)})
     def destroy(self, request: Request, pk: str) -> Response:
         project = self.get_object()
         if not permissions.can_delete_project(request.user, project):

@@ -42,6 +42,7 @@ from tasks.services.projects import (
     membership_remove,
     project_create,
     project_delete,
+    project_remote_media_update,
     project_update,
 )
 from tasks.services.rubrics import (
@@ -102,6 +103,7 @@ __all__ = [
     "project_create",
     "project_delete",
     "project_distribution_update",
+    "project_remote_media_update",
     "project_rubric_clone",
     "project_rubric_content",
     "project_rubric_create",

@@ -9,7 +9,7 @@ the same transaction.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,7 @@ from django.db import connection
 
 from tasks.models import Project, Task, TaskState
 from tasks.services.distribution import counters_add_new, counters_write, task_state
+from tasks.services.hooks import task_data_saved
 
 COPY_COLUMNS = (
     "project_id",
@@ -65,10 +66,12 @@ def tasks_insert_bulk(
     by,
     now: datetime,
     tally: dict[tuple[int, str], int] | None = None,
+    definition: Mapping[str, Any] | None = None,
 ) -> int:
     """Insert ``rows`` as new tasks of ``project``; returns how many non-gold tasks were
     added (the ones the NEW counter counts). With ``tally``, the counter change is added
-    there for ``counters_write`` instead of being written now."""
+    there for ``counters_write`` instead of being written now. ``definition`` is the
+    template the rows were checked against (the task-data hooks read it)."""
     if not rows:
         return 0
     default_overlap = project.default_overlap
@@ -115,6 +118,7 @@ def tasks_insert_bulk(
             ],
             batch_size=500,
         )
+    task_data_saved(project=project, datas=[row.data for row in rows], definition=definition)
     counted = sum(1 for row in rows if not row.is_gold)
     if tally is None:
         counters_add_new(project=project, count=counted)
@@ -122,6 +126,30 @@ def tasks_insert_bulk(
         key = (project.pk, TaskState.NEW)
         tally[key] = tally.get(key, 0) + counted
     return counted
+
+
+# What an import's row may change in an existing task: its content and its settings.
+TASK_UPDATE_FIELDS = (
+    "data",
+    "priority",
+    "overlap",
+    "needed",
+    "state",
+    "available",
+    "is_gold",
+    "gold_answer",
+)
+
+
+def tasks_update_bulk(
+    *, project: Project, tasks: Sequence[Task], definition: Mapping[str, Any] | None = None
+) -> None:
+    """Write the content and settings of changed tasks of ``project`` (``counters_move``
+    moves their counters); ``definition`` as for ``tasks_insert_bulk``."""
+    if not tasks:
+        return
+    Task.objects.bulk_update(list(tasks), TASK_UPDATE_FIELDS, batch_size=500)
+    task_data_saved(project=project, datas=[task.data for task in tasks], definition=definition)
 
 
 def task_recount(task: Task, *, project: Project) -> None:

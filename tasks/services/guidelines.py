@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.http import Http404
 
+from annotation_platform import jsonguard
 from annotation_platform.errors import ConflictError, DomainError
 from tasks.models import (
     RULE_ACTIVE,
@@ -48,6 +49,10 @@ def _clean(value: Any, name: str, *, required: bool, max_chars: int) -> str:
         raise DomainError(
             f"The {name} is too long.", fields={name: [f"At most {max_chars} characters."]}
         )
+    # Pages hand raw form text here: a NUL would fail the write on PostgreSQL (a 500).
+    problem = jsonguard.text_problem(value, max_chars=max_chars)
+    if problem:
+        raise DomainError(f"The {name} cannot be stored: {problem}", fields={name: [problem]})
     return value
 
 

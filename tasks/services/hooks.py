@@ -6,7 +6,7 @@ function here at start-up, and the submission services call it inside their tran
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,3 +92,50 @@ def submission_page_context(*, submission, user, **extra: Any) -> dict[str, Any]
         context["submission_links"] += added.pop("submission_links", [])
         context.update(added)
     return context
+
+
+# --- task data and templates -------------------------------------------------------------
+# Apps that index what task data refers to (``mediafiles``: which project's tasks name which
+# media key) hear of every write of task data and of every template saved, inside the
+# transaction of the write, without `tasks` importing them.
+
+TaskDataHook = Callable[..., None]
+TemplateSavedHook = Callable[..., None]
+_task_data_saved: list[TaskDataHook] = []
+_template_saved: list[TemplateSavedHook] = []
+
+
+def on_task_data_saved(hook: TaskDataHook) -> TaskDataHook:
+    """Register ``hook(project=…, datas=[…], definition=…)``: called once per batch of task
+    data written (created, imported or updated), inside its transaction. ``definition`` is
+    the template the data was checked against, or None when the writer did not have it at
+    hand. A hook writes in bulk (one statement per call), never one query per row: imports
+    call it for every batch of thousands of rows."""
+    if hook not in _task_data_saved:
+        _task_data_saved.append(hook)
+    return hook
+
+
+def task_data_saved(
+    *, project, datas: Sequence[Mapping[str, Any]], definition: Mapping[str, Any] | None = None
+) -> None:
+    for hook in list(_task_data_saved):
+        hook(project=project, datas=datas, definition=definition)
+
+
+def on_template_saved(hook: TemplateSavedHook) -> TemplateSavedHook:
+    """Register ``hook(project=…, definition=…, previous=…)``: called when a project's
+    template is saved (a new version or an edit in place), inside its transaction;
+    ``previous`` is the definition in force before (None for the first). A new template can
+    read existing task data differently (a field becomes an image), so an index of task
+    data may need to look at the project's tasks again."""
+    if hook not in _template_saved:
+        _template_saved.append(hook)
+    return hook
+
+
+def template_saved(
+    *, project, definition: Mapping[str, Any], previous: Mapping[str, Any] | None
+) -> None:
+    for hook in list(_template_saved):
+        hook(project=project, definition=definition, previous=previous)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 
 from annotation_platform.errors import ConflictError, DomainError
 from tasks.models import Membership, Project, ProjectStatus, Role
+from tasks.remote_media import clean_remote_hosts
 
 User = get_user_model()
 
@@ -74,8 +75,41 @@ def project_update(*, project: Project, **changes: str) -> Project:
 
 
 @transaction.atomic
+def project_remote_media_update(*, project: Project, hosts: list) -> Project:
+    """Set the hosts whose images and audio load in the project's pages.
+
+    Each entry must be a host name or a ``*.``-wildcard over a domain (``tasks.remote_media``);
+    all are checked before anything is saved, and every bad entry gets its own message.
+    """
+    if not isinstance(hosts, list | tuple):
+        raise DomainError(
+            "Give the hosts as a list.", fields={"remote_media_hosts": ["Must be a list."]}
+        )
+    cleaned, errors = clean_remote_hosts(hosts)
+    if errors:
+        raise DomainError(
+            "Some remote media hosts are not host names.", fields={"remote_media_hosts": errors}
+        )
+    project.remote_media_hosts = cleaned
+    project.save(update_fields=["remote_media_hosts", "updated_at"])
+    return project
+
+
+@transaction.atomic
 def project_delete(*, project: Project) -> None:
-    project.delete()
+    """Delete a project and its tasks. Submitted work and its reviews protect the template
+    versions and revisions they were made against (``on_delete=PROTECT``), so a project
+    that holds them is archived instead: a 409 that says so, never a 500."""
+    try:
+        with transaction.atomic():
+            project.delete()
+    except ProtectedError as exc:
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        raise ConflictError(
+            f"This project cannot be deleted: it holds {', '.join(kinds)}, which are kept. "
+            "Archive the project instead (status: archived).",
+            code="protected",
+        ) from exc
 
 
 def _find_user(identifier: str):

@@ -11,6 +11,7 @@ from annotation_platform.errors import ConflictError, DomainError
 from tasks.answer_validation import validate_answer
 from tasks.gallery import gallery_template
 from tasks.models import Project, Submission, TaskTemplate
+from tasks.services.hooks import template_saved
 from tasks.template_definition import validate_definition, validate_task_data
 
 
@@ -88,9 +89,11 @@ def template_save(
     # Serialise versioning per project: two setters saving at once get consecutive versions.
     Project.objects.select_for_update().filter(pk=project.pk).first()
     current = template_current(project)
+    previous = current.definition if current is not None else None
     if current is not None and not Submission.objects.filter(template=current).exists():
         current.name, current.definition, current.note = name, definition, note or ""
         current.save(update_fields=["name", "definition", "note", "updated_at"])
+        template_saved(project=project, definition=definition, previous=previous)
         return current, False
     template = TaskTemplate.objects.create(
         project=project,
@@ -100,6 +103,7 @@ def template_save(
         note=note or "",
         created_by=by,
     )
+    template_saved(project=project, definition=definition, previous=previous)
     return template, True
 
 

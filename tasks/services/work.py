@@ -30,7 +30,7 @@ from tasks.services.distribution import (
     task_claim_held,
     task_lock_for_submission,
 )
-from tasks.services.hooks import submission_saved
+from tasks.services.hooks import submission_saved, task_data_saved
 from tasks.services.templates import template_require_current
 from tasks.telemetry import clean_telemetry
 from tasks.template_definition import validate_task_data
@@ -74,6 +74,7 @@ def tasks_create(*, project: Project, items: list[Any], by) -> list[Task]:
         ]
     )
     counters_add_new(project=project, count=len(created))
+    task_data_saved(project=project, datas=items, definition=template.definition)
     return created
 
 

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_POST
 from annotation_platform.errors import DomainError
 from tasks import permissions
 from tasks.models import RULE_ACTIVE, GuidelineDraft, GuidelineVersion, Project
+from tasks.presentation import remote_media_for
+from tasks.remote_media import RemoteMedia
 from tasks.rendering import render_markdown
 from tasks.services import (
     guideline_rule_add,
@@ -35,9 +37,11 @@ from tasks.services.guidelines import DRAFT
 from tasks.views.projects import visible_project
 
 
-def shown_rules(rules: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def shown_rules(rules: list[Mapping[str, Any]], media: RemoteMedia) -> list[dict[str, Any]]:
     """Rules with their Markdown rendered (sanitised) for a page."""
-    return [{**rule, "text_html": render_markdown(rule.get("text", ""))} for rule in rules]
+    return [
+        {**rule, "text_html": render_markdown(rule.get("text", ""), media=media)} for rule in rules
+    ]
 
 
 def _viewable(request: HttpRequest, pk: int) -> Project:
@@ -70,14 +74,15 @@ def guidelines_page(request: HttpRequest, pk: int) -> HttpResponse:
     notice = None
     if permissions.can_acknowledge_guidelines(request.user, project):
         notice = guidelines_notice_for(user=request.user, project=project)
+    media = remote_media_for(request, project)
     return render(
         request,
         "guidelines/guidelines.html",
         {
             "project": project,
             "current": current,
-            "intro_html": render_markdown(current.intro) if current else "",
-            "rules": shown_rules([r for r in current.rules if r["status"] == RULE_ACTIVE])
+            "intro_html": render_markdown(current.intro, media=media) if current else "",
+            "rules": shown_rules([r for r in current.rules if r["status"] == RULE_ACTIVE], media)
             if current
             else [],
             "retired": [r for r in current.rules if r["status"] != RULE_ACTIVE] if current else [],
@@ -98,6 +103,7 @@ def _editor(
     draft: GuidelineDraft = guidelines_draft(project)
     current = guidelines_current(project)
     pending = guidelines_diff(project=project, before=current.number if current else 0, after=DRAFT)
+    media = remote_media_for(request, project)
     return render(
         request,
         "guidelines/editor.html",
@@ -105,8 +111,8 @@ def _editor(
             "project": project,
             "draft": draft,
             "current": current,
-            "intro_html": render_markdown(draft.intro),
-            "rules": shown_rules(draft.rules),
+            "intro_html": render_markdown(draft.intro, media=media),
+            "rules": shown_rules(draft.rules, media),
             "pending": pending,
             "errors": errors or {},
             "post": request.POST if errors else {},
@@ -239,14 +245,15 @@ def guidelines_version_page(request: HttpRequest, pk: int, number: int) -> HttpR
     version: GuidelineVersion = get_object_or_404(
         project.guideline_versions.select_related("published_by"), number=number
     )
+    media = remote_media_for(request, project)
     return render(
         request,
         "guidelines/version.html",
         {
             "project": project,
             "version": version,
-            "intro_html": render_markdown(version.intro),
-            "rules": shown_rules(version.rules),
+            "intro_html": render_markdown(version.intro, media=media),
+            "rules": shown_rules(version.rules, media),
         },
     )
 
@@ -265,19 +272,20 @@ def guidelines_diff_page(request: HttpRequest, pk: int) -> HttpResponse:
     if DRAFT in (diff.before_ref, diff.after_ref) and not can_edit:
         raise PermissionDenied
     numbers = [str(n) for n in project.guideline_versions.values_list("number", flat=True)]
+    media = remote_media_for(request, project)
     return render(
         request,
         "guidelines/diff.html",
         {
             "project": project,
             "diff": diff,
-            "added": shown_rules(diff.added),
+            "added": shown_rules(diff.added, media),
             "retired": diff.retired,
             "changed": [
                 {
                     **change,
-                    "before_html": render_markdown(change["before"]["text"]),
-                    "after_html": render_markdown(change["after"]["text"]),
+                    "before_html": render_markdown(change["before"]["text"], media=media),
+                    "after_html": render_markdown(change["after"]["text"], media=media),
                 }
                 for change in diff.changed
             ],

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
 from tasks import lookups, permissions
-from tasks.forms import DistributionForm, MemberAddForm, MemberRoleForm, ProjectForm
+from tasks.forms import (
+    DistributionForm,
+    MemberAddForm,
+    MemberRoleForm,
+    ProjectForm,
+    RemoteMediaForm,
+)
 from tasks.models import Membership, Project, Role
 from tasks.services import (
     membership_add,
@@ -21,6 +27,7 @@ from tasks.services import (
     membership_remove,
     project_create,
     project_delete,
+    project_remote_media_update,
     project_update,
     task_counts,
 )
@@ -97,6 +104,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "project": project,
             "can_change": permissions.can_change_project(request.user, project),
+            "can_open_settings": permissions.can_open_project_settings(request.user, project),
             "can_view_members": permissions.can_view_members(request.user, project),
             "member_count": project.memberships.count(),
             "my_role_label": Role(project.my_role).label if project.my_role else None,
@@ -110,14 +118,47 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def render_project_settings(
+    request: HttpRequest,
+    project: Project,
+    *,
+    form: ProjectForm | None = None,
+    distribution_form: DistributionForm | None = None,
+    remote_media_form: RemoteMediaForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The settings page, with a refused form (if any) as it was sent and the others as
+    they are saved. Admins see every section; setters only the remote media."""
+    can_change = permissions.can_change_project(request.user, project)
+    initial = {"name": project.name, "description": project.description, "status": project.status}
+    return render(
+        request,
+        "tasks/project_settings.html",
+        {
+            "project": project,
+            "can_change": can_change,
+            "can_change_remote_media": permissions.can_change_remote_media(request.user, project),
+            "form": form or ProjectForm(initial=initial),
+            "distribution_form": distribution_form
+            or DistributionForm(initial=DistributionForm.initial_for(project)),
+            "remote_media_form": remote_media_form
+            or RemoteMediaForm(initial=RemoteMediaForm.initial_for(project)),
+        },
+        status=status,
+    )
+
+
 @login_required
 def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
     project = visible_project(request, pk)
+    if not permissions.can_open_project_settings(request.user, project):
+        raise PermissionDenied
+    if request.method != "POST":
+        return render_project_settings(request, project)
     if not permissions.can_change_project(request.user, project):
         raise PermissionDenied
-    initial = {"name": project.name, "description": project.description, "status": project.status}
-    form = ProjectForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    form = ProjectForm(request.POST)
+    if form.is_valid():
         try:
             project_update(project=project, **form.cleaned_data)
         except DomainError as exc:
@@ -125,16 +166,27 @@ def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Project settings saved.")
             return redirect("project-settings", pk=project.pk)
-    return render(
-        request,
-        "tasks/project_settings.html",
-        {
-            "project": project,
-            "form": form,
-            "distribution_form": DistributionForm(initial=DistributionForm.initial_for(project)),
-        },
-        status=400 if form.errors else 200,
-    )
+    return render_project_settings(request, project, form=form, status=400)
+
+
+@login_required
+@require_POST
+def project_remote_media_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The settings page's remote media form (twin of PATCH
+    /api/v1/projects/{id}/remote-media/)."""
+    project = visible_project(request, pk)
+    if not permissions.can_change_remote_media(request.user, project):
+        raise PermissionDenied
+    form = RemoteMediaForm(request.POST)
+    if form.is_valid():
+        try:
+            project_remote_media_update(project=project, hosts=form.hosts())
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "Remote media hosts saved.")
+            return redirect("project-settings", pk=project.pk)
+    return render_project_settings(request, project, remote_media_form=form, status=400)
 
 
 @login_required
@@ -147,7 +199,11 @@ def project_remove(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Type the project's exact name to delete it.")
         return redirect("project-settings", pk=project.pk)
     name = project.name
-    project_delete(project=project)
+    try:
+        project_delete(project=project)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect("project-settings", pk=project.pk)
     messages.success(request, f"Project “{name}” deleted.")
     return redirect("dashboard")
 

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from annotation_platform import jsonguard
 from annotation_platform.errors import DomainError
 from rubrics.content import (
     KIND_SECTION,
@@ -30,6 +31,8 @@ from rubrics.models import VersionStatus
 from rubrics.services import rubric_export, rubric_update_draft, rubric_version_retire
 from tasks import lookups, permissions
 from tasks.models import Project, ProjectRubric
+from tasks.presentation import remote_media_for
+from tasks.remote_media import RemoteMedia
 from tasks.rendering import render_markdown
 from tasks.services import (
     project_rubric_clone,
@@ -57,7 +60,7 @@ FORMAT_LABELS = {
 # --- presentation -------------------------------------------------------------------------
 
 
-def reviewer_nodes(content: Mapping[str, Any]) -> list[dict[str, Any]]:
+def reviewer_nodes(content: Mapping[str, Any], media: RemoteMedia) -> list[dict[str, Any]]:
     """Valid content as a reviewer sees it: nodes with sanitised Markdown descriptions."""
 
     def view(node: Mapping[str, Any], depth: int) -> dict[str, Any]:
@@ -65,7 +68,7 @@ def reviewer_nodes(content: Mapping[str, Any]) -> list[dict[str, Any]]:
             "kind": node["kind"],
             "id": node["id"],
             "title": node["title"],
-            "description_html": render_markdown(node.get("description", "")),
+            "description_html": render_markdown(node.get("description", ""), media=media),
             "depth": depth,
         }
         if node["kind"] == KIND_SECTION:
@@ -98,8 +101,11 @@ def _possible_points(content: Mapping[str, Any]) -> float:
     )
 
 
-def _preview_context(content: Mapping[str, Any]) -> dict[str, Any]:
-    return {"nodes": reviewer_nodes(content), "possible": _possible_points(content)}
+def _preview_context(
+    request: HttpRequest, project: Project, content: Mapping[str, Any]
+) -> dict[str, Any]:
+    media = remote_media_for(request, project)
+    return {"nodes": reviewer_nodes(content, media), "possible": _possible_points(content)}
 
 
 def _refusal(exc: DomainError) -> str:
@@ -171,7 +177,7 @@ def _overview(
             "project": project,
             "pinned": pinned,
             "pinned_retired": pinned is not None and pinned.status == VersionStatus.RETIRED,
-            "preview": _preview_context(pinned.content) if pinned else None,
+            "preview": _preview_context(request, project, pinned.content) if pinned else None,
             "links": project_rubric_links(project=project, user=request.user) if can_browse else [],
             "can_browse": can_browse,
             "can_edit": permissions.can_edit_rubrics(request.user, project),
@@ -314,7 +320,8 @@ def _editor(
             "revision": values.get("expected_revision", rubric.draft_revision),
             "content_text": content_text,
             "errors": errors or {},
-            "preview": _preview_context(content),
+            # The live preview (rubric_preview) renders into this page, under its policy.
+            "preview": _preview_context(request, link.project, content),
             "versions": versions,
             "latest": versions[0] if versions else None,
             "pinned_here": link.project.rubric_version_id,
@@ -343,7 +350,10 @@ def rubric_editor(request: HttpRequest, pk: int, rubric_pk: int) -> HttpResponse
         raise PermissionDenied
     post = request.POST
     try:
-        content = json.loads(post.get("content") or "")
+        content = jsonguard.loads(post.get("content") or "", path="content")
+    except jsonguard.HostileInput as exc:
+        errors = {"content": [f"Refused at {exc.path}: {exc.reason}"]}
+        return _editor(request, link, values=post, errors=errors, status=400)
     except ValueError as exc:
         errors = {"content": [f"The content is not valid JSON: {exc}."]}
         return _editor(request, link, values=post, errors=errors, status=400)
@@ -369,10 +379,10 @@ def rubric_editor(request: HttpRequest, pk: int, rubric_pk: int) -> HttpResponse
 @require_POST
 def rubric_preview(request: HttpRequest, pk: int, rubric_pk: int) -> HttpResponse:
     """The live preview: posted content as a reviewer will see it, as an HTML fragment."""
-    _link(request, pk, rubric_pk)
+    link = _link(request, pk, rubric_pk)
     try:
-        content = json.loads(request.POST.get("content") or "")
-    except ValueError:
+        content = jsonguard.loads(request.POST.get("content") or "")
+    except ValueError:  # broken or refused (jsonguard.HostileInput): no preview
         content = None
     problems = validate_rubric_content(content) if content is not None else {"": ["Not JSON."]}
     if problems:
@@ -383,7 +393,9 @@ def rubric_preview(request: HttpRequest, pk: int, rubric_pk: int) -> HttpRespons
             status=400,
         )
     return render(
-        request, "rubrics/_reviewer_view.html", _preview_context(normalize_rubric_content(content))
+        request,
+        "rubrics/_reviewer_view.html",
+        _preview_context(request, link.project, normalize_rubric_content(content)),
     )
 
 
@@ -438,7 +450,7 @@ def rubric_version(request: HttpRequest, pk: int, rubric_pk: int, number: int) -
             "link": link,
             "rubric": link.rubric,
             "version": version,
-            "preview": _preview_context(version.content),
+            "preview": _preview_context(request, link.project, version.content),
             "formats": [(name, FORMAT_LABELS[name]) for name in FORMATS],
             "can_pin": permissions.can_edit_rubrics(request.user, link.project),
             "pinned_id": link.project.rubric_version_id,

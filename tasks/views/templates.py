@@ -11,11 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from annotation_platform import jsonguard
 from annotation_platform.errors import DomainError
 from tasks import permissions
 from tasks.gallery import gallery_templates
 from tasks.models import Project, Task
-from tasks.presentation import display_view, questions_view
+from tasks.presentation import display_view, questions_view, remote_media_for
 from tasks.services import template_check, template_current, template_from_gallery, template_save
 from tasks.views.projects import visible_project
 
@@ -30,7 +31,9 @@ def _designable(request: HttpRequest, pk: int) -> Project:
 def _parse_json(text: str, label: str) -> tuple[object, str | None]:
     """Parse JSON typed by a person; on failure say where (line and column)."""
     try:
-        return json.loads(text), None
+        return jsonguard.loads(text), None
+    except jsonguard.HostileInput as exc:
+        return None, f"{label} is refused at {exc.path or 'the top level'}: {exc.reason}"
     except json.JSONDecodeError as exc:
         return (
             None,
@@ -80,6 +83,9 @@ def template_editor(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, f"Template saved (version {template.version}).")
                 return redirect("template-editor", pk=project.pk)
         status = 400
+    # The live preview renders into this page: its policy must allow what the preview
+    # fragment (template_preview) may show.
+    remote_media_for(request, project)
     return render(
         request,
         "tasks/template_editor.html",
@@ -117,7 +123,7 @@ def template_use_gallery(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The live preview: the trainer's view of the sample task, as an HTML fragment."""
-    _designable(request, pk)
+    project = _designable(request, pk)
     definition, error = _parse_json(request.POST.get("definition", ""), "The definition")
     sample, sample_error = _parse_json(request.POST.get("sample_task") or "{}", "The sample task")
     problems: dict[str, list[str]] = {}
@@ -135,7 +141,7 @@ def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "tasks/_template_preview.html",
         {
-            "blocks": display_view(definition, sample),
+            "blocks": display_view(definition, sample, media=remote_media_for(request, project)),
             "questions": questions_view(definition, sample),
             "definition": definition,
             "preview": True,
@@ -160,7 +166,11 @@ def template_version(request: HttpRequest, pk: int, version: int) -> HttpRespons
             "project": project,
             "template": template,
             "definition_text": json.dumps(template.definition, indent=2, ensure_ascii=False),
-            "blocks": display_view(template.definition, sample) if valid_sample else None,
+            "blocks": display_view(
+                template.definition, sample, media=remote_media_for(request, project)
+            )
+            if valid_sample
+            else None,
             "questions": questions_view(template.definition, sample) if valid_sample else None,
             "definition": template.definition,
         },

@@ -18,13 +18,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
+from annotation_platform import jsonguard
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
 from tasks import lookups, permissions
 from tasks.api.filters import TaskFilter
-from tasks.forms import AssignForm, DistributionForm, GoldForm, ProjectForm, TaskSettingsForm
+from tasks.forms import AssignForm, DistributionForm, GoldForm, TaskSettingsForm
 from tasks.models import Draft, Lease, LeaseStatus, Submission, SubmissionStatus, Task, TaskState
-from tasks.presentation import display_view, questions_view
+from tasks.presentation import display_view, questions_view, remote_media_for
 from tasks.rendering import render_markdown
 from tasks.services import (
     guidelines_notice_for,
@@ -40,7 +41,7 @@ from tasks.services import (
 )
 from tasks.services.hooks import submission_page_context
 from tasks.services.reviewing import submissions_returned
-from tasks.views.projects import visible_project
+from tasks.views.projects import render_project_settings, visible_project
 
 
 def _parse_tasks(text: str) -> tuple[list | None, str | None]:
@@ -50,7 +51,9 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
         return None, "Paste a JSON array of task objects, or one JSON object per line."
     if text.startswith("["):
         try:
-            return json.loads(text), None
+            return jsonguard.loads(text), None
+        except jsonguard.HostileInput as exc:
+            return None, f"Refused at {exc.path or 'the top'}: {exc.reason}"
         except json.JSONDecodeError as exc:
             return None, f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
     items = []
@@ -58,7 +61,9 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
         if not line.strip():
             continue
         try:
-            items.append(json.loads(line))
+            items.append(jsonguard.loads(line))
+        except jsonguard.HostileInput as exc:
+            return None, f"Line {number} is refused at {exc.path or 'the top'}: {exc.reason}"
         except json.JSONDecodeError as exc:
             return None, f"Line {number} is not valid JSON: {exc.msg} (column {exc.colno})."
     return items, None
@@ -92,7 +97,8 @@ def _cursor_encode(ordering: str, task: Task) -> str:
 def _cursor_decode(ordering: str, cursor: str) -> list:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        made_for, *values = json.loads(raw)
+        # Guarded: a forged cursor may be nested deep or hold a number beyond 64 bits.
+        made_for, *values = jsonguard.loads(raw)
     except (ValueError, TypeError) as exc:
         raise BadCursor("This page link is damaged; start again from the first page.") from exc
     keys = TASK_ORDERINGS[ordering][1]
@@ -315,6 +321,7 @@ def _workspace(request: HttpRequest, task: Task, submission: Submission | None) 
         "skipUrl": reverse("api-task-skip", args=[task.pk]) if holding else "",
     }
     notice = None
+    media = remote_media_for(request, task.project)
     if permissions.can_acknowledge_guidelines(request.user, task.project):
         notice = guidelines_notice_for(user=request.user, project=task.project)
     return render(
@@ -326,10 +333,12 @@ def _workspace(request: HttpRequest, task: Task, submission: Submission | None) 
             "task": task,
             "template": template,
             "submission": submission,
-            "blocks": display_view(template.definition, task.data),
+            "blocks": display_view(template.definition, task.data, media=media),
             "questions": questions_view(template.definition, task.data),
             "definition": template.definition,
-            "instructions_html": render_markdown(template.definition.get("instructions")),
+            "instructions_html": render_markdown(
+                template.definition.get("instructions"), media=media
+            ),
             "config": config,
         },
     )
@@ -389,7 +398,11 @@ def render_submission_detail(
         {
             "submission": submission,
             "project": submission.task.project,
-            "blocks": display_view(definition, submission.task.data),
+            "blocks": display_view(
+                definition,
+                submission.task.data,
+                media=remote_media_for(request, submission.task.project),
+            ),
             "questions": questions_view(definition, submission.task.data),
             "answer_json": json.dumps(submission.answer, indent=2, ensure_ascii=False),
             "revisions": submission.revisions.select_related("template").order_by("-number"),
@@ -471,7 +484,9 @@ def _render_task(
             "project": project,
             "task": task,
             "template": template,
-            "blocks": display_view(definition, task.data) if template else [],
+            "blocks": display_view(definition, task.data, media=remote_media_for(request, project))
+            if template
+            else [],
             "data_json": json.dumps(task.data, indent=2, ensure_ascii=False),
             "gold_json": gold_text,
             "leases": task.leases.select_related("trainer").order_by("-created_at", "-id"),
@@ -603,10 +618,4 @@ def project_distribution_page(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Distribution settings saved.")
             return redirect("project-settings", pk=project.pk)
-    initial = {"name": project.name, "description": project.description, "status": project.status}
-    return render(
-        request,
-        "tasks/project_settings.html",
-        {"project": project, "form": ProjectForm(initial=initial), "distribution_form": form},
-        status=400,
-    )
+    return render_project_settings(request, project, distribution_form=form, status=400)

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tasks.answer_validation import count_words
 from tasks.gallery import gallery_template
 from tasks.models import Draft, Submission, SubmissionRevision
+from tasks.services import project_remote_media_update
 from tests.e2e.conftest import login
 from tests.e2e.workspace_fixtures import (
     definition_with,
@@ -285,6 +286,8 @@ def test_audio_spans_from_the_playhead(trainer, live_server, cast):
     clip_url = serve_clip(trainer, "https://media.example.test/tts/clip-0042.wav", seconds=2.0)
     data = gallery_template("cantonese_tts").sample_task | {"audio": clip_url}
     work = setup_gallery(cast, "cantonese_tts", data=data)
+    # Remote audio plays only from hosts the project lists (else it is shown as a link).
+    project_remote_media_update(project=cast.project, hosts=["media.example.test"])
     open_workspace(trainer, live_server, work)
     status = trainer.locator("[data-player-status]")
     expect(trainer.locator("[data-player-duration]")).to_have_text("0:02.00")

@@ -200,3 +200,61 @@ def test_inactive_exporter_may_do_nothing(cast, pairwise, client, run_export):
     assert not permissions.can_export(cast.setter, cast.project)
     assert not permissions.can_view_export(cast.setter, archive.job)
     assert not ExportJob.objects.visible_to(cast.setter).exists()
+
+
+# --- cancel ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "state, status, body_status",
+    [("queued", 200, "cancelled"), ("running", 200, "running"), ("dead", 200, "cancelled")],
+)
+def test_api_cancel_in_every_open_state(cast, pairwise, client_as, state, status, body_status):
+    from datetime import timedelta
+
+    from tests.exports.test_jobs import running_export
+
+    if state == "queued":
+        job = ExportJob.objects.create(project=cast.project, format="jsonl")
+    else:
+        job = running_export(cast, heard=timedelta(hours=1 if state == "dead" else 0))
+
+    response = client_as(cast.qa_lead).post(f"/api/v1/exports/{job.pk}/cancel")
+
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert (body["status"], body["cancel_requested"], body["download_url"]) == (
+        body_status,
+        True,
+        None,
+    )
+    job.refresh_from_db()
+    assert job.status == body_status
+
+
+def test_api_cancel_of_a_finished_export_is_a_409_saying_so(cast, pairwise, client_as, run_export):
+    archive = run_export(cast.project, cast.setter, "jsonl")
+
+    response = client_as(cast.setter).post(f"/api/v1/exports/{archive.job.pk}/cancel/")
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == (
+        "This export has already ended (done); there is nothing to cancel."
+    )
+    assert ExportJob.objects.get(pk=archive.job.pk).status == "done"
+
+
+@pytest.mark.parametrize("person", ALL_PEOPLE)
+def test_api_cancel_by_role(person, cast, client_as):
+    from tests.exports.test_jobs import running_export
+
+    job = running_export(cast)
+
+    response = client_as(cast.by_role(person)).post(f"/api/v1/exports/{job.pk}/cancel")
+
+    job.refresh_from_db()
+    if person in EXPORTERS:
+        assert (response.status_code, job.status) == (200, "cancelled")
+    else:
+        # Not visible outside the exporting roles: indistinguishable from no export.
+        assert (response.status_code, job.status) == (404, "running")

@@ -245,3 +245,68 @@ def test_schema_documents_the_import_endpoints(client_as, cast):
         "/api/v1/imports/{id}/rejected",
     ):
         assert path in schema["paths"], path
+
+
+# --- cancel in every state ------------------------------------------------------------------
+
+
+def _cancel(client, job):
+    return client.post(f"/api/v1/imports/{job.pk}/cancel")
+
+
+@pytest.mark.parametrize(
+    "state, status, body_status, cancel_requested",
+    [
+        ("queued", 200, "cancelled", True),
+        ("running", 200, "running", True),  # it stops itself at its next batch
+        ("dead", 200, "cancelled", True),  # nobody left to stop it: ended now
+        ("done", 409, None, False),
+    ],
+)
+def test_cancel_in_every_state(
+    cast, pairwise, client_as, state, status, body_status, cancel_requested
+):
+    from datetime import timedelta
+
+    from tests.imports.test_jobs import running_import
+
+    if state == "queued":
+        job = import_create(
+            project=cast.project, by=cast.setter, upload=SimpleUploadedFile("t.jsonl", b"{}\n")
+        )
+    elif state == "done":
+        job = running_import(cast, status="done", heartbeat_at=None, created=1)
+    else:
+        job = running_import(cast, heard=timedelta(hours=1 if state == "dead" else 0))
+
+    response = _cancel(client_as(cast.setter), job)
+
+    assert response.status_code == status, response.content
+    job.refresh_from_db()
+    assert job.cancel_requested is cancel_requested
+    if body_status is None:
+        assert response.json()["detail"] == (
+            "This import has already ended (done); there is nothing to cancel."
+        )
+        assert job.status == "done"
+        return
+    body = response.json()
+    assert (body["status"], body["cancel_requested"]) == (body_status, True)
+    assert job.status == body_status
+    if body_status == "cancelled":
+        assert body["created"] == 0 and body["finished_at"]
+
+
+@pytest.mark.parametrize(
+    "person, status", [("trainer", 404), ("qa_lead", 403), ("outsider", 404), ("admin", 200)]
+)
+def test_only_setters_and_admins_cancel_a_running_import(cast, client_as, person, status):
+    from tests.imports.test_jobs import running_import
+
+    job = running_import(cast)
+
+    response = _cancel(client_as(cast.by_role(person)), job)
+
+    assert response.status_code == status
+    job.refresh_from_db()
+    assert job.status == ("cancelled" if status == 200 else "running")

@@ -129,3 +129,56 @@ def test_cancel_page_cancels_a_queued_import(client, cast, queued):
     client.post(f"/imports/{queued.pk}/cancel/")
     queued.refresh_from_db()
     assert queued.status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    "state, status, message",
+    [
+        ("running", "running", "Cancelling: the import stops at its next batch"),
+        ("dead", "cancelled", "Import cancelled; nothing of it was kept."),
+        ("done", "done", "This import has already ended (done); there is nothing to cancel."),
+    ],
+)
+def test_cancel_page_in_every_state_says_what_happened(client, cast, state, status, message):
+    from datetime import timedelta
+
+    from tests.imports.test_jobs import running_import
+
+    if state == "done":
+        job = running_import(cast, status="done", heartbeat_at=None)
+    else:
+        job = running_import(cast, heard=timedelta(hours=1 if state == "dead" else 0))
+    _login(client, cast.setter)
+
+    response = client.post(f"/imports/{job.pk}/cancel/", follow=True)
+
+    job.refresh_from_db()
+    assert job.status == status
+    assert message in response.content.decode()
+    if state == "running":  # the page says a cancel is under way, and offers no second one
+        assert 'data-testid="import-cancelling"' in response.content.decode()
+        assert 'data-testid="cancel-form"' not in response.content.decode()
+
+
+def test_a_running_import_page_says_nothing_is_kept_yet(client, cast):
+    from tests.imports.test_jobs import running_import
+
+    job = running_import(cast)
+    _login(client, cast.qa_lead)
+
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+
+    assert "Nothing is kept until the import has finished" in page
+    assert "Last sign of life from the worker" in page
+
+
+@pytest.mark.parametrize("person, status", [("trainer", 404), ("qa_lead", 403), ("outsider", 404)])
+def test_who_may_not_cancel_a_running_import_on_the_page(client, cast, person, status):
+    from tests.imports.test_jobs import running_import
+
+    job = running_import(cast)
+    _login(client, cast.by_role(person))
+
+    assert client.post(f"/imports/{job.pk}/cancel/").status_code == status
+    job.refresh_from_db()
+    assert (job.status, job.cancel_requested) == ("running", False)

@@ -93,6 +93,36 @@ def test_a_forbidden_url_is_a_400_on_the_url_field(cast, client_as):
     assert not Webhook.objects.exists()
 
 
+def test_a_host_that_does_not_resolve_is_a_400_naming_that_reason(cast, client_as, fake_dns, hook):
+    # given a name DNS does not know (fake_dns: no network) and one on a private address
+    fake_dns["nas.example.com"] = ["192.168.1.20"]
+    client = client_as(cast.admin)
+
+    # when each is saved, as a new webhook and as a changed URL
+    unknown = client.post(
+        list_url(cast), {"url": "https://typo.example.com/in", "events": ["task.completed"]},
+        format="json",
+    )  # fmt: skip
+    changed = client.patch(
+        f"/api/v1/webhooks/{hook.pk}/", {"url": "https://typo.example.com/in"}, format="json"
+    )
+    private = client.post(
+        list_url(cast), {"url": "https://nas.example.com/in", "events": ["task.completed"]},
+        format="json",
+    )  # fmt: skip
+
+    # then each says its own reason on the url field, and nothing changed
+    for response in (unknown, changed):
+        assert response.status_code == 400, response.content
+        body = response.json()
+        assert body["error"] == "webhook_host_unresolved"
+        assert "“typo.example.com” does not resolve" in body["fields"]["url"][0]
+    assert private.status_code == 400
+    assert private.json()["error"] == "webhook_url_refused"
+    assert "private address" in private.json()["fields"]["url"][0]
+    assert list(Webhook.objects.values_list("url", flat=True)) == ["https://hooks.example.com/in"]
+
+
 @pytest.mark.parametrize(
     "body, field",
     [

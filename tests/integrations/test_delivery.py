@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from integrations.events import emit
 from integrations.jobs import webhook_deliver
@@ -418,3 +419,64 @@ def test_an_unreachable_receiver_is_logged_as_a_connection_error(
     assert delivery.status == "failed" and delivery.status_code is None
     assert "ConnectionRefused" in delivery.error
     assert Webhook.objects.get(pk=webhook.pk).consecutive_failures == 1
+
+
+# --- what is retried: refused never, unresolved like any network failure ----------------------
+
+
+def test_a_delivery_refused_by_the_egress_check_fails_at_once_and_is_never_retried(
+    cast, fake_dns, settings, django_capture_on_commit_callbacks
+):
+    # given: six attempts allowed, and a webhook saved while its name was public
+    settings.WEBHOOK_MAX_ATTEMPTS = 6
+    fake_dns["hooks.example.com"] = ["93.184.216.34"]
+    webhook, _ = make_webhook(cast, "http://hooks.example.com/in")
+    fake_dns["hooks.example.com"] = ["10.1.2.3"]  # now it points inside our network
+
+    # when it is delivered, and later the sweep and a second copy of the job come by
+    emit_and_send(cast, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    later = delivery.created_at + timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliveries_sweep(now=later) == 0
+    assert delivery_attempt(delivery_id=delivery.pk, now=later) is None
+
+    # then: failed after one attempt, with the refusal's reason, and nothing left to send
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 1, None)
+    assert delivery.error.startswith("Refused:") and "10.1.2.3 is a private address" in (
+        delivery.error
+    )
+    assert Webhook.objects.get(pk=webhook.pk).consecutive_failures == 1
+
+
+def test_on_a_worker_a_refused_delivery_is_not_retried(cast, fake_dns, settings, monkeypatch):
+    # The job raises Retry only when the outcome says "retry in …": a refusal never does.
+    settings.WEBHOOK_MAX_ATTEMPTS = 6
+    fake_dns["hooks.example.com"] = ["93.184.216.34"]
+    make_webhook(cast, "http://hooks.example.com/in")
+    fake_dns["hooks.example.com"] = ["169.254.169.254"]
+    delivery = WebhookDelivery.objects.create(
+        webhook=Webhook.objects.get(), event="submission.created", payload=PAYLOAD,
+        max_attempts=6, next_attempt_at=timezone.now(),
+    )  # fmt: skip
+    retries = []
+    monkeypatch.setattr(webhook_deliver, "retry", lambda **kwargs: retries.append(kwargs))
+
+    assert webhook_deliver.run(delivery.pk) == "failed"
+    assert retries == []
+
+
+def test_a_host_that_stopped_resolving_is_retried_like_a_network_failure(
+    cast, fake_dns, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    fake_dns["hooks.example.com"] = ["93.184.216.34"]
+    make_webhook(cast, "http://hooks.example.com/in")
+    del fake_dns["hooks.example.com"]  # the record is gone, for now
+
+    emit_and_send(cast, django_capture_on_commit_callbacks)
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("retrying", 1)
+    assert "does not resolve" in delivery.error and not delivery.error.startswith("Refused")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from integrations.egress import (
     DestinationRefused,
+    HostUnresolved,
     parse_webhook_url,
     resolve_checked,
     webhook_url_check,
@@ -106,11 +109,38 @@ def test_a_name_resolving_to_a_forbidden_address_is_refused_at_save(fake_dns, pr
     assert "rebind.example.com" in refused.value.detail
 
 
-def test_a_name_that_does_not_resolve_yet_is_accepted_at_save(fake_dns):
-    # Delivery resolves and checks again; the receiver's DNS record may not be live yet.
-    assert webhook_url_check("https://not-yet.example.com/").host == "not-yet.example.com"
-    with pytest.raises(DestinationRefused, match="Could not resolve"):
-        resolve_checked(parse_webhook_url("https://not-yet.example.com/"))
+def test_a_name_that_does_not_resolve_is_refused_at_save_saying_so(fake_dns):
+    # given a name DNS does not know, and one that resolves to a private address
+    fake_dns["nas.example.com"] = ["10.0.0.5"]
+
+    # when each is saved
+    with pytest.raises(HostUnresolved) as unresolved:
+        webhook_url_check("https://not-yet.example.com/")
+    with pytest.raises(DestinationRefused) as private:
+        webhook_url_check("https://nas.example.com/")
+
+    # then each message names its own reason, on the url field
+    assert "“not-yet.example.com” does not resolve" in unresolved.value.detail
+    assert "private" not in unresolved.value.detail
+    assert unresolved.value.fields == {"url": [unresolved.value.detail]}
+    assert unresolved.value.code == "webhook_host_unresolved"
+    assert not unresolved.value.temporary
+    assert "10.0.0.5 is a private address" in private.value.detail
+    assert not isinstance(private.value, HostUnresolved)
+
+
+def test_dns_that_does_not_answer_is_refused_at_save_as_temporary(monkeypatch):
+    def no_answer(host, port, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_answer)
+
+    with pytest.raises(HostUnresolved) as unresolved:
+        webhook_url_check("https://hooks.example.com/")
+
+    assert unresolved.value.temporary
+    assert "could not be resolved just now" in unresolved.value.detail
+    assert "Try again" in unresolved.value.detail
 
 
 def test_the_admin_allowance_opens_private_networks_but_never_metadata(settings, fake_dns):

@@ -75,6 +75,20 @@ def test_a_forbidden_url_is_shown_on_the_field(client, cast):
     assert not Webhook.objects.exists()
 
 
+def test_a_host_that_does_not_resolve_is_shown_on_the_field_as_such(client, cast, fake_dns):
+    client.force_login(cast.admin)
+
+    response = client.post(
+        reverse("project-webhooks", args=[cast.project.pk]),
+        {"url": "https://typo.example.com/in", "events": ["task.completed"]},
+    )
+
+    assert response.status_code == 400
+    [message] = response.context["form"].errors["url"]
+    assert "“typo.example.com” does not resolve" in message and "private" not in message
+    assert not Webhook.objects.exists()
+
+
 def test_toggle_rotate_test_and_delete(
     client, cast, hook, receiver, allow_loopback, django_capture_on_commit_callbacks
 ):

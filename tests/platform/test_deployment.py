@@ -42,11 +42,39 @@ def test_compose_gives_the_app_its_database_broker_secret_and_media_volume():
     assert "media" in compose["volumes"]
 
 
-def test_every_variable_compose_sets_is_read_by_the_settings():
+def test_every_variable_compose_sets_is_read_by_the_settings_or_gunicorn():
     source = (ROOT / "annotation_platform" / "settings.py").read_text()
-    env = _compose()["services"]["web"]["environment"]
-    for name in env:
-        assert re.search(rf'"{name}"', source), f"{name} is set in compose but never read"
+    source += (ROOT / "gunicorn.conf.py").read_text()
+    for service in ("web", "worker", "beat"):
+        env = _compose()["services"][service]["environment"]
+        for name in env:
+            assert re.search(rf'"{name}"', source), f"{name} is set in compose but never read"
+
+
+def test_every_long_running_service_has_a_healthcheck():
+    services = _compose()["services"]
+    # migrate is a one-shot job: the others wait for it to complete, not to be healthy
+    assert services["migrate"]["restart"] == "no"
+    for name, service in services.items():
+        if name == "migrate":
+            continue
+        check = service.get("healthcheck")
+        assert check, f"{name} has no healthcheck"
+        assert check["test"][0] in ("CMD", "CMD-SHELL")
+        assert {"interval", "timeout", "retries"} <= set(check)
+
+
+def test_worker_and_beat_healthchecks_test_the_process_itself():
+    services = _compose()["services"]
+    worker = services["worker"]["healthcheck"]["test"]
+    # $$ is compose's escape: the container's own $HOSTNAME names the worker node
+    assert "inspect ping -d celery@$$HOSTNAME" in worker[1]
+    beat = services["beat"]
+    assert "--scheduler=annotation_platform.beat:HeartbeatScheduler" in beat["command"]
+    assert beat["healthcheck"]["test"][1:4] == ["python", "-m", "annotation_platform.beat"]
+    web = services["web"]
+    assert "/healthz" in web["healthcheck"]["test"][-1]
+    assert web["environment"]["PROMETHEUS_MULTIPROC_DIR"]  # multiprocess metrics
 
 
 def test_the_image_contains_every_local_app():
@@ -62,6 +90,7 @@ def test_the_image_contains_every_local_app():
         "imports",
         "exports",
         "integrations",
+        "mediafiles",
     ]
     for app in ["annotation_platform", *local_apps, "templates", "static"]:
         assert f"COPY {app} ./{app}" in dockerfile

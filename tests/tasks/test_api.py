@@ -840,3 +840,13 @@ def test_unmatched_page_urls_answer_the_html_404(client):
     response = client.get("/projects/abc/")
     assert response.status_code == 404
     assert "text/html" in response["Content-Type"]
+
+
+def test_project_destroy_with_submitted_work_answers_409_not_500(cast, mcq, as_person):
+    from tests.factories import submit
+
+    submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    response = as_person("admin").delete(projects_url(cast.project.pk))
+    body = assert_error(response, 409, "protected")
+    assert "Archive" in body["detail"]
+    assert Project.objects.filter(pk=cast.project.pk).exists()

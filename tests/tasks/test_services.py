@@ -140,3 +140,20 @@ def test_removing_a_trainer_keeps_the_admins():
     trainer = MembershipFactory(project=admin.project, role=Role.TRAINER)
     membership_remove(membership=trainer)
     assert list(Membership.objects.values_list("role", flat=True)) == [Role.ADMIN]
+
+
+def test_project_delete_refuses_a_project_with_submitted_work_and_deletes_nothing(cast, mcq):
+    from tasks.models import Submission, Task
+    from tests.factories import submit
+
+    # given a project whose trainer submitted an answer
+    submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    # when its admin deletes it
+    with pytest.raises(ConflictError) as caught:
+        project_delete(project=cast.project)
+    # then the refusal says what is kept and what to do instead, and nothing is gone
+    assert caught.value.code == "protected"
+    assert "submissions" in caught.value.detail and "Archive" in caught.value.detail
+    assert Project.objects.filter(pk=cast.project.pk).exists()
+    assert Task.objects.filter(project=cast.project).count() == 3
+    assert Submission.objects.filter(task__project=cast.project).count() == 1

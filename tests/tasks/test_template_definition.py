@@ -557,6 +557,8 @@ def test_conversation_messages_are_checked(change, path):
         ("audio", "/etc/passwd"),
         ("audio", "ftp://example.com/clip.wav"),
         ("image", 42),
+        ("image", "x" * 1025),  # longer than any S3 key (and than mediafiles indexes)
+        ("image", "图" * 342),  # 1,026 bytes of UTF-8
         ("source", "example.edu/page"),
         ("source", "javascript:alert(1)"),
     ],

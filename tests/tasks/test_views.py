@@ -19,8 +19,8 @@ PAGE_ACCESS = {
     "project-detail": dict(
         trainer=200, setter=200, qa_lead=200, admin=200, outsider=404, staff=200
     ),
-    "project-settings": dict(
-        trainer=403, setter=403, qa_lead=403, admin=200, outsider=404, staff=200
+    "project-settings": dict(  # setters see only its remote media section
+        trainer=403, setter=200, qa_lead=403, admin=200, outsider=404, staff=200
     ),
     "project-members": dict(
         trainer=403, setter=200, qa_lead=200, admin=200, outsider=404, staff=200
@@ -208,3 +208,16 @@ def test_member_pages_need_post(client, cast):
         client.get(reverse("member-remove", args=[cast.project.pk, membership.pk])).status_code
         == 405
     )
+
+
+def test_deleting_a_project_with_submitted_work_says_why_on_the_settings_page(client, cast, mcq):
+    from tests.factories import submit
+
+    submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    client.force_login(cast.admin)
+    url = reverse("project-delete", args=[cast.project.pk])
+    response = client.post(url, {"confirm_name": cast.project.name}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("project-settings", args=[cast.project.pk])
+    assert "cannot be deleted" in response.content.decode()
+    assert Project.objects.filter(pk=cast.project.pk).exists()
