@@ -24,8 +24,12 @@ down long before anything locks, while a guesser gets ``AXES_FAILURE_LIMIT`` tri
 cool-off per account and per address.
 
 **API.** ``ApiTokenRateThrottle`` limits requests per user of a token-authenticated client
-to ``API_THROTTLE_RATE`` in fixed windows counted in the shared cache: one round trip per
-request (``INCR`` and ``EXPIRE`` in one pipeline on Redis). Session-authenticated calls
+to ``API_THROTTLE_RATE`` in fixed windows counted in the shared cache (``INCRBY`` and
+``EXPIRE`` in one pipeline on Redis). A process takes its allowance in small leases (at
+most ``LEASE_MAX`` requests and a twentieth of the limit) and spends them without asking
+again: a round trip per request cost 0.2 ms of CPU, a tenth of a ``next``. No more than
+the limit is ever granted; a busy client may be refused a little early, by what other
+processes still hold in leases (a few per cent of the limit). Session-authenticated calls
 (the pages' own fetches) are not counted. When the cache is unreachable the limit is not
 applied (logged), so an outage of Redis does not stop the work queue.
 """
@@ -33,6 +37,7 @@ applied (logged), so an outage of Redis does not stop the work queue.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -239,8 +244,8 @@ def parse_rate(rate: str | None) -> tuple[int, int] | None:
     return parsed
 
 
-def api_request_count(*, key: str, period: int) -> int | None:
-    """Count one request in ``key``'s current window and return the count so far.
+def api_request_count(*, key: str, period: int, step: int = 1) -> int | None:
+    """Count ``step`` requests in ``key``'s current window and return the count so far.
 
     One cache round trip. None when the cache could not be reached (the caller then
     does not limit). Django's ``incr`` needs the key to exist (``add`` first) and asks
@@ -259,22 +264,54 @@ def api_request_count(*, key: str, period: int) -> int | None:
             if client is None:
                 client = cache._throttle_client = cache._cache.get_client(write=True)
             pipe = client.pipeline(transaction=False)
-            pipe.incr(full_key)
+            pipe.incrby(full_key, step)
             pipe.expire(full_key, period + 1)
             count, _ = pipe.execute()
             return int(count)
         # In-process caches (development, tests): no round trip to save.
-        if cache.add(key, 1, period + 1):
-            return 1
+        if cache.add(key, step, period + 1):
+            return step
         try:
-            return cache.incr(key)
+            return cache.incr(key, step)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, period + 1)
-            return 1
+            cache.set(key, step, period + 1)
+            return step
     except Exception:  # a rate limit must not take the API down with the cache
         _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
         log.warning("API throttle: the cache is unreachable; not limiting", exc_info=True)
         return None
+
+
+LEASE_MAX = 10
+# user id -> (window, requests of this process's lease not yet spent). One entry per user
+# at most; gunicorn's sync workers run one request at a time, the lock covers threads.
+_leases: dict[int, tuple[int, int]] = {}
+_leases_lock = threading.Lock()
+
+
+def lease_size(limit: int) -> int:
+    """How many requests a process reserves at once: 1 (a round trip per request, the plain
+    rule) for small limits, up to ``LEASE_MAX`` for large ones."""
+    return max(1, min(LEASE_MAX, limit // 20))
+
+
+def api_request_allowed(*, user_id: int, window: int, limit: int, period: int) -> bool | None:
+    """Whether one more request of ``user_id`` fits the limit in ``window``; None when the
+    cache is unreachable. Spends this process's lease first, then reserves a new one: the
+    shared count grows by the lease, and only the part of it under the limit is granted."""
+    with _leases_lock:
+        held = _leases.get(user_id)
+        if held is not None and held[0] == window and held[1] > 0:
+            _leases[user_id] = (window, held[1] - 1)
+            return True
+    step = lease_size(limit)
+    count = api_request_count(key=f"throttle:api:{user_id}:{window}", period=period, step=step)
+    if count is None:
+        return None
+    granted = min(step, limit - (count - step))  # the lease's part under the limit
+    with _leases_lock:
+        _leases[user_id] = (window, max(granted - 1, 0))
+    return granted > 0
 
 
 class ApiTokenRateThrottle(BaseThrottle):
@@ -292,8 +329,10 @@ class ApiTokenRateThrottle(BaseThrottle):
         limit, period = rate
         now = time.time()
         window = int(now // period)
-        count = api_request_count(key=f"throttle:api:{request.user.pk}:{window}", period=period)
-        if count is None or count <= limit:
+        allowed = api_request_allowed(
+            user_id=request.user.pk, window=window, limit=limit, period=period
+        )
+        if allowed is None or allowed:
             return True
         self._wait = (window + 1) * period - now
         return False

@@ -249,8 +249,10 @@ def api_limit(settings):
         }
     }
     throttling._cache_down_until = 0.0
+    throttling._leases.clear()  # user ids repeat between tests; leases are per process
     yield settings
     throttling._cache_down_until = 0.0
+    throttling._leases.clear()
 
 
 def test_a_token_client_over_the_rate_gets_a_json_429_with_retry_after(client_as, api_limit):
@@ -312,6 +314,7 @@ def test_the_limit_is_counted_in_redis_in_one_round_trip(client_as, settings, mo
         }
     }
     throttling._cache_down_until = 0.0
+    throttling._leases.clear()
     executed = []
 
     real_execute = redis.client.Pipeline.execute
@@ -325,6 +328,46 @@ def test_the_limit_is_counted_in_redis_in_one_round_trip(client_as, settings, mo
     statuses = [api.get("/api/v1/me/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     assert executed == [2, 2, 2, 2]  # INCR and EXPIRE, sent together, per request
+
+
+@pytest.mark.parametrize(("limit", "size"), [(3, 1), (39, 1), (40, 2), (200, 10), (1200, 10)])
+def test_a_lease_is_one_request_for_small_limits_and_at_most_ten(limit, size):
+    assert throttling.lease_size(limit) == size
+
+
+def test_leases_grant_exactly_the_limit_with_a_round_trip_per_lease(api_limit, monkeypatch):
+    # given a limit of 200 a minute (leases of 10) and a count of the shared round trips
+    trips = []
+    real = throttling.api_request_count
+    monkeypatch.setattr(
+        throttling, "api_request_count", lambda **kw: trips.append(kw["step"]) or real(**kw)
+    )
+    # when one process asks 230 times in one window
+    answers = [
+        throttling.api_request_allowed(user_id=7, window=1, limit=200, period=60)
+        for _ in range(230)
+    ]
+    # then exactly the first 200 pass, in 20 leases, and every refusal asks again
+    assert answers == [True] * 200 + [False] * 30
+    assert trips[:20] == [10] * 20 and len(trips) == 20 + 30
+
+
+def test_a_lease_grants_only_what_other_processes_left_under_the_limit(api_limit):
+    # given other processes that reserved 195 of a limit of 200 in this window
+    throttling.api_request_count(key="throttle:api:8:1", period=60, step=195)
+    # when this process asks
+    answers = [
+        throttling.api_request_allowed(user_id=8, window=1, limit=200, period=60) for _ in range(8)
+    ]
+    # then it gets the 5 left, never more
+    assert answers == [True] * 5 + [False] * 3
+
+
+def test_a_new_window_starts_a_new_lease(api_limit):
+    for _ in range(200):
+        throttling.api_request_allowed(user_id=9, window=1, limit=200, period=60)
+    assert throttling.api_request_allowed(user_id=9, window=1, limit=200, period=60) is False
+    assert throttling.api_request_allowed(user_id=9, window=2, limit=200, period=60) is True
 
 
 @pytest.mark.parametrize(
