@@ -3,9 +3,21 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.forms import AdminLoginForm
 from accounts.models import ApiToken, User
+from accounts.views import throttled_login_response
 
-# The admin's log-in says why a throttled attempt was refused, as the site's does.
+# The admin's log-in says why a throttled attempt was refused, and answers 429 with
+# Retry-After, as the site's does.
 admin.site.login_form = AdminLoginForm
+_admin_login = admin.site.login
+
+
+def _throttled_admin_login(request, extra_context=None):
+    response = _admin_login(request, extra_context)
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    return throttled_login_response(response, form)
+
+
+admin.site.login = _throttled_admin_login  # read by admin.site.urls when urls.py loads
 
 
 @admin.register(User)

@@ -24,6 +24,9 @@ class ApiTokenForm(forms.Form):
     )
 
 
+NO_MATCH = "Your username and password didn't match."
+
+
 class ThrottledLoginMixin:
     """Log-in forms that say why a throttled attempt was refused (``accounts.throttling``).
 
@@ -52,7 +55,8 @@ class ThrottledLoginMixin:
                 raise
             self.throttle = throttle
             # A refused attempt was not checked; a counted one was wrong, and says so.
-            reason = throttle.message if refused else f"{exc.messages[0]} {throttle.message}"
+            # (In the words the log-in page uses for a plain failure, not Django's.)
+            reason = throttle.message if refused else f"{NO_MATCH} {throttle.message}"
             raise forms.ValidationError(
                 self.error_messages["throttled"], code="throttled", params={"reason": reason}
             ) from exc

@@ -20,11 +20,17 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        if form.throttle is not None:
-            response.status_code = 429
-            response["Retry-After"] = str(max(1, form.throttle.wait_seconds))
-        return response
+        return throttled_login_response(super().form_invalid(form), form)
+
+
+def throttled_login_response(response: HttpResponse, form) -> HttpResponse:
+    """A log-in page whose attempt the throttle refused or that has just locked: 429 with
+    Retry-After, so scripts and proxies see the limit, not a plain failed form."""
+    throttle = getattr(form, "throttle", None)
+    if throttle is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(max(1, throttle.wait_seconds))
+    return response
 
 
 @login_required

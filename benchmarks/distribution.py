@@ -7,6 +7,7 @@ Run against a server and PostgreSQL you started yourself (gunicorn, DEBUG off), 
     export REDIS_URL=redis://127.0.0.1:6379/3   # checks queued for workers, not in the request
     .venv/bin/python manage.py migrate
     DEBUG=false SECRET_KEY=bench ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false \\
+      API_THROTTLE_RATE=100000/min \\
       .venv/bin/gunicorn annotation_platform.wsgi -b 127.0.0.1:8000 &  # gunicorn.conf.py
     .venv/bin/python benchmarks/distribution.py setup --tasks 100000   # W1 (writes the DB)
     .venv/bin/python benchmarks/distribution.py run                   # W2 and W4 over HTTP

@@ -59,7 +59,10 @@ def _image(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> s
     media: RemoteMedia = env.get("remote_media", NO_REMOTE_MEDIA)
     if parts.scheme and media.allows_url(src):
         return self.image(tokens, idx, options, env)
-    return f'<a href="{escapeHtml(src)}">{escapeHtml(alt or src)}</a>'
+    # Say it is an image and where it lives, so the reader knows what the link is and
+    # that nothing was fetched ("Image (images.example.com): a cat").
+    label = f"Image ({parts.hostname or src})" + (f": {alt}" if alt else "")
+    return f'<a href="{escapeHtml(src)}">{escapeHtml(label)}</a>'
 
 
 @lru_cache(maxsize=1)

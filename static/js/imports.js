@@ -23,6 +23,15 @@
         set("updated", job.updated);
         set("skipped", job.skipped);
         set("error-count", job.error_count);
+        if (job.heartbeat_at) {
+          // The worker's last beat, as the page first showed it: HH:MM:SS in UTC.
+          const beat = box.querySelector('[data-testid="import-heartbeat"]');
+          if (beat) {
+            beat.dateTime = job.heartbeat_at;
+            beat.textContent = new Date(job.heartbeat_at).toISOString().slice(11, 19);
+            box.querySelector('[data-testid="import-heartbeat-line"]').hidden = false;
+          }
+        }
         if (["done", "failed", "cancelled"].includes(job.status)) {
           window.location.reload();
           return;

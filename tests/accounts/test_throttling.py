@@ -75,7 +75,9 @@ def test_after_a_few_failures_the_next_attempt_must_wait_and_is_not_counted(clie
     response = _login(client, user.username, "wrong-password")  # the second, just now
     assert response.status_code == 429
     assert "wait 1 second before trying again" in response.content.decode()
-    assert "correct username and password" in response.content.decode()
+    # the same words as a plain failure, then the wait (not Django's other wording)
+    assert "Your username and password didn&#x27;t match. " in response.content.decode()
+    assert "correct username and password" not in response.content.decode()
     failures = AccessAttempt.objects.get().failures_since_start
     # when: the right password, too soon
     too_soon = _login(client, user.username, PASSWORD)
@@ -184,6 +186,8 @@ def test_the_admin_login_is_throttled_with_the_same_message(client, login_thrott
         url, {"username": staff.username, "password": PASSWORD}, REMOTE_ADDR=OTHER_ADDRESS
     )
     assert "this account or your network is locked" in response.content.decode()
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
     assert "_auth_user_id" not in client.session
     assert AccessFailureLog.objects.filter(username=staff.username, locked_out=True).exists()
 

@@ -69,3 +69,11 @@ def test_cancel_page_takes_only_post(client, cast):
 
     assert client.get(reverse("export-cancel", args=[job.pk])).status_code == 405
     assert ExportJob.objects.get(pk=job.pk).status == "running"
+
+
+def test_a_running_export_page_says_when_its_worker_was_last_heard_from(client, cast):
+    job = running_export(cast, heard=timedelta(seconds=5))
+    client.login(username=cast.setter.username, password=PASSWORD)
+    page = client.get(reverse("export-detail", args=[job.pk])).content.decode()
+    assert 'data-testid="export-heartbeat"' in page
+    assert job.heartbeat_at.strftime("%H:%M:%S") + " UTC" in page

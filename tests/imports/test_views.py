@@ -169,7 +169,10 @@ def test_a_running_import_page_says_nothing_is_kept_yet(client, cast):
     page = client.get(f"/imports/{job.pk}/").content.decode()
 
     assert "Nothing is kept until the import has finished" in page
-    assert "Last sign of life from the worker" in page
+    job.refresh_from_db()
+    assert f'datetime="{job.heartbeat_at.isoformat()}"' in page
+    assert "Worker last heard from at <time" in page
+    assert job.heartbeat_at.strftime("%H:%M:%S") in page
 
 
 @pytest.mark.parametrize("person, status", [("trainer", 404), ("qa_lead", 403), ("outsider", 404)])

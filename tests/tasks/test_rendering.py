@@ -15,13 +15,13 @@ def test_a_remote_image_is_a_link_by_default():
     html = render_markdown("![a cat](https://images.example.com/cat.png)")
     assert "<img" not in html
     assert '<a href="https://images.example.com/cat.png"' in html
-    assert ">a cat</a>" in html
+    assert ">Image (images.example.com): a cat</a>" in html  # what it is, and where
 
 
-def test_a_remote_image_without_alt_text_links_its_url():
+def test_a_remote_image_without_alt_text_names_its_host():
     html = render_markdown("![](https://images.example.com/cat.png)")
     assert "<img" not in html
-    assert ">https://images.example.com/cat.png</a>" in html
+    assert ">Image (images.example.com)</a>" in html
 
 
 def test_a_remote_image_on_an_allowed_host_loads():
