@@ -77,3 +77,20 @@ def test_qa_lead_creates_a_dpo_export_waits_and_downloads_it(
     row = page.locator(f'tr[data-export="{job.pk}"]')
     expect(row).to_contain_text("Done")
     expect(row.get_by_role("link", name="Download")).to_be_visible()
+
+
+def test_qa_lead_cancels_an_export_whose_worker_stopped(
+    page, live_server, cast, settings, tmp_path
+):
+    from tests.exports.test_jobs import running_export
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    job = running_export(cast)
+    login(page, live_server, cast.qa_lead)
+    page.goto(f"{live_server.url}{reverse('export-detail', args=[job.pk])}")
+    expect(page.get_by_test_id("export-heartbeat")).to_contain_text("UTC")
+    page.get_by_role("button", name="Cancel export").click()
+    expect(page.get_by_test_id("export-status")).to_have_text("Cancelled")
+    expect(page.get_by_test_id("export-cancel-form")).to_have_count(0)
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not job.file_key

@@ -69,3 +69,37 @@ def test_setter_fixes_a_bad_row_and_imports_the_file(page, live_server, cast):
     expect(page.get_by_test_id("task-table")).to_contain_text("Which is shorter?")
     assert task_counts(cast.project)["new"] == 3
     assert set(Task.objects.values_list("external_id", flat=True)) == {"q-1", "q-2", "q-3"}
+
+
+def test_setter_cancels_an_import_whose_worker_stopped(page, live_server, cast):
+    from tests.imports.test_jobs import running_import
+
+    # given an import whose worker has been silent for long
+    job = running_import(cast)
+    login(page, live_server, cast.setter)
+    page.goto(f"{live_server.url}/imports/{job.pk}/")
+    expect(page.get_by_test_id("import-heartbeat-line")).to_be_visible()
+    expect(page.get_by_test_id("import-uncommitted")).to_contain_text("Nothing is kept")
+    # when the setter cancels it
+    page.get_by_role("button", name="Cancel import").click()
+    # then it ends at once, cancelled, and offers no second cancel
+    expect(page.get_by_test_id("import-status")).to_have_text("Cancelled")
+    expect(page.get_by_test_id("cancel-form")).to_have_count(0)
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+
+
+def test_setter_asks_a_live_import_to_stop(page, live_server, cast):
+    from datetime import timedelta
+
+    from tests.imports.test_jobs import running_import
+
+    job = running_import(cast, heard=timedelta(seconds=1))
+    login(page, live_server, cast.setter)
+    page.goto(f"{live_server.url}/imports/{job.pk}/")
+    page.get_by_role("button", name="Cancel import").click()
+    # the worker is alive: it is asked to stop at its next batch, and the page says so
+    expect(page.get_by_test_id("import-cancelling")).to_be_visible()
+    expect(page.get_by_test_id("cancel-form")).to_have_count(0)
+    job.refresh_from_db()
+    assert job.cancel_requested and job.status == "running"
