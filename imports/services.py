@@ -369,6 +369,7 @@ class _Pipeline:
                 project=self.project,
                 tasks=list(changed.values()),
                 definition=self.template.definition,
+                by=self.by,
             )
             counters_move(project=self.project, moves=moves, tally=self.counters)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connection, models
 
+from annotation_platform.errors import DomainError
 from mediafiles.keys import media_fields, media_keys
 from mediafiles.models import MediaReference
 from tasks.models import Project, Task, TaskTemplate
@@ -70,13 +71,59 @@ def media_record(*, project_id: int, keys: Iterable[str]) -> int:
     return _record(MediaReference, project_id, keys)
 
 
+# Keys per query when checking who else references them (SQLite caps a statement's
+# parameters; an import batch holds up to two keys per row).
+CHECK_CHUNK = 5_000
+
+
+def media_keys_check(*, user, project_id: int, keys: Iterable[str]) -> None:
+    """Refuse to let ``user`` reference, in project ``project_id``, keys that projects they
+    are not a member of already reference.
+
+    Naming a key grants the project's members access to the file: without this rule a setter
+    who knows (or guesses: keys are paths like ``tts/batch-07/clip-0042.wav``) another
+    project's key could put it in a task of their own and open it. Keys nobody references
+    yet, and keys of projects the user is a member of, pass; staff pass; ``user`` None (the
+    system: migrations, scripts) is not checked. One indexed query per 5,000 keys.
+    """
+    if user is None or user.is_staff or user.is_superuser:
+        return
+    ordered = sorted(set(keys))
+    foreign: list[str] = []
+    for start in range(0, len(ordered), CHECK_CHUNK):
+        foreign += (
+            MediaReference.objects.filter(key__in=ordered[start : start + CHECK_CHUNK])
+            .exclude(project_id=project_id)
+            .exclude(project__memberships__user=user)
+            .order_by("key")
+            .values_list("key", flat=True)
+            .distinct()[:5]
+        )
+        if foreign:
+            break
+    if foreign:
+        listed = ", ".join(foreign[:5])
+        raise DomainError(
+            f"These media keys belong to a project you are not a member of: {listed}. Ask a "
+            "member of that project or a site admin to add these tasks; nothing was written.",
+            code="media_not_yours",
+            fields={
+                "media": [
+                    f"{key}: used by a project you are not a member of." for key in foreign[:5]
+                ]
+            },
+        )
+
+
 def media_record_from_tasks(
     *,
     project: Project,
     datas: Sequence[Mapping[str, Any]],
     definition: Mapping[str, Any] | None = None,
+    by=None,
 ) -> int:
-    """Record the media keys in task data just written (the ``on_task_data_saved`` hook).
+    """Record the media keys in task data just written (the ``on_task_data_saved`` hook),
+    after checking that ``by`` may reference them (``media_keys_check``).
 
     The keys are those in the template's audio and image fields: ``definition`` when the
     writer checked the data against it, else the project's current template (one query).
@@ -89,7 +136,9 @@ def media_record_from_tasks(
     fields = media_fields(definition)
     if not fields:
         return 0
-    return media_record(project_id=project.pk, keys=media_keys(fields, datas))
+    keys = media_keys(fields, datas)
+    media_keys_check(user=by, project_id=project.pk, keys=keys)
+    return media_record(project_id=project.pk, keys=keys)
 
 
 def _scan(
@@ -97,6 +146,7 @@ def _scan(
     reference_model: type[models.Model],
     project_id: int,
     fields: Iterable[str],
+    by=None,
 ) -> int:
     """Record the keys of ``fields`` in every task of a project, reading the data in chunks
     (memory stays flat however many tasks there are); one INSERT per chunk."""
@@ -112,9 +162,13 @@ def _scan(
     for data in datas:
         chunk.append(data)
         if len(chunk) >= SCAN_CHUNK:
-            recorded += _record(reference_model, project_id, media_keys(fields, chunk))
+            keys = media_keys(fields, chunk)
+            media_keys_check(user=by, project_id=project_id, keys=keys)
+            recorded += _record(reference_model, project_id, keys)
             chunk = []
-    recorded += _record(reference_model, project_id, media_keys(fields, chunk))
+    keys = media_keys(fields, chunk)
+    media_keys_check(user=by, project_id=project_id, keys=keys)
+    recorded += _record(reference_model, project_id, keys)
     return recorded
 
 
@@ -123,6 +177,7 @@ def media_record_for_template(
     project: Project,
     definition: Mapping[str, Any],
     previous: Mapping[str, Any] | None,
+    by=None,
 ) -> int:
     """Record the keys existing tasks hold in fields the new template shows as media and
     the previous one did not (the ``on_template_saved`` hook); nothing to do otherwise.
@@ -133,7 +188,7 @@ def media_record_for_template(
     added = set(media_fields(definition)) - set(media_fields(previous))
     if not added:
         return 0
-    return _scan(Task, MediaReference, project.pk, sorted(added))
+    return _scan(Task, MediaReference, project.pk, sorted(added), by=by)
 
 
 def media_backfill(

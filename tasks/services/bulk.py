@@ -118,7 +118,7 @@ def tasks_insert_bulk(
             ],
             batch_size=500,
         )
-    task_data_saved(project=project, datas=[row.data for row in rows], definition=definition)
+    task_data_saved(project=project, datas=[row.data for row in rows], definition=definition, by=by)
     counted = sum(1 for row in rows if not row.is_gold)
     if tally is None:
         counters_add_new(project=project, count=counted)
@@ -142,14 +142,20 @@ TASK_UPDATE_FIELDS = (
 
 
 def tasks_update_bulk(
-    *, project: Project, tasks: Sequence[Task], definition: Mapping[str, Any] | None = None
+    *,
+    project: Project,
+    tasks: Sequence[Task],
+    definition: Mapping[str, Any] | None = None,
+    by=None,
 ) -> None:
     """Write the content and settings of changed tasks of ``project`` (``counters_move``
-    moves their counters); ``definition`` as for ``tasks_insert_bulk``."""
+    moves their counters); ``definition`` and ``by`` as for ``tasks_insert_bulk``."""
     if not tasks:
         return
     Task.objects.bulk_update(list(tasks), TASK_UPDATE_FIELDS, batch_size=500)
-    task_data_saved(project=project, datas=[task.data for task in tasks], definition=definition)
+    task_data_saved(
+        project=project, datas=[task.data for task in tasks], definition=definition, by=by
+    )
 
 
 def task_recount(task: Task, *, project: Project) -> None:

@@ -106,36 +106,42 @@ _template_saved: list[TemplateSavedHook] = []
 
 
 def on_task_data_saved(hook: TaskDataHook) -> TaskDataHook:
-    """Register ``hook(project=…, datas=[…], definition=…)``: called once per batch of task
-    data written (created, imported or updated), inside its transaction. ``definition`` is
-    the template the data was checked against, or None when the writer did not have it at
-    hand. A hook writes in bulk (one statement per call), never one query per row: imports
-    call it for every batch of thousands of rows."""
+    """Register ``hook(project=…, datas=[…], definition=…, by=…)``: called once per batch of
+    task data written (created, imported or updated), inside its transaction. ``definition``
+    is the template the data was checked against, or None when the writer did not have it
+    at hand; ``by`` is the user writing (None for the system: migrations, scripts). A hook
+    may refuse the write with a DomainError (the transaction then writes nothing). It works
+    in bulk (a fixed number of statements per call), never one query per row: imports call
+    it for every batch of thousands of rows."""
     if hook not in _task_data_saved:
         _task_data_saved.append(hook)
     return hook
 
 
 def task_data_saved(
-    *, project, datas: Sequence[Mapping[str, Any]], definition: Mapping[str, Any] | None = None
+    *,
+    project,
+    datas: Sequence[Mapping[str, Any]],
+    definition: Mapping[str, Any] | None = None,
+    by=None,
 ) -> None:
     for hook in list(_task_data_saved):
-        hook(project=project, datas=datas, definition=definition)
+        hook(project=project, datas=datas, definition=definition, by=by)
 
 
 def on_template_saved(hook: TemplateSavedHook) -> TemplateSavedHook:
-    """Register ``hook(project=…, definition=…, previous=…)``: called when a project's
+    """Register ``hook(project=…, definition=…, previous=…, by=…)``: called when a project's
     template is saved (a new version or an edit in place), inside its transaction;
-    ``previous`` is the definition in force before (None for the first). A new template can
-    read existing task data differently (a field becomes an image), so an index of task
-    data may need to look at the project's tasks again."""
+    ``previous`` is the definition in force before (None for the first), ``by`` the user.
+    A new template can read existing task data differently (a field becomes an image), so
+    an index of task data may need to look at the project's tasks again."""
     if hook not in _template_saved:
         _template_saved.append(hook)
     return hook
 
 
 def template_saved(
-    *, project, definition: Mapping[str, Any], previous: Mapping[str, Any] | None
+    *, project, definition: Mapping[str, Any], previous: Mapping[str, Any] | None, by=None
 ) -> None:
     for hook in list(_template_saved):
-        hook(project=project, definition=definition, previous=previous)
+        hook(project=project, definition=definition, previous=previous, by=by)

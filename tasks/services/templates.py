@@ -93,7 +93,7 @@ def template_save(
     if current is not None and not Submission.objects.filter(template=current).exists():
         current.name, current.definition, current.note = name, definition, note or ""
         current.save(update_fields=["name", "definition", "note", "updated_at"])
-        template_saved(project=project, definition=definition, previous=previous)
+        template_saved(project=project, definition=definition, previous=previous, by=by)
         return current, False
     template = TaskTemplate.objects.create(
         project=project,
@@ -103,7 +103,7 @@ def template_save(
         note=note or "",
         created_by=by,
     )
-    template_saved(project=project, definition=definition, previous=previous)
+    template_saved(project=project, definition=definition, previous=previous, by=by)
     return template, True
 
 

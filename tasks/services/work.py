@@ -74,7 +74,7 @@ def tasks_create(*, project: Project, items: list[Any], by) -> list[Task]:
         ]
     )
     counters_add_new(project=project, count=len(created))
-    task_data_saved(project=project, datas=items, definition=template.definition)
+    task_data_saved(project=project, datas=items, definition=template.definition, by=by)
     return created
 
 

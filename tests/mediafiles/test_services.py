@@ -221,3 +221,77 @@ def test_the_demo_projects_media_are_recorded(settings):
     assert all(
         Task.objects.filter(project=r.project).exists() for r in MediaReference.objects.all()
     )
+
+
+# --- naming a key never grants what the writer could not see ------------------------------
+
+
+@pytest.fixture
+def other_project(cast):
+    """A project the cast's setter is not in, whose tasks reference ``secret/clip.wav``."""
+    from tests.factories import MembershipFactory
+
+    other = ProjectFactory(name="Someone else's clips")
+    owner = MembershipFactory(project=other, role="admin").user
+    template_save(project=other, name="Media", definition=MEDIA_TEMPLATE, by=owner)
+    tasks_create(project=other, items=[item("secret/pic.png", clip="secret/clip.wav")], by=owner)
+    return other
+
+
+def test_a_key_another_project_holds_is_refused_to_a_non_member(
+    cast, media_template, other_project
+):
+    # when the setter of one project names another project's key in a task of their own
+    with pytest.raises(DomainError) as caught:
+        tasks_create(
+            project=cast.project, items=[item("mine.png", clip="secret/clip.wav")], by=cast.setter
+        )
+    # then the write is refused, naming the key, and nothing is created or recorded
+    assert caught.value.code == "media_not_yours"
+    assert "secret/clip.wav" in caught.value.detail
+    assert not Task.objects.filter(project=cast.project).exists()
+    assert recorded(cast.project) == set()
+
+
+def test_a_member_of_the_other_project_and_staff_may_share_its_keys(
+    cast, media_template, other_project
+):
+    from tests.factories import MembershipFactory, UserFactory
+
+    MembershipFactory(project=other_project, user=cast.setter, role="trainer")
+    tasks_create(project=cast.project, items=[item("secret/pic.png")], by=cast.setter)
+    staff = UserFactory(is_staff=True)
+    tasks_create(project=cast.project, items=[item("a.png", clip="secret/clip.wav")], by=staff)
+    assert {"secret/pic.png", "secret/clip.wav"} <= recorded(cast.project)
+
+
+def test_an_import_naming_another_projects_key_writes_nothing(cast, media_template, other_project):
+    rows = [{"data": item(f"pics/{n}.png")} for n in range(3)]
+    rows.append({"data": item("pics/3.png", clip="secret/clip.wav")})
+    with pytest.raises(DomainError) as caught:
+        tasks_bulk_import(
+            project=cast.project, stream=jsonl(rows), by=cast.setter, check_media=False
+        )
+    assert caught.value.code == "media_not_yours"
+    assert not Task.objects.filter(project=cast.project).exists()
+    assert recorded(cast.project) == set()
+
+
+def test_a_template_cannot_turn_another_projects_key_into_media(cast, other_project):
+    # given a task whose caption holds another project's key, under a text-only template
+    template_save(project=cast.project, name="Text", definition=TEXT_TEMPLATE, by=cast.setter)
+    tasks_create(project=cast.project, items=[{"caption": "secret/pic.png"}], by=cast.setter)
+    # when the setter makes the caption an image
+    shown = {**MEDIA_TEMPLATE, "display": [{"type": "image", "field": "caption", "label": "C"}]}
+    with pytest.raises(DomainError):
+        template_save(project=cast.project, name="Image", definition=shown, by=cast.setter)
+    # then the template is not saved and the key is not opened
+    assert TaskTemplate.objects.filter(project=cast.project).count() == 1
+    assert recorded(cast.project) == set()
+
+
+def test_the_check_is_one_query(cast, media_template, other_project):
+    keys = {f"pics/{n}.png" for n in range(300)}
+    with CaptureQueriesContext(connection) as queries:
+        services.media_keys_check(user=cast.setter, project_id=cast.project.pk, keys=keys)
+    assert len(queries.captured_queries) == 1
