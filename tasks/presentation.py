@@ -157,6 +157,37 @@ def display_view(
     return views
 
 
+# Question types answered with the number keys (a choice, a rating, a ranking's order, a
+# span's tag).
+_NUMBER_KEY_TYPES = frozenset({"single_choice", "multi_choice", "rating", "ranking", "spans"})
+
+
+def shortcut_groups(definition: dict[str, Any]) -> frozenset[str]:
+    """Which rows of the workspace's shortcut help apply to this template: ``numbers``,
+    ``pairwise``, ``questions`` (J/K between several), ``audio`` (play, replay, seek) and
+    ``regions`` (A-B marks and loop, for spans on a clip). Listing every task type's keys
+    on every page buried the few a trainer needs."""
+    groups: set[str] = set()
+    asked = questions(definition)
+    types = {question["type"] for question in asked}
+    if types & _NUMBER_KEY_TYPES:
+        groups.add("numbers")
+    if "pairwise" in types:
+        groups.add("pairwise")
+        if any(question.get("strength") for question in asked if question["type"] == "pairwise"):
+            groups.add("numbers")  # "then a number for how much"
+    if len(asked) > 1:
+        groups.add("questions")
+    if any(block["type"] == "audio" for block in display_blocks(definition)):
+        groups.add("audio")
+        if any(
+            question["type"] == "spans" and question["target"]["kind"] == "audio"
+            for question in asked
+        ):
+            groups.add("regions")
+    return frozenset(groups)
+
+
 def _position_key(position: int) -> str:
     """The number key of the n-th choice (1-based): 1-9, then 0 for the tenth, then none."""
     if position <= 9:

@@ -25,7 +25,12 @@ from tasks import lookups, permissions
 from tasks.api.filters import TaskFilter
 from tasks.forms import AssignForm, DistributionForm, GoldForm, TaskSettingsForm
 from tasks.models import Draft, Lease, LeaseStatus, Submission, SubmissionStatus, Task, TaskState
-from tasks.presentation import display_view, questions_view, remote_media_for
+from tasks.presentation import (
+    display_view,
+    questions_view,
+    remote_media_for,
+    shortcut_groups,
+)
 from tasks.rendering import render_markdown
 from tasks.services import (
     guidelines_notice_for,
@@ -340,6 +345,7 @@ def _workspace(request: HttpRequest, task: Task, submission: Submission | None) 
                 template.definition.get("instructions"), media=media
             ),
             "config": config,
+            "shortcuts": shortcut_groups(template.definition),
         },
     )
 

@@ -259,3 +259,31 @@ def test_tool_results_are_shown_as_text_and_json_is_pretty_printed():
 
     texts = [message["text"] for message in block["messages"]]
     assert texts == ['{\n  "a": [\n    1,\n    2\n  ]\n}', "plain <b>words</b>", deep]
+
+
+SHORTCUT_ROWS = {
+    "numbers": "Pick the numbered choice",
+    "pairwise": "Pairwise: A better, B better, tie",
+    "questions": "Next / previous question",
+    "audio": "Play or pause the clip",
+    "regions": "Set region start (A) / end (B) at the playhead",
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        ("multiple_choice", {"numbers"}),
+        ("pairwise", {"numbers", "pairwise", "questions"}),
+        ("cantonese_tts", {"numbers", "questions", "audio", "regions"}),
+        ("product_image", {"numbers", "questions"}),
+        ("rubric_long_answer", {"questions"}),
+    ],
+)
+def test_the_shortcut_help_lists_only_the_keys_of_this_template(client, cast, key, shown):
+    work = setup_gallery(cast, key)
+    client.force_login(cast.trainer)
+    html = client.get(work.work_url()).content.decode()
+    listed = {group for group, text in SHORTCUT_ROWS.items() if text in html}
+    assert listed == shown
+    assert "Submit (<kbd>Ctrl</kbd>+<kbd>Enter</kbd> inside a text box)" in html
