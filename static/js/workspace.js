@@ -1183,6 +1183,7 @@
     // or unanswered question does not hold, so hiding cascades.
     function collect() {
       const answers = {};
+      let number = 0;
       widgets.forEach(function (w) {
         const shown = shownBy(w.q, answers);
         if (shown !== w.shown) {
@@ -1190,6 +1191,10 @@
           w.section.hidden = !shown;
         }
         if (!shown) return;
+        // Number the questions a trainer can see, 1, 2, 3, with no gap where one is hidden.
+        number += 1;
+        const badge = w.section.querySelector(".q-num");
+        if (badge && badge.textContent !== String(number)) badge.textContent = String(number);
         const value = w.get();
         if (!isEmpty(value)) answers[w.id] = value;
       });

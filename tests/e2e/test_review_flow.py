@@ -134,6 +134,8 @@ def test_returned_work_goes_back_to_its_author_and_comes_back_with_a_diff(
     reasons = trainer.get_by_test_id("rework-reasons")
     expect(reasons).to_contain_text("Guideline rule R1: Answer in English")
     expect(reasons).to_contain_text("Say why A is right.")
+    # amber like other things to act on, not the green of a success
+    assert reasons.evaluate("n => getComputedStyle(n).borderTopColor") == "rgb(154, 103, 0)"
     trainer.wait_for_function("() => Boolean(window.AnnotationWorkspace?.current)")
     trainer.keyboard.press("2")
     trainer.keyboard.press("Enter")

@@ -414,14 +414,19 @@ def test_show_if_hides_live_and_drops_hidden_answers(trainer, live_server, cast)
         lambda r: sent.append(r.post_data_json) if r.url.endswith("/submit/") else None,
     )
     conditional = trainer.locator("#q-violation_types")
+    lighting_number = trainer.locator("#q-lighting .q-num")
     expect(conditional).to_be_hidden()
+    expect(lighting_number).to_have_text("2")  # numbers skip no hidden question
 
     trainer.keyboard.press("2")  # a violation: the follow-up question appears and is current
     expect(conditional).to_be_visible()
+    expect(conditional.locator(".q-num")).to_have_text("2")
+    expect(lighting_number).to_have_text("3")
     trainer.keyboard.press("1")
     trainer.keyboard.press("k")  # back to the verdict
     trainer.keyboard.press("1")  # no violation after all: the follow-up hides again
     expect(conditional).to_be_hidden()
+    expect(lighting_number).to_have_text("2")
     for key in ("4", "3", "5", "2"):  # lighting, composition, high-class, garbled text
         trainer.keyboard.press(key)
     submit_with(trainer)
