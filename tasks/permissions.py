@@ -78,14 +78,8 @@ def can_delete_project(user, project: Project) -> bool:
 
 def can_change_remote_media(user, project: Project) -> bool:
     """Setters and admins choose the hosts whose images load in the project: they write
-    the templates, guidelines and rubrics those images appear in."""
-    if not user.is_authenticated:
-        return False
-    if not user.is_active:
-        return False
-    if user.is_staff:
-        return True
-    return role_in(user, project) in DESIGN_ROLES
+    the templates, guidelines and rubrics those images appear in (the design rule)."""
+    return can_design_project(user, project)
 
 
 def can_change_project_fields(user, project: Project, fields: set[str]) -> bool:

@@ -172,8 +172,8 @@ def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def project_remote_media_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """The settings page's remote media form (twin of PATCH
-    /api/v1/projects/{id}/remote-media/)."""
+    """The settings page's remote media form (twin of ``remote_media_hosts`` in PATCH
+    /api/v1/projects/{id}/)."""
     project = visible_project(request, pk)
     if not permissions.can_change_remote_media(request.user, project):
         raise PermissionDenied

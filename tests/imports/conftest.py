@@ -9,7 +9,10 @@ import json
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from imports.models import ImportJob
+from imports.services import import_create
 from tasks.services import template_save
 
 TEMPLATE = {
@@ -63,6 +66,24 @@ def media_storage(settings, tmp_path):
     (FileSystemStorage follows MEDIA_ROOT when the setting changes)."""
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
+
+
+@pytest.fixture
+def run(cast, pairwise, django_capture_on_commit_callbacks):
+    """``run(content, name, **options)``: upload and run an import as a setter (eager job)."""
+
+    def go(content: bytes, name: str = "tasks.jsonl", **options) -> ImportJob:
+        with django_capture_on_commit_callbacks(execute=True):
+            job = import_create(
+                project=cast.project,
+                by=cast.setter,
+                upload=SimpleUploadedFile(name, content),
+                **options,
+            )
+        job.refresh_from_db()
+        return job
+
+    return go
 
 
 def put(key: str, content: bytes = b"x") -> str:

@@ -7,11 +7,8 @@ import io
 import json
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from imports.formats import FileProblem, read_json_array, read_jsonl
-from imports.models import ImportJob
-from imports.services import import_create
 from tasks.models import Task
 from tests.imports.conftest import data, jsonl
 
@@ -110,22 +107,6 @@ def test_bulk_json_array_with_a_deep_row_is_refused_with_line_and_field(cast, pa
 
 
 # --- import jobs ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def run(cast, pairwise, django_capture_on_commit_callbacks):
-    def go(content: bytes, name: str = "tasks.jsonl", **options) -> ImportJob:
-        with django_capture_on_commit_callbacks(execute=True):
-            job = import_create(
-                project=cast.project,
-                by=cast.setter,
-                upload=SimpleUploadedFile(name, content),
-                **options,
-            )
-        job.refresh_from_db()
-        return job
-
-    return go
 
 
 def test_a_job_with_deep_and_surrogate_rows_is_refused_with_lines_and_fields(run):

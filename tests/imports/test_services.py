@@ -21,24 +21,6 @@ from tests.imports.conftest import IMAGE_TEMPLATE, data, jsonl, put, stream
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def run(cast, pairwise, django_capture_on_commit_callbacks):
-    """``run(content, name, **options)``: upload and run an import as a setter (eager job)."""
-
-    def go(content: bytes, name: str = "tasks.jsonl", **options) -> ImportJob:
-        with django_capture_on_commit_callbacks(execute=True):
-            job = import_create(
-                project=cast.project,
-                by=cast.setter,
-                upload=SimpleUploadedFile(name, content),
-                **options,
-            )
-        job.refresh_from_db()
-        return job
-
-    return go
-
-
 def errors_of(job: ImportJob) -> list[tuple]:
     return list(job.row_errors.values_list("line", "field", "reason"))
 
