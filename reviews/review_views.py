@@ -58,9 +58,8 @@ from reviews.workflow import (
 )
 from tasks import lookups
 from tasks.models import Project, Submission
-from tasks.presentation import display_view, remote_media_for
+from tasks.presentation import answer_rows, display_view, remote_media_for
 from tasks.services.hooks import ProjectLink
-from tasks.template_definition import questions
 from tasks.views.work import render_submission_detail
 
 QUEUE_PAGE_SIZE = 50
@@ -91,42 +90,6 @@ def _visible_review(request: HttpRequest, pk: int) -> Review:
 
 
 # --- presentation -------------------------------------------------------------------------
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return ", ".join(value)
-    if isinstance(value, dict) and all(
-        isinstance(v, str | int | float | bool) for v in value.values()
-    ):
-        # A pairwise preference and the like: "choice: A · strength: -2", not JSON.
-        return " · ".join(f"{key}: {item}" for key, item in value.items())
-    return json.dumps(value, ensure_ascii=False, indent=2)
-
-
-def answer_rows(definition: dict[str, Any], answer: dict[str, Any]) -> list[dict[str, Any]]:
-    """An answer read-only, question by question in the template's order (answers to
-    questions the template no longer has come last)."""
-    rows = [
-        {
-            "id": q["id"],
-            "prompt": q.get("prompt", q["id"]),
-            "answered": q["id"] in answer,
-            "text": _as_text(answer.get(q["id"])),
-        }
-        for q in questions(definition)
-    ]
-    known = {row["id"] for row in rows}
-    rows += [
-        {"id": key, "prompt": key, "answered": True, "text": _as_text(value)}
-        for key, value in answer.items()
-        if key not in known
-    ]
-    return rows
 
 
 def _score_text(review: Review) -> str:

@@ -160,17 +160,27 @@ def display_view(
 # Question types answered with the number keys (a choice, a rating, a ranking's order, a
 # span's tag).
 _NUMBER_KEY_TYPES = frozenset({"single_choice", "multi_choice", "rating", "ranking", "spans"})
+_CHOICE_TYPES = frozenset({"single_choice", "multi_choice"})
 
 
 def shortcut_groups(definition: dict[str, Any]) -> frozenset[str]:
     """Which rows of the workspace's shortcut help apply to this template: ``numbers``,
-    ``pairwise``, ``questions`` (J/K between several), ``audio`` (play, replay, seek) and
+    ``letters`` (choices keyed by their own letters), ``pairwise``, ``questions`` (J/K
+    between several), ``audio`` (play, replay, seek) and
     ``regions`` (A-B marks and loop, for spans on a clip). Listing every task type's keys
     on every page buried the few a trainer needs."""
     groups: set[str] = set()
     asked = questions(definition)
     types = {question["type"] for question in asked}
-    if types & _NUMBER_KEY_TYPES:
+    reserved = _reserved_letters(definition)
+    lettered = {
+        question["id"]
+        for question in asked
+        if question["type"] in _CHOICE_TYPES and _letter_keys(question, reserved)
+    }
+    if lettered:
+        groups.add("letters")
+    if any(q["type"] in _NUMBER_KEY_TYPES and q["id"] not in lettered for q in asked):
         groups.add("numbers")
     if "pairwise" in types:
         groups.add("pairwise")
@@ -227,6 +237,40 @@ def _keyed(choices: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+# Letters the workspace already answers to: S skips and J/K move on every page; pairwise
+# questions take A/B/T; a clip takes P (play), R (replay) and L (loop).
+_RESERVED_LETTERS = frozenset("sjk")
+_GROUP_LETTERS = {"pairwise": frozenset("abt"), "audio": frozenset("prl")}
+
+
+def _letter_keys(question: dict[str, Any], reserved: frozenset[str]) -> bool:
+    """Whether a choice question's options are keyed by their own letters: every value one
+    distinct letter (an exam's "A" to "D"), none of them a key the page already uses.
+    Pressing 2 for "B" made trainers translate every answer."""
+    values = [str(option["value"]).lower() for option in question["options"]]
+    return (
+        all(len(value) == 1 and "a" <= value <= "z" for value in values)
+        and len(set(values)) == len(values)
+        and not set(values) & reserved
+    )
+
+
+def _reserved_letters(definition: dict[str, Any]) -> frozenset[str]:
+    reserved = set(_RESERVED_LETTERS)
+    asked = questions(definition)
+    if any(question["type"] == "pairwise" for question in asked):
+        reserved |= _GROUP_LETTERS["pairwise"]
+    if any(block["type"] == "audio" for block in display_blocks(definition)):
+        reserved |= _GROUP_LETTERS["audio"]
+    return frozenset(reserved)
+
+
+def _choice_options(question: dict[str, Any], reserved: frozenset[str]) -> list[dict[str, Any]]:
+    if _letter_keys(question, reserved):
+        return [{**option, "key": str(option["value"]).lower()} for option in question["options"]]
+    return _keyed(question["options"])
+
+
 def questions_view(definition: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
     """The questions with what a widget needs beyond the definition.
 
@@ -236,12 +280,13 @@ def questions_view(definition: dict[str, Any], data: dict[str, Any]) -> list[dic
     spans ``tag_choices`` and, for text spans, the ``target_text`` to mark.
     """
     views = []
+    reserved = _reserved_letters(definition)
     for question in questions(definition):
         view = dict(question)
         kind = question["type"]
         view["is_required"] = is_required(question)
         if kind in ("single_choice", "multi_choice"):
-            view["options"] = _keyed(question["options"])
+            view["options"] = _choice_options(question, reserved)
         if kind in _LIST_TYPES:
             view["min_count"], view["max_count"] = list_bounds(question)
         if kind == "rating":
@@ -262,3 +307,43 @@ def questions_view(definition: dict[str, Any], data: dict[str, Any]) -> list[dic
                 view["target_text"] = _text(field_value(data, question["target"]["field"]))
         views.append(view)
     return views
+
+
+# --- answers read back ---------------------------------------------------------------------
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    if isinstance(value, dict) and all(
+        isinstance(v, str | int | float | bool) for v in value.values()
+    ):
+        # A pairwise preference and the like: "choice: A · strength: -2", not JSON.
+        return " · ".join(f"{key}: {item}" for key, item in value.items())
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def answer_rows(definition: dict[str, Any], answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """An answer read-only, question by question in the template's order (answers to
+    questions the template no longer has come last). The review page and the trainer's own
+    submission page both show answers through this."""
+    rows = [
+        {
+            "id": q["id"],
+            "prompt": q.get("prompt", q["id"]),
+            "answered": q["id"] in answer,
+            "text": _as_text(answer.get(q["id"])),
+        }
+        for q in questions(definition)
+    ]
+    known = {row["id"] for row in rows}
+    rows += [
+        {"id": key, "prompt": key, "answered": True, "text": _as_text(value)}
+        for key, value in answer.items()
+        if key not in known
+    ]
+    return rows

@@ -1616,9 +1616,32 @@
         }
       }, 60000);
     }
+    // The skip question is a page dialog, not window.prompt: it can be styled, read by a screen
+    // reader, and typed in without the browser's own chrome; Escape or "Keep working" cancels.
+    function askSkipReason() {
+      const dialog = document.getElementById("skip-dialog");
+      if (!dialog || typeof dialog.showModal !== "function") {
+        return Promise.resolve(window.confirm("Skip this task? You will not be given it again.") ? "" : null);
+      }
+      const reasonField = dialog.querySelector("textarea");
+      reasonField.value = "";
+      dialog.returnValue = "";
+      return new Promise(function (resolve) {
+        dialog.addEventListener(
+          "close",
+          function () {
+            resolve(dialog.returnValue === "skip" ? reasonField.value.trim() : null);
+            if (skipButton) skipButton.focus({ preventScroll: true });
+          },
+          { once: true }
+        );
+        dialog.showModal();
+        reasonField.focus();
+      });
+    }
     async function skip() {
       if (!config.skipUrl || submitting || done) return;
-      const reason = window.prompt("Skip this task? You will not be given it again. Reason (optional):", "");
+      const reason = await askSkipReason();
       if (reason === null) return;
       setBusy(true, "Skipping…");
       try {
@@ -1704,6 +1727,8 @@
       if (event.defaultPrevented || event.isComposing || done) return;
       const target = event.target;
       const typing = isTypingTarget(target);
+      // A dialog (skip, log in again) has its own keys; nothing behind it answers.
+      if (target.closest && target.closest("dialog")) return;
       if (event.key === "Enter") {
         if ((event.ctrlKey || event.metaKey) && !event.altKey) {
           event.preventDefault();
@@ -1747,6 +1772,26 @@
         w.section.dispatchEvent(new Event("change", { bubbles: true }));
         if (result === "advance") move(1);
         return;
+      }
+      if (/^[a-z]$/.test(key)) {
+        // Choices keyed by their own letters (an exam's A-D); the server keys them so only
+        // when no other shortcut on the page uses those letters (tasks.presentation).
+        const lettered = w && w.pick ? w : firstUnanswered();
+        if (lettered && lettered.pick && lettered.section.querySelector('[data-key="' + key + '"]')) {
+          if (lettered.section.classList.contains("is-locked")) {
+            event.preventDefault();
+            lockedMessage(lettered);
+            return;
+          }
+          const result = lettered.pick(key);
+          if (result) {
+            event.preventDefault();
+            setCurrent(lettered);
+            lettered.section.dispatchEvent(new Event("change", { bubbles: true }));
+            if (result === "advance") move(1);
+            return;
+          }
+        }
       }
       if (key === "a" || key === "b" || key === "t") {
         const pair = w && w.q.type === "pairwise" ? w : visible().find((item) => item.q.type === "pairwise");

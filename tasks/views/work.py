@@ -26,6 +26,7 @@ from tasks.api.filters import TaskFilter
 from tasks.forms import AssignForm, DistributionForm, GoldForm, TaskSettingsForm
 from tasks.models import Draft, Lease, LeaseStatus, Submission, SubmissionStatus, Task, TaskState
 from tasks.presentation import (
+    answer_rows,
     display_view,
     questions_view,
     remote_media_for,
@@ -410,7 +411,7 @@ def render_submission_detail(
                 media=remote_media_for(request, submission.task.project),
             ),
             "questions": questions_view(definition, submission.task.data),
-            "answer_json": json.dumps(submission.answer, indent=2, ensure_ascii=False),
+            "answer": answer_rows(definition, submission.answer),
             "revisions": submission.revisions.select_related("template").order_by("-number"),
             "can_revise": permissions.can_revise_submission(request.user, submission)
             and submission.is_revisable,

@@ -135,13 +135,8 @@ def test_setter_makes_gold_and_assigns_then_trainer_is_served_in_order(
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     context.set_default_timeout(TIMEOUT_MS)
     trainer = context.new_page()
-    prompts: list[str] = []
-
-    def answer_prompt(dialog):
-        prompts.append(dialog.message)
-        dialog.accept("Unclear wording")
-
-    trainer.on("dialog", answer_prompt)
+    browser_dialogs: list[str] = []
+    trainer.on("dialog", lambda dialog: browser_dialogs.append(dialog.message))
     try:
         login(trainer, live_server, cast.trainer)
         trainer.goto(base + reverse("project-detail", args=[cast.project.pk]))
@@ -151,22 +146,37 @@ def test_setter_makes_gold_and_assigns_then_trainer_is_served_in_order(
         expect(trainer.locator(".display-blocks")).to_contain_text("Which lake is in Hangzhou?")
         assert GOLD_SHOWN not in trainer.content()
 
-        # S skips (after a prompt for the reason) and serves another task: the gold one
+        # S asks in the page's dialog; Escape keeps working, and keys behind it answer nothing
+        trainer.evaluate("() => document.activeElement && document.activeElement.blur()")
+        dialog = trainer.get_by_test_id("skip-dialog")
+        trainer.keyboard.press("s")
+        expect(dialog).to_be_visible()
+        expect(trainer.get_by_label("Reason (optional)")).to_be_focused()
+        trainer.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+        expect(trainer.get_by_test_id("skip")).to_be_focused()
+        assert trainer.url.endswith(reverse("task-work", args=[lake.pk]))
+
+        # S again, a reason, Enter on "Skip task": another task is served, the gold one
         trainer.evaluate("() => document.activeElement && document.activeElement.blur()")
         trainer.keyboard.press("s")
+        trainer.get_by_label("Reason (optional)").fill("Unclear wording")
+        trainer.get_by_test_id("skip-confirm").click()
         trainer.wait_for_url(base + reverse("task-work", args=[canal.pk]))
         trainer.wait_for_function(READY)
         expect(trainer.locator(".display-blocks")).to_contain_text("Which dynasty built")
         html = trainer.content()
         assert GOLD_SHOWN not in html and 'data-testid="gold-answer"' not in html
-        assert len(prompts) == 1 and "Skip this task?" in prompts[0]
 
         # the Skip button does the same; then the queue's highest priority task
         trainer.get_by_test_id("skip").click()
+        trainer.get_by_label("Reason (optional)").fill("Unclear wording")
+        trainer.keyboard.press("Tab")
+        trainer.keyboard.press("Enter")
         trainer.wait_for_url(base + reverse("task-work", args=[river.pk]))
         trainer.wait_for_function(READY)
         assert GOLD_SHOWN not in trainer.content()
-        assert len(prompts) == 2
+        assert browser_dialogs == []  # no window.prompt any more
         trainer.evaluate(STOP)
     finally:
         context.close()

@@ -115,11 +115,16 @@ def checked(page, qid: str) -> list[str]:
 # --- one test per question type, filled with the keyboard ------------------------------
 
 
-def test_single_choice_by_number_key(trainer, live_server, cast):
+def test_single_choice_by_its_letter(trainer, live_server, cast):
+    # The gallery's exam item has options A-C: B picks "B" (2 would make trainers translate).
     work = setup_gallery(cast, "multiple_choice")
     open_workspace(trainer, live_server, work)
+    expect(trainer.locator("#q-answer kbd.key")).to_have_text(["A", "B", "C"])
+    expect(trainer.locator("#shortcuts")).to_contain_text("Pick the choice with that letter")
 
     trainer.keyboard.press("2")
+    assert checked(trainer, "answer") == []
+    trainer.keyboard.press("b")
     assert checked(trainer, "answer") == ["B"]
     submit_with(trainer)
 
@@ -129,17 +134,17 @@ def test_single_choice_by_number_key(trainer, live_server, cast):
 
 
 def test_multi_choice_toggles_by_number_keys(trainer, live_server, cast):
-    options = [{"value": v, "label": v.upper()} for v in ("a", "b", "c", "d")]
+    options = [{"value": v, "label": v.title()} for v in ("red", "green", "blue", "grey")]
     question = {"id": "kinds", "type": "multi_choice", "prompt": "Which?", "options": options}
     work = setup_workspace(cast, definition_with(question), [{}])
     open_workspace(trainer, live_server, work)
 
     for key in ("1", "3", "1", "4"):
         trainer.keyboard.press(key)
-    assert checked(trainer, "kinds") == ["c", "d"]
+    assert checked(trainer, "kinds") == ["blue", "grey"]
     submit_with(trainer)
 
-    assert answer_of(work) == {"kinds": ["c", "d"]}
+    assert answer_of(work) == {"kinds": ["blue", "grey"]}
 
 
 def test_ratings_by_value_and_by_position(trainer, live_server, cast):

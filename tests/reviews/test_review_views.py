@@ -556,7 +556,7 @@ def test_submission_list_of_others_is_unchanged_for_reviewers(client, cast, revi
 
 
 def test_answers_read_as_text_question_by_question():
-    from reviews.review_views import answer_rows
+    from tasks.presentation import answer_rows
 
     definition = {
         "display": [],

@@ -133,6 +133,16 @@ def test_submission_pages_show_own_work_only_to_trainers(client, cast, mcq):
     assert client.get(reverse("submission-revise", args=[mine.pk])).status_code == 403
 
 
+def test_the_submission_page_reads_the_answer_question_by_question(client, cast, mcq):
+    mine, _ = submit(task=mcq["tasks"][0], author=cast.trainer, answer={"answer": "A"})
+    client.force_login(cast.trainer)
+    response = client.get(reverse("submission-detail", args=[mine.pk]))
+    html = response.content.decode()
+    assert 'data-testid="answer"' in html
+    assert '<pre class="answer-text">A</pre>' in html
+    assert "&quot;answer&quot;:" not in html  # no raw JSON
+
+
 def test_the_workspace_shows_changed_rules_until_the_trainer_acknowledges(client, cast, mcq):
     from tasks.services import (
         guideline_rule_add,

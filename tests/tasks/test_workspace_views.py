@@ -263,6 +263,7 @@ def test_tool_results_are_shown_as_text_and_json_is_pretty_printed():
 
 SHORTCUT_ROWS = {
     "numbers": "Pick the numbered choice",
+    "letters": "Pick the choice with that letter",
     "pairwise": "Pairwise: A better, B better, tie",
     "questions": "Next / previous question",
     "audio": "Play or pause the clip",
@@ -273,7 +274,7 @@ SHORTCUT_ROWS = {
 @pytest.mark.parametrize(
     ("key", "shown"),
     [
-        ("multiple_choice", {"numbers"}),
+        ("multiple_choice", {"letters"}),
         ("pairwise", {"numbers", "pairwise", "questions"}),
         ("cantonese_tts", {"numbers", "questions", "audio", "regions"}),
         ("product_image", {"numbers", "questions"}),
