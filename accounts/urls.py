@@ -5,6 +5,7 @@ from accounts import views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("session/", views.session_login, name="session-login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",

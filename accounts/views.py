@@ -1,14 +1,20 @@
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import ApiTokenForm, LoginForm
+from accounts.forms import NO_MATCH, ApiTokenForm, LoginForm
 from accounts.models import ApiToken
 from accounts.permissions import can_manage_api_token
 from accounts.services import api_token_create, api_token_revoke
+from annotation_platform import jsonguard
+from annotation_platform.api.errors import error_body
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
 
@@ -31,6 +37,73 @@ def throttled_login_response(response: HttpResponse, form) -> HttpResponse:
         response.status_code = 429
         response["Retry-After"] = str(max(1, throttle.wait_seconds))
     return response
+
+
+def _session_body(request: HttpRequest) -> dict:
+    user = request.user
+    return {
+        "authenticated": user.is_authenticated,
+        "user": {"id": user.pk, "username": user.get_username(), "name": str(user)}
+        if user.is_authenticated
+        else None,
+        # Logging in rotates the token: the page must send this one (or the cookie's) now.
+        "csrf_token": get_token(request),
+    }
+
+
+def _login_refused(form: LoginForm) -> JsonResponse:
+    fields = {name: list(found) for name, found in form.errors.items() if name != "__all__"}
+    refusals = form.errors.as_data().get("__all__", [])
+    code = refusals[0].code if refusals else "invalid"
+    if form.throttle is not None:
+        response = JsonResponse(
+            error_body("login_throttled", " ".join(form.non_field_errors())), status=429
+        )
+        response["Retry-After"] = str(max(1, form.throttle.wait_seconds))
+        return response
+    if code == "invalid_login":  # the log-in page's words, not Django's
+        return JsonResponse(error_body(code, f"{NO_MATCH} Please try again."), status=400)
+    message = " ".join(form.non_field_errors()) or "Enter a username and a password."
+    return JsonResponse(error_body(code or "invalid", message, fields), status=400)
+
+
+@never_cache
+@sensitive_post_parameters()
+@sensitive_variables("body", "password")
+@require_http_methods(["GET", "POST"])
+def session_login(request: HttpRequest) -> JsonResponse:
+    """Log in again without leaving the page (the workspace's dialog when a session ends).
+
+    GET: whose session this browser holds, with a CSRF token (the cookie is set as well).
+    POST ``{"username", "password"}`` (JSON, with the CSRF token like any form): the same
+    form, throttle and audit as /account/login/, so nothing here can be guessed faster;
+    400 ``invalid_login``, 429 ``login_throttled`` with Retry-After, 200 with the new session.
+    """
+    if request.method == "GET":
+        return JsonResponse(_session_body(request))
+    try:
+        body = jsonguard.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return JsonResponse(
+            error_body("invalid", "Send a JSON object with a username and a password."),
+            status=400,
+        )
+    fields = {name: ["Unknown field."] for name in sorted(set(body) - {"username", "password"})}
+    for name in ("username", "password"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            fields[name] = ["This field is required."]
+    if fields:
+        return JsonResponse(
+            error_body("invalid", f"Invalid input in: {', '.join(sorted(fields))}.", fields),
+            status=400,
+        )
+    form = LoginForm(request, data={"username": body["username"], "password": body["password"]})
+    if not form.is_valid():
+        return _login_refused(form)
+    auth_login(request, form.get_user())
+    return JsonResponse(_session_body(request))
 
 
 @login_required

@@ -4,7 +4,9 @@ The policy itself is in settings (``CONTENT_SECURITY_POLICY``, or
 ``CONTENT_SECURITY_POLICY_REPORT_ONLY`` when operators try it out with
 ``CSP_REPORT_ONLY=true``). What this module adds is the one per-response change the
 project needs: a page of a project that lists remote media hosts (``tasks.remote_media``)
-allows exactly those hosts in ``img-src`` and ``media-src``, for that response only.
+allows exactly those hosts in ``img-src`` and ``media-src``, for that response only, and in
+``connect-src``: the waveform (static/js/waveform.js) fetches the clip it draws, which the
+host must also allow by CORS (without it the plain player is shown).
 A view calls ``allow_remote_media(request, hosts)`` at the moment it decides to render
 such media, so the rendering and the header cannot disagree.
 """
@@ -102,7 +104,7 @@ class ContentPolicyMiddleware(CSPMiddleware):
         hosts = getattr(request, _HOSTS_ATTR, None)
         if hosts:
             update = dict(parts.update or {})
-            for directive in ("img-src", "media-src"):
+            for directive in ("img-src", "media-src", "connect-src"):
                 update[directive] = [*update.get(directive, ()), *hosts]
             parts.update = update
         return parts

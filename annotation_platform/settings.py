@@ -227,7 +227,8 @@ if not DEBUG:
 # A Content-Security-Policy on every response (django-csp's middleware, extended by
 # annotation_platform.content_policy): scripts and styles only from our static files, no
 # inline script anywhere, nothing remote unless a project lists the host of its images
-# (tasks.remote_media), which opens img-src/media-src for that project's pages only.
+# (tasks.remote_media), which opens img-src/media-src (and connect-src, for the waveform)
+# for that project's pages only.
 # CSP_REPORT_ONLY=true sends the same policy as Content-Security-Policy-Report-Only, so an
 # operator can watch what it would block (CSP_REPORT_URI collects the browsers' reports).
 from urllib.parse import urlsplit as _urlsplit  # noqa: E402 - used by this section only
@@ -258,7 +259,9 @@ _csp_directives: dict[str, list[str]] = {
     "style-src": ["'self'"],
     "img-src": ["'self'", "data:", "blob:", *_csp_media_origins],
     "media-src": ["'self'", "blob:", *_csp_media_origins],
-    "connect-src": ["'self'"],
+    # The waveform fetches the clip it draws (static/js/waveform.js): from /media/, which on
+    # S3 redirects to the bucket (whose CORS rules must then allow this site).
+    "connect-src": ["'self'", *_csp_media_origins],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
     "form-action": ["'self'"],

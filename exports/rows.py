@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from exports.media import media_key_clean
+from exports.regions import BoxesQuestion, boxes_questions, export_fields
 from quality.checks.messages import presented
 from quality.models import CheckResult
 from reviews.models import Review
@@ -70,6 +71,8 @@ class TemplateInfo:
     name: str
     definition: dict[str, Any]
     media_fields: tuple[str, ...]
+    # Boxes questions: their rows get pixel coordinates and a Label Studio result.
+    boxes: tuple[BoxesQuestion, ...] = ()
 
 
 @dataclass
@@ -108,7 +111,14 @@ def media_fields(definition: dict[str, Any]) -> tuple[str, ...]:
 
 def export_context(project: Project) -> ExportContext:
     templates = {
-        t.pk: TemplateInfo(t.pk, t.version, t.name, t.definition, media_fields(t.definition))
+        t.pk: TemplateInfo(
+            t.pk,
+            t.version,
+            t.name,
+            t.definition,
+            media_fields(t.definition),
+            boxes_questions(t.definition),
+        )
         for t in TaskTemplate.objects.filter(project=project)
     }
     guidelines = list(
@@ -357,6 +367,13 @@ def rows_from_chunk(
     ) in chunk:
         template = context.templates[template_id]
         raw: dict[str, str] = {}
+        # Boxes questions add their regions in pixels and as Label Studio results; only their
+        # templates pay for reading the answer in JSONL (which otherwise copies its text).
+        extra = (
+            export_fields(template.boxes, _decoded(answer), submission_id=pk)
+            if template.boxes
+            else {}
+        )
         if raw_json:
             raw = {"answer": answer, "telemetry": telemetry, "gold_answer": gold_answer or "null"}
             answer, telemetry = RAW_MARKERS["answer"], RAW_MARKERS["telemetry"]
@@ -402,6 +419,7 @@ def rows_from_chunk(
             },
             "reviews": row_reviews,
             "checks": checks.get(pk, []),
+            **extra,
         }
         if raw:
             row["_raw"] = raw

@@ -167,8 +167,11 @@ def flat_row(row: dict[str, Any], question_ids: list[str]) -> dict[str, Any]:
         "task_data": _dumps(row["task"]["data"]),
         "media": _dumps([m["key"] or m["url"] for m in row["media"]]),
     }
+    # Boxes on an image are written with pixel coordinates beside the fractions.
+    regions = row.get("regions") or {}
     for question_id in question_ids:
-        flat[f"answer.{question_id}"] = _answer_cell(answer.get(question_id))
+        value = regions[question_id] if question_id in regions else answer.get(question_id)
+        flat[f"answer.{question_id}"] = _answer_cell(value)
     flat["review_decision"] = review.get("decision")
     flat["review_reasons"] = _json_or_none(review.get("reasons"))
     flat["rubric_score"] = review.get("rubric_score")

@@ -4,6 +4,7 @@ settings, and a trainer's "my work". Each is the twin of an endpoint in metrics/
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.urls import reverse
 
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
+from annotation_platform.time_zones import request_zone
 from metrics import charts, permissions
 from metrics.forms import MetricsSettingsForm
 from metrics.services import (
@@ -27,8 +29,14 @@ from metrics.services import (
 from metrics.services.work import findings_for_author
 from metrics.tables import TABLES, csv_text, table_rows
 from tasks import lookups
-from tasks.models import Project, Role
+from tasks.models import Project, SubmissionStatus
 from tasks.services.hooks import ProjectLink
+from tasks.services.progress import (
+    WORK_STATUSES,
+    trainer_progress,
+    trainer_projects,
+    trainer_status_counts,
+)
 
 
 def _metrics_project(request: HttpRequest, pk: int) -> Project:
@@ -114,24 +122,33 @@ def metrics_settings_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_work_page(request: HttpRequest) -> HttpResponse:
-    training = list(
-        Project.objects.visible_to(request.user)
-        .filter(memberships__user=request.user, memberships__role=Role.TRAINER)
-        .order_by("name", "id")
-    )
+    """The trainer's submissions ("my work") across every project they work on, or in one
+    (``?project=``, with its figures), of one status or all (``?status=``), with counts
+    per status and each project's progress. Twin of ``GET /api/v1/me/work/submissions/``,
+    ``GET /api/v1/me/progress/`` and (one project) ``GET /api/v1/me/work/``."""
+    training = list(trainer_projects(trainer=request.user))
     wanted = request.GET.get("project")
+    project = None
     if wanted:
         project = lookups.visible_project(request.user, wanted)
         if not permissions.can_view_own_work(request.user, project):
             raise PermissionDenied("“My work” shows a trainer's own work in a project.")
-    elif training:
-        project = training[0]
-    else:
+    elif not training:
         return render(request, "metrics/my_work.html", {"projects": [], "project": None})
-    work = trainer_work(project=project, trainer=request.user)
-    page = Paginator(trainer_submissions(project=project, trainer=request.user), 50).get_page(
-        request.GET.get("page")
-    )
+    elif len(training) == 1:
+        # One project: its figures are the whole picture, so show them at once.
+        project = training[0]
+    status = request.GET.get("status") or None
+    status_error = None
+    try:
+        rows_queryset = trainer_submissions(trainer=request.user, project=project, status=status)
+    except DomainError as exc:  # an unknown status: say so, and list them all
+        status_error = f"{exc.detail} Status is one of: {', '.join(WORK_STATUSES)}."
+        status = None
+        rows_queryset = trainer_submissions(trainer=request.user, project=project)
+    shown = [project] if project is not None else training
+    progress = trainer_progress(trainer=request.user, projects=shown, zone=request_zone(request))
+    page = Paginator(rows_queryset, 50).get_page(request.GET.get("page"))
     rows = [
         {
             "submission": submission,
@@ -143,11 +160,42 @@ def my_work_page(request: HttpRequest) -> HttpResponse:
         }
         for submission in page.object_list
     ]
+    counts = trainer_status_counts(trainer=request.user, project=project)
     return render(
         request,
         "metrics/my_work.html",
-        {"projects": training, "project": project, "work": work, "page": page, "rows": rows},
+        {
+            "projects": training,
+            "project": project,
+            "work": trainer_work(project=project, trainer=request.user) if project else None,
+            "progress": progress,
+            "project_rows": [(p, progress.projects[p.pk]) for p in shown],
+            "status": status,
+            "status_tabs": [
+                {
+                    "value": value,
+                    "label": SubmissionStatus(value).label if value else "All",
+                    "count": counts[value or "total"],
+                    "url": _my_work_url(project=project, status=value),
+                }
+                for value in ("", *WORK_STATUSES)
+            ],
+            "page": page,
+            "page_query": _my_work_url(project=project, status=status).partition("?")[2],
+            "rows": rows,
+            "status_error": status_error,
+        },
+        status=400 if status_error else 200,
     )
+
+
+def _my_work_url(*, project=None, status: str | None = None) -> str:
+    params = {
+        name: value
+        for name, value in (("project", project.pk if project else None), ("status", status))
+        if value
+    }
+    return reverse("my-work") + (f"?{urlencode(params)}" if params else "")
 
 
 def project_page_links(*, project, user) -> list[ProjectLink]:

@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 from tasks.template_definition import (
     MAX_AUDIO_SECONDS,
+    MAX_IMAGE_SIDE,
     MAX_LIST_ITEMS,
+    MAX_REGION_NOTE_CHARS,
     MAX_STRING_CHARS,
     PAIRWISE_CHOICES,
     field_value,
@@ -31,6 +33,7 @@ from tasks.template_definition import (
     list_bounds,
     question_map,
     questions,
+    region_shapes,
 )
 
 REQUIRED_MESSAGE: Final = "This question is required."
@@ -209,7 +212,7 @@ def validate_answer(
         if not question_shown(question, cleaned, by_id):
             continue
         value = answer.get(question_id)
-        if _is_empty(value):
+        if _is_empty(value) or _no_regions(question, value):
             if is_required(question):
                 errors[question_id] = [REQUIRED_MESSAGE]
             continue
@@ -229,6 +232,16 @@ def _is_empty(value: Any) -> bool:
     if isinstance(value, list | Mapping):
         return len(value) == 0
     return False
+
+
+def _no_regions(question: Mapping[str, Any], value: Any) -> bool:
+    # Boxes on an image with none drawn is no answer, as an empty list is for spans.
+    return (
+        question["type"] == "boxes"
+        and isinstance(value, Mapping)
+        and isinstance(value.get("regions"), list)
+        and not value["regions"]
+    )
 
 
 def _is_int(value: Any) -> bool:
@@ -265,33 +278,50 @@ def _list_or_problem(value: Any, noun: str) -> str | None:
 
 
 def _unknown_keys(
-    item: Mapping[str, Any], allowed: Sequence[str], n: int, problems: list[str]
+    item: Mapping[str, Any],
+    allowed: Sequence[str],
+    n: int,
+    problems: list[str],
+    *,
+    noun: str = "item",
 ) -> None:
     extra = [key for key in item if key not in allowed]
     if extra:
         shown = ", ".join(_describe(key) for key in extra[:5])
-        problems.append(f"item {n}: unknown key {shown} (allowed: {', '.join(allowed)}).")
+        problems.append(f"{noun} {n}: unknown key {shown} (allowed: {', '.join(allowed)}).")
 
 
 def _item_string(
-    item: Mapping[str, Any], key: str, n: int, problems: list[str], *, required: bool
+    item: Mapping[str, Any],
+    key: str,
+    n: int,
+    problems: list[str],
+    *,
+    required: bool,
+    noun: str = "item",
+    max_chars: int = MAX_STRING_CHARS,
 ) -> str | None:
     """A stripped string field of a list item; None (with a problem if required) otherwise."""
     value = item.get(key)
     if value is None:
         if required:
-            problems.append(f"item {n}: {key} is required.")
+            problems.append(f"{noun} {n}: {key} is required.")
         return None
     if not isinstance(value, str):
-        problems.append(f"item {n}: {key} must be text.")
+        problems.append(f"{noun} {n}: {key} must be text.")
         return None
     if len(value) > MAX_STRING_CHARS:
-        problems.append(f"item {n}: {key} is too long (at most {MAX_STRING_CHARS} characters).")
+        problems.append(f"{noun} {n}: {key} is too long (at most {max_chars} characters).")
         return None
     value = value.strip()
+    if len(value) > max_chars:
+        problems.append(
+            f"{noun} {n}: {key} is too long ({len(value)} characters; at most {max_chars})."
+        )
+        return None
     if not value:
         if required:
-            problems.append(f"item {n}: {key} is required.")
+            problems.append(f"{noun} {n}: {key} is required.")
         return None
     return value
 
@@ -607,6 +637,143 @@ def _rubric_items(question: Mapping[str, Any], value: Any, context: _Context) ->
     return cleaned, problems
 
 
+# Region coordinates are fractions of the image's width and height, kept to 6 decimals (a
+# thousandth of a pixel on a 1,000-pixel image). A client rounding its own numbers may land a
+# hair past an edge; within this much it is moved back onto the edge instead of refused.
+_REGION_DIGITS: Final = 6
+_EDGE_SLACK: Final = 1e-6
+_REGION_KEYS: Final = {
+    "box": ("shape", "label", "x", "y", "w", "h", "note"),
+    "point": ("shape", "label", "x", "y", "note"),
+}
+_BOXES_EXAMPLE: Final = (
+    '{"image": {"width": 1200, "height": 800}, "regions": [{"shape": "box", "label": ..., '
+    '"x": 0.1, "y": 0.2, "w": 0.3, "h": 0.25}]}'
+)
+
+
+def _image_size(image: Any, problems: list[str]) -> dict[str, int] | None:
+    if not isinstance(image, Mapping) or set(image) != {"width", "height"}:
+        problems.append(
+            'image must be {"width": ..., "height": ...}: the image\'s own size in pixels.'
+        )
+        return None
+    size = {}
+    for key in ("width", "height"):
+        side = image[key]
+        if not _is_int(side) or not 1 <= side <= MAX_IMAGE_SIDE:
+            problems.append(f"image {key} must be a whole number of pixels, 1 to {MAX_IMAGE_SIDE}.")
+            return None
+        size[key] = side
+    return size
+
+
+def _fraction(item: Mapping[str, Any], key: str, n: int, problems: list[str]) -> float | None:
+    value = item.get(key)
+    axis = "width" if key in ("x", "w") else "height"
+    if value is None:
+        problems.append(f"region {n}: {key} is required (a fraction of the image {axis}, 0 to 1).")
+        return None
+    if not _is_number(value) or not 0 <= value <= 1 + _EDGE_SLACK:
+        problems.append(
+            f"region {n}: {key} must be a number from 0 to 1 (a fraction of the image {axis}), "
+            f"not {_describe(value)}."
+        )
+        return None
+    return min(float(value), 1.0)
+
+
+def _region(
+    item: Any, n: int, question: Mapping[str, Any], problems: list[str]
+) -> dict[str, Any] | None:
+    """One region of a boxes answer, cleaned; None (with problems) when it is not valid."""
+    if not isinstance(item, Mapping):
+        problems.append(f"region {n}: expected an object with shape, label, x and y.")
+        return None
+    before = len(problems)
+    shape = item.get("shape", "box")
+    allowed = region_shapes(question)
+    if shape not in _REGION_KEYS:
+        problems.append(f'region {n}: shape must be "box" or "point", not {_describe(shape)}.')
+        return None
+    if shape not in allowed:
+        problems.append(f"region {n}: a {shape} is not allowed here (use: {', '.join(allowed)}).")
+    _unknown_keys(item, _REGION_KEYS[shape], n, problems, noun="region")
+    labels = [label["value"] for label in question["labels"]]
+    label = item.get("label")
+    if label is None:
+        problems.append(f"region {n}: label is required (one of: {', '.join(labels)}).")
+    elif not isinstance(label, str) or label not in labels:
+        problems.append(
+            f"region {n}: unknown label {_describe(label)} (use one of: {', '.join(labels)})."
+        )
+    note = _item_string(
+        item,
+        "note",
+        n,
+        problems,
+        required=question.get("note_required", False) is True,
+        noun="region",
+        max_chars=MAX_REGION_NOTE_CHARS,
+    )
+    x, y = _fraction(item, "x", n, problems), _fraction(item, "y", n, problems)
+    region: dict[str, Any] = {"shape": shape, "label": label}
+    if shape == "box":
+        w, h = _fraction(item, "w", n, problems), _fraction(item, "h", n, problems)
+        if None not in (x, y, w, h):
+            for start, size, key, edge in ((x, w, "w", "right"), (y, h, "h", "bottom")):
+                if size <= 0:
+                    problems.append(f"region {n}: {key} must be more than 0 (an empty box).")
+                elif start + size > 1 + _EDGE_SLACK:
+                    problems.append(
+                        f"region {n}: the box runs past the {edge} edge of the image "
+                        f"({'x + w' if key == 'w' else 'y + h'} = {start + size:g}; at most 1)."
+                    )
+            # Rounded, then kept inside the image: x + w never exceeds 1 once stored.
+            x, y = round(x, _REGION_DIGITS), round(y, _REGION_DIGITS)
+            w = min(round(w, _REGION_DIGITS), round(1 - x, _REGION_DIGITS))
+            h = min(round(h, _REGION_DIGITS), round(1 - y, _REGION_DIGITS))
+            region.update(x=x, y=y, w=w, h=h)
+    elif None not in (x, y):
+        region.update(x=round(x, _REGION_DIGITS), y=round(y, _REGION_DIGITS))
+    region["note"] = note or ""
+    return region if len(problems) == before else None
+
+
+def _boxes(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
+    if not isinstance(value, Mapping):
+        return None, [f"Expected an object like {_BOXES_EXAMPLE}."]
+    problems: list[str] = []
+    extra = [key for key in value if key not in ("image", "regions")]
+    if extra:
+        problems.append(
+            f"Unknown key {', '.join(_describe(key) for key in extra[:5])} "
+            "(allowed: image, regions)."
+        )
+    size = _image_size(value.get("image"), problems)
+    regions = value.get("regions")
+    problem = _list_or_problem(regions, "region")
+    if problem:
+        return None, [*problems, problem]
+    cleaned: list[dict[str, Any]] = []
+    first_seen: dict[tuple[Any, ...], int] = {}
+    for n, item in enumerate(regions, start=1):
+        region = _region(item, n, question, problems)
+        if region is None:
+            continue
+        key = tuple(region[k] for k in ("shape", "label", "x", "y", "w", "h") if k in region)
+        if key in first_seen:
+            problems.append(f"region {n}: duplicates region {first_seen[key]}.")
+            continue
+        first_seen[key] = n
+        cleaned.append(region)
+    low, high = list_bounds(question)
+    count_problem = _count_problem(len(regions), low, high, "region")
+    if count_problem:
+        problems.append(count_problem)
+    return {"image": size, "regions": cleaned}, problems
+
+
 _VALIDATORS: Final = {
     "single_choice": _single_choice,
     "multi_choice": _multi_choice,
@@ -617,6 +784,7 @@ _VALIDATORS: Final = {
     "spans": _spans,
     "citations": _citations,
     "rubric_items": _rubric_items,
+    "boxes": _boxes,
 }
 
 

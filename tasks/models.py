@@ -410,6 +410,9 @@ class Draft(models.Model):
     )
     answer = models.JSONField(default=dict, blank=True)
     telemetry = models.JSONField(default=dict, blank=True)
+    # Counts the saves: a page or device names the revision its copy is based on, and a
+    # save based on an older one is refused (a server counter, not the client's clock).
+    revision = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

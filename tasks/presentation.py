@@ -18,10 +18,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from annotation_platform.content_policy import allow_remote_media
+from tasks import image_regions
 from tasks.models import Project
 from tasks.remote_media import NO_REMOTE_MEDIA, RemoteMedia, clean_remote_hosts
 from tasks.rendering import render_markdown
 from tasks.template_definition import (
+    MAX_REGION_NOTE_CHARS,
     MISSING,
     display_blocks,
     field_value,
@@ -30,10 +32,11 @@ from tasks.template_definition import (
     list_bounds,
     pairwise_labels,
     questions,
+    region_shapes,
 )
 
 # Questions whose answer is a list with a min/max item count.
-_LIST_TYPES = ("multi_choice", "spans", "citations", "rubric_items")
+_LIST_TYPES = ("multi_choice", "spans", "citations", "rubric_items", "boxes")
 
 
 def media_url(value: Any) -> str:
@@ -158,16 +161,19 @@ def display_view(
 
 
 # Question types answered with the number keys (a choice, a rating, a ranking's order, a
-# span's tag).
-_NUMBER_KEY_TYPES = frozenset({"single_choice", "multi_choice", "rating", "ranking", "spans"})
+# span's tag, a region's label).
+_NUMBER_KEY_TYPES = frozenset(
+    {"single_choice", "multi_choice", "rating", "ranking", "spans", "boxes"}
+)
 _CHOICE_TYPES = frozenset({"single_choice", "multi_choice"})
 
 
 def shortcut_groups(definition: dict[str, Any]) -> frozenset[str]:
     """Which rows of the workspace's shortcut help apply to this template: ``numbers``,
     ``letters`` (choices keyed by their own letters), ``pairwise``, ``questions`` (J/K
-    between several), ``audio`` (play, replay, seek) and
-    ``regions`` (A-B marks and loop, for spans on a clip). Listing every task type's keys
+    between several), ``audio`` (play, replay, seek, speed, waveform zoom; it also loads
+    static/js/waveform.js) and ``regions`` (A-B marks, drag on the waveform and loop, for
+    spans on a clip). Listing every task type's keys
     on every page buried the few a trainer needs."""
     groups: set[str] = set()
     asked = questions(definition)
@@ -195,7 +201,25 @@ def shortcut_groups(definition: dict[str, Any]) -> frozenset[str]:
             for question in asked
         ):
             groups.add("regions")
+    if "boxes" in types:
+        groups.add("boxes")  # D to draw on the image, and the drawing area's own keys
     return frozenset(groups)
+
+
+# Questions answered in repeatable rows (a source, a criterion), often twenty or more each.
+ROW_TYPES = frozenset({"citations", "rubric_items"})
+
+
+def workspace_layout(definition: dict[str, Any]) -> str:
+    """``"long"`` for a template with a written answer and rows to fill (sources, rubric
+    criteria); ``"standard"`` otherwise.
+
+    The long layout (static/css/workspace_long.css, static/js/workspace_outline.js) keeps
+    the answer in view beside the rows, with an outline of counts and problems, and folds
+    finished rows to one line. It is decided by the questions, not a template setting, so
+    every long-answer template gets it and a short one never does (docs/templates.md)."""
+    types = {question["type"] for question in questions(definition)}
+    return "long" if "text" in types and types & ROW_TYPES else "standard"
 
 
 def _position_key(position: int) -> str:
@@ -240,7 +264,11 @@ def _keyed(choices: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # Letters the workspace already answers to: S skips and J/K move on every page; pairwise
 # questions take A/B/T; a clip takes P (play), R (replay) and L (loop).
 _RESERVED_LETTERS = frozenset("sjk")
-_GROUP_LETTERS = {"pairwise": frozenset("abt"), "audio": frozenset("prl")}
+_GROUP_LETTERS = {
+    "pairwise": frozenset("abt"),
+    "audio": frozenset("prl"),
+    "boxes": frozenset("d"),
+}
 
 
 def _letter_keys(question: dict[str, Any], reserved: frozenset[str]) -> bool:
@@ -262,6 +290,8 @@ def _reserved_letters(definition: dict[str, Any]) -> frozenset[str]:
         reserved |= _GROUP_LETTERS["pairwise"]
     if any(block["type"] == "audio" for block in display_blocks(definition)):
         reserved |= _GROUP_LETTERS["audio"]
+    if any(question["type"] == "boxes" for question in asked):
+        reserved |= _GROUP_LETTERS["boxes"]
     return frozenset(reserved)
 
 
@@ -305,6 +335,14 @@ def questions_view(definition: dict[str, Any], data: dict[str, Any]) -> list[dic
             view["tag_choices"] = _keyed([{"value": tag} for tag in question["tags"]])
             if question["target"]["kind"] == "text":
                 view["target_text"] = _text(field_value(data, question["target"]["field"]))
+        if kind == "boxes":
+            view["label_choices"] = [
+                {**choice, "colour": index % image_regions.LABEL_COLOURS}
+                for index, choice in enumerate(_keyed(question["labels"]))
+            ]
+            view["shapes"] = list(region_shapes(question))
+            view["image_block"] = image_regions.image_block_index(definition, question)
+            view["note_max_chars"] = MAX_REGION_NOTE_CHARS
         views.append(view)
     return views
 
@@ -324,13 +362,48 @@ def _as_text(value: Any) -> str:
     ):
         # A pairwise preference and the like: "choice: A · strength: -2", not JSON.
         return " · ".join(f"{key}: {item}" for key, item in value.items())
+    if isinstance(value, list) and value and all(_flat(item) for item in value):
+        # Rows (sources, rubric criteria): one numbered line each.
+        return "\n".join(
+            f"{number}. " + " · ".join(f"{key}: {item}" for key, item in row.items() if item != "")
+            for number, row in enumerate(value, start=1)
+        )
     return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def _flat(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(item, str | int | float | bool) for item in value.values()
+    )
+
+
+def _spans_text(question: dict[str, Any], value: Any) -> str:
+    """Spans one per line: "1. swallowed syllable — 1.20-1.45 s · the comment"."""
+    if not isinstance(value, list) or not all(_flat(span) for span in value):
+        return _as_text(value)
+    audio = (question.get("target") or {}).get("kind") == "audio"
+    lines = []
+    for number, span in enumerate(value, start=1):
+        start, end = span.get("start"), span.get("end")
+        where = (
+            f"{start:.2f}-{end:.2f} s"
+            if audio and isinstance(start, int | float) and isinstance(end, int | float)
+            else f"characters {start}-{end}"
+        )
+        line = f"{number}. {span.get('tag', '')} — {where}"
+        if span.get("comment"):
+            line += f" · {span['comment']}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def answer_rows(definition: dict[str, Any], answer: dict[str, Any]) -> list[dict[str, Any]]:
     """An answer read-only, question by question in the template's order (answers to
     questions the template no longer has come last). The review page and the trainer's own
-    submission page both show answers through this."""
+    submission page both show answers through this.
+
+    Boxes on an image read as one line per region, and carry ``overlay``: the regions as
+    JSON for static/js/image_regions.js to draw over the task's image."""
     rows = [
         {
             "id": q["id"],
@@ -340,6 +413,14 @@ def answer_rows(definition: dict[str, Any], answer: dict[str, Any]) -> list[dict
         }
         for q in questions(definition)
     ]
+    for row, question in zip(rows, questions(definition), strict=True):
+        if question["type"] == "spans" and row["answered"]:
+            row["text"] = _spans_text(question, answer[question["id"]])
+        if question["type"] == "boxes" and row["answered"]:
+            value = answer[question["id"]]
+            row["text"] = image_regions.describe_answer(question, value)
+            drawn = image_regions.overlay(definition, question, value)
+            row["overlay"] = json.dumps(drawn, ensure_ascii=False) if drawn else ""
     known = {row["id"] for row in rows}
     rows += [
         {"id": key, "prompt": key, "answered": True, "text": _as_text(value)}

@@ -39,6 +39,12 @@ MAX_RATING_POINTS: Final = 11
 MIN_RESPONSES: Final = 2
 MAX_RESPONSES: Final = 6
 MAX_AUDIO_SECONDS: Final = 86_400
+# Boxes and points on an image: the labels a template may offer, the longest note a trainer
+# may write on one region, and the largest image side (pixels) an answer may report.
+MAX_REGION_LABELS: Final = 100
+MAX_REGION_NOTE_CHARS: Final = 2_000
+MAX_IMAGE_SIDE: Final = 100_000
+REGION_SHAPES: Final = ("box", "point")
 MAX_FIELD_PATH_CHARS: Final = 200
 # S3's limit on an object key (UTF-8 bytes); mediafiles indexes keys up to this length.
 MAX_MEDIA_KEY_BYTES: Final = 1024
@@ -64,6 +70,7 @@ QUESTION_TYPES: Final = (
     "spans",
     "citations",
     "rubric_items",
+    "boxes",
 )
 MESSAGE_ROLES: Final = ("system", "user", "assistant", "tool")
 PAIRWISE_CHOICES: Final = ("A", "B", "tie")
@@ -79,7 +86,7 @@ _BLOCK_KEYS: Final[Mapping[str, frozenset[str]]] = {
     "conversation": frozenset({"type", "label", "field"}),
     "responses": frozenset({"type", "label", "fields", "labels", "markdown"}),
     "audio": frozenset({"type", "label", "field", "id"}),
-    "image": frozenset({"type", "label", "field"}),
+    "image": frozenset({"type", "label", "field", "id"}),
     "link": frozenset({"type", "label", "field"}),
 }
 _COMMON_QUESTION_KEYS: Final = frozenset({"id", "type", "prompt", "help", "required", "show_if"})
@@ -93,6 +100,7 @@ _QUESTION_KEYS: Final[Mapping[str, frozenset[str]]] = {
     "spans": frozenset({"target", "tags", "min", "max", "comment_required"}),
     "citations": frozenset({"min", "max"}),
     "rubric_items": frozenset({"min", "max", "citations_question"}),
+    "boxes": frozenset({"image", "labels", "shapes", "min", "max", "note_required"}),
 }
 _MESSAGE_KEYS: Final = frozenset({"role", "content", "name", "tool_calls", "tool_call_id"})
 _TOOL_CALL_KEYS: Final = frozenset({"id", "name", "arguments"})
@@ -139,6 +147,15 @@ def audio_blocks(definition: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+def image_blocks(definition: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Image blocks by id (``id``, or the field when it has none): what boxes questions mark."""
+    return {
+        block.get("id") or block["field"]: block
+        for block in display_blocks(definition)
+        if block.get("type") == "image"
+    }
+
+
 def is_required(question: Mapping[str, Any]) -> bool:
     return question.get("required", True) is not False
 
@@ -158,6 +175,12 @@ def list_bounds(question: Mapping[str, Any]) -> tuple[int, int]:
 def pairwise_labels(question: Mapping[str, Any]) -> tuple[str, str]:
     first, second = question.get("labels") or DEFAULT_PAIRWISE_LABELS
     return first, second
+
+
+def region_shapes(question: Mapping[str, Any]) -> tuple[str, ...]:
+    """The shapes a boxes question allows, in REGION_SHAPES order: boxes only by default."""
+    allowed = question.get("shapes") or ("box",)
+    return tuple(shape for shape in REGION_SHAPES if shape in allowed)
 
 
 def data_fields(definition: Mapping[str, Any]) -> list[str]:
@@ -317,23 +340,24 @@ def validate_definition(definition: Any) -> Errors:
         )
     _check_string(definition, "title", "", out, required=False)
     _check_string(definition, "instructions", "", out, required=False)
-    audio_ids = _check_display(definition.get("display", MISSING), out)
-    _check_questions(definition.get("questions", MISSING), audio_ids, out)
+    audio_ids, image_ids = _check_display(definition.get("display", MISSING), out)
+    _check_questions(definition.get("questions", MISSING), audio_ids, image_ids, out)
     return out.errors
 
 
-def _check_display(display: Any, out: _ErrorCollector) -> set[str]:
-    """Check the display blocks; return the ids of the well-formed audio blocks."""
+def _check_display(display: Any, out: _ErrorCollector) -> tuple[set[str], set[str]]:
+    """Check the display blocks; return the ids of the well-formed audio and image blocks."""
     audio_ids: set[str] = set()
+    image_ids: set[str] = set()
     if display is MISSING:
         out.add("display", "This is required (it may be an empty list).")
-        return audio_ids
+        return audio_ids, image_ids
     if not isinstance(display, list):
         out.add("display", "Must be a list of display blocks.")
-        return audio_ids
+        return audio_ids, image_ids
     if len(display) > MAX_DISPLAY_BLOCKS:
         out.add("display", f"At most {MAX_DISPLAY_BLOCKS} display blocks.")
-        return audio_ids
+        return audio_ids, image_ids
     for index, block in enumerate(display):
         path = f"display[{index}]"
         if not isinstance(block, Mapping):
@@ -354,8 +378,11 @@ def _check_display(display: Any, out: _ErrorCollector) -> set[str]:
             _check_responses_block(block, path, out)
             continue
         field_ok = _check_field_path(block.get("field", MISSING), _join(path, "field"), out)
-        if block_type != "audio":
+        if block_type not in ("audio", "image"):
             continue
+        # Audio and image blocks are named by id (or field) so questions can refer to them;
+        # each kind has its own names, as each kind of question refers to one kind only.
+        known_ids = audio_ids if block_type == "audio" else image_ids
         block_id = block.get("id", MISSING)
         if block_id is not MISSING and (
             not isinstance(block_id, str) or not ID_RE.fullmatch(block_id)
@@ -368,11 +395,14 @@ def _check_display(display: Any, out: _ErrorCollector) -> set[str]:
         if block_id is MISSING and not field_ok:
             continue
         effective = block_id if block_id is not MISSING else block["field"]
-        if effective in audio_ids:
+        if effective in known_ids:
             where = _join(path, "id" if block_id is not MISSING else "field")
-            out.add(where, f'Another audio block already has id "{effective}"; set a distinct id.')
-        audio_ids.add(effective)
-    return audio_ids
+            out.add(
+                where,
+                f'Another {block_type} block already has id "{effective}"; set a distinct id.',
+            )
+        known_ids.add(effective)
+    return audio_ids, image_ids
 
 
 def _check_responses_block(block: Mapping[str, Any], path: str, out: _ErrorCollector) -> None:
@@ -395,7 +425,9 @@ def _check_responses_block(block: Mapping[str, Any], path: str, out: _ErrorColle
     _check_bool(block, "markdown", path, out)
 
 
-def _check_questions(items: Any, audio_ids: set[str], out: _ErrorCollector) -> None:
+def _check_questions(
+    items: Any, audio_ids: set[str], image_ids: set[str], out: _ErrorCollector
+) -> None:
     if items is MISSING:
         out.add("questions", "This is required.")
         return
@@ -455,23 +487,27 @@ def _check_questions(items: Any, audio_ids: set[str], out: _ErrorCollector) -> N
         if "show_if" in question:
             _check_show_if(question["show_if"], _join(path, "show_if"), earlier, all_ids, out)
         if known_type:
-            context = _QuestionContext(audio_ids=audio_ids, earlier=earlier, all_ids=all_ids)
+            context = _QuestionContext(
+                audio_ids=audio_ids, image_ids=image_ids, earlier=earlier, all_ids=all_ids
+            )
             _TYPE_CHECKERS[question_type](question, path, out, context)
         if id_ok:
             earlier[question_id] = question
 
 
 class _QuestionContext:
-    __slots__ = ("all_ids", "audio_ids", "earlier")
+    __slots__ = ("all_ids", "audio_ids", "earlier", "image_ids")
 
     def __init__(
         self,
         *,
         audio_ids: set[str],
+        image_ids: set[str],
         earlier: Mapping[str, Mapping[str, Any]],
         all_ids: set[str],
     ) -> None:
         self.audio_ids = audio_ids
+        self.image_ids = image_ids
         self.earlier = earlier
         self.all_ids = all_ids
 
@@ -571,13 +607,15 @@ def _check_choice_list(
     *,
     what: str,
     maximum: int,
+    minimum: int = 2,
 ) -> list[str] | None:
-    """Options of a choice question or items of a ranking: [{value, label}], values unique."""
+    """Options of a choice question, items of a ranking or labels of boxes: [{value, label}],
+    values unique."""
     if value is MISSING:
         out.add(where, "This is required.")
         return None
-    if not isinstance(value, list) or not 2 <= len(value) <= maximum:
-        out.add(where, f"Must be a list of 2 to {maximum} {what}, each {{value, label}}.")
+    if not isinstance(value, list) or not minimum <= len(value) <= maximum:
+        out.add(where, f"Must be a list of {minimum} to {maximum} {what}, each {{value, label}}.")
         return None
     values: list[str] = []
     ok = True
@@ -816,6 +854,47 @@ def _check_rubric_items(
             out.add(where, "Must be the id of a citations question.")
 
 
+def _check_boxes(
+    question: Mapping[str, Any], path: str, out: _ErrorCollector, context: _QuestionContext
+) -> None:
+    image = question.get("image", MISSING)
+    if not isinstance(image, str) or image not in context.image_ids:
+        close = difflib.get_close_matches(str(image), sorted(context.image_ids), n=1)
+        hint = f' Did you mean "{close[0]}"?' if close and image is not MISSING else ""
+        out.add(
+            _join(path, "image"),
+            ("This is required." if image is MISSING else f"Unknown image {_describe(image)}.")
+            + f"{hint} Name an image display block by its id, or by its field when it has no "
+            f"id ({_known(context.image_ids)}).",
+        )
+    # One label is enough ("mark every watermark"), unlike a choice between options.
+    _check_choice_list(
+        question.get("labels", MISSING),
+        _join(path, "labels"),
+        out,
+        what="labels",
+        maximum=MAX_REGION_LABELS,
+        minimum=1,
+    )
+    shapes = question.get("shapes", MISSING)
+    shapes_path = _join(path, "shapes")
+    if shapes is not MISSING:
+        if not isinstance(shapes, list) or not shapes:
+            out.add(shapes_path, f"Must be a non-empty list of: {', '.join(REGION_SHAPES)}.")
+        else:
+            for index, shape in enumerate(shapes):
+                where = f"{shapes_path}[{index}]"
+                if not isinstance(shape, str) or shape not in REGION_SHAPES:
+                    close = difflib.get_close_matches(str(shape), REGION_SHAPES, n=1)
+                    hint = f' Did you mean "{close[0]}"?' if close else ""
+                    shapes_known = " or ".join(REGION_SHAPES)
+                    out.add(where, f"Unknown shape {_describe(shape)}.{hint} Use {shapes_known}.")
+                elif shapes.index(shape) != index:
+                    out.add(where, f'Duplicate shape "{shape}".')
+    _check_count_bounds(question, path, out, upper=None)
+    _check_bool(question, "note_required", path, out)
+
+
 _TYPE_CHECKERS: Final = {
     "single_choice": _check_single_choice,
     "multi_choice": _check_multi_choice,
@@ -826,6 +905,7 @@ _TYPE_CHECKERS: Final = {
     "spans": _check_spans,
     "citations": _check_citations,
     "rubric_items": _check_rubric_items,
+    "boxes": _check_boxes,
 }
 
 

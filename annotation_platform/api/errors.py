@@ -49,7 +49,9 @@ def _validation_body(exc: exceptions.ValidationError) -> dict:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status_code)
+        # ``extra`` never replaces the three keys every error has.
+        body = {**exc.extra, **error_body(exc.code, exc.detail, exc.fields)}
+        return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

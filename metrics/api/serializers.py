@@ -155,6 +155,7 @@ class FindingForAuthorSerializer(serializers.Serializer):
 
 class MySubmissionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    project = serializers.IntegerField(source="task.project_id")
     task = serializers.IntegerField(source="task_id")
     status = serializers.CharField()
     revision = serializers.IntegerField()

@@ -32,6 +32,7 @@ from metrics.services import (
 )
 from metrics.tables import TABLES, table_rows
 from tasks import lookups
+from tasks.services.progress import WORK_STATUSES
 
 
 def _metrics_project(request: Request, project_pk):
@@ -183,16 +184,28 @@ def my_work(request: Request) -> Response:
 
 
 @extend_schema(
-    parameters=[PROJECT_PARAMETER],
+    parameters=[
+        OpenApiParameter(
+            "project",
+            int,
+            description="Only this project (one you work on as a trainer); "
+            "without it, every project you work on",
+        ),
+        OpenApiParameter("status", str, enum=list(WORK_STATUSES), description="Only this status"),
+    ],
     responses={200: MySubmissionSerializer(many=True), **errors(400, 401, 403, 404)},
-    summary="Your own submissions in a project, newest first, in cursor pages",
-    description="With return reasons and check findings. Findings carry the message only; "
-    "their evidence is never sent to the author.",
+    summary="Your own submissions, in one project or all of them, newest first, in cursor pages",
+    description="The twin of the “My work” page's list. With return reasons and check "
+    "findings; findings carry the message only, their evidence is never sent to the author. "
+    "Counts per status: `GET /api/v1/me/progress/`.",
     tags=["metrics"],
 )
 @paginated(cursor_pages("-id"))  # a trainer's work only grows
 @api_view(["GET"])
 def my_submissions(request: Request) -> Response:
-    project = _my_project(request)
-    page, paginator = page_of(request, trainer_submissions(project=project, trainer=request.user))
+    project = _my_project(request) if request.query_params.get("project") else None
+    rows = trainer_submissions(
+        trainer=request.user, project=project, status=request.query_params.get("status")
+    )
+    page, paginator = page_of(request, rows)
     return paginator.get_paginated_response(MySubmissionSerializer(page, many=True).data)

@@ -1,5 +1,6 @@
-"""A trainer's own view of their work in a project ("my work"): their submissions with the
-reasons and findings meant for them, their figures, what they earned, and changed rules.
+"""A trainer's own view of their work ("my work"), in one project or across all of them:
+their submissions with the reasons and findings meant for them, their figures, what they
+earned, and changed rules.
 
 Only ever about the one trainer asked for: every query here filters on them.
 """
@@ -17,6 +18,7 @@ from quality.models import CheckResult
 from quality.permissions import HIDDEN_FROM_AUTHOR
 from tasks.models import Project, Submission
 from tasks.services import guidelines_notice_for
+from tasks.services.progress import trainer_work_rows
 
 
 @dataclass(frozen=True)
@@ -42,20 +44,21 @@ def trainer_work(*, project: Project, trainer) -> TrainerWork:
     )
 
 
-def trainer_submissions(*, project: Project, trainer) -> QuerySet[Submission]:
-    """The trainer's submissions in ``project``, newest first, each with ``my_findings``:
-    the check results of its current revision that found something (messages only; the
-    evidence may hold gold answers or other trainers' work and is never for the author)."""
+def trainer_submissions(
+    *, trainer, project: Project | None = None, status: str | None = None
+) -> QuerySet[Submission]:
+    """The trainer's submissions, newest first, in ``project`` or (None) across every
+    project they work on, optionally of one ``status`` (an unknown one is a ``DomainError``
+    naming ``status``). Each has its task and project, and ``my_findings``: the check
+    results of its current revision that found something (messages only; the evidence may
+    hold gold answers or other trainers' work and is never for the author)."""
     findings = (
         CheckResult.objects.filter(status__in=FINDING_STATUSES, revision=F("submission__revision"))
         .exclude(check_name__in=HIDDEN_FROM_AUTHOR)
         .order_by("check_name")
     )
-    return (
-        Submission.objects.filter(task__project=project, author=trainer)
-        .select_related("task")
-        .prefetch_related(Prefetch("check_results", queryset=findings, to_attr="my_findings"))
-        .order_by("-created_at", "-id")
+    return trainer_work_rows(trainer=trainer, project=project, status=status).prefetch_related(
+        Prefetch("check_results", queryset=findings, to_attr="my_findings")
     )
 
 

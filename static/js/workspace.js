@@ -278,7 +278,11 @@
       player.stopAt = player.loop ? null : end;
       player.play();
     };
-    player.setMarks = function (spans) {
+    player.setMarks = function (spans, tags) {
+      // The waveform (static/js/waveform.js) draws the same spans as labelled regions
+      // (player.marks for one set up after this, as on a restored draft).
+      player.marks = { spans: spans, tags: tags || [] };
+      root.dispatchEvent(new CustomEvent("markschange", { detail: player.marks }));
       const d = duration();
       marksEl.textContent = "";
       if (!Number.isFinite(d) || d <= 0) return;
@@ -293,6 +297,28 @@
     player.playing = function () {
       return !audio.paused && !audio.ended;
     };
+    // Used by the waveform: a stretch selected by dragging, a click that seeks. Seeking is
+    // never credited as listening (advance() skips the jump), so telemetry stays honest.
+    player.setRegion = function (start, end) {
+      player.start = Math.round(Math.min(start, end) * 1000) / 1000;
+      player.end = Math.round(Math.max(start, end) * 1000) / 1000;
+      if (player.end === player.start) player.end = null;
+      renderRegion();
+    };
+    player.seekTo = function (seconds) {
+      const d = duration();
+      audio.currentTime = Math.max(0, Number.isFinite(d) ? Math.min(seconds, d) : seconds);
+      renderTime();
+    };
+    // < and > step through the speeds the menu offers.
+    player.setSpeed = function (step) {
+      const rates = Array.from(speed.options, (o) => Number(o.value));
+      const at = rates.indexOf(audio.playbackRate);
+      const next = rates[Math.max(0, Math.min(rates.length - 1, (at < 0 ? rates.indexOf(1) : at) + step))];
+      speed.value = String(next);
+      audio.playbackRate = next;
+    };
+    player.zoom = function () {}; // replaced by the waveform once it is drawn
 
     ui.addEventListener("click", function (event) {
       const button = event.target.closest("[data-player]");
@@ -366,6 +392,8 @@
     if (audio.readyState >= 1) onDuration();
     setStatus();
     players.set(id, player);
+    root.annotationPlayer = player;
+    root.dispatchEvent(new CustomEvent("playerready", { bubbles: true, detail: { player: player } }));
   }
 
   // --- image viewer: zoom and pan ---------------------------------------------------------
@@ -796,7 +824,11 @@
         comment.value = span.comment || "";
         comment.setAttribute("aria-label", "Comment on span " + (index + 1));
         const play = row.querySelector('[data-action="span-play"]');
-        if (audioBox && player()) play.hidden = false;
+        if (audioBox && player()) {
+          play.hidden = false;
+          row.querySelector('[data-action="span-loop"]').hidden = false;
+          row.dataset.tagIndex = String(q.tags.indexOf(span.tag));
+        }
         listEl.appendChild(row);
       });
       countEl.textContent =
@@ -805,7 +837,7 @@
         (max < 500 ? " · at most " + max : "");
       renderTarget();
       const p = player();
-      if (p) p.setMarks(spans);
+      if (p) p.setMarks(spans, q.tags);
     }
     function add(tag) {
       let start;
@@ -836,12 +868,30 @@
         say("At most " + max + " spans.");
         return false;
       }
-      spans.push({ start: start, end: end, tag: tag, comment: "" });
+      const span = { start: start, end: end, tag: tag, comment: "" };
+      spans.push(span);
       spans.sort((a, b) => a.start - b.start || a.end - b.end);
       if (target) window.getSelection().removeAllRanges();
       renderList();
       say("Marked " + where({ start: start, end: end }) + " as “" + tag + "”.");
       changed();
+      if (audioBox) {
+        // Straight into the new span's comment, so what is typed next is the note (shortcuts
+        // never fire in a text box); Escape leaves it.
+        const row = listEl.children[spans.indexOf(span)];
+        const comment = row.querySelector('[data-field="comment"]');
+        comment.focus({ preventScroll: true });
+        // Into the middle of the questions panel, clear of its sticky submit bar; the page
+        // itself (and the docked player) does not move.
+        const panel = section.closest(".task-questions");
+        if (panel && panel.scrollHeight > panel.clientHeight) {
+          const box = row.getBoundingClientRect();
+          const view = panel.getBoundingClientRect();
+          panel.scrollTop += box.top + box.height / 2 - (view.top + panel.clientHeight / 2);
+        } else {
+          row.scrollIntoView({ block: "nearest" });
+        }
+      }
       return true;
     }
     function selectionOffsets() {
@@ -882,8 +932,9 @@
         (next ? next.querySelector('[data-action="remove-span"]') : section).focus();
         say("Span removed.");
         changed();
-      } else if (row && action.dataset.action === "span-play" && p) {
+      } else if (row && (action.dataset.action === "span-play" || action.dataset.action === "span-loop") && p) {
         const span = spans[Number(row.dataset.index)];
+        p.setLoop(action.dataset.action === "span-loop");
         p.playRange(span.start, span.end);
       }
     });
@@ -892,6 +943,11 @@
       const field = event.target.dataset.field;
       if (!row || !field) return;
       spans[Number(row.dataset.index)][field] = event.target.value;
+      const p = player();
+      if (p && (field === "tag" || event.type === "change")) {
+        row.dataset.tagIndex = String(q.tags.indexOf(spans[Number(row.dataset.index)].tag));
+        p.setMarks(spans, q.tags);
+      }
     }
     listEl.addEventListener("input", edit);
     listEl.addEventListener("change", edit);
@@ -904,11 +960,31 @@
           out.textContent = "the clip is not available";
           return;
         }
-        p.audio.addEventListener("durationchange", () => p.setMarks(spans));
+        p.audio.addEventListener("durationchange", () => p.setMarks(spans, q.tags));
         p.root.addEventListener("regionchange", function (event) {
           const d = event.detail;
           out.textContent =
             d.start === null ? "nothing yet" : d.end === null ? "from " + formatTime(d.start) + " (set the end)" : formatTime(d.start) + " – " + formatTime(d.end);
+          // A stretch just selected (on the waveform too): the number keys now tag it.
+          if (d.start !== null && d.end !== null) section.dispatchEvent(new CustomEvent("claimcurrent", { bubbles: true }));
+        });
+        // The waveform: a span's region clicked (show its row) or its edges dragged.
+        p.root.addEventListener("spanpick", function (event) {
+          const row = listEl.children[event.detail.index];
+          if (!row) return;
+          listEl.querySelectorAll(".is-picked").forEach((r) => r.classList.remove("is-picked"));
+          row.classList.add("is-picked");
+          row.scrollIntoView({ block: "nearest" });
+        });
+        p.root.addEventListener("spanedit", function (event) {
+          const span = spans[event.detail.index];
+          if (!span) return;
+          span.start = event.detail.start;
+          span.end = event.detail.end;
+          spans.sort((a, b) => a.start - b.start || a.end - b.end);
+          renderList();
+          say("Moved to " + where(span) + ".");
+          changed();
         });
       };
       // Players are set up before widgets (see enhance), so this runs with the player ready.
@@ -1014,7 +1090,7 @@
         row.remove();
         renumber();
         const next = rows()[Math.min(index, rows().length - 1)];
-        (next ? next.querySelector("[data-field]") : section.querySelector('[data-action="add-row"]')).focus();
+        (next ? rowEntry(next) : section.querySelector('[data-action="add-row"]')).focus();
         changed();
       }
     });
@@ -1053,6 +1129,13 @@
     return widget;
   }
 
+  // A row folded to its summary line (the long layout, workspace_outline.js) is entered
+  // through that line; its fields are not focusable while folded.
+  function rowEntry(row) {
+    const summary = row.querySelector("[data-row-summary]");
+    return summary && !summary.hidden ? summary : row.querySelector("[data-field]");
+  }
+
   function ensureOption(select, value) {
     if (!value || Array.from(select.options).some((o) => o.value === value)) return;
     const option = document.createElement("option");
@@ -1073,7 +1156,10 @@
         sources.forEach(function (source) {
           const option = document.createElement("option");
           option.value = source.id;
-          option.textContent = source.title ? source.id + " — " + clip(source.title, 60) : source.id;
+          // Trainers recognise a source by its title (authors first), not by its DOI; the
+          // identifier stands in only until a title is typed.
+          option.textContent = source.title ? clip(source.title, 110) : source.id;
+          option.title = source.id;
           select.appendChild(option);
         });
         ensureOption(select, current);
@@ -1147,6 +1233,11 @@
         case "citations":
         case "rubric_items":
           widget = rowsWidget(section, q, changed);
+          break;
+        case "boxes":
+          // Drawn on the task's image by static/js/image_regions.js (loaded before this file).
+          if (!window.ImageRegions) return;
+          widget = window.ImageRegions.widget(section, q, changed, root);
           break;
         default:
           return;
@@ -1242,12 +1333,19 @@
 
   function workspace(config) {
     const page = document.querySelector(".ws-page");
+    // While the server's work gate refuses (the guidelines notice is up), nothing answers,
+    // saves or submits: the server would refuse it all the same (tasks.services.eligibility).
+    // Read live, so the page unblocks the moment the attribute goes.
+    const blocked = () => page.hasAttribute("data-work-blocked");
     const formEl = document.getElementById("answer-form");
     const submitButton = document.getElementById("submit-button");
     const submitStatus = document.getElementById("submit-status");
     const formErrors = document.getElementById("form-errors");
     const saveStatus = document.getElementById("save-status");
-    const initial = config.initial || {};
+    // The copy in this browser, the log-in in place, fresh CSRF tokens (workspace_recovery.js):
+    // what the page starts from is this browser's copy when it is newer than the server's.
+    const recovery = window.WorkspaceRecovery.start(config);
+    const initial = recovery.initial || {};
     const initialTelemetry = initial.telemetry || {};
 
     // Telemetry: carried over from the draft (or the submission being revised), so time and
@@ -1367,11 +1465,9 @@
     }
 
     // ---- autosave
-    const headers = {
-      "Content-Type": "application/json",
-      Accept: "application/json",
-      "X-CSRFToken": config.csrfToken,
-    };
+    // The CSRF token is read when a request is made (a log-in rotates it), never kept.
+    const headers = recovery.headers();
+    Object.defineProperty(headers, "X-CSRFToken", { enumerable: true, get: () => recovery.headers()["X-CSRFToken"] });
     const save = { dirty: false, timer: null, firstDirty: 0, inflight: null, again: false, failures: 0, retry: null };
 
     function setSaveStatus(state, text) {
@@ -1380,7 +1476,8 @@
       if (state === "saved") saveStatus.title = "Last saved at " + new Date().toLocaleTimeString();
     }
     function markDirty() {
-      if (done || !config.draftUrl) return;
+      if (!done) recovery.changed(); // kept in this browser at once, whatever the server does
+      if (done || !config.draftUrl || blocked()) return;
       save.dirty = true;
       const now = Date.now();
       if (!save.firstDirty) save.firstDirty = now;
@@ -1410,24 +1507,27 @@
       clearTimeout(save.retry);
       setSaveStatus("saving", "Saving…");
       const snapshot = telemetrySnapshot();
-      const body = JSON.stringify({ answer: form.collect(), telemetry: snapshot });
-      save.inflight = fetch(config.draftUrl, { method: "PUT", headers: headers, body: body, credentials: "same-origin" })
-        .then(async function (response) {
-          if (response.ok) {
+      // Based on the draft revision this page knows; a 409 (saved elsewhere meanwhile) keeps
+      // the newer copy and offers this one, an ended session asks to log in again.
+      save.inflight = recovery
+        .saveDraft({ answer: form.collect(), telemetry: snapshot })
+        .then(function (result) {
+          if (result.ok) {
             save.failures = 0;
             lastSavedActive = snapshot.active_seconds;
             setSaveStatus(save.dirty ? "saving" : "saved", save.dirty ? "Saving…" : "Saved");
             return;
           }
-          if (response.status >= 500 || response.status === 429) throw new Error("HTTP " + response.status);
-          const problem = await readError(response);
+          if (result.retry) throw new Error("retry");
+          if (result.conflict) return; // the choice is the trainer's (the note under the heading)
           save.dirty = true;
-          setSaveStatus("error", "Not saved — " + (problem.detail || "error " + response.status));
+          if (result.auth) setSaveStatus("local", "Not saved — log in to save (kept in this browser)");
+          else setSaveStatus("error", "Not saved — " + (result.problem.detail || "error") + " (kept in this browser)");
         })
         .catch(function () {
           save.dirty = true;
           save.failures += 1;
-          setSaveStatus("retrying", "Not saved — retrying");
+          if (!recovery.isOffline()) setSaveStatus("retrying", "Not saved — retrying (kept in this browser)");
           save.retry = setTimeout(flush, Math.min(30000, 1000 * 2 ** save.failures));
         })
         .finally(function () {
@@ -1441,18 +1541,15 @@
     }
     let lastBeacon = 0;
     function flushOnLeave() {
-      if (done || submitting || !config.draftUrl) return;
+      recovery.keepNow(); // whatever becomes of a request now, this browser has the latest copy
+      if (done || submitting || !config.draftUrl || blocked()) return;
       // Nothing new since the last save but a few seconds of time: no request.
       if (!save.dirty && telemetry.active_seconds - lastSavedActive < 5) return;
       const now = Date.now();
       if (now - lastBeacon < 1000) return;
       lastBeacon = now;
-      const body = JSON.stringify({ answer: form.collect(), telemetry: telemetrySnapshot() });
-      // keepalive lets the request outlive the page, but browsers cap its body at 64 kB.
-      const keepalive = body.length < 60000;
-      fetch(config.draftUrl, { method: "PUT", headers: headers, body: body, credentials: "same-origin", keepalive: keepalive }).catch(
-        function () {}
-      );
+      // keepalive lets the request outlive the page (up to 64 kB of body).
+      recovery.saveDraft({ answer: form.collect(), telemetry: telemetrySnapshot() }, { keepalive: true }).catch(function () {});
       lastSavedActive = telemetry.active_seconds;
       save.dirty = false;
       clearTimeout(save.timer);
@@ -1461,6 +1558,27 @@
       if (document.visibilityState === "hidden") flushOnLeave();
     });
     window.addEventListener("pagehide", flushOnLeave);
+    recovery.attach({
+      snapshot: () => ({ answer: form.collect(), telemetry: telemetrySnapshot() }),
+      // Another copy of the answer into the form (the trainer's choice, or the newer saved
+      // one): questions it leaves out are emptied, and none of this counts as a change.
+      apply: function (answer) {
+        form.widgets.forEach((w) => !(w.id in answer) && w.set(undefined));
+        restore(form, answer);
+        form.widgets.forEach(function (w) {
+          if (w.refresh) w.refresh();
+          w.last = JSON.stringify(w.get());
+        });
+        form.collect();
+      },
+      markDirty: markDirty,
+      setStatus: setSaveStatus,
+      retryNow: function () {
+        clearTimeout(save.retry);
+        save.failures = 0;
+        flush();
+      },
+    });
     window.addEventListener("beforeunload", function (event) {
       const unsaved = save.dirty && saveStatus.dataset.state !== "saved";
       flushOnLeave();
@@ -1551,7 +1669,7 @@
       submitStatus.textContent = label || "";
     }
     async function submit() {
-      if (submitting || done) return;
+      if (submitting || done || blocked()) return;
       setBusy(true, "Submitting…");
       clearTimeout(save.timer);
       clearTimeout(save.retry);
@@ -1561,21 +1679,19 @@
       if (!submitKey) submitKey = newKey();
       const payload = { answer: form.collect(), telemetry: telemetrySnapshot() };
       if (config.submitMethod === "POST") payload.idempotency_key = submitKey;
+      recovery.keepNow();
       let response;
       try {
-        response = await fetch(config.submitUrl, {
-          method: config.submitMethod,
-          headers: headers,
-          body: JSON.stringify(payload),
-          credentials: "same-origin",
-        });
+        // An ended session opens the log-in dialog; the submit is then sent again.
+        response = await recovery.request(config.submitUrl, { method: config.submitMethod, body: JSON.stringify(payload) }, "always");
       } catch (err) {
         setBusy(false, "");
-        showErrors("Could not reach the server, so nothing was submitted yet. Your draft is kept; check your connection and try again.", {}, true);
+        showErrors("Offline: nothing was submitted yet. Everything you typed is saved in this browser; submit again when you are back online.", {}, true);
         markDirty();
         return;
       }
       if (response.ok) {
+        recovery.finished();
         done = true;
         submitStatus.textContent = config.mode === "revise" ? "Revision saved. Opening it…" : "Submitted. Opening the next task…";
         setSaveStatus("saved", "Submitted");
@@ -1584,6 +1700,10 @@
       }
       const problem = await readError(response);
       setBusy(false, "");
+      if (recovery.isAuthFailure(response)) {
+        showErrors("You are not logged in as " + config.username + ", so nothing was submitted. Everything you typed is kept in this browser: log in, then submit again.", {}, true);
+        return;
+      }
       if (response.status >= 500) {
         showErrors("The server had a problem (" + response.status + "). Your draft is kept; try again.", {}, true);
         markDirty();
@@ -1704,6 +1824,11 @@
       const w = widgetOf(event.target);
       if (w) setCurrent(w);
     });
+    // A stretch selected on the waveform (outside the form) makes its spans question current.
+    form.container.addEventListener("claimcurrent", function (event) {
+      const w = widgetOf(event.target);
+      if (w) setCurrent(w);
+    });
     function playerFor(w) {
       if (w) {
         const id = w.q.require_full_playback || (w.q.type === "spans" && w.q.target && w.q.target.block);
@@ -1724,7 +1849,8 @@
     }
 
     document.addEventListener("keydown", function (event) {
-      if (event.defaultPrevented || event.isComposing || done) return;
+      // Behind the notice every key keeps its native meaning (Tab, Enter on its button).
+      if (event.defaultPrevented || event.isComposing || done || blocked()) return;
       const target = event.target;
       const typing = isTypingTarget(target);
       // A dialog (skip, log in again) has its own keys; nothing behind it answers.
@@ -1825,6 +1951,11 @@
         "[": player.markStart,
         "]": player.markEnd,
         l: () => player.setLoop(!player.loop),
+        "<": () => player.setSpeed(-1),
+        ">": () => player.setSpeed(1),
+        "+": () => player.zoom(1),
+        "=": () => player.zoom(1),
+        "-": () => player.zoom(-1),
       };
       if (actions[key]) {
         event.preventDefault();

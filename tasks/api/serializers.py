@@ -156,12 +156,22 @@ class DraftSerializer(serializers.Serializer):
     task = serializers.IntegerField(source="task_id", read_only=True)
     answer = serializers.JSONField()
     telemetry = serializers.JSONField(required=False)
+    revision = serializers.IntegerField(
+        read_only=True, help_text="One more with every save; send it back as `base_revision`."
+    )
     updated_at = serializers.DateTimeField(read_only=True)
 
 
 class DraftWriteSerializer(StrictSerializerMixin, serializers.Serializer):
     answer = serializers.JSONField()
     telemetry = serializers.JSONField(required=False)
+    base_revision = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="The draft revision your copy is based on (0: none yet). A save based on "
+        "an older one is refused with 409 `draft_conflict`; leave it out to always overwrite.",
+    )
 
 
 class SubmitSerializer(StrictSerializerMixin, serializers.Serializer):

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from tasks.api import template_views, views, work_views
+from tasks.api import progress_views, template_views, views, work_views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("projects", views.ProjectViewSet, basename="api-project")
@@ -78,6 +78,7 @@ urlpatterns = [
     ),
     path("tasks/<int:pk>/", work_views.task_detail, name="api-task-detail"),
     path("tasks/<int:pk>/draft/", work_views.task_draft, name="api-task-draft"),
+    path("me/progress/", progress_views.my_progress, name="api-my-progress"),
     path("submissions/", work_views.SubmissionList.as_view(), name="api-submission-list"),
     path("submissions/<int:pk>/", work_views.submission_detail, name="api-submission-detail"),
     path(

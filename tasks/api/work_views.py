@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from annotation_platform.api.pagination import QuerysetNeeded, cursor_pages, page_of, paginated
 from annotation_platform.api.schema import errors
+from annotation_platform.errors import ConflictError
 from tasks import lookups, permissions
 from tasks.api.filters import (
     StrictOrderingFilter,
@@ -66,6 +67,7 @@ from tasks.services import (
     tasks_create,
     template_current,
     template_require_current,
+    work_gate_require,
 )
 from tasks.template_definition import displayed_data
 
@@ -210,7 +212,7 @@ def _served(request: Request, served, template: TaskTemplate) -> dict:
     summary="Your next task (takes a lease on it; 204 when none is left)",
     description=(
         "Asking again while you hold a task returns the same task. 409 says why no task can "
-        "be served (`project_paused`, `daily_limit`, ...)."
+        "be served (`project_paused`, `daily_limit`, `guidelines_not_acknowledged`, ...)."
     ),
     tags=["work"],
 )
@@ -229,6 +231,9 @@ def _next(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_work_on_project(request.user, project):
         raise PermissionDenied("Only trainers of this project answer its tasks.")
+    # Refused before a lease is taken: a task held by someone who may not answer it yet
+    # would wait out the lease for nothing. (The gate read its facts with the project.)
+    work_gate_require(user=request.user, project=project)
     # The template key came with the project's row: usually no query at all.
     template = lookups.template_in_force(project) or template_require_current(project)
     served = task_next(project=project, trainer=request.user)
@@ -237,7 +242,20 @@ def _next(request: Request, project_pk: int) -> Response:
     return Response(_served(request, served, template))
 
 
+def _refuse_another_user(request: Request) -> None:
+    """The workspace names the user it was opened for (``X-Expected-User``): when the
+    browser's session has since become someone else's (a log-in in another tab), the first
+    user's work must not land in the second one's task. API clients need not send it."""
+    expected = request.headers.get("X-Expected-User")
+    if expected and expected != str(request.user.pk):
+        raise ConflictError(
+            "This browser is now logged in as someone else; nothing was saved for them.",
+            code="session_user_changed",
+        )
+
+
 def _working_task(request: Request, pk) -> Task:
+    _refuse_another_user(request)
     task = visible_task(request, pk)
     if not permissions.can_work_on_project(request.user, task.project):
         raise PermissionDenied("Only trainers of this project answer its tasks.")
@@ -250,8 +268,15 @@ def _working_task(request: Request, pk) -> Task:
 @extend_schema(
     methods=["PUT"],
     request=DraftWriteSerializer,
-    responses={200: DraftSerializer, **errors(400, 401, 403, 404)},
+    responses={200: DraftSerializer, **errors(400, 401, 403, 404, 409)},
     summary="Save the draft (any state of the answer; not validated)",
+    description=(
+        "Each save adds one to the draft's `revision`. With `base_revision`, a save based on "
+        "another revision than the saved one is refused with 409 `draft_conflict` (another "
+        "tab or device saved meanwhile): read the draft, then decide which copy to keep. "
+        "409 `guidelines_not_acknowledged` until you acknowledge the guidelines version in "
+        "force (`guidelines.version`, `guidelines.acknowledge_url`)."
+    ),
     tags=["work"],
 )
 @extend_schema(
@@ -269,6 +294,7 @@ def task_draft(request: Request, pk: int) -> Response:
     if request.method == "DELETE":
         draft_discard(task=task, author=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+    work_gate_require(user=request.user, project=task.project)
     data = DraftWriteSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     draft = draft_save(task=task, author=request.user, **data.validated_data)
@@ -286,13 +312,16 @@ def task_draft(request: Request, pk: int) -> Response:
     description=(
         "201 with the new submission; 200 with the same submission when a retry carries the "
         "same `idempotency_key`; 400 `invalid_answer` with errors keyed by question id (the "
-        "draft is kept); 409 `already_submitted` for a second, different submit."
+        "draft is kept); 409 `already_submitted` for a second, different submit; 409 "
+        "`guidelines_not_acknowledged` until you acknowledge the guidelines version in force "
+        "(`guidelines.version`, `guidelines.acknowledge_url`)."
     ),
     tags=["work"],
 )
 @api_view(["POST"])
 def task_submit(request: Request, pk: int) -> Response:
     task = _working_task(request, pk)
+    work_gate_require(user=request.user, project=task.project)  # no query: read with the task
     data = SubmitSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     submission, created = submission_submit(task=task, author=request.user, **data.validated_data)
@@ -333,15 +362,20 @@ class SubmissionList(generics.ListAPIView):
     request=ReviseSerializer,
     responses={200: SubmissionSerializer, **errors(400, 401, 403, 404, 409)},
     summary="Revise your submission (until it is reviewed)",
+    description="409 `not_revisable` once reviewed; 409 `guidelines_not_acknowledged` until "
+    "you acknowledge the guidelines version in force.",
     tags=["submissions"],
 )
 @api_view(["GET", "PATCH"])
 def submission_detail(request: Request, pk: int) -> Response:
+    if request.method == "PATCH":
+        _refuse_another_user(request)
     submission = visible_submission(request, pk)
     if request.method == "GET":
         return Response(SubmissionSerializer(submission).data)
     if not permissions.can_revise_submission(request.user, submission):
         raise PermissionDenied("Only the author revises a submission.")
+    work_gate_require(user=request.user, project=submission.task.project)
     data = ReviseSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     submission = submission_revise(submission=submission, **data.validated_data)

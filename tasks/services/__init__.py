@@ -5,6 +5,7 @@
 - work: tasks, drafts, submissions and revisions
 - rubrics: rubrics in projects (library, sharing, cloning, the pinned version)
 - guidelines: project guidelines, their versions and trainers' acknowledgements
+- eligibility: the work gate (may this user work on this project now?)
 """
 
 from tasks.services.distribution import (
@@ -22,6 +23,7 @@ from tasks.services.distribution import (
     task_states_rebuild,
     task_update_settings,
 )
+from tasks.services.eligibility import WorkRefusal, WorkRefused, work_gate, work_gate_require
 from tasks.services.guidelines import (
     GuidelinesDiff,
     guideline_rule_add,
@@ -81,6 +83,8 @@ __all__ = [
     "RubricContent",
     "Served",
     "TemplateCheck",
+    "WorkRefusal",
+    "WorkRefused",
     "draft_discard",
     "draft_save",
     "guideline_rule_add",
@@ -131,4 +135,6 @@ __all__ = [
     "template_from_gallery",
     "template_require_current",
     "template_save",
+    "work_gate",
+    "work_gate_require",
 ]

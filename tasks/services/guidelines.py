@@ -19,6 +19,7 @@ from django.http import Http404
 
 from annotation_platform import jsonguard
 from annotation_platform.errors import ConflictError, DomainError
+from tasks.lookups import guidelines_forget
 from tasks.models import (
     RULE_ACTIVE,
     RULE_RETIRED,
@@ -202,6 +203,7 @@ def guidelines_publish(*, project: Project, note: str, by) -> GuidelineVersion:
             code="nothing_to_publish",
         )
     last = project.guideline_versions.aggregate(last=Max("number"))["last"] or 0
+    guidelines_forget(project)  # the work gate must see the new version through it
     return GuidelineVersion.objects.create(
         project=project,
         number=last + 1,
@@ -387,4 +389,5 @@ def guidelines_acknowledge(*, user, project: Project, version: int) -> Guideline
     acknowledgement, _ = GuidelineAcknowledgement.objects.get_or_create(
         trainer=user, project=project, version=version
     )
+    guidelines_forget(project)  # the work gate opens at once through this instance
     return acknowledgement

@@ -90,11 +90,18 @@ def _check_answer_shape(answer: Any) -> dict:
     return answer
 
 
-def draft_save(*, task: Task, author, answer: Any, telemetry: Any = None) -> Draft:
+def draft_save(
+    *, task: Task, author, answer: Any, telemetry: Any = None, base_revision: int | None = None
+) -> Draft:
     """Keep the trainer's work in progress, whatever state it is in (it is not validated).
 
     A draft of a task already answered is a revision in progress, so it is kept only while
     the submission can still be revised.
+
+    Each save adds one to the draft's ``revision``. ``base_revision`` is the revision the
+    caller's copy started from (0: there was no draft); a save based on any other one is
+    refused with 409 ``draft_conflict``, so two tabs or devices never silently overwrite
+    each other. Without it the save always wins (scripts that keep no copy of their own).
     """
     answer = _check_answer_shape(answer)
     submission = Submission.objects.filter(task=task, author=author).first()
@@ -104,9 +111,45 @@ def draft_save(*, task: Task, author, answer: Any, telemetry: Any = None) -> Dra
             code="not_revisable",
         )
     telemetry = clean_telemetry(telemetry)
-    draft, _ = Draft.objects.update_or_create(
-        task=task, author=author, defaults={"answer": answer, "telemetry": telemetry}
+    return _draft_write(
+        task=task, author=author, answer=answer, telemetry=telemetry, base_revision=base_revision
     )
+
+
+def _draft_conflict(current: int, base: int) -> ConflictError:
+    where = f"is at revision {current}" if current else "was submitted or discarded"
+    return ConflictError(
+        "This draft was saved from another tab or device since this copy was loaded; "
+        "nothing was overwritten.",
+        code="draft_conflict",
+        fields={"base_revision": [f"The saved draft {where}; this copy is based on {base}."]},
+        extra={"current_revision": current},
+    )
+
+
+@transaction.atomic
+def _draft_write(
+    *, task: Task, author, answer: dict, telemetry: dict, base_revision: int | None
+) -> Draft:
+    # The row lock orders two saves of the same draft: the second sees the first's revision.
+    draft = Draft.objects.select_for_update().filter(task=task, author=author).first()
+    if draft is None:
+        if base_revision:  # its copy was based on a draft that is gone
+            raise _draft_conflict(0, base_revision)
+        try:
+            with transaction.atomic():
+                return Draft.objects.create(
+                    task=task, author=author, answer=answer, telemetry=telemetry, revision=1
+                )
+        except IntegrityError:
+            # Another save created it between our read and our insert.
+            draft = Draft.objects.select_for_update().get(task=task, author=author)
+    if base_revision is not None and draft.revision != base_revision:
+        raise _draft_conflict(draft.revision, base_revision)
+    draft.answer = answer
+    draft.telemetry = telemetry
+    draft.revision += 1
+    draft.save(update_fields=["answer", "telemetry", "revision", "updated_at"])
     return draft
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
+from annotation_platform.time_zones import request_zone
 from tasks import lookups, permissions
 from tasks.forms import (
     DistributionForm,
@@ -32,6 +33,7 @@ from tasks.services import (
     task_counts,
 )
 from tasks.services.hooks import project_links
+from tasks.services.progress import trainer_progress
 
 # What each role does in a project, in the order the dashboard lists them.
 DASHBOARD_SECTIONS = (
@@ -65,6 +67,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ]
     sections = [section for section in sections if section["projects"]]
     other = [p for p in projects if p.my_role is None]  # staff looking at others' projects
+    training = [p for p in projects if p.my_role == Role.TRAINER]
+    progress = trainer_progress(trainer=request.user, projects=training, zone=request_zone(request))
+    for project in training:
+        project.progress = progress.projects[project.pk]
     return render(
         request,
         "tasks/dashboard.html",
@@ -72,6 +78,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "other_projects": other,
             "can_create": permissions.can_create_project(request.user),
+            "progress": progress if training else None,
         },
     )
 
@@ -114,8 +121,19 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "project_links": project_links(project=project, user=request.user),
             "current_template": project.templates.order_by("-version").first(),
             "progress": task_counts(project) if can_view_tasks else None,
+            "my_progress": my_progress_for(request, project),
         },
     )
+
+
+def my_progress_for(request: HttpRequest, project: Project) -> dict | None:
+    """The trainer's own figures in ``project`` (None for other roles)."""
+    if not permissions.can_work_on_project(request.user, project):
+        return None
+    progress = trainer_progress(
+        trainer=request.user, projects=[project], zone=request_zone(request)
+    )
+    return {"zone": progress.zone, "figures": progress.projects[project.pk]}
 
 
 def render_project_settings(

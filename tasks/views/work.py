@@ -6,6 +6,7 @@ import base64
 import json
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -31,9 +32,11 @@ from tasks.presentation import (
     questions_view,
     remote_media_for,
     shortcut_groups,
+    workspace_layout,
 )
 from tasks.rendering import render_markdown
 from tasks.services import (
+    WorkRefusal,
     guidelines_notice_for,
     project_distribution_update,
     task_assign,
@@ -44,10 +47,11 @@ from tasks.services import (
     task_update_settings,
     tasks_create,
     template_current,
+    work_gate,
 )
 from tasks.services.hooks import submission_page_context
 from tasks.services.reviewing import submissions_returned
-from tasks.views.projects import render_project_settings, visible_project
+from tasks.views.projects import my_progress_for, render_project_settings, visible_project
 
 
 def _parse_tasks(text: str) -> tuple[list | None, str | None]:
@@ -263,6 +267,12 @@ def work_start(request: HttpRequest, pk: int) -> HttpResponse:
     project = visible_project(request, pk)
     if not permissions.can_work_on_project(request.user, project):
         raise PermissionDenied
+    # The work gate, as the API's ``next`` asks it: no task is taken by someone who may not
+    # answer it yet. Unacknowledged guidelines are shown here with their button, which
+    # comes back to this page and then serves the task.
+    refusal = work_gate(user=request.user, project=project)
+    if refusal is not None:
+        return _work_refused(request, project, refusal)
     # Work sent back for rework comes before new tasks, oldest first.
     returned = submissions_returned(project=project, trainer=request.user)
     if returned:
@@ -287,12 +297,30 @@ def work_start(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tasks/work_done.html", {"project": project, "reason": reason})
 
 
+def _work_refused(request: HttpRequest, project, refusal: WorkRefusal) -> HttpResponse:
+    """The start page says why no task was taken; unread guidelines come with their notice."""
+    notice = None
+    if permissions.can_acknowledge_guidelines(request.user, project):
+        notice = guidelines_notice_for(user=request.user, project=project)
+    reason = refusal.detail
+    if notice is not None:
+        reason = "Read the guidelines below and confirm you have read them to start working."
+    return render(
+        request,
+        "tasks/work_done.html",
+        {"project": project, "reason": reason, "refusal": refusal, "guidelines_notice": notice},
+        status=409,
+    )
+
+
 def _workspace(request: HttpRequest, task: Task, submission: Submission | None) -> HttpResponse:
     template = template_current(task.project)
     if template is None:
         messages.error(request, "This project has no task template yet.")
         return redirect("project-detail", pk=task.project_id)
     draft = Draft.objects.filter(task=task, author=request.user).first()
+    # The page's copy is based on this revision even when it shows the submission instead.
+    draft_revision = draft.revision if draft is not None else 0
     if draft is not None and submission is not None and draft.updated_at <= submission.updated_at:
         draft = None  # older than the submission being revised: the submission wins
     if draft is not None:
@@ -323,6 +351,14 @@ def _workspace(request: HttpRequest, task: Task, submission: Submission | None) 
         "initial": initial,
         "restoredDraft": draft is not None,
         "csrfToken": get_token(request),
+        # Nothing typed is lost (static/js/workspace_recovery.js): the browser's own copy is
+        # kept per user, task and template version, and reconciled by the draft's revision.
+        "draftRevision": draft_revision,
+        "userId": request.user.pk,
+        "username": request.user.get_username(),
+        "csrfCookieName": settings.CSRF_COOKIE_NAME,
+        "sessionUrl": reverse("session-login"),
+        "loginPageUrl": reverse("login"),
         "renewUrl": reverse("api-task-renew", args=[task.pk]) if holding else "",
         "skipUrl": reverse("api-task-skip", args=[task.pk]) if holding else "",
     }
@@ -330,11 +366,15 @@ def _workspace(request: HttpRequest, task: Task, submission: Submission | None) 
     media = remote_media_for(request, task.project)
     if permissions.can_acknowledge_guidelines(request.user, task.project):
         notice = guidelines_notice_for(user=request.user, project=task.project)
+    # While the gate refuses (the notice above is up), the page answers, saves and submits
+    # nothing (static/js/workspace.js): the server would refuse it all the same.
+    refusal = work_gate(user=request.user, project=task.project)
     return render(
         request,
         "tasks/workspace.html",
         {
             "guidelines_notice": notice,
+            "work_refusal": refusal,
             "project": task.project,
             "task": task,
             "template": template,
@@ -347,6 +387,8 @@ def _workspace(request: HttpRequest, task: Task, submission: Submission | None) 
             ),
             "config": config,
             "shortcuts": shortcut_groups(template.definition),
+            "layout": workspace_layout(template.definition),
+            "my_progress": my_progress_for(request, task.project),
         },
     )
 

@@ -28,6 +28,7 @@ def reviewing(cast, mcq, monkeypatch):
     from quality.checks.findings import Finding
     from tasks.services import (
         guideline_rule_add,
+        guidelines_acknowledge,
         guidelines_publish,
         project_rubric_create,
         project_rubric_publish,
@@ -39,6 +40,8 @@ def reviewing(cast, mcq, monkeypatch):
     version = project_rubric_publish(link=link, note="v1", by=cast.setter, pin=True)
     guideline_rule_add(project=cast.project, title="Answer in English", by=cast.setter)
     guidelines_publish(project=cast.project, note="First rules", by=cast.setter)
+    # The trainer has read them: the work gate lets them work (tests/e2e/test_guideline_gate.py).
+    guidelines_acknowledge(user=cast.trainer, project=cast.project, version=1)
     real_run_check = checks.run_check
 
     def run_check(name, data, config=None):
@@ -137,7 +140,7 @@ def test_returned_work_goes_back_to_its_author_and_comes_back_with_a_diff(
     # amber like other things to act on, not the green of a success
     assert reasons.evaluate("n => getComputedStyle(n).borderTopColor") == "rgb(154, 103, 0)"
     trainer.wait_for_function("() => Boolean(window.AnnotationWorkspace?.current)")
-    trainer.keyboard.press("2")
+    trainer.keyboard.press("b")  # the exam's options are keyed by their letters
     trainer.keyboard.press("Enter")
     expect(trainer).to_have_url(re.compile(rf"/submissions/{submission.pk}/$"))
     submission.refresh_from_db()

@@ -176,9 +176,10 @@ def test_my_submissions_hold_only_mine_with_reasons(
 
 def test_my_work_needs_a_project_i_train_in(cast, tts, client_as):
     client = client_as(cast.trainer)
+    missing = client.get(reverse("api-my-work"))  # the figures are per project
+    assert missing.status_code == 400 and "project" in missing.json()["fields"]
+    # (my submissions without a project: every project I train in, tests/metrics/test_my_work.py)
     for url in (reverse("api-my-work"), reverse("api-my-submissions")):
-        missing = client.get(url)
-        assert missing.status_code == 400 and "project" in missing.json()["fields"]
         assert client.get(url, {"project": "x"}).status_code == 400
         other = cast.outsider.memberships.get().project_id
         assert client.get(url, {"project": other}).status_code == 404

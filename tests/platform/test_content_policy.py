@@ -219,3 +219,34 @@ def test_a_nonce_asked_for_after_the_header_is_written_is_refused(rf):
     ContentPolicyMiddleware(lambda request: HttpResponse("ok"))(request)
     with pytest.raises(CSPNonceError):
         str(request.csp_nonce)
+
+
+def test_the_waveform_may_fetch_media_from_the_bucket():
+    # /media/ redirects to the bucket: the waveform's fetch follows it (static/js/waveform.js)
+    found = _policy_settings(
+        {
+            "MEDIA_STORAGE": "s3",
+            "AWS_STORAGE_BUCKET_NAME": "media",
+            "AWS_S3_ENDPOINT_URL": "http://minio.internal:9000",
+        }
+    )["enforced"]["DIRECTIVES"]
+    origins = ["http://minio.internal:9000", "http://media.minio.internal:9000"]
+    assert found["connect-src"] == ["'self'", *origins]
+    assert found["media-src"] == ["'self'", "blob:", *origins]
+
+
+def test_remote_media_hosts_may_be_fetched_for_that_response_only(rf):
+    from django.http import HttpResponse
+
+    from annotation_platform.content_policy import ContentPolicyMiddleware, allow_remote_media
+
+    def view(request):
+        if request.path == "/clip/":
+            allow_remote_media(request, ["audio.example.com"])
+        return HttpResponse("ok")
+
+    middleware = ContentPolicyMiddleware(view)
+    with_clip = directives(middleware(rf.get("/clip/"))[HEADER])
+    assert with_clip["connect-src"] == ["'self'", "audio.example.com"]
+    assert with_clip["media-src"] == ["'self'", "blob:", "audio.example.com"]
+    assert directives(middleware(rf.get("/other/"))[HEADER])["connect-src"] == ["'self'"]

@@ -47,6 +47,7 @@ def reviewing(cast, mcq, django_capture_on_commit_callbacks, monkeypatch):
     from quality.checks.findings import Finding
     from tasks.services import (
         guideline_rule_add,
+        guidelines_acknowledge,
         guidelines_publish,
         project_rubric_create,
         project_rubric_publish,
@@ -73,6 +74,9 @@ def reviewing(cast, mcq, django_capture_on_commit_callbacks, monkeypatch):
     trainer2 = MembershipFactory(
         project=cast.project, role="trainer", user__username="trainer-two"
     ).user
+    # Both trainers have read the guidelines: the work gate lets them work.
+    for trainer in (cast.trainer, trainer2):
+        guidelines_acknowledge(user=trainer, project=cast.project, version=1)
 
     def submit_checked(author=None, task=0, answer="A"):
         with django_capture_on_commit_callbacks(execute=True):

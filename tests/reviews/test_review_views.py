@@ -563,7 +563,9 @@ def test_answers_read_as_text_question_by_question():
         "questions": [
             {"id": "preference", "type": "pairwise", "prompt": "Which is better?"},
             {"id": "tags", "type": "multi_choice", "prompt": "Tags"},
-            {"id": "spans", "type": "spans", "prompt": "Spans"},
+            {"id": "spans", "type": "spans", "prompt": "Spans", "target": {"kind": "text"}},
+            {"id": "heard", "type": "spans", "prompt": "Heard", "target": {"kind": "audio"}},
+            {"id": "sources", "type": "citations", "prompt": "Sources"},
         ],
     }
     rows = answer_rows(
@@ -571,14 +573,22 @@ def test_answers_read_as_text_question_by_question():
         {
             "preference": {"choice": "A", "strength": -2},
             "tags": ["lighting", "text"],
-            "spans": [{"start": 1, "end": 3}],
-            "legacy": "kept",
+            "spans": [{"start": 1, "end": 3, "tag": "typo"}],
+            "heard": [
+                {"start": 1.2, "end": 1.456, "tag": "swallowed", "comment": "第二個字"},
+                {"start": 3, "end": 4, "tag": "nasal"},
+            ],
+            "sources": [{"id": "s1", "title": "A paper", "why": ""}],
+            "legacy": {"nested": {"deep": [1]}},
         },
     )
     texts = {row["id"]: row["text"] for row in rows}
     assert texts["preference"] == "choice: A · strength: -2"
     assert texts["tags"] == "lighting, text"
-    assert texts["spans"].startswith("[")  # nested values stay JSON
+    assert texts["spans"] == "1. typo — characters 1-3"
+    assert texts["heard"] == "1. swallowed — 1.20-1.46 s · 第二個字\n2. nasal — 3.00-4.00 s"
+    assert texts["sources"] == "1. id: s1 · title: A paper"  # empty fields left out
+    assert texts["legacy"].startswith("{")  # nested values stay JSON
     assert [row["id"] for row in rows][-1] == "legacy"  # no longer in the template: last
 
 

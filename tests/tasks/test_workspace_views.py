@@ -268,6 +268,7 @@ SHORTCUT_ROWS = {
     "questions": "Next / previous question",
     "audio": "Play or pause the clip",
     "regions": "Set region start (A) / end (B) at the playhead",
+    "boxes": "Draw on the image",
 }
 
 
@@ -277,7 +278,7 @@ SHORTCUT_ROWS = {
         ("multiple_choice", {"letters"}),
         ("pairwise", {"numbers", "pairwise", "questions"}),
         ("cantonese_tts", {"numbers", "questions", "audio", "regions"}),
-        ("product_image", {"numbers", "questions"}),
+        ("product_image", {"numbers", "questions", "boxes"}),
         ("rubric_long_answer", {"questions"}),
     ],
 )
