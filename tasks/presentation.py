@@ -377,6 +377,24 @@ def _flat(value: Any) -> bool:
     )
 
 
+def _choice_text(question: dict[str, Any], value: Any) -> str:
+    """A choice by its label as the trainer saw it ("Violates a policy"), with the stored
+    value after it when they differ ("violation"), so reviewers can match exports."""
+    labels = {
+        option["value"]: option.get("label", option["value"]) for option in question["options"]
+    }
+
+    def one(item: Any) -> str:
+        label = labels.get(item)
+        if label is None or str(label) == str(item):
+            return str(item)
+        return f"{label} ({item})"
+
+    if isinstance(value, list):
+        return ", ".join(one(item) for item in value)
+    return one(value)
+
+
 def _spans_text(question: dict[str, Any], value: Any) -> str:
     """Spans one per line: "1. swallowed syllable — 1.20-1.45 s · the comment"."""
     if not isinstance(value, list) or not all(_flat(span) for span in value):
@@ -414,6 +432,8 @@ def answer_rows(definition: dict[str, Any], answer: dict[str, Any]) -> list[dict
         for q in questions(definition)
     ]
     for row, question in zip(rows, questions(definition), strict=True):
+        if question["type"] in _CHOICE_TYPES and row["answered"]:
+            row["text"] = _choice_text(question, answer[question["id"]])
         if question["type"] == "spans" and row["answered"]:
             row["text"] = _spans_text(question, answer[question["id"]])
         if question["type"] == "boxes" and row["answered"]:

@@ -562,7 +562,12 @@ def test_answers_read_as_text_question_by_question():
         "display": [],
         "questions": [
             {"id": "preference", "type": "pairwise", "prompt": "Which is better?"},
-            {"id": "tags", "type": "multi_choice", "prompt": "Tags"},
+            {
+                "id": "tags",
+                "type": "multi_choice",
+                "prompt": "Tags",
+                "options": [{"value": "lighting", "label": "Lighting"}, {"value": "text"}],
+            },
             {"id": "spans", "type": "spans", "prompt": "Spans", "target": {"kind": "text"}},
             {"id": "heard", "type": "spans", "prompt": "Heard", "target": {"kind": "audio"}},
             {"id": "sources", "type": "citations", "prompt": "Sources"},
@@ -584,7 +589,7 @@ def test_answers_read_as_text_question_by_question():
     )
     texts = {row["id"]: row["text"] for row in rows}
     assert texts["preference"] == "choice: A · strength: -2"
-    assert texts["tags"] == "lighting, text"
+    assert texts["tags"] == "Lighting (lighting), text"  # labels as the trainer saw them
     assert texts["spans"] == "1. typo — characters 1-3"
     assert texts["heard"] == "1. swallowed — 1.20-1.46 s · 第二個字\n2. nasal — 3.00-4.00 s"
     assert texts["sources"] == "1. id: s1 · title: A paper"  # empty fields left out
