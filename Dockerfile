@@ -8,6 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 RUN useradd --create-home --uid 1000 app
+# gettext's msgfmt compiles (and checks) the translation catalogs below.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
 COPY annotation_platform ./annotation_platform
@@ -25,11 +29,13 @@ RUN pip install .
 COPY manage.py gunicorn.conf.py ./
 COPY templates ./templates
 COPY static ./static
+COPY locale ./locale
 
 # Static files are collected into the image (gunicorn.conf.py would otherwise collect them
 # at start: the app user cannot write here). collectstatic needs settings that import; the
 # real key comes from the environment.
-RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py compile_locale --force \
+    && DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
     && mkdir -p /app/media && chown -R app:app /app/media
 
 USER app

@@ -7,7 +7,11 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations worker beat schema clean
+.PHONY: install run test lint format migrations worker beat schema clean messages
+
+# Translations: each .mo is rebuilt only when its .po changed (msgfmt, or polib without
+# gettext), so `make run` and `make test` serve the Chinese interface from a fresh clone.
+LOCALE_MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,15 +21,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+locale/%.mo: locale/%.po | $(STAMP)
+	$(BIN)/python manage.py compile_locale
+
+messages: $(LOCALE_MO)
+
 ## Serve the app on http://127.0.0.1:8000 with demo data (SQLite and in-process jobs
 ## unless DATABASE_URL / REDIS_URL are set).
-run: install
+run: install messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (PYTEST_ARGS passes options through, e.g. PYTEST_ARGS="-k api").
-test: install
+test: install messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -9,6 +9,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from accounts import token_cache
+from accounts.language import activate_user_language
 from accounts.models import ApiToken, User
 from accounts.services import api_token_authenticate
 from annotation_platform.errors import DomainError
@@ -100,6 +101,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             token = _authenticate(raw)
         except DomainError as exc:
             raise exceptions.AuthenticationFailed(exc.detail) from exc
+        # The token's user is known only now: their saved language beats Accept-Language
+        # for the messages of this response, as it does for a session (accounts/language.py).
+        activate_user_language(request._request, token.user)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

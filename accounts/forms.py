@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -22,6 +23,13 @@ class ApiTokenForm(forms.Form):
         "task, drafts, submit, revise, skip, leases, disputes). Manage: everything your role "
         "allows. Choose the least your script needs.",
     )
+
+
+class LanguageForm(forms.Form):
+    """The header switcher: one of settings.LANGUAGES."""
+
+    language = forms.ChoiceField(choices=lambda: settings.LANGUAGES)
+    next = forms.CharField(required=False)
 
 
 NO_MATCH = "Your username and password didn't match."

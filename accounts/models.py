@@ -17,6 +17,10 @@ class User(AbstractUser):
         help_text="May create new projects (and becomes their project admin). Staff always may.",
     )
 
+    # The interface language this person chose (settings.LANGUAGES); blank follows the
+    # browser (the language cookie, else Accept-Language). See accounts/language.py.
+    language = models.CharField(max_length=16, blank=True, default="")
+
     class Meta:
         ordering = ["username"]
 

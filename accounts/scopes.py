@@ -31,6 +31,8 @@ ANNOTATE_ENDPOINTS: dict[str, frozenset[str]] = {
     "api-submission-detail": frozenset({"PATCH"}),
     # A trainer disputing a rejection of their submission.
     "api-submission-disputes": frozenset({"POST"}),
+    # A trainer's tool choosing the language of the messages it shows them.
+    "api-me-preferences": frozenset({"PATCH"}),
 }
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, TokenScope, User
 from annotation_platform.errors import DomainError
@@ -102,5 +104,21 @@ def api_tokens_purge_expired(*, now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - TOKEN_RETENTION
     expired = ApiToken.objects.filter(expires_at__lte=cutoff)
     revoked = ApiToken.objects.filter(revoked_at__lte=cutoff)
-    deleted, _ = (expired | revoked).delete()
+    deleted, _by_model = (expired | revoked).delete()
     return deleted
+
+
+def _language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Save ``user``'s interface language; ``""`` goes back to following the browser."""
+    codes = _language_codes()
+    if language and language not in codes:
+        choices = _("One of: %(codes)s.") % {"codes": ", ".join(codes)}
+        raise DomainError(_("Unknown language."), fields={"language": [choices]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

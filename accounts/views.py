@@ -1,18 +1,21 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import NO_MATCH, ApiTokenForm, LoginForm
+from accounts.forms import NO_MATCH, ApiTokenForm, LanguageForm, LoginForm
 from accounts.models import ApiToken
 from accounts.permissions import can_manage_api_token
-from accounts.services import api_token_create, api_token_revoke
+from accounts.services import api_token_create, api_token_revoke, user_set_language
 from annotation_platform import jsonguard
 from annotation_platform.api.errors import error_body
 from annotation_platform.errors import DomainError
@@ -137,3 +140,40 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     api_token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("token-list")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher (a plain form: works without JavaScript).
+
+    Sets the language cookie for everyone (the log-in page has the switcher too) and, for a
+    signed-in user, saves the choice (``User.language``) so it follows them to other
+    browsers and to the API. The page twin of PATCH /api/v1/me/preferences/.
+    """
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(
+            " ".join(message for errors in form.errors.values() for message in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        user_set_language(user=request.user, language=language)
+    next_url = request.POST.get("next") or request.headers.get("referer") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("dashboard")
+    response = HttpResponseRedirect(next_url)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+    )
+    return response

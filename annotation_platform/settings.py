@@ -89,10 +89,13 @@ MIDDLEWARE = [
     "annotation_platform.content_policy.ContentPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language cookie, else Accept-Language (after sessions, before CommonMiddleware).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "annotation_platform.query_guard.QueryGuardMiddleware",  # NUL, huge numbers: a 400
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.language.UserLanguageMiddleware",  # a signed-in user's saved language wins
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "annotation_platform.outages.ServiceUnavailableMiddleware",
@@ -112,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.language.language_context",  # <html lang>, the switcher
             ],
         },
     },
@@ -151,7 +155,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# --- Languages ----------------------------------------------------------------------------
+# English is the source language and the default for a browser that asks for nothing else.
+# A user's saved language (accounts.User.language) wins, then the language cookie the header
+# switcher sets, then Accept-Language (accounts/language.py). Catalogs live in locale/ and
+# are compiled by `make` (`manage.py compile_locale`: msgfmt, or polib without gettext);
+# the words are fixed by docs/i18n-glossary.md. Names are autonyms: the switcher shows each
+# language in itself, whatever the page's language.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("zh-hans", "简体中文"),
+    ("zh-hant", "繁體中文（香港）"),  # noqa: RUF001 - Chinese punctuation, on purpose
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from annotation_platform.health import healthz
+from annotation_platform.js_catalog import javascript_catalog
 from mediafiles.views import serve_media
 
 api_v1 = [
@@ -27,6 +28,8 @@ handler404 = "annotation_platform.api.errors.not_found"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The JavaScript's translations (static/js), loaded by templates/base.html.
+    path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("account/", include("accounts.urls")),

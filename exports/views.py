@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from annotation_platform.errors import DomainError
@@ -116,4 +117,4 @@ def project_page_links(*, project, user) -> list[ProjectLink]:
     """The project page's link to the exports (registered in apps.py)."""
     if not permissions.can_export(user, project):
         return []
-    return [ProjectLink("Exports", reverse("project-exports", args=[project.pk]), 40)]
+    return [ProjectLink(gettext("Exports"), reverse("project-exports", args=[project.pk]), 40)]

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -166,4 +167,4 @@ def project_page_links(*, project, user) -> list[ProjectLink]:
     """The project page's link to the imports (registered in apps.py)."""
     if not permissions.can_view_imports(user, project):
         return []
-    return [ProjectLink("Imports", reverse("project-imports", args=[project.pk]), 35)]
+    return [ProjectLink(gettext("Imports"), reverse("project-imports", args=[project.pk]), 35)]

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from annotation_platform.errors import DomainError
@@ -123,4 +124,4 @@ def project_page_links(*, project, user) -> list[ProjectLink]:
     """The project page's link to the webhooks (registered in apps.py)."""
     if not permissions.can_manage_webhooks(user, project):
         return []
-    return [ProjectLink("Webhooks", reverse("project-webhooks", args=[project.pk]), 90)]
+    return [ProjectLink(gettext("Webhooks"), reverse("project-webhooks", args=[project.pk]), 90)]

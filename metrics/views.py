@@ -13,6 +13,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext as _
 
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
@@ -143,7 +145,10 @@ def my_work_page(request: HttpRequest) -> HttpResponse:
     try:
         rows_queryset = trainer_submissions(trainer=request.user, project=project, status=status)
     except DomainError as exc:  # an unknown status: say so, and list them all
-        status_error = f"{exc.detail} Status is one of: {', '.join(WORK_STATUSES)}."
+        status_error = _("%(problem)s Status is one of: %(statuses)s.") % {
+            "problem": exc.detail,
+            "statuses": ", ".join(WORK_STATUSES),
+        }
         status = None
         rows_queryset = trainer_submissions(trainer=request.user, project=project)
     shown = [project] if project is not None else training
@@ -174,7 +179,9 @@ def my_work_page(request: HttpRequest) -> HttpResponse:
             "status_tabs": [
                 {
                     "value": value,
-                    "label": SubmissionStatus(value).label if value else "All",
+                    "label": SubmissionStatus(value).label
+                    if value
+                    else pgettext("status filter", "All"),
                     "count": counts[value or "total"],
                     "url": _my_work_url(project=project, status=value),
                 }
@@ -202,8 +209,10 @@ def project_page_links(*, project, user) -> list[ProjectLink]:
     """The project page's links to this app's pages (registered in apps.py)."""
     links = []
     if permissions.can_view_project_metrics(user, project):
-        links.append(ProjectLink("Metrics", reverse("project-metrics", args=[project.pk]), 30))
+        links.append(
+            ProjectLink(gettext("Metrics"), reverse("project-metrics", args=[project.pk]), 30)
+        )
     if permissions.can_view_own_work(user, project):
         url = f"{reverse('my-work')}?project={project.pk}"
-        links.append(ProjectLink("My work", url, 5))
+        links.append(ProjectLink(gettext("My work"), url, 5))
     return links

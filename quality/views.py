@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from annotation_platform.errors import DomainError
@@ -150,11 +151,11 @@ def submission_page_extension(*, submission, user, **extra) -> dict:
     if not permissions.can_view_check_results(user, submission):
         return {}
     url = reverse("submission-checks", args=[submission.pk])
-    return {"submission_links": [ProjectLink("Quality checks", url)]}
+    return {"submission_links": [ProjectLink(gettext("Quality checks"), url)]}
 
 
 def project_page_links(*, project, user) -> list[ProjectLink]:
     """The project page's link to the findings (a ``tasks`` page hook)."""
     if not permissions.can_view_findings(user, project):
         return []
-    return [ProjectLink("Quality", reverse("project-quality", args=[project.pk]), 20)]
+    return [ProjectLink(gettext("Quality"), reverse("project-quality", args=[project.pk]), 20)]

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from annotation_platform.errors import DomainError
@@ -642,9 +643,13 @@ def submission_page_extension(*, submission, user, dispute_form=None, **extra) -
 def project_page_links(*, project, user) -> list[ProjectLink]:
     links = []
     if permissions.can_view_review_queue(user, project):
-        links.append(ProjectLink("Review queue", reverse("review-queue", args=[project.pk]), 10))
+        links.append(
+            ProjectLink(gettext("Review queue"), reverse("review-queue", args=[project.pk]), 10)
+        )
     if permissions.can_view_disputes(user, project):
-        links.append(ProjectLink("Disputes", reverse("project-disputes", args=[project.pk]), 11))
+        links.append(
+            ProjectLink(gettext("Disputes"), reverse("project-disputes", args=[project.pk]), 11)
+        )
     return links
 
 
@@ -653,11 +658,13 @@ def findings_page_links(*, project, user) -> list[ProjectLink]:
     links = []
     if permissions.is_reviewer(user, project):
         links += [
-            ProjectLink("Review queue", reverse("review-queue", args=[project.pk]), 10),
-            ProjectLink("Second reviews", reverse("review-audit", args=[project.pk]), 11),
-            ProjectLink("Disputes", reverse("project-disputes", args=[project.pk]), 12),
-            ProjectLink("Review log", reverse("review-log", args=[project.pk]), 13),
+            ProjectLink(gettext("Review queue"), reverse("review-queue", args=[project.pk]), 10),
+            ProjectLink(gettext("Second reviews"), reverse("review-audit", args=[project.pk]), 11),
+            ProjectLink(gettext("Disputes"), reverse("project-disputes", args=[project.pk]), 12),
+            ProjectLink(gettext("Review log"), reverse("review-log", args=[project.pk]), 13),
         ]
     if permissions.can_view_review_policy(user, project):
-        links.append(ProjectLink("Review policy", reverse("review-policy", args=[project.pk]), 14))
+        links.append(
+            ProjectLink(gettext("Review policy"), reverse("review-policy", args=[project.pk]), 14)
+        )
     return links

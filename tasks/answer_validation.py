@@ -36,8 +36,29 @@ from tasks.template_definition import (
     region_shapes,
 )
 
-REQUIRED_MESSAGE: Final = "This question is required."
-FULL_PLAYBACK_MESSAGE: Final = "Play the clip to the end before rating."
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the catalogs (``makemessages``); translated where it is used."""
+    return message
+
+
+def gettext(message: str) -> str:
+    """``message`` in the reader's language when Django is set up, else as written.
+
+    Imported here, not at the top: the quality checks use this module as plain Python,
+    without Django (quality/checks/messages.py does the same).
+    """
+    try:
+        from django.utils.translation import gettext as django_gettext
+
+        return django_gettext(message)
+    except Exception:
+        return message
+
+
+# Marked here, translated where used (gettext at run time, in the language of the request).
+REQUIRED_MESSAGE: Final = gettext_noop("This question is required.")
+FULL_PLAYBACK_MESSAGE: Final = gettext_noop("Play the clip to the end before rating.")
 # An answer with thousands of junk keys gets a bounded error report, not one entry per key.
 MAX_REPORTED_UNKNOWN: Final = 20
 MAX_POINTS: Final = 100
@@ -111,6 +132,16 @@ def count_words(text: str) -> int:
     """
     spaced, ideographs = _CJK_RE.subn(" ", text)
     return ideographs + sum(1 for token in spaced.split() if _WORDLIKE_RE.search(token))
+
+
+def count_characters(text: str) -> int:
+    """Characters as a text question with ``"count": "characters"`` counts them.
+
+    Every code point except whitespace: a Han character, a letter, a digit and a punctuation
+    mark (full-width ones included) each count one, so a Chinese limit ("at least 50
+    characters") means what a Chinese writer expects and line breaks never change it.
+    """
+    return sum(1 for char in text if not char.isspace())
 
 
 def parse_identifier(text: str) -> Identifier | None:
@@ -200,7 +231,7 @@ def validate_answer(
     errors: dict[str, list[str]] = {}
     unknown = [key for key in answer if key not in by_id]
     for key in unknown[:MAX_REPORTED_UNKNOWN]:
-        errors.setdefault(str(key), []).append("Unknown question.")
+        errors.setdefault(str(key), []).append(gettext("Unknown question."))
     if len(unknown) > MAX_REPORTED_UNKNOWN:
         errors.setdefault("", []).append(
             f"{len(unknown) - MAX_REPORTED_UNKNOWN} more unknown question ids."
@@ -214,7 +245,7 @@ def validate_answer(
         value = answer.get(question_id)
         if _is_empty(value) or _no_regions(question, value):
             if is_required(question):
-                errors[question_id] = [REQUIRED_MESSAGE]
+                errors[question_id] = [gettext(REQUIRED_MESSAGE)]
             continue
         result, problems = _VALIDATORS[question["type"]](question, value, context)
         if problems:
@@ -366,7 +397,7 @@ def _rating(question: Mapping[str, Any], value: Any, context: _Context) -> Resul
         return None, [f"{value} is outside the scale {low} to {high}."]
     block_id = question.get("require_full_playback")
     if block_id and not _played_to_end(context.telemetry, block_id):
-        return None, [FULL_PLAYBACK_MESSAGE]
+        return None, [gettext(FULL_PLAYBACK_MESSAGE)]
     return value, []
 
 
@@ -444,28 +475,40 @@ def _ranking(question: Mapping[str, Any], value: Any, context: _Context) -> Resu
 
 def _text(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
     if not isinstance(value, str):
-        return None, ["Expected text."]
+        return None, [gettext("Expected text.")]
     high_chars = question.get("max_chars", MAX_STRING_CHARS)
     if len(value) > MAX_STRING_CHARS:
-        return None, [f"Too long: at most {high_chars} characters."]
+        return None, [gettext("Too long: at most %(high)s characters.") % {"high": high_chars}]
     text = value.strip()
     problems: list[str] = []
     if question.get("multiline", True) is False and ("\n" in text or "\r" in text):
-        problems.append("Must be a single line.")
-    chars = len(text)
+        problems.append(gettext("Must be a single line."))
+    chars = count_characters(text) if question.get("count") == "characters" else len(text)
     low_chars = question.get("min_chars", 0)
     if chars < low_chars:
-        problems.append(f"Too short: {chars} characters; at least {low_chars}.")
+        problems.append(
+            gettext("Too short: %(count)s characters; at least %(low)s.")
+            % {"count": chars, "low": low_chars}
+        )
     elif chars > high_chars:
-        problems.append(f"Too long: {chars} characters; at most {high_chars}.")
+        problems.append(
+            gettext("Too long: %(count)s characters; at most %(high)s.")
+            % {"count": chars, "high": high_chars}
+        )
     if "min_words" in question or "max_words" in question:
         words = count_words(text)
         low_words = question.get("min_words", 0)
         high_words = question.get("max_words")
         if words < low_words:
-            problems.append(f"Too few words: {words}; at least {low_words}.")
+            problems.append(
+                gettext("Too few words: %(count)s; at least %(low)s.")
+                % {"count": words, "low": low_words}
+            )
         elif high_words is not None and words > high_words:
-            problems.append(f"Too many words: {words}; at most {high_words}.")
+            problems.append(
+                gettext("Too many words: %(count)s; at most %(high)s.")
+                % {"count": words, "high": high_words}
+            )
     return text, problems
 
 

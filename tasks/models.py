@@ -3,20 +3,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    TRAINER = "trainer", "Trainer"
-    SETTER = "setter", "Question setter"
-    QA_LEAD = "qa_lead", "QA lead"
-    ADMIN = "admin", "Project admin"
+    TRAINER = "trainer", _("Trainer")
+    SETTER = "setter", _("Question setter")
+    QA_LEAD = "qa_lead", _("QA lead")
+    ADMIN = "admin", _("Project admin")
 
 
 class ProjectStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
-    ARCHIVED = "archived", "Archived"
+    DRAFT = "draft", pgettext_lazy("project status", "Draft")
+    ACTIVE = "active", pgettext_lazy("project status", "Active")
+    PAUSED = "paused", pgettext_lazy("project status", "Paused")
+    ARCHIVED = "archived", pgettext_lazy("project status", "Archived")
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -197,10 +199,10 @@ class TaskQuerySet(models.QuerySet):
 
 
 class TaskState(models.TextChoices):
-    NEW = "new", "New"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETE = "complete", "Complete"
-    FLAGGED = "flagged", "Flagged"
+    NEW = "new", pgettext_lazy("task state", "New")
+    IN_PROGRESS = "in_progress", pgettext_lazy("task state", "In progress")
+    COMPLETE = "complete", pgettext_lazy("task state", "Complete")
+    FLAGGED = "flagged", pgettext_lazy("task state", "Flagged")
 
 
 class Task(models.Model):
@@ -306,10 +308,10 @@ class TaskText(models.Model):
 
 
 class SubmissionStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    RETURNED = "returned", "Returned for rework"
+    SUBMITTED = "submitted", pgettext_lazy("submission status", "Submitted")
+    ACCEPTED = "accepted", pgettext_lazy("submission status", "Accepted")
+    REJECTED = "rejected", pgettext_lazy("submission status", "Rejected")
+    RETURNED = "returned", pgettext_lazy("submission status", "Returned for rework")
 
 
 # Until a reviewer decides, or after they return it, the author may revise.

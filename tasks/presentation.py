@@ -16,6 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from annotation_platform.content_policy import allow_remote_media
 from tasks import image_regions
@@ -122,7 +123,9 @@ def display_view(
         kind = block["type"]
         view: dict[str, Any] = {"type": kind, "label": block.get("label", ""), "index": index}
         if kind == "responses":
-            labels = block.get("labels") or [f"Response {chr(65 + i)}" for i in range(26)]
+            labels = block.get("labels") or [
+                gettext("Response %(letter)s") % {"letter": chr(65 + i)} for i in range(26)
+            ]
             view["items"] = [
                 {
                     "label": labels[i],

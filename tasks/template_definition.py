@@ -77,6 +77,8 @@ PAIRWISE_CHOICES: Final = ("A", "B", "tie")
 DEFAULT_PAIRWISE_LABELS: Final = ("A", "B")
 # Questions whose answer a later question's ``show_if`` may test. Free text, spans and lists
 # have no single value that "equals" anything, so a condition on them would be a trap.
+# How a text question counts its limits (docs/templates.md, "Limits in characters").
+TEXT_COUNT_UNITS: Final = ("words", "characters")
 SHOW_IF_TARGET_TYPES: Final = ("single_choice", "multi_choice", "rating", "pairwise")
 
 _TOP_KEYS: Final = frozenset({"schema_version", "title", "instructions", "display", "questions"})
@@ -96,7 +98,7 @@ _QUESTION_KEYS: Final[Mapping[str, frozenset[str]]] = {
     "rating": frozenset({"scale", "require_full_playback"}),
     "pairwise": frozenset({"labels", "allow_tie", "strength"}),
     "ranking": frozenset({"items", "allow_ties"}),
-    "text": frozenset({"min_chars", "max_chars", "min_words", "max_words", "multiline"}),
+    "text": frozenset({"min_chars", "max_chars", "min_words", "max_words", "multiline", "count"}),
     "spans": frozenset({"target", "tags", "min", "max", "comment_required"}),
     "citations": frozenset({"min", "max"}),
     "rubric_items": frozenset({"min", "max", "citations_question"}),
@@ -794,6 +796,18 @@ def _check_text(
                 f"min_{unit} ({low}) is greater than max_{unit} ({high}).",
             )
     _check_bool(question, "multiline", path, out)
+    count = question.get("count", MISSING)
+    if count is not MISSING and count not in TEXT_COUNT_UNITS:
+        out.add(_join(path, "count"), 'Must be "words" or "characters".')
+    elif count == "characters":
+        # A Chinese limit is stated in characters; a word limit beside it would be a second,
+        # contradictory rule (every Han character counts as a word).
+        for key in ("min_words", "max_words"):
+            if key in question:
+                out.add(
+                    _join(path, key),
+                    'Not allowed with "count": "characters"; use min_chars / max_chars.',
+                )
 
 
 def _check_spans(

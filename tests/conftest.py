@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
@@ -57,6 +58,14 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"CI: {len(skipped)} test(s) skipped; under CI none may be.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    # A request in Chinese leaves Chinese active in the thread (LocaleMiddleware activates a
+    # language per request and never deactivates it): a later test would read Chinese text.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.utils.translation import get_language
 from rest_framework import serializers
 
 from accounts.models import ApiToken, TokenScope, User
@@ -51,3 +53,26 @@ class ApiTokenCreateSerializer(StrictSerializerMixin, serializers.Serializer):
         help_text="read (GET only), annotate (read plus a trainer's work) or manage "
         "(everything your role allows). Default: read.",
     )
+
+
+class PreferencesSerializer(StrictSerializerMixin, serializers.Serializer):
+    """A person's own preferences: for now, the interface language."""
+
+    language = serializers.ChoiceField(
+        choices=[("", "Follow the browser"), *settings.LANGUAGES],
+        allow_blank=True,
+        help_text='The interface language: "en", "zh-hans" or "zh-hant"; "" follows the '
+        "browser (the language cookie, else Accept-Language).",
+    )
+    active_language = serializers.SerializerMethodField(
+        help_text="The language this response is in (human messages, the pages' words)."
+    )
+    languages = serializers.SerializerMethodField(
+        help_text="The languages offered, each named in itself."
+    )
+
+    def get_active_language(self, user: User) -> str:
+        return get_language() or settings.LANGUAGE_CODE
+
+    def get_languages(self, user: User) -> list[dict[str, str]]:
+        return [{"code": code, "name": name} for code, name in settings.LANGUAGES]

@@ -6,4 +6,8 @@ from accounts.api import views
 router = SimpleRouter(trailing_slash=True)
 router.register("tokens", views.ApiTokenViewSet, basename="api-token")
 
-urlpatterns = [path("me/", views.me, name="api-me"), *router.urls]
+urlpatterns = [
+    path("me/", views.me, name="api-me"),
+    path("me/preferences/", views.preferences, name="api-me-preferences"),
+    *router.urls,
+]

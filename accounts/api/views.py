@@ -1,5 +1,6 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view
@@ -11,10 +12,11 @@ from accounts.api.serializers import (
     ApiTokenCreateSerializer,
     ApiTokenSerializer,
     MeSerializer,
+    PreferencesSerializer,
 )
 from accounts.models import ApiToken
 from accounts.permissions import can_manage_api_token
-from accounts.services import api_token_create, api_token_revoke
+from accounts.services import api_token_create, api_token_revoke, user_set_language
 from annotation_platform.api.schema import errors
 
 
@@ -23,6 +25,32 @@ from annotation_platform.api.schema import errors
 def me(request: Request) -> Response:
     """The authenticated user."""
     return Response(MeSerializer(request.user).data)
+
+
+@extend_schema(
+    methods=["GET"], responses={200: PreferencesSerializer, **errors(401)}, tags=["accounts"]
+)
+@extend_schema(
+    methods=["PATCH"],
+    request=PreferencesSerializer,
+    responses={200: PreferencesSerializer, **errors(400, 401, 403)},
+    tags=["accounts"],
+)
+@api_view(["GET", "PATCH"])
+def preferences(request: Request) -> Response:
+    """Your preferences (the interface language): the API twin of the header's switcher.
+
+    Human messages (``detail``) of every response follow the saved language; machine codes
+    (``error``) never change.
+    """
+    if request.method == "PATCH":
+        data = PreferencesSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        if "language" in data.validated_data:
+            user_set_language(user=request.user, language=data.validated_data["language"])
+            language = request.user.language or translation.get_language_from_request(request)
+            translation.activate(language)
+    return Response(PreferencesSerializer(request.user).data)
 
 
 @extend_schema_view(

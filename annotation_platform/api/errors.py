@@ -1,7 +1,8 @@
 """Every API error has one shape: ``{"error": code, "detail": message, "fields": {...}}``.
 
 Clients branch on ``error`` (stable, machine-readable), show ``detail`` to people and put
-``fields`` next to the inputs they name.
+``fields`` next to the inputs they name. ``error`` is the same in every language; ``detail``
+and the ``fields`` messages are in the request's language (accounts/language.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -40,7 +42,11 @@ def _validation_body(exc: exceptions.ValidationError) -> dict:
             message = " ".join(non_field)
         else:
             names = ", ".join(sorted(fields))
-            message = f"Invalid input in: {names}." if names else "Invalid input."
+            message = (
+                _("Invalid input in: %(names)s.") % {"names": names}
+                if names
+                else _("Invalid input.")
+            )
         return error_body("invalid", message, fields)
     if isinstance(detail, list):
         return error_body("invalid", " ".join(str(item) for item in detail))
@@ -77,5 +83,5 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 404 for URLs no view matched: JSON in the error shape under /api/, else HTML."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("not_found", "Not found."), status=404)
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
     return page_not_found(request, exception)

@@ -13,6 +13,16 @@
 (function () {
   "use strict";
 
+  // Translations: the catalog (annotation_platform/js_catalog.py) loads before this file and
+  // defines gettext and friends; without it (a fragment rendered on its own) the English stays
+  // as written. Sentences are whole format strings, never pieces: word order differs in Chinese.
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
+  const ngettext = (one, many, n) => (window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many);
+  const interpolate = (format, values, named) =>
+    window.interpolate
+      ? window.interpolate(format, values, named)
+      : format.replace(/%\(\s*([^)]+?)\s*\)s/g, (match, name) => String(values[name]));
+
   const DIGITS = 6;
   const MIN_DRAG_PX = 4; // a shorter drag is a click: it selects, or sets a point
   const STEP_PX = 5; // an arrow key moves the crosshair this far on screen; Shift: ten times
@@ -29,9 +39,6 @@
     if (el.isContentEditable || el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
     if (el.tagName !== "INPUT") return false;
     return !["radio", "checkbox", "button", "submit", "reset", "range"].includes((el.type || "text").toLowerCase());
-  }
-  function plural(n, one) {
-    return n + " " + (n === 1 ? one : one + "s");
   }
   function whole(value) {
     return Math.abs(value - Math.round(value)) < 0.005 ? String(Math.round(value)) : value.toFixed(1);
@@ -187,17 +194,18 @@
       if (img && img.naturalWidth && img.naturalHeight) return { width: img.naturalWidth, height: img.naturalHeight };
       return savedSize;
     }
+    // "Box at 120, 40, 200 × 80 px"; in percent until the image's size is known.
     function where(region) {
       const s = size();
-      const kind = region.shape === "box" ? "Box" : "Point";
+      const box = region.shape === "box";
       if (!s) {
         const pct = (v) => (v * 100).toFixed(1) + "%";
-        return kind + " at " + pct(region.x) + ", " + pct(region.y) + (region.shape === "box" ? ", " + pct(region.w) + " × " + pct(region.h) : "");
+        const values = { x: pct(region.x), y: pct(region.y), w: box ? pct(region.w) : "", h: box ? pct(region.h) : "" };
+        return interpolate(box ? gettext("Box at %(x)s, %(y)s, %(w)s × %(h)s") : gettext("Point at %(x)s, %(y)s"), values, true);
       }
       const px = (v, side) => whole(v * side);
-      let text = kind + " at " + px(region.x, s.width) + ", " + px(region.y, s.height);
-      if (region.shape === "box") text += ", " + px(region.w, s.width) + " × " + px(region.h, s.height);
-      return text + " px";
+      const values = { x: px(region.x, s.width), y: px(region.y, s.height), w: box ? px(region.w, s.width) : "", h: box ? px(region.h, s.height) : "" };
+      return interpolate(box ? gettext("Box at %(x)s, %(y)s, %(w)s × %(h)s px") : gettext("Point at %(x)s, %(y)s px"), values, true);
     }
 
     // ---- the layer over the image
@@ -212,9 +220,13 @@
       layer.el.setAttribute("role", "application");
       layer.el.setAttribute(
         "aria-label",
-        "Drawing area for “" + (q.prompt || q.id) + "”: arrow keys aim (Shift: further), Enter starts and ends a box" +
-          (shapes.includes("point") ? ", P sets a point" : "") +
-          ", a number labels the region, Delete removes it, Escape leaves"
+        interpolate(
+          shapes.includes("point")
+            ? gettext("Drawing area for “%(question)s”: arrow keys aim (Shift: further), Enter starts and ends a box, P sets a point, a number labels the region, Delete removes it, Escape leaves")
+            : gettext("Drawing area for “%(question)s”: arrow keys aim (Shift: further), Enter starts and ends a box, a number labels the region, Delete removes it, Escape leaves"),
+          { question: q.prompt || q.id },
+          true
+        )
       );
       layer.el.dataset.question = q.id;
       draftEl = document.createElement("div");
@@ -230,7 +242,7 @@
       box.classList.add("is-unavailable");
       toolButtons.forEach((b) => (b.disabled = true));
       section.querySelectorAll("[data-region-label], [data-action='region-draw']").forEach((b) => (b.disabled = true));
-      say("The image is not shown here, so there is nothing to draw on.");
+      say(gettext("The image is not shown here, so there is nothing to draw on."));
     }
 
     function render() {
@@ -278,14 +290,17 @@
         row.querySelector("[data-action='select-region']").textContent = index + 1 + ". " + where(region);
         const select = row.querySelector('[data-field="label"]');
         select.value = region.label || "";
-        select.setAttribute("aria-label", "Label of region " + (index + 1));
+        select.setAttribute("aria-label", interpolate(gettext("Label of region %(number)s"), { number: index + 1 }, true));
         const note = row.querySelector('[data-field="note"]');
         note.value = region.note || "";
-        note.setAttribute("aria-label", "Note on region " + (index + 1));
-        row.querySelector("[data-action='remove-region']").setAttribute("aria-label", "Delete region " + (index + 1));
+        note.setAttribute("aria-label", interpolate(gettext("Note on region %(number)s"), { number: index + 1 }, true));
+        row.querySelector("[data-action='remove-region']").setAttribute("aria-label", interpolate(gettext("Delete region %(number)s"), { number: index + 1 }, true));
         listEl.appendChild(row);
       });
-      countEl.textContent = plural(regions.length, "region") + (min ? " (at least " + min + ")" : "") + (max < 500 ? " · at most " + max : "");
+      let count = interpolate(ngettext("%(count)s region", "%(count)s regions", regions.length), { count: regions.length }, true);
+      if (min) count = interpolate(gettext("%(count)s (at least %(min)s)"), { count: count, min: min }, true);
+      if (max < 500) count = interpolate(gettext("%(count)s · at most %(max)s"), { count: count, max: max }, true);
+      countEl.textContent = count;
       countEl.dataset.state = regions.length < min || regions.length > max ? "under" : "ok";
     }
     function refresh() {
@@ -308,7 +323,7 @@
 
     function add(region) {
       if (regions.length >= max) {
-        say("At most " + max + " regions here.");
+        say(interpolate(ngettext("At most %(max)s region here.", "At most %(max)s regions here.", max), { max: max }, true));
         return;
       }
       region.label = labels.length === 1 ? labels[0].value : null;
@@ -321,7 +336,16 @@
       if (labels.length === 1) {
         setLabel(n - 1, labels[0].value);
       } else {
-        say((region.shape === "box" ? "Box " : "Point ") + n + " drawn: press its label’s number (" + labels.map((l) => l.key).filter(Boolean).join(", ") + ") or click a label.");
+        const values = { number: n, keys: labels.map((l) => l.key).filter(Boolean).join(", ") };
+        say(
+          interpolate(
+            region.shape === "box"
+              ? gettext("Box %(number)s drawn: press its label’s number (%(keys)s) or click a label.")
+              : gettext("Point %(number)s drawn: press its label’s number (%(keys)s) or click a label."),
+            values,
+            true
+          )
+        );
       }
     }
     function addBox(a, b) {
@@ -331,14 +355,14 @@
       const w = Math.min(round(Math.abs(b.x - a.x)), round(1 - x));
       const h = Math.min(round(Math.abs(b.y - a.y)), round(1 - y));
       if (w <= 0 || h <= 0) {
-        say("That box has no area; move the crosshair before ending it.");
+        say(gettext("That box has no area; move the crosshair before ending it."));
         return;
       }
       add({ shape: "box", x: x, y: y, w: w, h: h });
     }
     function addPoint(at) {
       if (!shapes.includes("point")) {
-        say("This question takes boxes only.");
+        say(gettext("This question takes boxes only."));
         return;
       }
       add({ shape: "point", x: round(at.x), y: round(at.y) });
@@ -351,7 +375,13 @@
       changed();
       const label = labelOf(value);
       const note = noteOf(index);
-      say("Region " + (index + 1) + ": " + (label ? label.name : value) + ". Type a note if it helps, then Enter to go back to the image.");
+      say(
+        interpolate(
+          gettext("Region %(number)s: %(label)s. Type a note if it helps, then Enter to go back to the image."),
+          { number: index + 1, label: label ? label.name : value },
+          true
+        )
+      );
       if (note) note.focus({ preventScroll: false });
     }
     function remove(index) {
@@ -359,7 +389,7 @@
       if (selected >= regions.length) selected = regions.length - 1;
       refresh();
       changed();
-      say("Region " + (index + 1) + " deleted.");
+      say(interpolate(gettext("Region %(number)s deleted."), { number: index + 1 }, true));
     }
     function hit(point) {
       const g = layer.geometry();
@@ -425,7 +455,7 @@
     // Nothing can be drawn on an image that did not load (a missing file, a broken link).
     function loaded() {
       if (img.naturalWidth && layer.geometry()) return true;
-      say(img.complete ? "The image could not be loaded, so nothing can be drawn on it." : "The image is still loading…");
+      say(img.complete ? gettext("The image could not be loaded, so nothing can be drawn on it.") : gettext("The image is still loading…"));
       return false;
     }
     function startDrawing() {
@@ -448,7 +478,13 @@
         crossInView();
         el.classList.add("is-aiming");
         render();
-        if (!anchor) say("Arrows aim, Enter starts a box" + (shapes.includes("point") ? ", P sets a point" : "") + "; Escape leaves.");
+        if (!anchor) {
+          say(
+            shapes.includes("point")
+              ? gettext("Arrows aim, Enter starts a box, P sets a point; Escape leaves.")
+              : gettext("Arrows aim, Enter starts a box; Escape leaves.")
+          );
+        }
       });
       el.addEventListener("blur", function () {
         el.classList.remove("is-aiming");
@@ -479,10 +515,10 @@
           if (tool === "point") addPoint(d.start);
           else if (index >= 0) {
             select(index);
-            say("Region " + (index + 1) + " selected: a number changes its label, Delete removes it.");
-          } else say("Drag to draw a box.");
+            say(interpolate(gettext("Region %(number)s selected: a number changes its label, Delete removes it."), { number: index + 1 }, true));
+          } else say(gettext("Drag to draw a box."));
         } else if (tool === "box") {
-          if (dx < MIN_DRAG_PX || dy < MIN_DRAG_PX) say("Too thin for a box: drag across and down.");
+          if (dx < MIN_DRAG_PX || dy < MIN_DRAG_PX) say(gettext("Too thin for a box: drag across and down."));
           else addBox(d.start, d.now);
         }
         cross = d.now;
@@ -513,24 +549,24 @@
           } else {
             anchor = { x: cross.x, y: cross.y };
             render();
-            say("Box started: aim at the opposite corner, then Enter. Escape cancels.");
+            say(gettext("Box started: aim at the opposite corner, then Enter. Escape cancels."));
           }
         } else if (key === "p" || key === "P") {
           anchor = null;
           addPoint(cross);
         } else if (key === "Delete" || key === "Backspace") {
           if (selected >= 0) remove(selected);
-          else say("Nothing selected to delete.");
+          else say(gettext("Nothing selected to delete."));
         } else if (key === "Escape") {
           if (anchor) {
             anchor = null;
             render();
-            say("Box cancelled.");
+            say(gettext("Box cancelled."));
           } else {
             section.focus({ preventScroll: true });
           }
         } else if (labels.some((l) => l.key && l.key === key)) {
-          if (selected < 0) say("Draw a box first: Enter starts it.");
+          if (selected < 0) say(gettext("Draw a box first: Enter starts it."));
           else setLabel(selected, labels.find((l) => l.key === key).value);
         } else {
           handled = false;
@@ -550,7 +586,7 @@
       }
       const labelButton = event.target.closest("[data-region-label]");
       if (labelButton) {
-        if (selected < 0) say("Draw a box first, then choose its label.");
+        if (selected < 0) say(gettext("Draw a box first, then choose its label."));
         else setLabel(selected, labelButton.dataset.regionLabel);
         return;
       }
@@ -646,7 +682,7 @@
           for (let i = regions.length - 1; i >= 0; i--) if (!regions[i].label) { index = i; break; }
         }
         if (index < 0) {
-          say("Draw a box first: press D.");
+          say(gettext("Draw a box first: press D."));
           return true;
         }
         setLabel(index, label.value);

@@ -4,6 +4,16 @@
 (function () {
   "use strict";
 
+  // Translations: the catalog (annotation_platform/js_catalog.py) loads before this file and
+  // defines gettext and friends; without it (a fragment rendered on its own) the English stays
+  // as written. Sentences are whole format strings, never pieces: word order differs in Chinese.
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
+  const ngettext = (one, many, n) => (window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many);
+  const interpolate = (format, values, named) =>
+    window.interpolate
+      ? window.interpolate(format, values, named)
+      : format.replace(/%\(\s*([^)]+?)\s*\)s/g, (match, name) => String(values[name]));
+
   const RAR_WEIGHTS = { essential: 1.0, important: 0.7, optional: 0.3 };
   const RAR_PITFALL = -0.9;
 
@@ -47,9 +57,14 @@
       if (!pitfall && weight > 0) possible += weight;
       achieved += weight * c;
     });
-    if (possible <= 0) return { text: "No score yet: nothing positive is counted.", judged, total };
+    if (possible <= 0) return { text: gettext("No score yet: nothing positive is counted."), judged, total };
     const score = Math.min(1, Math.max(0, achieved / possible));
-    return { text: `Score so far: ${score.toFixed(2)} (${judged} of ${total} criteria judged)`, judged, total };
+    const text = interpolate(
+      gettext("Score so far: %(score)s (%(judged)s of %(total)s criteria judged)"),
+      { score: score.toFixed(2), judged: judged, total: total },
+      true
+    );
+    return { text, judged, total };
   }
 
   function setUpScore(form) {

@@ -5,6 +5,19 @@
 // field its path names, and refreshes the preview rendered by the server as reviewers see it.
 (function () {
   "use strict";
+
+  // Translations: the catalog (annotation_platform/js_catalog.py) loads before this file and
+  // defines gettext and friends; without it (a fragment rendered on its own) the English stays
+  // as written. Sentences are whole format strings, never pieces: word order differs in Chinese.
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
+  const ngettext = (one, many, n) => (window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many);
+  const interpolate = (format, values, named) =>
+    window.interpolate
+      ? window.interpolate(format, values, named)
+      : format.replace(/%\(\s*([^)]+?)\s*\)s/g, (match, name) => String(values[name]));
+  // Sentences one after another: a space after English ones, none after a Chinese full stop.
+  const sentences = (parts) => parts.reduce((text, part) => (text ? text + (/[。！？」]$/.test(text) ? "" : " ") + part : part), "");
+
   const form = document.getElementById("rubric-form");
   if (!form) return;
   const textarea = document.getElementById("id_content");
@@ -27,9 +40,9 @@
   }
   if (!content || typeof content !== "object" || !Array.isArray(content.criteria)) return;
 
-  const POLARITIES = [["positive", "Positive"], ["pitfall", "Pitfall"]];
-  const IMPORTANCES = [["essential", "Essential"], ["important", "Important"], ["optional", "Optional"]];
-  const SCALES = [["binary", "Met / not met"], ["ordinal", "Ordinal levels"]];
+  const POLARITIES = [["positive", gettext("Positive")], ["pitfall", gettext("Pitfall")]];
+  const IMPORTANCES = [["essential", gettext("Essential")], ["important", gettext("Important")], ["optional", gettext("Optional")]];
+  const SCALES = [["binary", gettext("Met / not met")], ["ordinal", gettext("Ordinal levels")]];
   const NUMBER = /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/;
   const INTEGER = /^\s*-?\d+\s*$/;
 
@@ -174,46 +187,46 @@
   function criterionFields(node, path) {
     const scale = node.scale || { type: "binary" };
     const grid = el("div", { className: "node-grid" }, [
-      field(node, path, "title", "Criterion", {
+      field(node, path, "title", gettext("Criterion"), {
         value: node.title,
         onChange: function (v) { node.title = v; changed(); },
       }),
-      field(node, path, "points", "Points", {
+      field(node, path, "points", gettext("Points"), {
         value: node.points,
         inputmode: "decimal",
         size: "6",
         onChange: function (v) { setOrDelete(node, "points", number(v, NUMBER)); },
       }),
-      field(node, path, "polarity", "Polarity", {
+      field(node, path, "polarity", gettext("Polarity"), {
         value: node.polarity,
         choices: POLARITIES,
         onChange: function (v) { node.polarity = v; changed(); },
       }),
-      field(node, path, "importance", "Importance", {
+      field(node, path, "importance", gettext("Importance"), {
         value: node.importance || "important",
         choices: IMPORTANCES,
         onChange: function (v) { node.importance = v; changed(); },
       }),
-      field(node, path, "description", "Guidance for reviewers (Markdown)", {
+      field(node, path, "description", gettext("Guidance for reviewers (Markdown)"), {
         value: node.description,
         multiline: true,
         wide: true,
         onChange: function (v) { node.description = v; changed(); },
       }),
-      field(node, path, "tags", "Tags", {
+      field(node, path, "tags", gettext("Tags"), {
         value: (node.tags || []).join(", "),
-        help: "Separated by commas, e.g. axis:accuracy.",
+        help: gettext("Separated by commas, e.g. axis:accuracy."),
         onChange: function (v) {
           node.tags = v.split(",").map(function (t) { return t.trim(); }).filter(Boolean);
           changed();
         },
       }),
-      field(node, path, "id", "Id", {
+      field(node, path, "id", gettext("Id"), {
         value: node.id,
         size: "10",
         onChange: function (v) { node.id = v; changed(); },
       }),
-      field(node, path, "scale.type", "Scale", {
+      field(node, path, "scale.type", gettext("Scale"), {
         value: scale.type,
         choices: SCALES,
         onChange: function (v) {
@@ -221,10 +234,10 @@
             ? { type: "ordinal", levels: [1, 2, 3].map(function (n) { return { value: n, descriptor: "" }; }) }
             : { type: "binary" };
           render({ node: node, field: "scale.type" });
-          say(v === "ordinal" ? "Ordinal scale with three levels: describe each." : "Met or not met.");
+          say(v === "ordinal" ? gettext("Ordinal scale with three levels: describe each.") : gettext("Met or not met."));
         },
       }),
-      field(node, path, "evidence_required", "Evidence required when met", {
+      field(node, path, "evidence_required", gettext("Evidence required when met"), {
         value: node.evidence_required,
         checkbox: true,
         onChange: function (v) { node.evidence_required = v; changed(); },
@@ -259,46 +272,46 @@
       text.dataset.field = "level" + i + "-descriptor";
       text.dataset.errorSlot = textId + "-error";
       text.addEventListener("input", function () { level.descriptor = text.value; changed(); });
-      const remove = button("Remove", "Remove level " + (i + 1), "level" + i + "-remove", function () {
+      const remove = button(gettext("Remove"), interpolate(gettext("Remove level %(number)s"), { number: i + 1 }, true), "level" + i + "-remove", function () {
         levels.splice(i, 1);
         render({ node: node, field: levels.length ? "level" + Math.max(0, i - 1) + "-descriptor" : "add-level" });
-        say("Level removed.");
+        say(gettext("Level removed."));
       });
       list.append(el("li", {}, [
-        el("div", { className: "field" }, [el("label", { for: valueId, text: "Level " + (i + 1) + " value" }), value,
+        el("div", { className: "field" }, [el("label", { for: valueId, text: interpolate(gettext("Level %(number)s value"), { number: i + 1 }, true) }), value,
           el("p", { id: valueId + "-error", className: "field-error" })]),
-        el("div", { className: "field" }, [el("label", { for: textId, text: "Level " + (i + 1) + " descriptor" }), text,
+        el("div", { className: "field" }, [el("label", { for: textId, text: interpolate(gettext("Level %(number)s descriptor"), { number: i + 1 }, true) }), text,
           el("p", { id: textId + "-error", className: "field-error" })]),
         remove,
       ]));
     });
-    const add = button("Add level", "Add a level", "add-level", function () {
+    const add = button(gettext("Add level"), gettext("Add a level"), "add-level", function () {
       const last = levels.length ? Number(levels[levels.length - 1].value) : 0;
       levels.push({ value: Number.isFinite(last) ? last + 1 : levels.length + 1, descriptor: "" });
       render({ node: node, field: "level" + (levels.length - 1) + "-descriptor" });
     });
-    return el("div", { className: "wide" }, [el("p", { className: "help", text: "Levels, lowest first:" }), list, error, add]);
+    return el("div", { className: "wide" }, [el("p", { className: "help", text: gettext("Levels, lowest first:") }), list, error, add]);
   }
 
   function sectionFields(node, path) {
     return el("div", { className: "node-grid" }, [
-      field(node, path, "title", "Section", {
+      field(node, path, "title", gettext("Section"), {
         value: node.title,
         onChange: function (v) { node.title = v; changed(); },
       }),
-      field(node, path, "weight", "Weight", {
+      field(node, path, "weight", gettext("Weight"), {
         value: node.weight === undefined ? 1 : node.weight,
         inputmode: "decimal",
         size: "6",
         onChange: function (v) { setOrDelete(node, "weight", number(v, NUMBER)); },
       }),
-      field(node, path, "id", "Id", {
+      field(node, path, "id", gettext("Id"), {
         value: node.id,
         size: "10",
         onChange: function (v) { node.id = v; changed(); },
       }),
       el("div"),
-      field(node, path, "description", "Description (Markdown)", {
+      field(node, path, "description", gettext("Description (Markdown)"), {
         value: node.description,
         multiline: true,
         wide: true,
@@ -309,7 +322,8 @@
 
   function buildNode(node, path, siblings, index, parent, label) {
     const isSection = node.kind === "section";
-    const name = (isSection ? "Section " : "Criterion ") + label;
+    const name = interpolate(isSection ? gettext("Section %(number)s") : gettext("Criterion %(number)s"), { number: label }, true);
+    const named = (format) => interpolate(format, { name: name }, true);
     const error = el("p", { id: "n" + uid(node) + "-node-error", className: "field-error" });
     const li = el("li", {
       className: "node-editor" + (isSection ? " section-editor" : ""),
@@ -322,27 +336,27 @@
     elements.set(node, li);
     const heading = el("p", { className: "node-label" }, [el("strong", { text: name })]);
     const tools = el("div", { className: "node-tools" });
-    const title = function () { return node.title ? "“" + node.title + "”" : name; };
-    if (index > 0) tools.append(button("Move up", "Move " + name + " up", "up", function () { move(node, -1); }));
-    if (index < siblings.length - 1) tools.append(button("Move down", "Move " + name + " down", "down", function () { move(node, 1); }));
+    const title = function () { return node.title ? interpolate(gettext("“%(title)s”"), { title: node.title }, true) : name; };
+    if (index > 0) tools.append(button(gettext("Move up"), named(gettext("Move %(name)s up")), "up", function () { move(node, -1); }));
+    if (index < siblings.length - 1) tools.append(button(gettext("Move down"), named(gettext("Move %(name)s down")), "down", function () { move(node, 1); }));
     const previous = siblings[index - 1];
     if (previous && previous.kind === "section") {
-      tools.append(button("Into section above", "Move " + name + " into the section above", "indent", function () { indent(node); }));
+      tools.append(button(gettext("Into section above"), named(gettext("Move %(name)s into the section above")), "indent", function () { indent(node); }));
     }
-    if (parent) tools.append(button("Out of section", "Move " + name + " out of its section", "outdent", function () { outdent(node); }));
-    tools.append(button("Remove", "Remove " + name, "remove", function () {
+    if (parent) tools.append(button(gettext("Out of section"), named(gettext("Move %(name)s out of its section")), "outdent", function () { outdent(node); }));
+    tools.append(button(gettext("Remove"), named(gettext("Remove %(name)s")), "remove", function () {
       const where = locate(node);
       where.array.splice(where.index, 1);
       const next = where.array[where.index] || where.array[where.index - 1] || where.parent;
       render(next ? { node: next, field: "title" } : { add: true });
-      say("Removed " + title() + ".");
+      say(interpolate(gettext("Removed %(name)s."), { name: title() }, true));
     }));
     li.append(heading, isSection ? sectionFields(node, path) : criterionFields(node, path), error, tools);
     if (isSection) {
       node.children = node.children || [];
       li.append(buildList(node.children, path + ".children", node, label + "."));
       li.append(el("div", { className: "editor-actions" }, [
-        button("Add criterion to this section", "Add a criterion to " + name, "add-child", function () {
+        button(gettext("Add criterion to this section"), named(gettext("Add a criterion to %(name)s")), "add-child", function () {
           addCriterion(node.children);
         }),
       ]));
@@ -370,8 +384,8 @@
     const active = document.activeElement;
     elements.clear();
     const tools = el("div", { className: "editor-actions" }, [
-      button("Add criterion", "Add a criterion", "add", function () { addCriterion(content.criteria); }),
-      button("Add section", "Add a section", "add-section", addSection),
+      button(gettext("Add criterion"), gettext("Add a criterion"), "add", function () { addCriterion(content.criteria); }),
+      button(gettext("Add section"), gettext("Add a section"), "add-section", addSection),
     ]);
     const error = el("p", { id: "criteria-error", className: "field-error" });
     root.setAttribute("data-path", "criteria");
@@ -403,40 +417,40 @@
     const where = locate(node);
     const to = where.index + delta;
     if (to < 0 || to >= where.array.length) {
-      say(delta < 0 ? "Already first." : "Already last.");
+      say(delta < 0 ? gettext("Already first.") : gettext("Already last."));
       return;
     }
     where.array.splice(where.index, 1);
     where.array.splice(to, 0, node);
     render({ node: node });
-    say("Moved " + (delta < 0 ? "up" : "down") + " to position " + (to + 1) + ".");
+    say(interpolate(delta < 0 ? gettext("Moved up to position %(position)s.") : gettext("Moved down to position %(position)s."), { position: to + 1 }, true));
   }
 
   function indent(node) {
     const where = locate(node);
     const previous = where.array[where.index - 1];
     if (!previous || previous.kind !== "section") {
-      say("There is no section just above to move into.");
+      say(gettext("There is no section just above to move into."));
       return;
     }
     where.array.splice(where.index, 1);
     previous.children = previous.children || [];
     previous.children.push(node);
     render({ node: node });
-    say("Moved into section “" + (previous.title || previous.id) + "”.");
+    say(interpolate(gettext("Moved into section “%(name)s”."), { name: previous.title || previous.id }, true));
   }
 
   function outdent(node) {
     const where = locate(node);
     if (!where.parent) {
-      say("Already at the top level.");
+      say(gettext("Already at the top level."));
       return;
     }
     where.array.splice(where.index, 1);
     const outer = locate(where.parent);
     outer.array.splice(outer.index + 1, 0, node);
     render({ node: node });
-    say("Moved out of section “" + (where.parent.title || where.parent.id) + "”.");
+    say(interpolate(gettext("Moved out of section “%(name)s”."), { name: where.parent.title || where.parent.id }, true));
   }
 
   function addCriterion(array) {
@@ -454,14 +468,14 @@
     };
     array.push(node);
     render({ node: node, field: "title" });
-    say("Criterion added; type its statement.");
+    say(gettext("Criterion added; type its statement."));
   }
 
   function addSection() {
     const node = { kind: "section", id: freshId("s"), title: "", description: "", weight: 1, children: [] };
     content.criteria.push(node);
     render({ node: node, field: "title" });
-    say("Section added. Add criteria to it, or move criteria into it with Alt and the right arrow.");
+    say(gettext("Section added. Add criteria to it, or move criteria into it with Alt and the right arrow."));
   }
 
   // --- sync, checking and preview --------------------------------------------------------
@@ -516,7 +530,7 @@
         }
       }
       messages.forEach(function (message) {
-        const item = el("li", {}, [el("code", { text: fullPath || "(rubric)" }), " " + message]);
+        const item = el("li", {}, [el("code", { text: fullPath || gettext("(rubric)") }), " " + message]);
         summary.append(item);
       });
     });
@@ -524,7 +538,7 @@
 
   async function check() {
     const mine = ++generation;
-    status.textContent = "Checking…";
+    status.textContent = gettext("Checking…");
     try {
       const response = await fetch(form.dataset.validateUrl, {
         method: "POST",
@@ -538,8 +552,10 @@
       showErrors(errors);
       const count = Object.values(errors).flat().length;
       const dirty = snapshot() !== saved;
-      status.textContent = (count ? count + " problem" + (count === 1 ? "" : "s") + " to fix." : "No problems.") +
-        (dirty ? " Unsaved changes." : "");
+      const found = count
+        ? interpolate(ngettext("%(count)s problem to fix.", "%(count)s problems to fix.", count), { count: count }, true)
+        : gettext("No problems.");
+      status.textContent = dirty ? sentences([found, gettext("Unsaved changes.")]) : found;
       const data = new FormData();
       data.append("content", textarea.value);
       const html = await fetch(form.dataset.previewUrl, {
@@ -553,7 +569,7 @@
       // Rendered by our server from escaped text and sanitised Markdown.
       preview.innerHTML = fragment;
     } catch (error) {
-      status.textContent = "Could not check right now (" + error.message + "); saving still checks.";
+      status.textContent = interpolate(gettext("Could not check right now (%(error)s); saving still checks."), { error: error.message }, true);
     }
   }
 

@@ -2,6 +2,17 @@
 // (/api/v1/templates/validate/) and refresh the live preview rendered by the server.
 (function () {
   "use strict";
+
+  // Translations: the catalog (annotation_platform/js_catalog.py) loads before this file and
+  // defines gettext and friends; without it (a fragment rendered on its own) the English stays
+  // as written. Sentences are whole format strings, never pieces: word order differs in Chinese.
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
+  const ngettext = (one, many, n) => (window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many);
+  const interpolate = (format, values, named) =>
+    window.interpolate
+      ? window.interpolate(format, values, named)
+      : format.replace(/%\(\s*([^)]+?)\s*\)s/g, (match, name) => String(values[name]));
+
   const form = document.getElementById("template-form");
   if (!form) return;
   const definition = document.getElementById("id_definition");
@@ -13,11 +24,12 @@
   let timer = null;
   let generation = 0;
 
-  function parse(text, label) {
+  // ``format`` names the field: "The definition is not valid JSON: %(error)s".
+  function parse(text, format) {
     try {
       return { value: JSON.parse(text || "{}") };
     } catch (error) {
-      return { error: label + " is not valid JSON: " + error.message };
+      return { error: interpolate(format, { error: error.message }, true) };
     }
   }
 
@@ -27,7 +39,7 @@
       messages.forEach(function (message) {
         const item = document.createElement("li");
         const code = document.createElement("code");
-        code.textContent = path || "(template)";
+        code.textContent = path || gettext("(template)");
         item.append(code, " ", message);
         list.append(item);
       });
@@ -36,14 +48,14 @@
 
   async function check() {
     const mine = ++generation;
-    const parsedDefinition = parse(definition.value, "The definition");
-    const parsedSample = parse(sample.value, "The sample task");
+    const parsedDefinition = parse(definition.value, gettext("The definition is not valid JSON: %(error)s"));
+    const parsedSample = parse(sample.value, gettext("The sample task is not valid JSON: %(error)s"));
     if (parsedDefinition.error || parsedSample.error) {
-      status.textContent = "Not valid JSON yet.";
+      status.textContent = gettext("Not valid JSON yet.");
       showErrors({ "": [parsedDefinition.error || parsedSample.error] });
       return;
     }
-    status.textContent = "Checking…";
+    status.textContent = gettext("Checking…");
     try {
       const response = await fetch(form.dataset.validateUrl, {
         method: "POST",
@@ -59,9 +71,10 @@
         Object.fromEntries(Object.entries(body.task_errors || {}).map(([k, v]) => ["sample." + k, v]))
       );
       showErrors(errors);
+      const problems = Object.values(errors).flat().length;
       status.textContent = Object.keys(errors).length
-        ? Object.values(errors).flat().length + " problem(s) to fix."
-        : "The template is valid.";
+        ? interpolate(gettext("%(count)s problem(s) to fix."), { count: problems }, true)
+        : gettext("The template is valid.");
       const data = new FormData();
       data.append("definition", definition.value);
       data.append("sample_task", sample.value);
@@ -79,7 +92,7 @@
         window.AnnotationWorkspace.enhance(preview);
       }
     } catch (error) {
-      status.textContent = "Could not check right now (" + error.message + "); saving still validates.";
+      status.textContent = interpolate(gettext("Could not check right now (%(error)s); saving still validates."), { error: error.message }, true);
     }
   }
 

@@ -23,6 +23,16 @@
 (function () {
   "use strict";
 
+  // Translations: the catalog (annotation_platform/js_catalog.py) loads before this file and
+  // defines gettext and friends; without it (a fragment rendered on its own) the English stays
+  // as written. Sentences are whole format strings, never pieces: word order differs in Chinese.
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
+  const ngettext = (one, many, n) => (window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many);
+  const interpolate = (format, values, named) =>
+    window.interpolate
+      ? window.interpolate(format, values, named)
+      : format.replace(/%\(\s*([^)]+?)\s*\)s/g, (match, name) => String(values[name]));
+
   const LIMITS = { bytes: 80 * 1024 * 1024, seconds: 20 * 60 };
   const DECODE_RATE = 22050; // enough for speech up to 11 kHz, half the memory of 44.1k
   const RULER = 16; // px of time ruler above the drawing (and in waveform.css)
@@ -56,21 +66,23 @@
 
   async function decode(url) {
     const Offline = window.OfflineAudioContext || window.webkitOfflineAudioContext;
-    if (!Offline || !window.fetch) throw new Error("this browser cannot decode audio");
+    if (!Offline || !window.fetch) throw new Error(gettext("this browser cannot decode audio"));
     let response;
     try {
       response = await fetch(url, { credentials: "same-origin" });
     } catch (err) {
       // Offline, or another site without CORS for us (or not in connect-src).
-      throw new Error("the clip's server does not let this page read it");
+      throw new Error(gettext("the clip's server does not let this page read it"));
     }
-    if (!response.ok) throw new Error("the server answered " + response.status);
+    if (!response.ok) throw new Error(interpolate(gettext("the server answered %(status)s"), { status: response.status }, true));
     const length = Number(response.headers.get("Content-Length"));
-    if (length > LIMITS.bytes) throw new Error("the clip is too large to draw");
+    if (length > LIMITS.bytes) throw new Error(gettext("the clip is too large to draw"));
     const bytes = await response.arrayBuffer();
-    if (bytes.byteLength > LIMITS.bytes) throw new Error("the clip is too large to draw");
+    if (bytes.byteLength > LIMITS.bytes) throw new Error(gettext("the clip is too large to draw"));
     const buffer = await new Offline(1, 1, DECODE_RATE).decodeAudioData(bytes);
-    if (buffer.duration > LIMITS.seconds) throw new Error("the clip is longer than " + LIMITS.seconds / 60 + " minutes");
+    if (buffer.duration > LIMITS.seconds) {
+      throw new Error(interpolate(gettext("the clip is longer than %(minutes)s minutes"), { minutes: LIMITS.seconds / 60 }, true));
+    }
     // One channel: the mean of all of them.
     const mono = new Float32Array(buffer.length);
     for (let c = 0; c < buffer.numberOfChannels; c++) {
@@ -269,29 +281,29 @@
     // line, which is empty space otherwise (every pixel counts at 1366x768).
     const box = el("div", "wf" + (readOnly ? " is-read-only" : ""), { "data-waveform": "" });
     const bar = el("div", "wf-tools");
-    const zoomGroup = el("span", "wf-zoom", { role: "group", "aria-label": "Zoom the waveform" });
-    const zoomOut = el("button", "small", { type: "button", "data-wf": "zoom-out", "aria-label": "Zoom out", title: "Zoom out (−)", "aria-keyshortcuts": "-" });
+    const zoomGroup = el("span", "wf-zoom", { role: "group", "aria-label": gettext("Zoom the waveform") });
+    const zoomOut = el("button", "small", { type: "button", "data-wf": "zoom-out", "aria-label": gettext("Zoom out"), title: gettext("Zoom out (−)"), "aria-keyshortcuts": "-" });
     zoomOut.textContent = "−";
     const zoomLevel = el("output", "wf-zoom-level", { "data-wf-zoom": "" });
     zoomLevel.textContent = "100%";
-    const zoomIn = el("button", "small", { type: "button", "data-wf": "zoom-in", "aria-label": "Zoom in", title: "Zoom in (+)", "aria-keyshortcuts": "+" });
+    const zoomIn = el("button", "small", { type: "button", "data-wf": "zoom-in", "aria-label": gettext("Zoom in"), title: gettext("Zoom in (+)"), "aria-keyshortcuts": "+" });
     zoomIn.textContent = "+";
     const zoomFit = el("button", "small", { type: "button", "data-wf": "fit" });
-    zoomFit.textContent = "Fit";
+    zoomFit.textContent = gettext("Fit");
     zoomGroup.append(zoomOut, zoomLevel, zoomIn, zoomFit);
     const viewButton = el("button", "small wf-view-toggle", { type: "button", "data-wf": "view", "aria-pressed": "false" });
-    viewButton.textContent = "Spectrogram";
+    viewButton.textContent = gettext("Spectrogram");
     const note = el("p", "wf-note", { "data-wf-note": "", role: "status" });
-    note.textContent = "Drawing the waveform…";
+    note.textContent = gettext("Drawing the waveform…");
     bar.append(zoomGroup, viewButton);
     const view = el("div", "wf-view", {
       "data-wf-view": "",
       tabindex: "0",
       role: "group",
-      "aria-roledescription": "waveform",
+      "aria-roledescription": gettext("waveform"),
       "aria-label": readOnly
-        ? "Waveform: click to move the playhead, click a region to play it"
-        : "Waveform: drag to select a stretch, click to move the playhead, arrow keys to nudge it",
+        ? gettext("Waveform: click to move the playhead, click a region to play it")
+        : gettext("Waveform: drag to select a stretch, click to move the playhead, arrow keys to nudge it"),
     });
     const canvas = el("canvas", "wf-canvas", { "aria-hidden": "true" });
     const scroller = el("div", "wf-scroll");
@@ -562,7 +574,7 @@
       view.classList.toggle("is-spectrum", on);
       if (on && !state.spectrum && !state.spectrumPending) {
         state.spectrumPending = true;
-        note.textContent = "Computing the spectrogram…";
+        note.textContent = gettext("Computing the spectrogram…");
         spectrogram(state.clip, function (result) {
           state.spectrum = result;
           state.spectrumPending = false;
@@ -753,7 +765,13 @@
         // not load at all is the player's to report.)
         box.classList.add("is-unavailable");
         if (audio.error) note.textContent = "";
-        else note.textContent = "No waveform (" + (error && error.message ? error.message : "the clip could not be read") + "); the player works as usual.";
+        else {
+          note.textContent = interpolate(
+            gettext("No waveform (%(reason)s); the player works as usual."),
+            { reason: error && error.message ? error.message : gettext("the clip could not be read") },
+            true
+          );
+        }
         audio.addEventListener("error", () => (note.textContent = ""));
       }
     );

@@ -12,6 +12,16 @@
 (function () {
   "use strict";
 
+  // Translations: the catalog (annotation_platform/js_catalog.py) loads before this file and
+  // defines gettext and friends; without it (a fragment rendered on its own) the English stays
+  // as written. Sentences are whole format strings, never pieces: word order differs in Chinese.
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
+  const ngettext = (one, many, n) => (window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many);
+  const interpolate = (format, values, named) =>
+    window.interpolate
+      ? window.interpolate(format, values, named)
+      : format.replace(/%\(\s*([^)]+?)\s*\)s/g, (match, name) => String(values[name]));
+
   // --- small helpers --------------------------------------------------------------------
 
   /** Length in Unicode code points, as Python counts a string (the validator's unit). */
@@ -68,8 +78,25 @@
     return false;
   }
 
-  function plural(n, one, many) {
-    return n + " " + (n === 1 ? one : many || one + "s");
+  // A count with the limits after it: "6 words (at least 3, at most 90)".
+  function bounded(text, low, high) {
+    if (low && high) return interpolate(gettext("%(count)s (at least %(min)s, at most %(max)s)"), { count: text, min: low, max: high }, true);
+    if (low) return interpolate(gettext("%(count)s (at least %(min)s)"), { count: text, min: low }, true);
+    if (high) return interpolate(gettext("%(count)s (at most %(max)s)"), { count: text, max: high }, true);
+    return text;
+  }
+  // A list's count, as the span and region lists say it: "3 spans (at least 2) · at most 5".
+  function listCount(text, min, max) {
+    if (min) text = interpolate(gettext("%(count)s (at least %(min)s)"), { count: text, min: min }, true);
+    if (max < 500) text = interpolate(gettext("%(count)s · at most %(max)s"), { count: text, max: max }, true);
+    return text;
+  }
+  // Characters as a text question with "count": "characters" counts them, mirroring
+  // tasks.answer_validation.count_characters: every code point except whitespace.
+  function countCharacters(text) {
+    let n = 0;
+    for (const c of text) if (!/\s/.test(c)) n++;
+    return n;
   }
 
   function clip(text, max) {
@@ -142,17 +169,20 @@
     }
     function setStatus() {
       if (audio.error) {
-        statusOut.textContent = "Could not load the clip.";
+        statusOut.textContent = gettext("Could not load the clip.");
         statusOut.dataset.state = "error";
       } else if (record.completed) {
-        statusOut.textContent = "Played to the end.";
+        statusOut.textContent = gettext("Played to the end.");
         statusOut.dataset.state = "done";
       } else if (heard() > 0 && Number.isFinite(duration())) {
-        statusOut.textContent =
-          "Heard " + Math.min(100, Math.round((heard() / duration()) * 100)) + "% — play it to the end.";
+        statusOut.textContent = interpolate(
+          gettext("Heard %(percent)s — play it to the end."),
+          { percent: Math.min(100, Math.round((heard() / duration()) * 100)) + "%" },
+          true
+        );
         statusOut.dataset.state = "partial";
       } else {
-        statusOut.textContent = "Not played yet.";
+        statusOut.textContent = gettext("Not played yet.");
         statusOut.dataset.state = "";
       }
     }
@@ -166,9 +196,9 @@
     function renderRegion() {
       const d = duration();
       if (player.start === null) {
-        regionOut.textContent = "not set";
+        regionOut.textContent = gettext("not set");
       } else if (player.end === null) {
-        regionOut.textContent = "from " + formatTime(player.start);
+        regionOut.textContent = interpolate(gettext("from %(time)s"), { time: formatTime(player.start) }, true);
       } else {
         regionOut.textContent = formatTime(player.start) + " – " + formatTime(player.end);
       }
@@ -219,7 +249,7 @@
       const result = audio.play();
       if (result && result.catch) {
         result.catch(function (err) {
-          statusOut.textContent = "The browser did not start playback (" + err.name + "). Press Play.";
+          statusOut.textContent = interpolate(gettext("The browser did not start playback (%(error)s). Press Play."), { error: err.name }, true);
         });
       }
     };
@@ -345,14 +375,14 @@
     seek.addEventListener("change", () => (player.dragging = false));
 
     audio.addEventListener("play", function () {
-      playLabel.textContent = "Pause";
+      playLabel.textContent = gettext("Pause");
       root.classList.add("is-playing");
       player.lastTime = audio.currentTime;
       requestAnimationFrame(frame);
       onChange("activity");
     });
     audio.addEventListener("pause", function () {
-      playLabel.textContent = "Play";
+      playLabel.textContent = gettext("Play");
       root.classList.remove("is-playing");
       advance();
       setStatus();
@@ -593,7 +623,11 @@
       });
       box.classList.toggle("is-disabled", top === 0);
       note.textContent =
-        c === null ? "Choose which is better first." : c === "tie" ? "A tie needs no strength." : "How much better is " + (c === "A" ? "A" : "B") + "?";
+        c === null
+          ? gettext("Choose which is better first.")
+          : c === "tie"
+            ? gettext("A tie needs no strength.")
+            : interpolate(gettext("How much better is %(choice)s?"), { choice: c === "A" ? "A" : "B" }, true);
     }
     section.addEventListener("change", sync);
     const widget = {
@@ -694,40 +728,37 @@
     };
   }
 
-  function textWidget(section) {
+  function textWidget(section, q) {
     const input = section.querySelector(".text-answer");
     const counter = section.querySelector("[data-counter]");
-    const limit = (name) => (counter.dataset[name] === "" ? null : Number(counter.dataset[name]));
+    const limit = (name) => (!counter.dataset[name] ? null : Number(counter.dataset[name]));
     const minWords = limit("minWords");
     const maxWords = limit("maxWords");
     const minChars = limit("minChars");
     const maxChars = limit("maxChars");
-    function part(count, unit, low, high) {
-      let text = plural(count, unit);
-      const bounds = [];
-      if (low) bounds.push("at least " + low);
-      if (high) bounds.push("at most " + high);
-      if (bounds.length) text += " (" + bounds.join(", ") + ")";
-      return text;
-    }
+    // Limits stated in characters (Chinese text, docs/templates.md): the count is of
+    // characters only, whitespace left out, and words are not mentioned at all.
+    const inCharacters = (counter.dataset.count || (q && q.count)) === "characters";
+    const wordsText = (n) => interpolate(ngettext("%(count)s word", "%(count)s words", n), { count: n }, true);
+    const charsText = (n) => interpolate(ngettext("%(count)s character", "%(count)s characters", n), { count: n }, true);
     function update() {
       const text = input.value.trim();
-      const chars = cpLength(text);
+      const chars = inCharacters ? countCharacters(text) : cpLength(text);
       const words = countWords(text);
       const parts = [];
       let state = text ? "ok" : "";
-      if (minWords !== null || maxWords !== null) {
-        parts.push(part(words, "word", minWords, maxWords));
+      if (!inCharacters) {
+        parts.push(bounded(wordsText(words), minWords, maxWords));
         if (maxWords !== null && words > maxWords) state = "over";
         else if (minWords !== null && words < minWords && state !== "over") state = text ? "under" : "";
-      } else {
-        parts.push(plural(words, "word"));
       }
-      parts.push(part(chars, "character", minChars, maxChars));
+      parts.push(bounded(charsText(chars), minChars, maxChars));
       if (maxChars !== null && chars > maxChars) state = "over";
       else if (minChars !== null && chars < minChars && state !== "over" && text) state = "under";
       counter.textContent = parts.join(" · ");
       counter.dataset.state = state;
+      // The bare first count, for the long layout's outline (workspace_outline.js).
+      counter.dataset.summary = inCharacters ? charsText(chars) : wordsText(words);
     }
     input.addEventListener("input", update);
     return {
@@ -807,7 +838,7 @@
       if (target) {
         const a = toUnits(span.start);
         const b = toUnits(span.end);
-        return "“" + clip(original.slice(a, b), 80) + "” (characters " + span.start + "–" + span.end + ")";
+        return interpolate(gettext("“%(text)s” (characters %(start)s–%(end)s)"), { text: clip(original.slice(a, b), 80), start: span.start, end: span.end }, true);
       }
       return formatTime(span.start) + " – " + formatTime(span.end);
     }
@@ -819,10 +850,10 @@
         row.querySelector("[data-where]").textContent = where(span);
         const tag = row.querySelector('[data-field="tag"]');
         tag.value = span.tag;
-        tag.setAttribute("aria-label", "Tag of span " + (index + 1));
+        tag.setAttribute("aria-label", interpolate(gettext("Tag of span %(number)s"), { number: index + 1 }, true));
         const comment = row.querySelector('[data-field="comment"]');
         comment.value = span.comment || "";
-        comment.setAttribute("aria-label", "Comment on span " + (index + 1));
+        comment.setAttribute("aria-label", interpolate(gettext("Comment on span %(number)s"), { number: index + 1 }, true));
         const play = row.querySelector('[data-action="span-play"]');
         if (audioBox && player()) {
           play.hidden = false;
@@ -831,10 +862,11 @@
         }
         listEl.appendChild(row);
       });
-      countEl.textContent =
-        plural(spans.length, "span") +
-        (min ? " (at least " + min + ")" : "") +
-        (max < 500 ? " · at most " + max : "");
+      countEl.textContent = listCount(
+        interpolate(ngettext("%(count)s span", "%(count)s spans", spans.length), { count: spans.length }, true),
+        min,
+        max
+      );
       renderTarget();
       const p = player();
       if (p) p.setMarks(spans, q.tags);
@@ -845,7 +877,7 @@
       if (target) {
         const picked = selectionOffsets();
         if (!picked) {
-          say("Select some text in the passage first.");
+          say(gettext("Select some text in the passage first."));
           return false;
         }
         start = picked.start;
@@ -854,18 +886,18 @@
         const p = player();
         const region = p ? p.region() : null;
         if (!region) {
-          say("Set a start and an end first ([ and ] while the clip plays).");
+          say(gettext("Set a start and an end first ([ and ] while the clip plays)."));
           return false;
         }
         start = region.start;
         end = region.end;
       }
       if (spans.some((s) => s.start === start && s.end === end && s.tag === tag)) {
-        say("That stretch already has this tag.");
+        say(gettext("That stretch already has this tag."));
         return false;
       }
       if (spans.length >= max) {
-        say("At most " + max + " spans.");
+        say(interpolate(ngettext("At most %(max)s span.", "At most %(max)s spans.", max), { max: max }, true));
         return false;
       }
       const span = { start: start, end: end, tag: tag, comment: "" };
@@ -873,7 +905,12 @@
       spans.sort((a, b) => a.start - b.start || a.end - b.end);
       if (target) window.getSelection().removeAllRanges();
       renderList();
-      say("Marked " + where({ start: start, end: end }) + " as “" + tag + "”.");
+      if (target) {
+        const text = clip(original.slice(toUnits(start), toUnits(end)), 80);
+        say(interpolate(gettext("Marked “%(text)s” (characters %(start)s–%(end)s) as “%(tag)s”."), { text: text, start: start, end: end, tag: tag }, true));
+      } else {
+        say(interpolate(gettext("Marked %(start)s – %(end)s as “%(tag)s”."), { start: formatTime(start), end: formatTime(end), tag: tag }, true));
+      }
       changed();
       if (audioBox) {
         // Straight into the new span's comment, so what is typed next is the note (shortcuts
@@ -930,7 +967,7 @@
         const rows = listEl.querySelectorAll(".span-row");
         const next = rows[Math.min(index, rows.length - 1)];
         (next ? next.querySelector('[data-action="remove-span"]') : section).focus();
-        say("Span removed.");
+        say(gettext("Span removed."));
         changed();
       } else if (row && (action.dataset.action === "span-play" || action.dataset.action === "span-loop") && p) {
         const span = spans[Number(row.dataset.index)];
@@ -957,14 +994,18 @@
         const p = player();
         if (!p) {
           section.querySelectorAll("[data-action='span-start'], [data-action='span-end'], [data-tag]").forEach((b) => (b.disabled = true));
-          out.textContent = "the clip is not available";
+          out.textContent = gettext("the clip is not available");
           return;
         }
         p.audio.addEventListener("durationchange", () => p.setMarks(spans, q.tags));
         p.root.addEventListener("regionchange", function (event) {
           const d = event.detail;
           out.textContent =
-            d.start === null ? "nothing yet" : d.end === null ? "from " + formatTime(d.start) + " (set the end)" : formatTime(d.start) + " – " + formatTime(d.end);
+            d.start === null
+              ? gettext("nothing yet")
+              : d.end === null
+                ? interpolate(gettext("from %(time)s (set the end)"), { time: formatTime(d.start) }, true)
+                : formatTime(d.start) + " – " + formatTime(d.end);
           // A stretch just selected (on the waveform too): the number keys now tag it.
           if (d.start !== null && d.end !== null) section.dispatchEvent(new CustomEvent("claimcurrent", { bubbles: true }));
         });
@@ -983,7 +1024,7 @@
           span.end = event.detail.end;
           spans.sort((a, b) => a.start - b.start || a.end - b.end);
           renderList();
-          say("Moved to " + where(span) + ".");
+          say(interpolate(gettext("Moved to %(where)s."), { where: where(span) }, true));
           changed();
         });
       };
@@ -1023,7 +1064,14 @@
     const fields = ROW_FIELDS[q.type];
     const min = Number(section.dataset.min || 0);
     const max = Number(section.dataset.max || 500);
-    const noun = q.type === "citations" ? ["source", "sources"] : ["criterion", "criteria"];
+    const counted = (n) =>
+      interpolate(
+        q.type === "citations"
+          ? ngettext("%(count)s source", "%(count)s sources", n)
+          : ngettext("%(count)s criterion", "%(count)s criteria", n),
+        { count: n },
+        true
+      );
 
     function rows() {
       return Array.from(rowsEl.children);
@@ -1047,15 +1095,11 @@
     function renumber() {
       rows().forEach((row, i) => (row.querySelector("[data-row-number]").textContent = String(i + 1)));
       const items = rows().map(read).filter((item) => !blank(item));
-      let text = plural(items.length, noun[0], noun[1]);
-      const bounds = [];
-      if (min) bounds.push("at least " + min);
-      if (max < 500) bounds.push("at most " + max);
-      if (bounds.length) text += " (" + bounds.join(", ") + ")";
+      let text = bounded(counted(items.length), min, max < 500 ? max : null);
       if (q.type === "rubric_items") {
         const plus = items.reduce((sum, i) => sum + (i.points > 0 ? i.points : 0), 0);
         const minus = items.reduce((sum, i) => sum + (i.points < 0 ? i.points : 0), 0);
-        text += " · +" + plus + " / −" + Math.abs(minus) + " points";
+        text = interpolate(gettext("%(count)s · +%(plus)s / −%(minus)s points"), { count: text, plus: plus, minus: Math.abs(minus) }, true);
       }
       countEl.textContent = text;
       countEl.dataset.state = items.length < min || items.length > max ? "under" : "ok";
@@ -1140,7 +1184,7 @@
     if (!value || Array.from(select.options).some((o) => o.value === value)) return;
     const option = document.createElement("option");
     option.value = value;
-    option.textContent = value + " (not in your sources)";
+    option.textContent = interpolate(gettext("%(value)s (not in your sources)"), { value: value }, true);
     select.appendChild(option);
   }
 
@@ -1225,7 +1269,7 @@
           widget = rankingWidget(section);
           break;
         case "text":
-          widget = textWidget(section);
+          widget = textWidget(section, q);
           break;
         case "spans":
           widget = spansWidget(section, q, changed);
@@ -1473,7 +1517,7 @@
     function setSaveStatus(state, text) {
       saveStatus.dataset.state = state;
       saveStatus.textContent = text;
-      if (state === "saved") saveStatus.title = "Last saved at " + new Date().toLocaleTimeString();
+      if (state === "saved") saveStatus.title = interpolate(gettext("Last saved at %(time)s"), { time: new Date().toLocaleTimeString() }, true);
     }
     function markDirty() {
       if (!done) recovery.changed(); // kept in this browser at once, whatever the server does
@@ -1505,7 +1549,7 @@
       save.dirty = false;
       save.firstDirty = 0;
       clearTimeout(save.retry);
-      setSaveStatus("saving", "Saving…");
+      setSaveStatus("saving", gettext("Saving…"));
       const snapshot = telemetrySnapshot();
       // Based on the draft revision this page knows; a 409 (saved elsewhere meanwhile) keeps
       // the newer copy and offers this one, an ended session asks to log in again.
@@ -1515,19 +1559,23 @@
           if (result.ok) {
             save.failures = 0;
             lastSavedActive = snapshot.active_seconds;
-            setSaveStatus(save.dirty ? "saving" : "saved", save.dirty ? "Saving…" : "Saved");
+            setSaveStatus(save.dirty ? "saving" : "saved", save.dirty ? gettext("Saving…") : gettext("Saved"));
             return;
           }
           if (result.retry) throw new Error("retry");
           if (result.conflict) return; // the choice is the trainer's (the note under the heading)
           save.dirty = true;
-          if (result.auth) setSaveStatus("local", "Not saved — log in to save (kept in this browser)");
-          else setSaveStatus("error", "Not saved — " + (result.problem.detail || "error") + " (kept in this browser)");
+          if (result.auth) setSaveStatus("local", gettext("Not saved — log in to save (kept in this browser)"));
+          else
+            setSaveStatus(
+              "error",
+              interpolate(gettext("Not saved — %(problem)s (kept in this browser)"), { problem: result.problem.detail || gettext("error") }, true)
+            );
         })
         .catch(function () {
           save.dirty = true;
           save.failures += 1;
-          if (!recovery.isOffline()) setSaveStatus("retrying", "Not saved — retrying (kept in this browser)");
+          if (!recovery.isOffline()) setSaveStatus("retrying", gettext("Not saved — retrying (kept in this browser)"));
           save.retry = setTimeout(flush, Math.min(30000, 1000 * 2 ** save.failures));
         })
         .finally(function () {
@@ -1620,12 +1668,12 @@
           w.section.setAttribute("aria-invalid", "true");
           linked.push({ w: w, message: messages[0] });
         } else {
-          messages.forEach((m) => general.push(key && key !== "answer" ? key + ": " + m : m));
+          messages.forEach((m) => general.push(key && key !== "answer" ? interpolate(gettext("%(question)s: %(message)s"), { question: key, message: m }, true) : m));
         }
       });
       const heading = document.createElement("p");
       heading.className = "form-errors-title";
-      heading.textContent = detail || "Your answer was not accepted.";
+      heading.textContent = detail || gettext("Your answer was not accepted.");
       formErrors.appendChild(heading);
       if (general.length || linked.length) {
         const ul = document.createElement("ul");
@@ -1643,8 +1691,13 @@
             event.preventDefault();
             focusQuestion(item.w);
           });
+          // "question: message" in the catalog's order, the question's part a link.
+          const format = gettext("%(question)s: %(message)s");
+          const at = format.indexOf("%(question)s");
+          const after = interpolate(format.slice(at + "%(question)s".length), { message: item.message }, true);
+          if (at > 0) li.appendChild(document.createTextNode(interpolate(format.slice(0, at), { message: item.message }, true)));
           li.appendChild(a);
-          li.appendChild(document.createTextNode(": " + item.message));
+          li.appendChild(document.createTextNode(after));
           ul.appendChild(li);
         });
         formErrors.appendChild(ul);
@@ -1653,7 +1706,7 @@
         const button = document.createElement("button");
         button.type = "button";
         button.className = "primary small";
-        button.textContent = "Try again";
+        button.textContent = gettext("Try again");
         button.addEventListener("click", submit);
         formErrors.appendChild(button);
       }
@@ -1670,7 +1723,7 @@
     }
     async function submit() {
       if (submitting || done || blocked()) return;
-      setBusy(true, "Submitting…");
+      setBusy(true, gettext("Submitting…"));
       clearTimeout(save.timer);
       clearTimeout(save.retry);
       if (save.inflight) await save.inflight.catch(() => {});
@@ -1686,31 +1739,39 @@
         response = await recovery.request(config.submitUrl, { method: config.submitMethod, body: JSON.stringify(payload) }, "always");
       } catch (err) {
         setBusy(false, "");
-        showErrors("Offline: nothing was submitted yet. Everything you typed is saved in this browser; submit again when you are back online.", {}, true);
+        showErrors(gettext("Offline: nothing was submitted yet. Everything you typed is saved in this browser; submit again when you are back online."), {}, true);
         markDirty();
         return;
       }
       if (response.ok) {
         recovery.finished();
         done = true;
-        submitStatus.textContent = config.mode === "revise" ? "Revision saved. Opening it…" : "Submitted. Opening the next task…";
-        setSaveStatus("saved", "Submitted");
+        submitStatus.textContent = config.mode === "revise" ? gettext("Revision saved. Opening it…") : gettext("Submitted. Opening the next task…");
+        setSaveStatus("saved", gettext("Submitted"));
         window.location.assign(config.nextUrl);
         return;
       }
       const problem = await readError(response);
       setBusy(false, "");
       if (recovery.isAuthFailure(response)) {
-        showErrors("You are not logged in as " + config.username + ", so nothing was submitted. Everything you typed is kept in this browser: log in, then submit again.", {}, true);
+        showErrors(
+          interpolate(
+            gettext("You are not logged in as %(username)s, so nothing was submitted. Everything you typed is kept in this browser: log in, then submit again."),
+            { username: config.username },
+            true
+          ),
+          {},
+          true
+        );
         return;
       }
       if (response.status >= 500) {
-        showErrors("The server had a problem (" + response.status + "). Your draft is kept; try again.", {}, true);
+        showErrors(interpolate(gettext("The server had a problem (%(status)s). Your draft is kept; try again."), { status: response.status }, true), {}, true);
         markDirty();
         return;
       }
       submitKey = null;
-      showErrors(problem.detail || "Submitting failed (" + response.status + ").", problem.fields || {}, false);
+      showErrors(problem.detail || interpolate(gettext("Submitting failed (%(status)s)."), { status: response.status }, true), problem.fields || {}, false);
       save.dirty = true;
       flush();
     }
@@ -1728,8 +1789,9 @@
           const response = await fetch(config.renewUrl, { method: "POST", headers: headers, credentials: "same-origin" });
           if (response.status === 409 && leaseNotice) {
             leaseNotice.hidden = false;
-            leaseNotice.textContent =
-              "Your hold on this task ran out. You can still submit while the task needs an answer; your draft is kept either way.";
+            leaseNotice.textContent = gettext(
+              "Your hold on this task ran out. You can still submit while the task needs an answer; your draft is kept either way."
+            );
           }
         } catch (err) {
           /* offline: the next renewal tries again; the draft is saved separately */
@@ -1741,7 +1803,7 @@
     function askSkipReason() {
       const dialog = document.getElementById("skip-dialog");
       if (!dialog || typeof dialog.showModal !== "function") {
-        return Promise.resolve(window.confirm("Skip this task? You will not be given it again.") ? "" : null);
+        return Promise.resolve(window.confirm(gettext("Skip this task? You will not be given it again.")) ? "" : null);
       }
       const reasonField = dialog.querySelector("textarea");
       reasonField.value = "";
@@ -1763,7 +1825,7 @@
       if (!config.skipUrl || submitting || done) return;
       const reason = await askSkipReason();
       if (reason === null) return;
-      setBusy(true, "Skipping…");
+      setBusy(true, gettext("Skipping…"));
       try {
         const response = await fetch(config.skipUrl, {
           method: "POST",
@@ -1779,10 +1841,10 @@
         }
         const problem = await readError(response);
         setBusy(false, "");
-        showErrors(problem.detail || "Skipping failed (" + response.status + ").", {}, false);
+        showErrors(problem.detail || interpolate(gettext("Skipping failed (%(status)s)."), { status: response.status }, true), {}, false);
       } catch (err) {
         setBusy(false, "");
-        showErrors("Could not reach the server to skip; try again.", {}, true);
+        showErrors(gettext("Could not reach the server to skip; try again."), {}, true);
       }
     }
     const skipButton = document.getElementById("skip-button");
@@ -2000,7 +2062,7 @@
       fitPanel();
     }
 
-    if (config.mode === "revise" && !config.restoredDraft) setSaveStatus("idle", "Editing your submission");
+    if (config.mode === "revise" && !config.restoredDraft) setSaveStatus("idle", gettext("Editing your submission"));
     setCurrent(firstUnanswered());
     // Exposed for tests and debugging: the answer exactly as it would be sent, and a way to
     // stop saving (a test ending must not leave a draft request in flight).

@@ -15,10 +15,40 @@
 (function () {
   "use strict";
 
+  // Translations: the catalog (annotation_platform/js_catalog.py) loads before this file and
+  // defines gettext and friends; without it (a fragment rendered on its own) the English stays
+  // as written. Sentences are whole format strings, never pieces: word order differs in Chinese.
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
+  const ngettext = (one, many, n) => (window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many);
+  const interpolate = (format, values, named) =>
+    window.interpolate
+      ? window.interpolate(format, values, named)
+      : format.replace(/%\(\s*([^)]+?)\s*\)s/g, (match, name) => String(values[name]));
+
   const ROW_TYPES = ["citations", "rubric_items"];
-  const NOUNS = { citations: "Source", rubric_items: "Criterion" };
   const MARKS = { done: "✓", problem: "!", editing: "…", empty: "○" };
-  const STATE_WORDS = { done: "finished", problem: "has a problem", editing: "not finished", empty: "empty" };
+  // A row named in words, with its state: "Source 3: Smith 2020 (finished)".
+  function rowName(type, values, open) {
+    const format =
+      type === "citations"
+        ? open
+          ? gettext("Source %(number)s: %(text)s (%(state)s). Open to edit.")
+          : gettext("Source %(number)s: %(text)s (%(state)s)")
+        : open
+          ? gettext("Criterion %(number)s: %(text)s (%(state)s). Open to edit.")
+          : gettext("Criterion %(number)s: %(text)s (%(state)s)");
+    return interpolate(format, values, true);
+  }
+  function stateWord(state) {
+    if (state === "done") return gettext("finished");
+    if (state === "problem") return gettext("has a problem");
+    if (state === "editing") return gettext("not finished");
+    return gettext("empty");
+  }
+  // Sentences one after another: a space after English ones, none after a Chinese full stop.
+  function sentences(parts) {
+    return parts.reduce((text, part) => (text ? text + (/[。！？」]$/.test(text) ? "" : " ") + part : part), "");
+  }
 
   function clip(text, max) {
     return text.length > max ? text.slice(0, max - 1) + "…" : text;
@@ -83,9 +113,11 @@
         const hint = label.querySelector(".muted");
         const name = label.firstChild;
         if (!hint || !name || name.nodeType !== Node.TEXT_NODE) return;
-        rules.push(name.textContent.trim() + ": " + hint.textContent.trim().replace(/^\((.*)\)$/, "$1"));
+        const rule = hint.textContent.trim().replace(/^[(（](.*)[)）]$/, "$1");
+        rules.push(interpolate(gettext("%(field)s: %(rule)s"), { field: name.textContent.trim(), rule: rule }, true));
       });
-      if (rules.length) count.after(el("p", "rows-rules", rules.join(" · ") + "."));
+      // Translators: the rules of a row's fields, joined by " · ", ending a sentence.
+      if (rules.length) count.after(el("p", "rows-rules", interpolate(gettext("%(rules)s."), { rules: rules.join(" · ") }, true)));
     });
 
     // The panes fill the window below the page head, so the submit button and the answer
@@ -167,16 +199,16 @@
           const low = Number(input.min || -100);
           const high = Number(input.max || 100);
           if (badInput || !Number.isFinite(points) || points === 0 || points < low || points > high) {
-            messages.push("Points must be a non-zero number from " + minus(low) + " to " + minus(high) + ".");
+            messages.push(interpolate(gettext("Points must be a non-zero number from %(low)s to %(high)s."), { low: minus(low), high: minus(high) }, true));
           }
         }
         if (input.tagName === "SELECT" && input.dataset.field === "citation" && context.sources) {
-          if (!context.sources.has(valueOf(input))) messages.push("It cites a source that is not in your list.");
+          if (!context.sources.has(valueOf(input))) messages.push(gettext("It cites a source that is not in your list."));
         }
         if (input.dataset.field === "identifier") {
           const key = valueOf(input).toLowerCase();
           const earlier = context.identifiers.get(key);
-          if (earlier && earlier !== row) messages.push("The same identifier as source " + earlier.dataset.number + ".");
+          if (earlier && earlier !== row) messages.push(interpolate(gettext("The same identifier as source %(number)s."), { number: earlier.dataset.number }, true));
           else context.identifiers.set(key, row);
         }
         if (messages.length > before) first = first || input;
@@ -191,13 +223,13 @@
         return input ? oneLine(input.value) : "";
       };
       if (section.dataset.type === "citations") {
-        return { text: get("title") || get("identifier") || "(no title yet)", detail: get("title") ? get("identifier") : "" };
+        return { text: get("title") || get("identifier") || gettext("(no title yet)"), detail: get("title") ? get("identifier") : "" };
       }
       const points = get("points");
       const select = row.querySelector('select[data-field="citation"]');
       const cited = select && select.selectedIndex > 0 ? oneLine(select.options[select.selectedIndex].textContent) : get("citation");
       return {
-        text: (points ? (Number(points) > 0 ? "+" + points : points.replace("-", "−")) + "  " : "") + (get("criterion") || "(no criterion yet)"),
+        text: (points ? (Number(points) > 0 ? "+" + points : points.replace("-", "−")) + "  " : "") + (get("criterion") || gettext("(no criterion yet)")),
         detail: cited,
       };
     }
@@ -273,7 +305,8 @@
       sent.forEach((row) => serverProblems.delete(row));
       const general = [];
       items.forEach(function (text) {
-        const match = /^item (\d+): (.*)$/s.exec(text);
+        // "item 3: ..." (and the same in Chinese, once the server's messages are translated).
+        const match = /^(?:item |第\s*)(\d+)(?:\s*[项項])?\s*[:：]\s*(.*)$/s.exec(text);
         const row = match ? sent[Number(match[1]) - 1] : null;
         if (!row) {
           general.push(text);
@@ -313,7 +346,6 @@
 
     function renderRows(section, context) {
       const list = outline.querySelector('[data-outline-section="' + section.dataset.qid + '"] [data-outline-rows]');
-      const noun = NOUNS[section.dataset.type];
       const rows = rowsOf(section);
       let filled = 0;
       let problems = 0;
@@ -328,9 +360,11 @@
         row.classList.toggle("has-problem", state === "problem");
         if (state !== "empty") filled += 1;
         if (state === "problem") problems += 1;
-        const said = check.messages.concat(check.missing.length ? ["Missing: " + check.missing.join(", ") + "."] : []);
+        // Translators: the separator of a list of field names ("Missing: title, why you cite it.").
+        const missing = check.missing.join(gettext(", "));
+        const said = check.messages.concat(check.missing.length ? [interpolate(gettext("Missing: %(fields)s."), { fields: missing }, true)] : []);
         const problemsEl = row.querySelector("[data-row-problems]");
-        setText(problemsEl, state === "problem" ? said.join(" ") : "");
+        setText(problemsEl, state === "problem" ? sentences(said) : "");
         if (problemsEl.hidden !== (state !== "problem")) problemsEl.hidden = state !== "problem";
         // A row that became a problem while folded (its source was removed) stays folded,
         // marked; the trainer opens it from the summary or the outline.
@@ -339,20 +373,24 @@
         setText(line.querySelector(".row-summary-num"), String(index + 1));
         setText(line.querySelector(".row-summary-mark"), MARKS[state]);
         setText(line.querySelector(".row-summary-text"), clip(summary.text, 160));
-        setText(line.querySelector(".row-summary-detail"), state === "problem" ? said.join(" ") : clip(summary.detail, 90));
+        setText(line.querySelector(".row-summary-detail"), state === "problem" ? sentences(said) : clip(summary.detail, 90));
         // Named in words (the marks are symbols); the problem or detail is its description.
-        setAttr(line, "aria-label", noun + " " + (index + 1) + ": " + clip(summary.text, 160) + " (" + STATE_WORDS[state] + "). Open to edit.");
-        setAttr(line, "title", state === "problem" ? said.join(" ") : summary.detail);
+        setAttr(line, "aria-label", rowName(section.dataset.type, { number: index + 1, text: clip(summary.text, 160), state: stateWord(state) }, true));
+        setAttr(line, "title", state === "problem" ? sentences(said) : summary.detail);
         line.dataset.state = state;
 
         const item = entryFor(row);
         const button = item.firstChild;
         button.dataset.state = state;
         setText(button.querySelector(".outline-row-num"), String(index + 1));
-        setText(button.querySelector(".outline-row-text"), state === "empty" ? "(empty)" : clip(summary.text, 90));
+        setText(button.querySelector(".outline-row-text"), state === "empty" ? gettext("(empty)") : clip(summary.text, 90));
         setText(button.querySelector(".outline-row-mark"), MARKS[state]);
-        setAttr(button, "aria-label", noun + " " + (index + 1) + ": " + button.querySelector(".outline-row-text").textContent + " (" + STATE_WORDS[state] + ")");
-        setAttr(button, "title", state === "problem" ? said.join(" ") : summary.text);
+        setAttr(
+          button,
+          "aria-label",
+          rowName(section.dataset.type, { number: index + 1, text: button.querySelector(".outline-row-text").textContent, state: stateWord(state) }, false)
+        );
+        setAttr(button, "title", state === "problem" ? sentences(said) : summary.text);
         if (row === currentRow) button.setAttribute("aria-current", "true");
         else button.removeAttribute("aria-current");
       });
@@ -393,7 +431,8 @@
           if (!section.hidden) problemRows += result.problems;
         } else if (section.dataset.type === "text") {
           const counter = section.querySelector("[data-counter]");
-          const words = counter ? oneLine(counter.textContent).split(" (")[0].split(" · ")[0] : "";
+          // The counter's bare first count ("6 words", "120 characters"), as workspace.js says it.
+          const words = counter ? counter.dataset.summary || oneLine(counter.textContent).split(" (")[0].split(" · ")[0] : "";
           setText(count, /^\d/.test(words) ? words : "");
           state = counter && (counter.dataset.state === "over" || counter.dataset.state === "under") ? "under" : "ok";
         }
@@ -411,8 +450,8 @@
       setText(
         summaryLine,
         problemRows
-          ? problemRows + (problemRows === 1 ? " row needs" : " rows need") + " attention."
-          : "No row needs attention."
+          ? interpolate(ngettext("%(count)s row needs attention.", "%(count)s rows need attention.", problemRows), { count: problemRows }, true)
+          : gettext("No row needs attention.")
       );
       summaryLine.dataset.state = total ? "problem" : "ok";
     }

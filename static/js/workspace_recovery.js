@@ -17,6 +17,16 @@
 (function () {
   "use strict";
 
+  // Translations: the catalog (annotation_platform/js_catalog.py) loads before this file and
+  // defines gettext and friends; without it (a fragment rendered on its own) the English stays
+  // as written. Sentences are whole format strings, never pieces: word order differs in Chinese.
+  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
+  const ngettext = (one, many, n) => (window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many);
+  const interpolate = (format, values, named) =>
+    window.interpolate
+      ? window.interpolate(format, values, named)
+      : format.replace(/%\(\s*([^)]+?)\s*\)s/g, (match, name) => String(values[name]));
+
   const PREFIX = "annotation.workspace.copy.v1.";
   const MAX_AGE_MS = 30 * 24 * 3600 * 1000; // copies nobody came back to are dropped
   const WRITE_DELAY_MS = 250;
@@ -72,8 +82,9 @@
     });
     return count;
   }
-  function plural(n, one, many) {
-    return n + " " + (n === 1 ? one : many);
+  // Sentences one after another: a space after English ones, none after a Chinese full stop.
+  function sentences(parts) {
+    return parts.reduce((text, part) => (text ? text + (/[。！？」]$/.test(text) ? "" : " ") + part : part), "");
   }
 
   // ---- the browser's copy (storage may be off or full: then the page works without it)
@@ -190,25 +201,37 @@
     function renderNote() {
       if (!bar) return;
       const parts = [];
-      if (note.restored) parts.push("Restored " + plural(note.restored, "unsaved change", "unsaved changes") + " from this browser.");
-      if (note.offered) {
+      if (note.restored) {
         parts.push(
-          (note.live
-            ? "A newer copy was saved from another tab or device, and it is what you see now."
-            : "The saved draft is newer than this browser's copy, and it is what you see now.") +
-            " This browser's copy (" +
-            (note.offered === 1 ? "1 answer differs" : note.offered + " answers differ") +
-            ") is kept until you choose."
+          interpolate(
+            ngettext("Restored %(count)s unsaved change from this browser.", "Restored %(count)s unsaved changes from this browser.", note.restored),
+            { count: note.restored },
+            true
+          )
         );
+      }
+      if (note.offered) {
+        const format = note.live
+          ? ngettext(
+              "A newer copy was saved from another tab or device, and it is what you see now. This browser's copy (%(count)s answer differs) is kept until you choose.",
+              "A newer copy was saved from another tab or device, and it is what you see now. This browser's copy (%(count)s answers differ) is kept until you choose.",
+              note.offered
+            )
+          : ngettext(
+              "The saved draft is newer than this browser's copy, and it is what you see now. This browser's copy (%(count)s answer differs) is kept until you choose.",
+              "The saved draft is newer than this browser's copy, and it is what you see now. This browser's copy (%(count)s answers differ) is kept until you choose.",
+              note.offered
+            );
+        parts.push(interpolate(format, { count: note.offered }, true));
       }
       if (note.login) {
         parts.push(
           state.foreign
-            ? "This browser is logged in as someone else: nothing is saved to the server, your work is kept in this browser."
-            : "Your session has ended: your work is kept in this browser. Log in to save it."
+            ? gettext("This browser is logged in as someone else: nothing is saved to the server, your work is kept in this browser.")
+            : gettext("Your session has ended: your work is kept in this browser. Log in to save it.")
         );
       }
-      barText.textContent = parts.join(" ");
+      barText.textContent = sentences(parts);
       useButton.hidden = discardButton.hidden = !note.offered;
       loginButton.hidden = !note.login;
       bar.hidden = parts.length === 0;
@@ -226,12 +249,13 @@
     const dialogLater = dialog ? dialog.querySelector("[data-login-later]") : null;
     let dialogDone = null;
     const REASONS = {
-      expired:
-        "Your session has ended. Everything you typed is kept in this browser; log in again and it is saved.",
-      "other-user":
-        "This browser is now logged in as someone else. Log in as " +
-        config.username +
-        " to save this work; everything typed is kept in this browser.",
+      expired: () => gettext("Your session has ended. Everything you typed is kept in this browser; log in again and it is saved."),
+      "other-user": () =>
+        interpolate(
+          gettext("This browser is now logged in as someone else. Log in as %(username)s to save this work; everything typed is kept in this browser."),
+          { username: config.username },
+          true
+        ),
     };
 
     function dialogMessage(text) {
@@ -257,7 +281,7 @@
     }
     function openDialog(reason) {
       if (!dialog || typeof dialog.showModal !== "function") return Promise.resolve(false);
-      dialogReason.textContent = REASONS[reason] || REASONS.expired;
+      dialogReason.textContent = (REASONS[reason] || REASONS.expired)();
       dialogMessage(state.foreign ? foreignMessage(state.foreign) : "");
       dialogPassword.value = "";
       if (!dialogUser.value) dialogUser.value = config.username || "";
@@ -269,17 +293,13 @@
       return new Promise((resolve) => (dialogDone = resolve));
     }
     function foreignMessage(user) {
-      const name = (user && (user.username || user.name)) || "another user";
-      return (
-        "You are logged in as " +
-        name +
-        ", but this is " +
-        config.username +
-        "'s work: nothing was saved into " +
-        name +
-        "'s account, and everything typed stays in this browser. Log in as " +
-        config.username +
-        " to save it."
+      const name = (user && (user.username || user.name)) || gettext("another user");
+      return interpolate(
+        gettext(
+          "You are logged in as %(name)s, but this is %(username)s's work: nothing was saved into %(name)s's account, and everything typed stays in this browser. Log in as %(username)s to save it."
+        ),
+        { name: name, username: config.username },
+        true
       );
     }
     async function refreshSession() {
@@ -303,7 +323,7 @@
     }
     async function logIn() {
       if (!dialogUser.value.trim() || !dialogPassword.value) {
-        dialogMessage("Enter your username and password.");
+        dialogMessage(gettext("Enter your username and password."));
         (dialogUser.value.trim() ? dialogPassword : dialogUser).focus();
         return;
       }
@@ -320,14 +340,14 @@
         }
         body = await readJson(response);
       } catch (err) {
-        dialogMessage("Could not reach the server. Your work stays in this browser; try again when you are back online.");
+        dialogMessage(gettext("Could not reach the server. Your work stays in this browser; try again when you are back online."));
         return;
       } finally {
         dialogSubmit.disabled = false;
         dialogSubmit.setAttribute("aria-busy", "false");
       }
       if (!response.ok) {
-        dialogMessage(body.detail || "Logging in failed (" + response.status + ").");
+        dialogMessage(body.detail || interpolate(gettext("Logging in failed (%(status)s)."), { status: response.status }, true));
         dialogPassword.select();
         return;
       }
@@ -366,12 +386,12 @@
       state.declined = true;
       note.login = true;
       renderNote();
-      if (hooks) hooks.setStatus("local", "Not saved — log in to save (kept in this browser)");
+      if (hooks) hooks.setStatus("local", gettext("Not saved — log in to save (kept in this browser)"));
       closeDialog(false);
     }
     function askToLogIn(reason) {
       if (!state.login) {
-        if (hooks) hooks.setStatus("local", "Waiting for you to log in — kept in this browser");
+        if (hooks) hooks.setStatus("local", gettext("Waiting for you to log in — kept in this browser"));
         state.login = openDialog(reason).finally(() => (state.login = null));
       }
       return state.login;
@@ -470,7 +490,7 @@
       if (!hooks) return;
       hooks.setStatus(
         "offline",
-        state.stored ? "Offline — saved in this browser" : "Offline — not saved (this browser's storage is full or off)"
+        state.stored ? gettext("Offline — saved in this browser") : gettext("Offline — not saved (this browser's storage is full or off)")
       );
     }
 
@@ -501,7 +521,7 @@
       note.live = true;
       note.restored = 0;
       renderNote();
-      hooks.setStatus("saved", "Showing the newer saved copy");
+      hooks.setStatus("saved", gettext("Showing the newer saved copy"));
       return "offered";
     }
 
@@ -564,7 +584,7 @@
       changed();
       writeNow();
       hooks.markDirty();
-      hooks.setStatus("saving", "Using this browser's copy — saving…");
+      hooks.setStatus("saving", gettext("Using this browser's copy — saving…"));
     }
     function discardOffered() {
       drop(offerKey);
@@ -612,7 +632,7 @@
           // Restored from this browser: not on the server yet.
           changed();
           hooks.markDirty();
-          hooks.setStatus("saving", "Restored from this browser — saving…");
+          hooks.setStatus("saving", gettext("Restored from this browser — saving…"));
         }
       },
     };

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from annotation_platform.errors import ConflictError
 from tasks import permissions
@@ -74,19 +75,22 @@ def work_gate(*, user, project: Project) -> WorkRefusal | None:
     in_force, acknowledged = guidelines_standing(user, project)
     if in_force is not None and (acknowledged or 0) < in_force:
         url = reverse("guidelines", args=[project.pk])
+        # The code stays the same in every language; only the sentence is translated.
         if acknowledged:
-            what = (
-                f"The guidelines changed: version {in_force} is in force and you last read "
-                f"version {acknowledged}. Read what changed"
-            )
+            detail = _(
+                "The guidelines changed: version %(in_force)s is in force and you last read "
+                "version %(acknowledged)s. Read what changed and confirm you have read them "
+                "before you answer: open %(url)s and press the button in the notice there."
+            ) % {"in_force": in_force, "acknowledged": acknowledged, "url": url}
         else:
-            what = f"Read this project's guidelines (version {in_force})"
+            detail = _(
+                "Read this project's guidelines (version %(in_force)s) and confirm you have "
+                "read them before you answer: open %(url)s and press the button in the notice "
+                "there."
+            ) % {"in_force": in_force, "url": url}
         return WorkRefusal(
             code=GUIDELINES_NOT_ACKNOWLEDGED,
-            detail=(
-                f"{what} and confirm you have read them before you answer: open {url} and "
-                "press the button in the notice there."
-            ),
+            detail=detail,
             guidelines_version=in_force,
             guidelines_url=url,
             acknowledge_url=reverse("api-guidelines-acknowledge", args=[project.pk]),

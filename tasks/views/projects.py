@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from annotation_platform.errors import DomainError
@@ -37,10 +38,18 @@ from tasks.services.progress import trainer_progress
 
 # What each role does in a project, in the order the dashboard lists them.
 DASHBOARD_SECTIONS = (
-    (Role.TRAINER, "Projects you work on", "Complete tasks: listen, judge, compare and write."),
-    (Role.SETTER, "Projects you design", "Templates, rules, guidelines and rubrics."),
-    (Role.QA_LEAD, "Projects you review", "Review submissions and watch quality figures."),
-    (Role.ADMIN, "Projects you administer", "Settings and members."),
+    (
+        Role.TRAINER,
+        _("Projects you work on"),
+        _("Complete tasks: listen, judge, compare and write."),
+    ),
+    (Role.SETTER, _("Projects you design"), _("Templates, rules, guidelines and rubrics.")),
+    (
+        Role.QA_LEAD,
+        _("Projects you review"),
+        _("Review submissions and watch quality figures."),
+    ),
+    (Role.ADMIN, _("Projects you administer"), _("Settings and members.")),
 )
 
 

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
@@ -284,7 +285,7 @@ def work_start(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("submission-revise", pk=returned[0].pk)
     reason = None
     if template_current(project) is None:
-        reason = "This project has no task template yet."
+        reason = gettext("This project has no task template yet.")
     else:
         try:
             served = task_next(project=project, trainer=request.user)
@@ -293,7 +294,7 @@ def work_start(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if served is not None:
                 return redirect("task-work", pk=served.task.pk)
-            reason = "There is no task left for you in this project right now. Thank you!"
+            reason = gettext("There is no task left for you in this project right now. Thank you!")
     return render(request, "tasks/work_done.html", {"project": project, "reason": reason})
 
 
@@ -304,7 +305,9 @@ def _work_refused(request: HttpRequest, project, refusal: WorkRefusal) -> HttpRe
         notice = guidelines_notice_for(user=request.user, project=project)
     reason = refusal.detail
     if notice is not None:
-        reason = "Read the guidelines below and confirm you have read them to start working."
+        reason = gettext(
+            "Read the guidelines below and confirm you have read them to start working."
+        )
     return render(
         request,
         "tasks/work_done.html",

@@ -636,8 +636,9 @@ def test_task_data_renders_inert(trainer, page_problems, live_server, cast):
     scripts = trainer.locator("script").evaluate_all(
         "els => els.map(s => s.src || s.type || s.textContent.slice(0, 40))"
     )
-    # only the page's own static scripts (workspace.js and its helpers) and the JSON config
-    static_js = re.compile(r"^https?://[^/]+/static/js/[\w.-]+\.js$")
+    # only the page's own static scripts (workspace.js and its helpers, the translations'
+    # catalog) and the JSON config
+    static_js = re.compile(r"^https?://[^/]+/(static/js/[\w.-]+\.js|jsi18n/\?lang=[\w-]*)$")
     assert all(static_js.match(s) or s == "application/json" for s in scripts), scripts
     handlers = trainer.evaluate(
         """() => [...document.querySelectorAll('*')].flatMap(el => [...el.attributes]
