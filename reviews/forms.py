@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from annotation_platform.errors import DomainError
 from annotation_platform.ids import id_or_none
@@ -23,11 +24,11 @@ NOT_JUDGED = ""
 def _judgment_choices(criterion: Mapping[str, Any]) -> list[tuple[str, str]]:
     scale = criterion.get("scale") or {"type": "binary"}
     if scale["type"] == "ordinal":
-        return [(NOT_JUDGED, "Not judged")] + [
+        return [(NOT_JUDGED, _("Not judged"))] + [
             (str(level["value"]), f"{level['value']} · {level.get('descriptor', '')}".rstrip(" ·"))
             for level in scale.get("levels", [])
         ]
-    return [(NOT_JUDGED, "Not judged"), ("met", "Met"), ("not_met", "Not met")]
+    return [(NOT_JUDGED, _("Not judged")), ("met", _("Met")), ("not_met", _("Not met"))]
 
 
 class ReviewForm(forms.Form):
@@ -38,19 +39,19 @@ class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
     reasons = forms.MultipleChoiceField(
         required=False,
-        label="Reasons",
-        help_text="Needed to reject or return: a rubric criterion or a guideline rule.",
+        label=_("Reasons"),
+        help_text=_("Needed to reject or return: a rubric criterion or a guideline rule."),
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     comment = forms.CharField(
         required=False,
-        label="Comment for the author",
+        label=_("Comment for the author"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Needed to reject or return: what to change and why.",
+        help_text=_("Needed to reject or return: what to change and why."),
     )
     private_note = forms.CharField(
         required=False,
-        label="Private note (reviewers only)",
+        label=_("Private note (reviewers only)"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     rubric_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -75,10 +76,13 @@ class ReviewForm(forms.Form):
             ]
         self.fields["reasons"].choices = [
             (
-                "Rubric criteria",
+                _("Rubric criteria"),
                 [(f"criterion:{c['id']}", f"{c['title']} ({c['id']})") for c in self.criteria],
             ),
-            ("Guideline rules", [(f"rule:{r['id']}", f"{r['id']}: {r['title']}") for r in rules]),
+            (
+                _("Guideline rules"),
+                [(f"rule:{r['id']}", f"{r['id']}: {r['title']}") for r in rules],
+            ),
         ]
         for criterion in self.criteria:
             self.fields[f"j-{criterion['id']}"] = forms.ChoiceField(
@@ -89,8 +93,10 @@ class ReviewForm(forms.Form):
             )
             self.fields[f"e-{criterion['id']}"] = forms.CharField(
                 required=False,
-                label="Evidence",
-                help_text="Required when judged met." if criterion.get("evidence_required") else "",
+                label=_("Evidence"),
+                help_text=_("Required when judged met.")
+                if criterion.get("evidence_required")
+                else "",
                 widget=forms.TextInput(attrs={"size": 60}),
             )
 
@@ -181,15 +187,15 @@ class RegradeForm(ReviewForm):
 
 class DisputeForm(forms.Form):
     comment = forms.CharField(
-        label="Why the rejection is wrong",
+        label=_("Why the rejection is wrong"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="A dispute is decided once, for good, by another reviewer.",
+        help_text=_("A dispute is decided once, for good, by another reviewer."),
     )
 
 
 class BulkAcceptForm(forms.Form):
     submissions = forms.TypedMultipleChoiceField(
-        coerce=int, choices=(), error_messages={"required": "Select at least one submission."}
+        coerce=int, choices=(), error_messages={"required": _("Select at least one submission.")}
     )
     comment = forms.CharField(required=False, max_length=10_000)
 

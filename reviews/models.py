@@ -4,6 +4,7 @@ log. The quality checks' data lives in ``quality.models``, which this app reads.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ScoringMethod(models.TextChoices):
@@ -13,8 +14,8 @@ class ScoringMethod(models.TextChoices):
 
 
 class MissingJudgments(models.TextChoices):
-    NOT_MET = "not_met", "Score as not met"
-    EXCLUDE = "exclude", "Leave out of the score"
+    NOT_MET = "not_met", _("Score as not met")
+    EXCLUDE = "exclude", _("Leave out of the score")
 
 
 class ReviewPolicy(models.Model):
@@ -63,27 +64,27 @@ class ReviewPolicy(models.Model):
 class Risk(models.IntegerChoices):
     """Queue order: lower is reviewed first."""
 
-    FAILED = 0, "Failed a check"
-    WARNED = 1, "Warned by a check"
-    CLEAN = 2, "Clean"
+    FAILED = 0, _("Failed a check")
+    WARNED = 1, _("Warned by a check")
+    CLEAN = 2, _("Clean")
 
 
 class ItemStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting for review"
-    DECIDED = "decided", "Decided"
-    NOT_SAMPLED = "not_sampled", "Clean, not sampled"
-    WITHDRAWN = "withdrawn", "Back with its author"
+    QUEUED = "queued", _("Waiting for review")
+    DECIDED = "decided", _("Decided")
+    NOT_SAMPLED = "not_sampled", _("Clean, not sampled")
+    WITHDRAWN = "withdrawn", _("Back with its author")
 
 
 # What a QA lead reads for ``ReviewItem.reason`` (the API keeps the codes).
 QUEUE_REASONS = {
-    "failed": "a check failed",
-    "rejudged": "the checks changed after the decision",
-    "warned": "a check warned",
-    "rework": "revised after a return",
-    "first_n": "one of the trainer's first submissions",
-    "sample": "in the random sample of clean work",
-    "not_sampled": "clean, not sampled",
+    "failed": _("a check failed"),
+    "rejudged": _("the checks changed after the decision"),
+    "warned": _("a check warned"),
+    "rework": _("revised after a return"),
+    "first_n": _("one of the trainer's first submissions"),
+    "sample": _("in the random sample of clean work"),
+    "not_sampled": _("clean, not sampled"),
 }
 
 
@@ -130,23 +131,23 @@ class ReviewItem(models.Model):
 
     @property
     def reason_label(self) -> str:
-        return QUEUE_REASONS.get(self.reason, self.reason)
+        return str(QUEUE_REASONS.get(self.reason, self.reason))
 
 
 class Decision(models.TextChoices):
-    ACCEPT = "accept", "Accept"
-    REJECT = "reject", "Reject"
-    RETURN = "return", "Return for rework"
+    ACCEPT = "accept", _("Accept")
+    REJECT = "reject", _("Reject")
+    RETURN = "return", _("Return for rework")
 
 
 class ReviewKind(models.TextChoices):
-    REVIEW = "review", "Review"
-    SECOND = "second", "Second review (audit)"
-    REGRADE = "regrade", "Re-grade against a newer rubric version"
-    DISPUTE = "dispute", "Dispute resolution"
+    REVIEW = "review", _("Review")
+    SECOND = "second", _("Second review (audit)")
+    REGRADE = "regrade", _("Re-grade against a newer rubric version")
+    DISPUTE = "dispute", _("Dispute resolution")
     # A decided submission whose checks changed afterwards (a late re-judgment), reviewed
     # again from the queue: it keeps or changes the decision, by a person.
-    RECONSIDER = "reconsider", "Reconsidered after the checks changed"
+    RECONSIDER = "reconsider", _("Reconsidered after the checks changed")
 
 
 def _reviewing_projects(user):
@@ -228,8 +229,8 @@ class Review(models.Model):
 
 
 class DisputeStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class DisputeQuerySet(models.QuerySet):

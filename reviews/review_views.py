@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from annotation_platform.errors import DomainError
@@ -58,7 +58,7 @@ from reviews.workflow import (
     submission_outcome,
 )
 from tasks import lookups
-from tasks.models import Project, Submission
+from tasks.models import Project, Submission, SubmissionStatus
 from tasks.presentation import answer_rows, display_view, remote_media_for
 from tasks.services.hooks import ProjectLink
 from tasks.views.work import render_submission_detail
@@ -129,13 +129,22 @@ def _review_page_context(request: HttpRequest, submission: Submission) -> dict[s
         ),
         "answer": answer_rows(definition, context["submission"]["answer"]),
         "others": [
-            {**other, "rows": answer_rows(definition, other["answer"])}
+            {
+                **other,
+                "rows": answer_rows(definition, other["answer"]),
+                "status_label": _status_label(other["status"]),
+            }
             for other in context["other_answers"]
         ],
         "diff": diff,
         "lease": _lease_state(context["queue"], request.user),
         "scoring": _scoring(submission.task.project, context["rubric"]),
     }
+
+
+def _status_label(status: str) -> str:
+    """A submission status as people read it, in their language (the context keeps codes)."""
+    return str(SubmissionStatus(status).label) if status in SubmissionStatus.values else status
 
 
 def _scoring(project: Project, rubric: dict[str, Any] | None) -> dict[str, Any]:
@@ -224,7 +233,7 @@ def review_next_page(request: HttpRequest, pk: int) -> HttpResponse:
     project = _reviewer_project(request, pk)
     item = review_next(project=project, reviewer=request.user)
     if item is None:
-        messages.info(request, "Nothing is waiting for your review in this project.")
+        messages.info(request, gettext("Nothing is waiting for your review in this project."))
         return redirect("review-queue", pk=project.pk)
     return redirect("submission-review", pk=item.submission_id)
 
@@ -256,7 +265,15 @@ def review_bulk_accept_page(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_queue(
             request, project, bulk_errors=errors, bulk_form=form, status=exc.status_code
         )
-    messages.success(request, f"Accepted {len(result.reviews)} submission(s).")
+    messages.success(
+        request,
+        ngettext(
+            "Accepted %(count)s submission(s).",
+            "Accepted %(count)s submission(s).",
+            len(result.reviews),
+        )
+        % {"count": len(result.reviews)},
+    )
     return redirect("review-queue", pk=project.pk)
 
 
@@ -303,10 +320,14 @@ def submission_review_page(request: HttpRequest, pk: int) -> HttpResponse:
         submission.refresh_from_db()
         return _render_review(request, submission, form, status=exc.status_code)
     score = review.score_value
+    decision = review.get_decision_display().lower()
     messages.success(
         request,
-        f"Submission #{submission.pk}: {review.get_decision_display().lower()}"
-        + (f", rubric score {score:.2f}." if score is not None else "."),
+        gettext("Submission #%(id)s: %(decision)s, rubric score %(score).2f.")
+        % {"id": submission.pk, "decision": decision, "score": score}
+        if score is not None
+        else gettext("Submission #%(id)s: %(decision)s.")
+        % {"id": submission.pk, "decision": decision},
     )
     return redirect("review-queue", pk=submission.task.project_id)
 
@@ -341,7 +362,9 @@ def review_release_page(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("submission-review", pk=submission.pk)
     if quiet:
         return HttpResponse(status=204)
-    messages.info(request, f"Submission #{submission.pk} is back in the queue.")
+    messages.info(
+        request, gettext("Submission #%(id)s is back in the queue.") % {"id": submission.pk}
+    )
     return redirect("review-queue", pk=submission.task.project_id)
 
 

@@ -1,6 +1,7 @@
 import json
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from annotation_platform import jsonguard
 from tasks.models import ProjectStatus, Role
@@ -8,9 +9,13 @@ from tasks.services.distribution import DISTRIBUTION_LIMITS
 
 
 class ProjectForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    status = forms.ChoiceField(choices=ProjectStatus.choices, initial=ProjectStatus.DRAFT)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=ProjectStatus.choices, initial=ProjectStatus.DRAFT
+    )
 
 
 class MemberAddForm(forms.Form):

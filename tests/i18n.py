@@ -24,7 +24,7 @@ from django.utils.translation import trans_real
 # Names written in Latin letters in Chinese text too (the glossary keeps them).
 TECHNICAL = frozenset(
     {
-        "API", "UTC", "DOI", "ISBN", "arXiv", "URL", "AI", "JSON", "ID", "id", "Bearer",
+        "API", "UTC", "DOI", "ISBN", "arXiv", "URL", "AI", "JSON", "Markdown", "ID", "id", "Bearer",
         "Authorization", "Enter", "Ctrl", "Shift", "Esc", "Delete", "Tab", "Handle", "v",
         "s", "A", "B", "T", "P", "D", "L", "R", "S", "J", "K", "h",
     }

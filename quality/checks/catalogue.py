@@ -26,6 +26,7 @@ from quality.checks import (
 )
 from quality.checks.configuration import ConfigError, Errors
 from quality.checks.findings import CheckInput, Finding
+from quality.checks.messages import _  # marks the titles for the catalogs
 
 C = TypeVar("C")
 
@@ -62,41 +63,41 @@ CATALOGUE: Mapping[str, CheckSpec] = MappingProxyType(
         for spec in (
             _spec(
                 "schema_rules",
-                "Answer fits its template",
+                _("Answer fits its template"),
                 schema_rules,
                 schema_rules.SchemaRulesConfig,
             ),
             _spec(
                 "citation_policy",
-                "Sources are well formed and allowed",
+                _("Sources are well formed and allowed"),
                 citation_policy,
                 citation_policy.CitationPolicyConfig,
             ),
             _spec(
                 "near_duplicate",
-                "Not a near-copy of another answer",
+                _("Not a near-copy of another answer"),
                 near_duplicate,
                 near_duplicate.NearDuplicateConfig,
             ),
             _spec(
                 "ai_similarity",
-                "Not close to an AI model's answer",
+                _("Not close to an AI model's answer"),
                 ai_similarity,
                 ai_similarity.AiSimilarityConfig,
             ),
             _spec(
-                "telemetry", "Written and listened to here", telemetry, telemetry.TelemetryConfig
+                "telemetry", _("Written and listened to here"), telemetry, telemetry.TelemetryConfig
             ),
-            _spec("gold", "Gold task answered correctly", gold, gold.GoldConfig),
+            _spec("gold", _("Gold task answered correctly"), gold, gold.GoldConfig),
             _spec(
                 "straight_lining",
-                "Ratings are not all the same",
+                _("Ratings are not all the same"),
                 straight_lining,
                 straight_lining.StraightLiningConfig,
             ),
             _spec(
                 "agreement_outlier",
-                "Agrees with the other trainers",
+                _("Agrees with the other trainers"),
                 agreement_outlier,
                 agreement_outlier.AgreementOutlierConfig,
             ),

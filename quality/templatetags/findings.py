@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext, pgettext_lazy
 
 from quality.checks import CATALOGUE
 from quality.checks.messages import message_of
@@ -20,26 +21,38 @@ def finding_message(finding: Mapping[str, Any]) -> str:
 
 
 _STATUS_LABELS = {
-    "not_applicable": "not applicable",
-    "pass": "pass",
-    "warn": "warning",
-    "fail": "fail",
-    "error": "error",
-    "pending": "pending",
+    "not_applicable": pgettext_lazy("check status", "not applicable"),
+    "pass": pgettext_lazy("check status", "pass"),
+    "warn": pgettext_lazy("check status", "warning"),
+    "fail": pgettext_lazy("check status", "fail"),
+    "error": pgettext_lazy("check status", "error"),
+    "pending": pgettext_lazy("check status", "pending"),
+}
+# A submission's checks run (quality.models.RunStatus), shown by its code in English.
+_RUN_LABELS = {
+    "pending": pgettext_lazy("checks run status", "pending"),
+    "done": pgettext_lazy("checks run status", "done"),
 }
 
 
 @register.filter
 def finding_status(status: str) -> str:
     """A result or finding status as people read it ("not applicable", "warning")."""
-    return _STATUS_LABELS.get(status, status)
+    return str(_STATUS_LABELS.get(status, status))
+
+
+@register.filter
+def checks_status(status: str) -> str:
+    """Whether a submission's checks ran: its code in English, words in Chinese."""
+    return str(_RUN_LABELS.get(status, status))
 
 
 @register.filter
 def check_title(check_name: str) -> str:
     """The catalogue's name of a check for people ("Sources are well formed and allowed")."""
     spec = CATALOGUE.get(check_name)
-    return spec.title if spec else check_name
+    # The titles are marked for the catalogs in quality.checks.catalogue.
+    return gettext(spec.title) if spec else check_name
 
 
 def _status_of(result: Any) -> str:

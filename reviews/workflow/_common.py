@@ -8,8 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from annotation_platform.errors import ConflictError, DomainError
 from reviews import permissions
@@ -137,7 +140,7 @@ def _score(
     errors = validate_judgments(version.content, judgments, require_evidence=True)
     if errors:
         raise DomainError(
-            "Some judgments need attention; each is listed under its criterion.",
+            _("Some judgments need attention; each is listed under its criterion."),
             code="invalid_judgments",
             fields={f"judgments.{path}" if path else "judgments": m for path, m in errors.items()},
         )
@@ -160,10 +163,12 @@ def _clean_reasons(
         raise DomainError("Reasons must be a list.", fields={"reasons": ["Must be a list."]})
     if decision in (Decision.REJECT, Decision.RETURN) and not reasons:
         raise DomainError(
-            "Say why: a rejection or a return names at least one rubric criterion or "
-            "guideline rule.",
+            _(
+                "Say why: a rejection or a return names at least one rubric criterion or "
+                "guideline rule."
+            ),
             code="reason_required",
-            fields={"reasons": ["At least one reason (a criterion or a guideline rule)."]},
+            fields={"reasons": [_("At least one reason (a criterion or a guideline rule).")]},
         )
     criteria = (
         {located.node["id"]: located.node for located in iter_criteria(version.content)}
@@ -201,7 +206,7 @@ def _clean_reasons(
             cleaned.append({"rule": key, "label": str(rules[key].get("title", key))})
     if errors:
         raise DomainError(
-            "Some reasons name nothing in force.", code="invalid_reason", fields=errors
+            _("Some reasons name nothing in force."), code="invalid_reason", fields=errors
         )
     return cleaned
 
@@ -212,9 +217,9 @@ def _clean_comment(comment: Any, *, required: bool, field: str = "comment") -> s
         raise DomainError("The comment must be text.", fields={field: ["Must be text."]})
     if required and not text:
         raise DomainError(
-            "A comment is required: tell the author what to change and why.",
+            _("A comment is required: tell the author what to change and why."),
             code="comment_required",
-            fields={field: ["This is required."]},
+            fields={field: [_("This is required.")]},
         )
     if len(text) > MAX_COMMENT_CHARS:
         raise DomainError(
@@ -226,20 +231,27 @@ def _clean_comment(comment: Any, *, required: bool, field: str = "comment") -> s
 def _decision(value: Any) -> str:
     if value not in Decision.values:
         raise DomainError(
-            "Choose a decision.",
-            fields={"decision": [f"One of: {', '.join(Decision.values)}."]},
+            _("Choose a decision."),
+            fields={"decision": [_("One of: %(codes)s.") % {"codes": ", ".join(Decision.values)}]},
         )
     return value
 
 
-def _author_reasons(reasons: Sequence[Mapping[str, str]], comment: str) -> list[str]:
-    """What the author reads on returned work: each reason, then the reviewer's comment."""
-    lines = [
-        f"Rubric criterion “{r['label']}” ({r['criterion']})"
-        if "criterion" in r
-        else f"Guideline rule {r['rule']}: {r['label']}"
-        for r in reasons
-    ]
+def _author_reasons(
+    reasons: Sequence[Mapping[str, str]], comment: str, *, author: Any = None
+) -> list[str]:
+    """What the author reads on returned work: each reason, then the reviewer's comment.
+    The lines are stored as text, so they are written in the author's saved language (not
+    the reviewer's); an author who follows their browser reads them in the default one."""
+    language = getattr(author, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        lines = [
+            _("Rubric criterion “%(label)s” (%(code)s)")
+            % {"label": r["label"], "code": r["criterion"]}
+            if "criterion" in r
+            else _("Guideline rule %(code)s: %(label)s") % {"code": r["rule"], "label": r["label"]}
+            for r in reasons
+        ]
     return [*lines, comment] if comment else lines
 
 

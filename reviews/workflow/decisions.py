@@ -76,7 +76,7 @@ def _decide(
     locked = submission_set_review_status(
         submission=submission,
         status=STATUS_FOR[decision],
-        reasons=_author_reasons(reasons, comment),
+        reasons=_author_reasons(reasons, comment, author=submission.author),
         reconsider=reconsider,
         expected_revision=data.revision,
     )

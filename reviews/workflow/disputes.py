@@ -117,7 +117,7 @@ def dispute_resolve(*, dispute: Dispute, by, data: ReviewInput) -> Dispute:
     locked = submission_set_review_status(
         submission=submission,
         status=STATUS_FOR[decision],
-        reasons=_author_reasons(reasons, comment),
+        reasons=_author_reasons(reasons, comment, author=submission.author),
         dispute=True,
     )
     revision = _revision_row(locked, locked.revision)

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from annotation_platform.errors import ConflictError
 from quality.models import CheckResult, CheckRun
@@ -306,7 +307,8 @@ def review_lease(*, submission: Submission, reviewer, now: datetime | None = Non
     item = ReviewItem.objects.select_for_update().filter(submission=submission).first()
     if status != SubmissionStatus.SUBMITTED and not is_reconsidered(item):
         raise ConflictError(
-            f"This submission is {status}: there is nothing to review.",
+            gettext("This submission is %(status)s: there is nothing to review.")
+            % {"status": status},
             code="not_reviewable",
         )
     if item is None:
@@ -326,7 +328,7 @@ def review_lease(*, submission: Submission, reviewer, now: datetime | None = Non
     claimed = _claim(item, reviewer, now, policy)
     if claimed is None:
         raise ConflictError(
-            "Another reviewer holds this submission right now.",
+            gettext("Another reviewer holds this submission right now."),
             code="leased_by_other",
         )
     return claimed
@@ -338,7 +340,7 @@ def review_release(*, submission: Submission, reviewer, now: datetime | None = N
     now = now or timezone.now()
     item = ReviewItem.objects.select_for_update().filter(submission=submission).first()
     if item is None or item.leased_by_id != reviewer.pk or item.lease_expires_at <= now:
-        raise ConflictError("You do not hold this submission.", code="no_lease")
+        raise ConflictError(gettext("You do not hold this submission."), code="no_lease")
     before = _lease_state(item)
     item.leased_by, item.lease_expires_at = None, None
     item.save(update_fields=["leased_by", "lease_expires_at", "updated_at"])

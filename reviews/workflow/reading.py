@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from annotation_platform.errors import DomainError
 from quality.checks.messages import presented
@@ -42,7 +43,8 @@ def review_log(*, project: Project) -> QuerySet[ReviewEvent]:
 def author_alias(project_id: int, user_id: int) -> str:
     """A stable pseudonym of a trainer within one project, for policies that hide names."""
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{project_id}:{user_id}".encode())
-    return f"Trainer {digest.hexdigest()[:6].upper()}"
+    # Shown, not matched on: it reads in the reader's language.
+    return gettext("Trainer %(code)s") % {"code": digest.hexdigest()[:6].upper()}
 
 
 def person_as_dict(policy: ReviewPolicy, project_id: int, user) -> dict[str, Any]:

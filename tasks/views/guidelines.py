@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from annotation_platform.errors import DomainError
@@ -145,7 +146,7 @@ def guidelines_intro(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _refused(request, project, "intro", exc)
-    messages.success(request, "Introduction saved in the draft.")
+    messages.success(request, gettext("Introduction saved in the draft."))
     return redirect("guidelines-edit", pk=project.pk)
 
 
@@ -163,7 +164,7 @@ def guideline_rule_add_page(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _refused(request, project, "add", exc)
-    messages.success(request, f"Rule {rule['id']} added to the draft.")
+    messages.success(request, gettext("Rule %(id)s added to the draft.") % {"id": rule["id"]})
     return redirect("guidelines-edit", pk=project.pk)
 
 
@@ -182,7 +183,7 @@ def guideline_rule_edit_page(request: HttpRequest, pk: int, rule_id: str) -> Htt
         )
     except DomainError as exc:
         return _refused(request, project, "edit", exc, rule=rule_id)
-    messages.success(request, f"Rule {rule_id} saved in the draft.")
+    messages.success(request, gettext("Rule %(id)s saved in the draft.") % {"id": rule_id})
     return redirect("guidelines-edit", pk=project.pk)
 
 
@@ -201,9 +202,12 @@ def guideline_rule_retire_page(request: HttpRequest, pk: int, rule_id: str) -> H
     except DomainError as exc:
         return _refused(request, project, "retire", exc, rule=rule_id)
     if rule is None:
-        messages.success(request, f"Rule {rule_id} was never published, so it was removed.")
+        messages.success(
+            request,
+            gettext("Rule %(id)s was never published, so it was removed.") % {"id": rule_id},
+        )
     else:
-        messages.success(request, f"Rule {rule_id} retired in the draft.")
+        messages.success(request, gettext("Rule %(id)s retired in the draft.") % {"id": rule_id})
     return redirect("guidelines-edit", pk=project.pk)
 
 
@@ -219,7 +223,8 @@ def guidelines_publish_page(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, project, "publish", exc)
     messages.success(
         request,
-        f"Published version {version.number}. Trainers will see what changed and acknowledge it.",
+        gettext("Published version %(number)s. Trainers will see what changed and acknowledge it.")
+        % {"number": version.number},
     )
     return redirect("guidelines", pk=project.pk)
 

@@ -103,7 +103,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, f"Project “{project.name}” created.")
+            messages.success(request, _("Project “%(name)s” created.") % {"name": project.name})
             return redirect("project-detail", pk=project.pk)
     return render(
         request, "tasks/project_form.html", {"form": form}, status=400 if form.errors else 200

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from annotation_platform import jsonguard
@@ -76,11 +77,18 @@ def template_editor(request: HttpRequest, pk: int) -> HttpResponse:
                 if created and template.version > 1:
                     messages.success(
                         request,
-                        f"Saved as version {template.version}: version {template.version - 1} "
-                        "already has submissions, so it stays as it was.",
+                        gettext(
+                            "Saved as version %(version)s: version %(previous)s already has "
+                            "submissions, so it stays as it was."
+                        )
+                        % {"version": template.version, "previous": template.version - 1},
                     )
                 else:
-                    messages.success(request, f"Template saved (version {template.version}).")
+                    messages.success(
+                        request,
+                        gettext("Template saved (version %(version)s).")
+                        % {"version": template.version},
+                    )
                 return redirect("template-editor", pk=project.pk)
         status = 400
     # The live preview renders into this page: its policy must allow what the preview
@@ -115,7 +123,11 @@ def template_use_gallery(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"Started from “{template.name}” (version {template.version}).")
+        messages.success(
+            request,
+            gettext("Started from “%(name)s” (version %(version)s).")
+            % {"name": template.name, "version": template.version},
+        )
     return redirect("template-editor", pk=project.pk)
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, F811 - Chinese punctuation on purpose; `reviewing` is an imported fixture
 """Pages rendered in Chinese show no English interface words (tests/i18n.py says how).
 
 Each page is rendered for a browser asking for Simplified Chinese (``zh-CN``) and for Hong
@@ -14,11 +15,18 @@ Pages covered so far (issue 18), by role:
   conversations, responses), the "no work" page, the submission list, a submission's page,
   the guidelines page (none published, and a published version with its notice), My work
   (all projects and one project), the password pages;
-- anyone: the log-in page.
+- anyone: the log-in page;
+- QA lead: the review queue, a submission's review page (held, and decided with its
+  reviews), the review log, the review form's refusal; the author's outcome on their
+  submission page, with the return reasons stored in their language;
+- question-setter: the template editor with its gallery, a template version's page, the
+  guidelines editor (with pending changes) and the guidelines history;
+- site staff: the new-project form.
 
-Not yet covered: the pages of question-setters (template editor, tasks, rubrics, guidelines
-editor), QA leads (review queue, reviews, quality, metrics), project admins (settings,
-members, imports, exports, webhooks) and the API tokens page.
+Not yet covered: the question-setter's other pages (tasks, task detail, rubrics, the
+guidelines diff and version pages), the QA lead's second reviews, disputes, review policy,
+quality and metrics pages, project admins (settings, members, imports, exports, webhooks)
+and the API tokens page.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from tasks.services.guidelines import (
 from tests.e2e.workspace_fixtures import setup_gallery
 from tests.factories import ProjectFactory, submit
 from tests.i18n import back_to_english, compile_catalogs, untranslated, words_of  # noqa: F401 (an autouse fixture)
+from tests.reviews.conftest import REVIEW_RUBRIC, reviewing  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +147,197 @@ def test_guidelines_and_their_notice_are_all_chinese(client, cast):
 
 def test_login_page_is_all_chinese(client):
     _assert_translated(client, reverse("login"), set())
+
+
+# --- the QA lead's review pages (issue 18, part 2) -------------------------------------------
+
+
+def _review_data_words(cast, reviewing) -> set[str]:
+    from reviews.workflow.reading import author_alias
+    from tasks.gallery import gallery_template as starter_of
+
+    starter = starter_of("multiple_choice")
+    # The pseudonyms' codes (the policy hides names): "Trainer 3F2A1C" shows "3F2A1C".
+    codes = [
+        author_alias(cast.project.pk, person.pk).split()[-1]
+        for person in (cast.trainer, reviewing["trainer2"])
+    ]
+    return _data_words(
+        cast,
+        codes,
+        starter.definition,
+        starter.name,
+        REVIEW_RUBRIC,
+        [task.data for task in reviewing["tasks"]],
+        "MCQ quality",
+        "Answer in English",
+        "R1",
+        "trainer-two",
+        "Telemetry fail",
+        "Telemetry warn",
+        "Say why A is right.",
+        "Checked twice.",
+    )
+
+
+def test_qa_lead_review_pages_are_all_chinese(client, cast, reviewing):
+    # given: a failed item, a clean one answered by a second trainer on the same task, and
+    # one the QA lead returned for rework with a rubric criterion and a guideline rule
+    from reviews.workflow import ReviewInput, review_lease, review_submit
+    from tasks.services import task_update_settings
+
+    task_update_settings(task=reviewing["tasks"][0], overlap=2)
+    failed = reviewing["submit"](task=0, answer="C")
+    reviewing["submit"](author=reviewing["trainer2"], task=0, answer="B")
+    returned = reviewing["submit"](author=reviewing["trainer2"], task=1, answer="A")
+    review_submit(
+        submission=returned,
+        reviewer=cast.qa_lead,
+        data=ReviewInput(
+            decision="return",
+            judgments={"correct": {"met": False}, "clear": {"level": 1}},
+            reasons=[{"criterion": "correct"}, {"rule": "R1"}],
+            comment="Say why A is right.",
+            private_note="Checked twice.",
+            rubric_version=reviewing["version"].pk,
+            revision=returned.revision,
+        ),
+    )
+    review_lease(submission=failed, reviewer=cast.qa_lead)
+    client.force_login(cast.qa_lead)
+    exempt = _review_data_words(cast, reviewing)
+    project = cast.project.pk
+
+    # then: the queue, the review page held and the decided one with its review, the log
+    for url in (
+        reverse("review-queue", args=[project]),
+        reverse("submission-review", args=[failed.pk]),
+        reverse("submission-review", args=[returned.pk]),
+        reverse("review-log", args=[project]),
+    ):
+        _assert_translated(client, url, exempt)
+
+
+def test_review_form_errors_are_all_chinese(client, cast, reviewing):
+    # given: a QA lead who returns work without saying why
+    failed = reviewing["submit"](task=0, answer="C")
+    client.force_login(cast.qa_lead)
+    url = reverse("submission-review", args=[failed.pk])
+    data = {"decision": "return", "rubric_version": reviewing["version"].pk, "revision": 1}
+
+    for language, header in CHINESE.items():
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE=header)
+
+        # then: the refusal and the field messages are in Chinese too
+        assert response.status_code == 400
+        html = response.content.decode()
+        left = untranslated(html, exempt=_review_data_words(cast, reviewing))
+        assert not left, f"{language}: {left}"
+        assert ("请说明理由" if language == "zh-hans" else "請說明理由") in html
+
+
+def test_returned_work_reads_in_the_authors_language(client, cast, reviewing):
+    # given: a trainer who chose Hong Kong Chinese, and a QA lead working in English
+    from reviews.workflow import ReviewInput, review_submit
+
+    author = reviewing["trainer2"]
+    author.language = "zh-hant"
+    author.save(update_fields=["language"])
+    returned = reviewing["submit"](author=author, task=1, answer="A")
+
+    # when: the QA lead returns it with a criterion and a rule
+    review_submit(
+        submission=returned,
+        reviewer=cast.qa_lead,
+        data=ReviewInput(
+            decision="return",
+            judgments={"correct": {"met": False}, "clear": {"level": 1}},
+            reasons=[{"criterion": "correct"}, {"rule": "R1"}],
+            comment="Say why A is right.",
+            rubric_version=reviewing["version"].pk,
+            revision=returned.revision,
+        ),
+    )
+
+    # then: the reasons stored for the author are written in the author's language
+    returned.refresh_from_db()
+    assert returned.return_reasons == [
+        "評分項「Picks the correct option」（correct）",
+        "規範條目 R1：Answer in English",
+        "Say why A is right.",
+    ]
+    # and: their submission page, with the review's outcome, is all Chinese
+    client.force_login(author)
+    response = client.get(reverse("submission-detail", args=[returned.pk]))
+    assert response.headers["Content-Language"] == "zh-hant"
+    html = response.content.decode()
+    assert not untranslated(html, exempt=_review_data_words(cast, reviewing))
+    assert "審核結果：" in html
+
+
+# --- the question-setter's template pages (issue 18, part 2) ---------------------------------
+
+
+def test_setter_template_pages_are_all_chinese(client, cast, mcq):
+    # given: a project with the multiple-choice template and tasks, seen by its setter
+    starter = gallery_template("multiple_choice")
+    client.force_login(cast.setter)
+    exempt = _data_words(
+        cast,
+        starter.definition,
+        starter.name,
+        [task.data for task in mcq["tasks"]],
+        # the JSON the editor's text areas hold is data too ("\\n" escapes included)
+        "true",
+        "false",
+        "null",
+        "n",
+        # a standard named in a gallery description
+        "ITU-T P.800 ACR",
+    )
+    project = cast.project.pk
+
+    # then: the editor (with its gallery) and a saved version with its preview
+    for url in (
+        reverse("template-editor", args=[project]),
+        reverse("template-version", args=[project, mcq["template"].version]),
+    ):
+        _assert_translated(client, url, exempt)
+
+
+def test_setter_guidelines_editor_and_history_are_all_chinese(client, cast):
+    # given: published guidelines, then a draft with a new, a reworded and a retired rule
+    from tasks.services.guidelines import guideline_rule_edit, guideline_rule_retire
+
+    content = ["Judge the replies.", "Prefer the honest reply", "Always.", "Cite the source"]
+    guidelines_update_intro(project=cast.project, intro=content[0], by=cast.setter)
+    _, first = guideline_rule_add(
+        project=cast.project, title=content[1], text=content[2], by=cast.setter
+    )
+    _, second = guideline_rule_add(project=cast.project, title=content[3], by=cast.setter)
+    guidelines_publish(project=cast.project, note="First version", by=cast.setter)
+    guideline_rule_edit(
+        project=cast.project, rule_id=first["id"], title=content[1], text="Most of the time.",
+        by=cast.setter,
+    )  # fmt: skip
+    guideline_rule_retire(
+        project=cast.project, rule_id=second["id"], reason="Duplicated", by=cast.setter
+    )
+    guideline_rule_add(project=cast.project, title="Name the tool", by=cast.setter)
+    client.force_login(cast.setter)
+    exempt = _data_words(
+        cast, content, "First version", "Most of the time.", "Duplicated", "Name the tool"
+    )
+
+    # then
+    for url in (
+        reverse("guidelines-edit", args=[cast.project.pk]),
+        reverse("guidelines-versions", args=[cast.project.pk]),
+    ):
+        _assert_translated(client, url, exempt)
+
+
+def test_new_project_page_is_all_chinese(client, cast):
+    client.force_login(cast.staff)
+
+    _assert_translated(client, reverse("project-new"), _data_words(cast, str(cast.staff)))
