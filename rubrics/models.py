@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from annotation_platform.errors import ConflictError
 from rubrics.content import empty_content
@@ -59,9 +60,9 @@ class Rubric(models.Model):
 
 
 class VersionStatus(models.TextChoices):
-    PUBLISHED = "published", "Published"
-    SUPERSEDED = "superseded", "Superseded"
-    RETIRED = "retired", "Retired"
+    PUBLISHED = "published", pgettext_lazy("rubric version status", "Published")
+    SUPERSEDED = "superseded", pgettext_lazy("rubric version status", "Superseded")
+    RETIRED = "retired", pgettext_lazy("rubric version status", "Retired")
 
 
 # What a published version fixes for ever. Status and the retire/supersede stamps may change.

@@ -19,8 +19,8 @@ class ProjectForm(forms.Form):
 
 
 class MemberAddForm(forms.Form):
-    user = forms.CharField(label="Username or email", max_length=254)
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.TRAINER)
+    user = forms.CharField(label=_("Username or email"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.TRAINER)
 
 
 class MemberRoleForm(forms.Form):
@@ -32,22 +32,29 @@ class MemberRoleForm(forms.Form):
 
 class TaskSettingsForm(forms.Form):
     priority = forms.IntegerField(
-        min_value=-1_000_000, max_value=1_000_000, help_text="Higher is served first."
+        label=_("Priority"),
+        min_value=-1_000_000,
+        max_value=1_000_000,
+        help_text=_("Higher is served first."),
     )
     overlap = forms.IntegerField(
         required=False,
-        label="Overlap",
-        help_text="How many distinct trainers answer this task; blank for the project's default.",
+        label=_("Overlap"),
+        help_text=_(
+            "How many distinct trainers answer this task; blank for the project's default."
+        ),
     )
 
 
 class GoldForm(forms.Form):
     gold_answer = forms.CharField(
-        label="Expected answer (JSON object keyed by question id)",
+        label=_("Expected answer (JSON object keyed by question id)"),
         widget=forms.Textarea(attrs={"rows": 6, "class": "code", "spellcheck": "false"}),
-        help_text="Only the questions it scores (choices, ratings, pairwise, rankings; no free "
-        'text). A rating may carry its own tolerance: {"score": {"value": 4, "tolerance": 1}}. '
-        "Never shown to trainers.",
+        help_text=_(
+            "Only the questions it scores (choices, ratings, pairwise, rankings; no free "
+            'text). A rating may carry its own tolerance: {"score": {"value": 4, "tolerance": 1}}. '
+            "Never shown to trainers."
+        ),
     )
 
     def clean_gold_answer(self):
@@ -65,7 +72,7 @@ class GoldForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    trainer = forms.CharField(label="Trainer (username or email)", max_length=254)
+    trainer = forms.CharField(label=_("Trainer (username or email)"), max_length=254)
 
 
 class DistributionForm(forms.Form):
@@ -76,29 +83,29 @@ class DistributionForm(forms.Form):
     LEASE_MINUTES = tuple(seconds / 60 for seconds in DISTRIBUTION_LIMITS["lease_seconds"])
 
     default_overlap = forms.IntegerField(
-        label="Trainers per task (overlap)",
-        help_text="Tasks without their own overlap are answered by this many distinct trainers.",
+        label=_("Trainers per task (overlap)"),
+        help_text=_("Tasks without their own overlap are answered by this many distinct trainers."),
     )
     lease_minutes = forms.FloatField(
-        label="Lease (minutes)",
+        label=_("Lease (minutes)"),
         min_value=LEASE_MINUTES[0],
         max_value=LEASE_MINUTES[1],
-        help_text="How long a trainer holds a task before it returns to the pool.",
+        help_text=_("How long a trainer holds a task before it returns to the pool."),
     )
     max_leases_per_trainer = forms.IntegerField(
-        label="Tasks one trainer may hold at once",
+        label=_("Tasks one trainer may hold at once"),
     )
     max_submissions_per_day = forms.IntegerField(
         required=False,
-        label="Submissions per trainer per day",
-        help_text="Per UTC day; leave blank for no cap.",
+        label=_("Submissions per trainer per day"),
+        help_text=_("Per UTC day; leave blank for no cap."),
     )
     gold_rate = forms.FloatField(
-        label="Gold rate (a share from 0 to 1)",
-        help_text="Share of served tasks drawn from gold tasks: 0.05 means 5%; 0 for none.",
+        label=_("Gold rate (a share from 0 to 1)"),
+        help_text=_("Share of served tasks drawn from gold tasks: 0.05 means 5%; 0 for none."),
     )
     skip_flag_threshold = forms.IntegerField(
-        label="Flag a task after this many skips",
+        label=_("Flag a task after this many skips"),
     )
 
     # Service field names that the form shows under another name.
@@ -129,12 +136,14 @@ class RemoteMediaForm(forms.Form):
     ``tasks.services.project_remote_media_update`` checks them."""
 
     remote_media_hosts = forms.CharField(
-        label="Hosts of remote images and audio",
+        label=_("Hosts of remote images and audio"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "class": "code", "spellcheck": "false"}),
-        help_text="One host name per line, such as images.example.com, or *.example.com for "
-        "all its subdomains. Images and audio from other hosts are shown as links and never "
-        "load by themselves, so their owners cannot see who opened a page.",
+        help_text=_(
+            "One host name per line, such as images.example.com, or *.example.com for "
+            "all its subdomains. Images and audio from other hosts are shown as links and never "
+            "load by themselves, so their owners cannot see who opened a page."
+        ),
     )
 
     @classmethod

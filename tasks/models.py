@@ -427,11 +427,11 @@ class Draft(models.Model):
 
 
 class LeaseStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    SUBMITTED = "submitted", "Submitted"
-    RELEASED = "released", "Released"
-    SKIPPED = "skipped", "Skipped"
-    EXPIRED = "expired", "Expired"
+    ACTIVE = "active", pgettext_lazy("lease status", "Active")
+    SUBMITTED = "submitted", pgettext_lazy("lease status", "Submitted")
+    RELEASED = "released", pgettext_lazy("lease status", "Released")
+    SKIPPED = "skipped", pgettext_lazy("lease status", "Skipped")
+    EXPIRED = "expired", pgettext_lazy("lease status", "Expired")
 
 
 class Lease(models.Model):

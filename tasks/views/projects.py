@@ -191,7 +191,7 @@ def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, "Project settings saved.")
+            messages.success(request, _("Project settings saved."))
             return redirect("project-settings", pk=project.pk)
     return render_project_settings(request, project, form=form, status=400)
 
@@ -211,7 +211,7 @@ def project_remote_media_page(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, "Remote media hosts saved.")
+            messages.success(request, _("Remote media hosts saved."))
             return redirect("project-settings", pk=project.pk)
     return render_project_settings(request, project, remote_media_form=form, status=400)
 
@@ -223,7 +223,7 @@ def project_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_delete_project(request.user, project):
         raise PermissionDenied
     if request.POST.get("confirm_name", "").strip() != project.name:
-        messages.error(request, "Type the project's exact name to delete it.")
+        messages.error(request, _("Type the project's exact name to delete it."))
         return redirect("project-settings", pk=project.pk)
     name = project.name
     try:
@@ -231,7 +231,7 @@ def project_remove(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect("project-settings", pk=project.pk)
-    messages.success(request, f"Project “{name}” deleted.")
+    messages.success(request, _("Project “%(name)s” deleted.") % {"name": name})
     return redirect("dashboard")
 
 
@@ -258,7 +258,8 @@ def project_members(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"{membership.user.username} added as {membership.get_role_display()}.",
+                    _("%(user)s added as %(role)s.")
+                    % {"user": membership.user.username, "role": membership.get_role_display()},
                 )
                 return redirect("project-members", pk=project.pk)
     memberships = (
@@ -293,7 +294,7 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
         raise PermissionDenied
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a valid role.")
+        messages.error(request, _("Choose a valid role."))
         return redirect("project-members", pk=project.pk)
     try:
         membership_change_role(membership=membership, role=form.cleaned_data["role"])
@@ -301,7 +302,9 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
         messages.error(request, exc.detail)
     else:
         messages.success(
-            request, f"{membership.user.username} is now {membership.get_role_display()}."
+            request,
+            _("%(user)s is now %(role)s.")
+            % {"user": membership.user.username, "role": membership.get_role_display()},
         )
     return redirect("project-members", pk=project.pk)
 
@@ -320,7 +323,7 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
         messages.error(request, exc.detail)
         return redirect("project-members", pk=project.pk)
     if leaving:
-        messages.success(request, f"You left “{project.name}”.")
+        messages.success(request, _("You left “%(name)s”.") % {"name": project.name})
         return redirect("dashboard")
-    messages.success(request, f"{membership.user.username} removed.")
+    messages.success(request, _("%(user)s removed.") % {"user": membership.user.username})
     return redirect("project-members", pk=project.pk)

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from annotation_platform import jsonguard
@@ -50,7 +51,7 @@ from tasks.services.rubrics import DRAFT, MAX_IMPORT_BYTES
 from tasks.views.projects import visible_project
 
 FORMAT_LABELS = {
-    "rubric": "Our rubric JSON",
+    "rubric": gettext_lazy("Our rubric JSON"),
     "healthbench": "HealthBench",
     "rar": "Rubrics as Rewards",
     "prometheus": "Prometheus",
@@ -215,7 +216,10 @@ def rubric_create(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, _refusal(exc))
         return redirect("project-rubric", pk=project.pk)
-    messages.success(request, f"Rubric “{link.rubric.title}” created. Add its criteria.")
+    messages.success(
+        request,
+        gettext("Rubric “%(title)s” created. Add its criteria.") % {"title": link.rubric.title},
+    )
     return redirect(_editor_url(link))
 
 
@@ -241,7 +245,9 @@ def rubric_import(request: HttpRequest, pk: int) -> HttpResponse:
         return _overview(
             request, project, import_errors={"detail": exc.detail, "fields": errors}, status=400
         )
-    messages.success(request, f"Imported “{link.rubric.title}” as a draft.")
+    messages.success(
+        request, gettext("Imported “%(title)s” as a draft.") % {"title": link.rubric.title}
+    )
     return redirect(_editor_url(link))
 
 
@@ -260,7 +266,9 @@ def rubric_pin(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _refusal(exc))
     else:
         messages.success(
-            request, f"This project now uses “{version.rubric.title}” version {version.number}."
+            request,
+            gettext("This project now uses “%(title)s” version %(number)s.")
+            % {"title": version.rubric.title, "number": version.number},
         )
     return redirect("project-rubric", pk=project.pk)
 
@@ -472,7 +480,9 @@ def rubric_version_retire_page(
     except DomainError as exc:
         messages.error(request, _refusal(exc))
     else:
-        messages.success(request, f"Version {version.number} retired.")
+        messages.success(
+            request, gettext("Version %(number)s retired.") % {"number": version.number}
+        )
     return redirect("rubric-versions", pk=link.project_id, rubric_pk=link.rubric_id)
 
 
@@ -541,7 +551,11 @@ def rubric_clone_page(request: HttpRequest, pk: int, rubric_pk: int) -> HttpResp
         if request.POST.get("back") == "library":
             return redirect("rubric-library")
         return redirect(_editor_url(link))
-    messages.success(request, f"Cloned into “{target.name}” as “{clone.rubric.title}”.")
+    messages.success(
+        request,
+        gettext("Cloned into “%(project)s” as “%(title)s”.")
+        % {"project": target.name, "title": clone.rubric.title},
+    )
     return redirect(_editor_url(clone))
 
 
@@ -558,6 +572,8 @@ def rubric_share_page(request: HttpRequest, pk: int, rubric_pk: int) -> HttpResp
         messages.error(request, _refusal(exc))
     else:
         messages.success(
-            request, f"“{link.rubric.title}” is now in the library of “{target.name}”."
+            request,
+            gettext("“%(title)s” is now in the library of “%(project)s”.")
+            % {"title": link.rubric.title, "project": target.name},
         )
     return redirect("rubric-library")

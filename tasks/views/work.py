@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
@@ -59,14 +59,16 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
     """A JSON array, or JSON Lines (one object per line); errors say which line."""
     text = text.strip()
     if not text:
-        return None, "Paste a JSON array of task objects, or one JSON object per line."
+        return None, gettext("Paste a JSON array of task objects, or one JSON object per line.")
     if text.startswith("["):
         try:
             return jsonguard.loads(text), None
         except jsonguard.HostileInput as exc:
             return None, f"Refused at {exc.path or 'the top'}: {exc.reason}"
         except json.JSONDecodeError as exc:
-            return None, f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+            return None, gettext(
+                "Not valid JSON: %(error)s at line %(line)s, column %(column)s."
+            ) % {"error": exc.msg, "line": exc.lineno, "column": exc.colno}
     items = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -76,7 +78,9 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
         except jsonguard.HostileInput as exc:
             return None, f"Line {number} is refused at {exc.path or 'the top'}: {exc.reason}"
         except json.JSONDecodeError as exc:
-            return None, f"Line {number} is not valid JSON: {exc.msg} (column {exc.colno})."
+            return None, gettext(
+                "Line %(line)s is not valid JSON: %(error)s (column %(column)s)."
+            ) % {"line": number, "error": exc.msg, "column": exc.colno}
     return items, None
 
 
@@ -84,10 +88,10 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
 # names an exact position (keyset pagination: no OFFSET, no COUNT).
 TASK_ORDERINGS: dict[str, tuple[str, tuple[tuple[str, bool], ...]]] = {
     # value: (label, ((field, descending), ...))
-    "id": ("Oldest first", (("id", False),)),
-    "-id": ("Newest first", (("id", True),)),
-    "-priority": ("Highest priority first", (("priority", True), ("id", False))),
-    "created_at": ("Added, oldest first", (("created_at", False), ("id", False))),
+    "id": (gettext_lazy("Oldest first"), (("id", False),)),
+    "-id": (gettext_lazy("Newest first"), (("id", True),)),
+    "-priority": (gettext_lazy("Highest priority first"), (("priority", True), ("id", False))),
+    "created_at": (gettext_lazy("Added, oldest first"), (("created_at", False), ("id", False))),
 }
 TASK_PAGE_SIZE = 50
 
@@ -197,7 +201,9 @@ def project_tasks(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 errors = exc.fields or {"tasks": [exc.detail]}
             else:
-                messages.success(request, f"{len(created)} task(s) added.")
+                messages.success(
+                    request, gettext("%(count)s task(s) added.") % {"count": len(created)}
+                )
                 return redirect("project-tasks", pk=project.pk)
 
     # can_view_task_list grants every task of the project, so this is the visible set.
@@ -587,7 +593,7 @@ def task_settings_page(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, "Task settings saved.")
+            messages.success(request, gettext("Task settings saved."))
             return redirect("task-detail", pk=task.pk)
     return _render_task(request, task, settings_form=form, status=400)
 
@@ -610,7 +616,7 @@ def task_gold_page(request: HttpRequest, pk: int) -> HttpResponse:
                 question = key.removeprefix("gold_answer").removeprefix(".")
                 per_question.append((question, found))
         else:
-            messages.success(request, f"Task {task.pk} is now gold.")
+            messages.success(request, gettext("Task %(pk)s is now gold.") % {"pk": task.pk})
             return redirect("task-detail", pk=task.pk)
     return _render_task(request, task, gold_form=form, gold_errors=per_question, status=status)
 
@@ -625,7 +631,7 @@ def task_gold_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"Task {task.pk} is no longer gold.")
+        messages.success(request, gettext("Task %(pk)s is no longer gold.") % {"pk": task.pk})
     return redirect("task-detail", pk=task.pk)
 
 
@@ -643,7 +649,11 @@ def task_assign_page(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, f"Task {task.pk} assigned to {assignment.trainer.username}.")
+            messages.success(
+                request,
+                gettext("Task %(pk)s assigned to %(trainer)s.")
+                % {"pk": task.pk, "trainer": assignment.trainer.username},
+            )
             return redirect("task-detail", pk=task.pk)
     return _render_task(request, task, assign_form=form, status=400)
 
@@ -668,6 +678,6 @@ def project_distribution_page(request: HttpRequest, pk: int) -> HttpResponse:
             if not exc.fields:
                 form.add_error(None, exc.detail)
         else:
-            messages.success(request, "Distribution settings saved.")
+            messages.success(request, gettext("Distribution settings saved."))
             return redirect("project-settings", pk=project.pk)
     return render_project_settings(request, project, distribution_form=form, status=400)

@@ -20,13 +20,20 @@ Pages covered so far (issue 18), by role:
   reviews), the review log, the review form's refusal; the author's outcome on their
   submission page, with the return reasons stored in their language;
 - question-setter: the template editor with its gallery, a template version's page, the
-  guidelines editor (with pending changes) and the guidelines history;
+  guidelines editor (with pending changes) and the guidelines history; the task list
+  (filtered too, and its refusal of a bad batch) and a task's page (held and skipped,
+  assigned, gold with its expected answer); the project settings page's remote media part
+  and the members list; the project's rubric page (none pinned, and a pinned version with
+  the reviewer's view of its criteria, also as the QA lead sees it), a rubric's version
+  history and its version pages (in force, superseded and retired), the rubric library
+  (empty, and with clone and share forms);
+- project admin: the project settings page with every section (and a refused distribution
+  form) and the members page with its forms;
 - site staff: the new-project form.
 
-Not yet covered: the question-setter's other pages (tasks, task detail, rubrics, the
-guidelines diff and version pages), the QA lead's second reviews, disputes, review policy,
-quality and metrics pages, project admins (settings, members, imports, exports, webhooks)
-and the API tokens page.
+Not yet covered: the rubric editor and diff pages, the guidelines diff
+and version pages, the QA lead's second reviews, disputes, review policy, quality and
+metrics pages, project admins' imports, exports and webhooks, and the API tokens page.
 """
 
 from __future__ import annotations
@@ -341,3 +348,163 @@ def test_new_project_page_is_all_chinese(client, cast):
     client.force_login(cast.staff)
 
     _assert_translated(client, reverse("project-new"), _data_words(cast, str(cast.staff)))
+
+
+# --- the question-setter's task pages (issue 18, part 3) -------------------------------------
+
+
+def test_setter_task_pages_are_all_chinese(client, cast, mcq):
+    # given: a task held and skipped, one assigned, one gold with its expected answer
+    from tasks.services import task_assign, task_lease, task_set_gold, task_skip
+
+    first, second, third = mcq["tasks"]
+    task_lease(task=first, trainer=cast.trainer)
+    task_skip(task=first, trainer=cast.trainer, reason="Too vague")
+    task_assign(task=second, trainer_identifier=cast.trainer.username, by=cast.setter)
+    task_set_gold(task=third, gold_answer={"answer": "B"})
+    starter = gallery_template("multiple_choice")
+    client.force_login(cast.setter)
+    exempt = _data_words(
+        cast,
+        starter.definition,
+        [task.data for task in mcq["tasks"]],
+        "Too vague",
+        # the gold answer's JSON keys, shown as an example in the form's help
+        "score",
+        "value",
+        "tolerance",
+    )
+    project = cast.project.pk
+
+    # then: the list (filtered too), a held and skipped task, an assigned one, a gold one
+    for url in (
+        reverse("project-tasks", args=[project]),
+        reverse("project-tasks", args=[project]) + "?is_gold=true&ordering=-priority",
+        reverse("task-detail", args=[first.pk]),
+        reverse("task-detail", args=[second.pk]),
+        reverse("task-detail", args=[third.pk]),
+    ):
+        _assert_translated(client, url, exempt)
+
+
+def test_setter_task_list_refusal_is_all_chinese(client, cast, mcq):
+    client.force_login(cast.setter)
+    url = reverse("project-tasks", args=[cast.project.pk])
+
+    for language, header in CHINESE.items():
+        response = client.post(url, {"tasks": "  "}, HTTP_ACCEPT_LANGUAGE=header)
+
+        # then: the refusal of an empty batch is in Chinese
+        assert response.status_code == 400
+        left = untranslated(response.content.decode(), exempt=_data_words(cast))
+        assert not left, f"{language}: {left}"
+        assert ("请粘贴" if language == "zh-hans" else "請貼上") in response.content.decode()
+
+
+# --- the project admin's settings and members pages (issue 18, part 3) -----------------------
+
+EXAMPLE_HOST = "images.example.com"  # the remote media help's example: a host name stays Latin
+
+
+def test_project_settings_and_members_are_all_chinese(client, cast):
+    # given: the project's admin, who sees every section, and its setter, who sees one
+    project = cast.project.pk
+    exempt = _data_words(cast, str(cast.admin), cast.admin.username, EXAMPLE_HOST)
+
+    for person in (cast.admin, cast.setter):
+        client.force_login(person)
+
+        # then
+        for url in (
+            reverse("project-settings", args=[project]),
+            reverse("project-members", args=[project]),
+        ):
+            _assert_translated(client, url, exempt)
+
+
+def test_project_settings_refusal_is_all_chinese(client, cast):
+    # given: an admin who asks for a lease longer than the form allows
+    client.force_login(cast.admin)
+    url = reverse("project-distribution", args=[cast.project.pk])
+    data = {
+        "default_overlap": 1,
+        "lease_minutes": 100000,
+        "max_leases_per_trainer": 1,
+        "gold_rate": 0,
+        "skip_flag_threshold": 3,
+    }
+
+    for language, header in CHINESE.items():
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE=header)
+
+        # then: the page and Django's own field message read in Chinese
+        assert response.status_code == 400
+        left = untranslated(response.content.decode(), exempt=_data_words(cast, EXAMPLE_HOST))
+        assert not left, f"{language}: {left}"
+
+
+# --- the question-setter's rubric page (issue 18, part 3) ------------------------------------
+
+# Names of rubric formats the import accepts: names, kept in Latin letters.
+RUBRIC_FORMATS = "HealthBench, Rubrics-as-Rewards, Rubrics as Rewards, Prometheus"
+
+
+def test_setter_project_rubric_page_is_all_chinese(client, cast, reviewing):
+    # given: a pinned rubric version, seen by the setter (who may edit) and the QA lead
+    exempt = _review_data_words(cast, reviewing) | words_of(["v1", RUBRIC_FORMATS])
+    url = reverse("project-rubric", args=[cast.project.pk])
+
+    for person in (cast.setter, cast.qa_lead):
+        client.force_login(person)
+
+        # then
+        _assert_translated(client, url, exempt)
+
+
+def test_setter_project_rubric_page_without_a_rubric_is_all_chinese(client, cast):
+    client.force_login(cast.setter)
+
+    _assert_translated(
+        client,
+        reverse("project-rubric", args=[cast.project.pk]),
+        _data_words(cast, RUBRIC_FORMATS),
+    )
+
+
+def test_setter_rubric_versions_and_version_pages_are_all_chinese(client, cast, reviewing):
+    # given: version 1 superseded by a reworded version 2, then version 1 retired
+    from rubrics.services import rubric_version_retire
+
+    second = reviewing["publish_next"]()
+    rubric_version_retire(version=reviewing["version"], reason="Too strict", by=cast.setter)
+    client.force_login(cast.setter)
+    rubric = reviewing["link"].rubric_id
+    project = cast.project.pk
+    exempt = _review_data_words(cast, reviewing) | words_of(
+        ["v1", "reworded", "Too strict", "Picks the one correct option", RUBRIC_FORMATS]
+    )
+
+    # then: the history, and each version with its reviewer's view and export
+    for url in (
+        reverse("rubric-versions", args=[project, rubric]),
+        reverse("rubric-version", args=[project, rubric, 1]),
+        reverse("rubric-version", args=[project, rubric, second.number]),
+    ):
+        _assert_translated(client, url, exempt)
+
+
+def test_setter_rubric_library_is_all_chinese(client, cast, reviewing):
+    # given: the setter designs a second project, so the rubric can be cloned and shared
+    other = ProjectFactory(name="Second project")
+    other.memberships.create(user=cast.setter, role="setter")
+    client.force_login(cast.setter)
+    exempt = _review_data_words(cast, reviewing) | words_of(["Second project"])
+
+    # then
+    _assert_translated(client, reverse("rubric-library"), exempt)
+
+
+def test_rubric_library_without_rubrics_is_all_chinese(client, cast):
+    client.force_login(cast.setter)
+
+    _assert_translated(client, reverse("rubric-library"), _data_words(cast))
