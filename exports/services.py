@@ -243,12 +243,18 @@ def _partial_file_remove(export_id: int, key: str) -> None:
 
 _TEMP_PREFIX = "export-"
 _TEMP_NAME = re.compile(rf"^{_TEMP_PREFIX}(\d+)-")
+# A killed export's folder is removed once nothing has written to it for this long (s).
+_LEFTOVER_AGE = 30 * 60
 
 
 def _temp_leftovers_remove() -> None:
     """Temporary folders of this machine's exports that no longer run (their worker was
     killed before its ``finally``): the beat worker may be on another machine, so each
-    export job tidies up the ones it finds here."""
+    export job tidies up the ones it finds here.
+
+    Only folders nothing has written to for ``_LEFTOVER_AGE`` go: another deployment (or
+    test run) on the same machine shares the temporary folder and numbers its exports from
+    1 too, so "not running here" alone could delete its live archive."""
     folders: dict[int, list[Path]] = {}
     for folder in Path(tempfile.gettempdir()).glob(f"{_TEMP_PREFIX}*-*"):
         match = _TEMP_NAME.match(folder.name)
@@ -261,10 +267,23 @@ def _temp_leftovers_remove() -> None:
             "pk", flat=True
         )
     )
+    quiet_since = time.time() - _LEFTOVER_AGE
     for export_id, paths in folders.items():
         if export_id not in running:
             for path in paths:
-                shutil.rmtree(path, ignore_errors=True)
+                if _last_written(path) < quiet_since:
+                    shutil.rmtree(path, ignore_errors=True)
+
+
+def _last_written(folder: Path) -> float:
+    """The newest modification time in ``folder`` (a file growing inside it counts)."""
+    try:
+        newest = folder.stat().st_mtime
+        for item in folder.rglob("*"):
+            newest = max(newest, item.stat().st_mtime)
+    except OSError:  # removed meanwhile by its own export: nothing to do
+        return float("inf")
+    return newest
 
 
 @contextmanager

@@ -4,15 +4,9 @@
 (function () {
   "use strict";
 
-  // Translations: the catalog (annotation_platform/js_catalog.py) loads before this file and
-  // defines gettext and friends; without it (a fragment rendered on its own) the English stays
-  // as written. Sentences are whole format strings, never pieces: word order differs in Chinese.
-  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
-  const ngettext = (one, many, n) => (window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many);
-  const interpolate = (format, values, named) =>
-    window.interpolate
-      ? window.interpolate(format, values, named)
-      : format.replace(/%\(\s*([^)]+?)\s*\)s/g, (match, name) => String(values[name]));
+  // Translations: the catalog and static/js/i18n.js (both loaded by base.html first) define
+  // these; sentences are whole format strings, never pieces.
+  const { gettext, ngettext, interpolate } = window;
 
   const RAR_WEIGHTS = { essential: 1.0, important: 0.7, optional: 0.3 };
   const RAR_PITFALL = -0.9;

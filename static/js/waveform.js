@@ -23,15 +23,9 @@
 (function () {
   "use strict";
 
-  // Translations: the catalog (annotation_platform/js_catalog.py) loads before this file and
-  // defines gettext and friends; without it (a fragment rendered on its own) the English stays
-  // as written. Sentences are whole format strings, never pieces: word order differs in Chinese.
-  const gettext = (text) => (window.gettext ? window.gettext(text) : text);
-  const ngettext = (one, many, n) => (window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many);
-  const interpolate = (format, values, named) =>
-    window.interpolate
-      ? window.interpolate(format, values, named)
-      : format.replace(/%\(\s*([^)]+?)\s*\)s/g, (match, name) => String(values[name]));
+  // Translations: the catalog and static/js/i18n.js (both loaded by base.html first) define
+  // these; sentences are whole format strings, never pieces.
+  const { gettext, ngettext, interpolate } = window;
 
   const LIMITS = { bytes: 80 * 1024 * 1024, seconds: 20 * 60 };
   const DECODE_RATE = 22050; // enough for speech up to 11 kHz, half the memory of 44.1k

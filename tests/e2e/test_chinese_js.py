@@ -167,3 +167,25 @@ def test_the_same_workspace_in_english_is_unchanged(browser, page, live_server, 
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_catalog_that_fails_to_load_leaves_the_scripts_working_in_english(
+    browser, page, live_server, cast, work
+):
+    # static/js/i18n.js stands in for the catalog: the page still counts, saves and lists,
+    # in the scripts' own English, rather than stopping at the first gettext().
+    context = logged_in_context(browser, page, live_server, cast, locale="zh-CN")
+    context.route("**/jsi18n/**", lambda route: route.abort())
+    try:
+        zh, errors = open_in(context, live_server, work)
+        assert zh.evaluate("() => window.gettext('Saved')") == "Saved"
+        type_answers(zh)
+        expect(zh.locator("#q-reason-counter")).to_have_text(
+            "11 characters (at least 20, at most 200)"
+        )
+        expect(zh.locator("#q-marks [data-list-count]")).to_have_text("0 spans")
+        expect(zh.locator("#save-status")).to_have_text("Saved")
+        zh.evaluate(STOP)
+        assert errors == []
+    finally:
+        context.close()

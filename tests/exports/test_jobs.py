@@ -4,6 +4,8 @@ worker died (and removes what it wrote), a redelivered message, and cancel in ev
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 import time
 from datetime import timedelta
@@ -49,10 +51,15 @@ def running_export(cast, *, heard: timedelta = LONG_AGO, **fields) -> ExportJob:
     return ExportJob.objects.create(**values)
 
 
-def temp_folder_of(export: ExportJob) -> Path:
-    """The folder a worker on this machine was writing the export's archive in."""
+def temp_folder_of(export: ExportJob, *, idle: float = 3600) -> Path:
+    """The folder a worker on this machine was writing the export's archive in, last
+    written ``idle`` seconds ago."""
     folder = Path(tempfile.mkdtemp(prefix=f"export-{export.pk}-"))
-    (folder / "export.zip").write_bytes(b"PK partial")
+    archive = folder / "export.zip"
+    archive.write_bytes(b"PK partial")
+    then = time.time() - idle
+    for path in (archive, folder):
+        os.utime(path, (then, then))
     return folder
 
 
@@ -164,6 +171,26 @@ def test_the_next_export_on_a_machine_removes_the_leftovers_of_ended_ones(
 
     # then the folder is gone
     assert not leftover.exists()
+
+
+def test_a_folder_still_being_written_is_left_alone(
+    cast, pairwise, django_capture_on_commit_callbacks
+):
+    # given a folder of an export not running here, written a minute ago: another
+    # deployment on this machine (its own export numbered the same) may still be writing it
+    dead = running_export(cast)
+    exports_sweep_stale()
+    busy = temp_folder_of(dead, idle=60)
+
+    # when an export runs here
+    with django_capture_on_commit_callbacks(execute=True):
+        export_create(project=cast.project, by=cast.setter, fmt="jsonl")
+
+    # then the folder stays
+    try:
+        assert (busy / "export.zip").exists()
+    finally:
+        shutil.rmtree(busy, ignore_errors=True)
 
 
 # --- cancel in every state ------------------------------------------------------------------

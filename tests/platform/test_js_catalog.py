@@ -27,11 +27,7 @@ STRING = r'"((?:[^"\\]|\\.)*)"'
 # gettext("...") and ngettext("...", "...", n): what makemessages extracts from our scripts.
 CALL = re.compile(r"(?<![\w.])(gettext|ngettext)\(\s*" + STRING + r"(?:\s*,\s*" + STRING + ")?")
 ANY_CALL = re.compile(r"(?<![\w.])(n?gettext)\(\s*(.)")
-FALLBACKS = (
-    "const gettext = (text) => (window.gettext ? window.gettext(text) : text);",
-    "const ngettext = (one, many, n) =>",
-    "const interpolate = (format, values, named) =>",
-)
+FROM_WINDOW = "const { gettext, ngettext, interpolate } = window;"
 
 
 def scripts() -> list[Path]:
@@ -75,12 +71,18 @@ def test_scripts_pass_only_string_literals_to_gettext(path):
 
 
 @pytest.mark.parametrize("path", scripts(), ids=lambda p: p.name)
-def test_scripts_that_translate_work_without_the_catalog(path):
-    # A fragment rendered without base.html (no catalog) keeps its English.
+def test_scripts_that_translate_take_the_functions_from_the_page(path):
+    # One copy of the fallbacks (i18n.js), not one per script.
     source = path.read_text(encoding="utf-8")
-    if CALL.search(source):
-        for line in FALLBACKS:
-            assert line in source, f"{path.name} lacks: {line}"
+    if CALL.search(source) and path.name != "i18n.js":
+        assert FROM_WINDOW in source, f"{path.name} lacks: {FROM_WINDOW}"
+        assert "window.gettext ?" not in source, f"{path.name} carries its own fallbacks"
+
+
+def test_base_loads_the_fallbacks_after_the_catalog():
+    base = (Path(settings.BASE_DIR) / "templates" / "base.html").read_text(encoding="utf-8")
+    catalog_at = base.index("{% url 'javascript-catalog' %}")
+    assert catalog_at < base.index("js/i18n.js") < base.index("{% block scripts %}")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
