@@ -123,3 +123,41 @@ def untranslated(html: str, *, exempt: set[str]) -> list[str]:
         for chunk in visible_text(html)
         if any(word not in allowed for word in _LATIN_WORD.findall(chunk))
     ]
+
+
+# --- pages ---------------------------------------------------------------------------
+
+CHINESE = {"zh-hans": "zh-CN,zh;q=0.9", "zh-hant": "zh-HK,zh;q=0.9"}
+
+
+def data_words(cast, *extra) -> set[str]:
+    """The Latin words of what the fixtures' users wrote (project names and descriptions,
+    names, usernames) and of ``extra`` (definitions, task data, answers ...)."""
+    from tasks.models import Project  # here: the checker's other helpers need no database
+
+    projects = Project.objects.all()
+    return words_of(
+        [
+            *(p.name for p in projects),
+            *(p.description for p in projects),
+            *(str(person) for person in (cast.trainer, cast.setter, cast.qa_lead, cast.admin)),
+            *(person.username for person in (cast.trainer, cast.setter, cast.qa_lead)),
+            *extra,
+        ]
+    )
+
+
+def assert_translated(client, url: str, exempt: set[str]) -> None:
+    """``url`` shows English interface words in English (so the check sees something) and
+    none in Simplified or Hong Kong Chinese."""
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 200, url
+    assert untranslated(english.content.decode(), exempt=exempt), (
+        f"{url}: the English page shows no English interface words: the check sees nothing"
+    )
+    for language, header in CHINESE.items():
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=header)
+        assert response.status_code == 200, url
+        assert response.headers["Content-Language"] == language
+        left = untranslated(response.content.decode(), exempt=exempt)
+        assert not left, f"{url} in {language}: untranslated interface text: {left}"

@@ -42,7 +42,6 @@ import pytest
 from django.urls import reverse
 
 from tasks.gallery import GALLERY_KEYS, gallery_template
-from tasks.models import Project
 from tasks.services.guidelines import (
     guideline_rule_add,
     guidelines_publish,
@@ -50,44 +49,23 @@ from tasks.services.guidelines import (
 )
 from tests.e2e.workspace_fixtures import setup_gallery
 from tests.factories import ProjectFactory, submit
-from tests.i18n import back_to_english, compile_catalogs, untranslated, words_of  # noqa: F401 (an autouse fixture)
+from tests.i18n import (  # noqa: F401 (an autouse fixture)
+    CHINESE,
+    assert_translated,
+    back_to_english,
+    compile_catalogs,
+    data_words,
+    untranslated,
+    words_of,
+)
 from tests.reviews.conftest import REVIEW_RUBRIC, reviewing  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
-
-CHINESE = {"zh-hans": "zh-CN,zh;q=0.9", "zh-hant": "zh-HK,zh;q=0.9"}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _catalogs():
     compile_catalogs()
-
-
-def _data_words(cast, *extra) -> set[str]:
-    projects = Project.objects.all()
-    return words_of(
-        [
-            *(p.name for p in projects),
-            *(p.description for p in projects),
-            *(str(person) for person in (cast.trainer, cast.setter, cast.qa_lead, cast.admin)),
-            *(person.username for person in (cast.trainer, cast.setter, cast.qa_lead)),
-            *extra,
-        ]
-    )
-
-
-def _assert_translated(client, url: str, exempt: set[str]) -> None:
-    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
-    assert english.status_code == 200, url
-    assert untranslated(english.content.decode(), exempt=exempt), (
-        f"{url}: the English page shows no English interface words: the check sees nothing"
-    )
-    for language, header in CHINESE.items():
-        response = client.get(url, HTTP_ACCEPT_LANGUAGE=header)
-        assert response.status_code == 200, url
-        assert response.headers["Content-Language"] == language
-        left = untranslated(response.content.decode(), exempt=exempt)
-        assert not left, f"{url} in {language}: untranslated interface text: {left}"
 
 
 @pytest.mark.parametrize("key", GALLERY_KEYS)
@@ -96,10 +74,10 @@ def test_trainer_workspace_is_all_chinese(client, cast, key):
     work = setup_gallery(cast, key)
     starter = gallery_template(key)
     client.force_login(cast.trainer)
-    exempt = _data_words(cast, starter.definition, starter.sample_task, starter.name)
+    exempt = data_words(cast, starter.definition, starter.sample_task, starter.name)
 
     # then
-    _assert_translated(client, work.work_url(), exempt)
+    assert_translated(client, work.work_url(), exempt)
 
 
 def test_trainer_pages_are_all_chinese(client, cast):
@@ -108,7 +86,7 @@ def test_trainer_pages_are_all_chinese(client, cast):
     starter = gallery_template("multiple_choice")
     submission, _ = submit(task=work.task, author=cast.trainer, answer=starter.sample_answer)
     client.force_login(cast.trainer)
-    exempt = _data_words(cast, starter.definition, starter.sample_task, starter.sample_answer)
+    exempt = data_words(cast, starter.definition, starter.sample_task, starter.sample_answer)
     project = cast.project.pk
 
     for url in (
@@ -123,7 +101,7 @@ def test_trainer_pages_are_all_chinese(client, cast):
         reverse("password_change"),
         reverse("password_change_done"),
     ):
-        _assert_translated(client, url, exempt)
+        assert_translated(client, url, exempt)
 
 
 def test_no_work_page_is_all_chinese(client, cast):
@@ -133,7 +111,7 @@ def test_no_work_page_is_all_chinese(client, cast):
     client.force_login(cast.trainer)
 
     # then
-    _assert_translated(client, reverse("work-start", args=[empty.pk]), _data_words(cast))
+    assert_translated(client, reverse("work-start", args=[empty.pk]), data_words(cast))
 
 
 def test_guidelines_and_their_notice_are_all_chinese(client, cast):
@@ -145,21 +123,21 @@ def test_guidelines_and_their_notice_are_all_chinese(client, cast):
     guideline_rule_add(project=cast.project, title=content[1], text=content[2], by=cast.setter)
     guidelines_publish(project=cast.project, note="First version", by=cast.setter)
     client.force_login(cast.trainer)
-    exempt = _data_words(cast, starter.definition, starter.sample_task, content, "First version")
+    exempt = data_words(cast, starter.definition, starter.sample_task, content, "First version")
 
     # then: the guidelines page, and the workspace the notice blocks
-    _assert_translated(client, reverse("guidelines", args=[cast.project.pk]), exempt)
-    _assert_translated(client, work.work_url(), exempt)
+    assert_translated(client, reverse("guidelines", args=[cast.project.pk]), exempt)
+    assert_translated(client, work.work_url(), exempt)
 
 
 def test_login_page_is_all_chinese(client):
-    _assert_translated(client, reverse("login"), set())
+    assert_translated(client, reverse("login"), set())
 
 
 # --- the QA lead's review pages (issue 18, part 2) -------------------------------------------
 
 
-def _review_data_words(cast, reviewing) -> set[str]:
+def _reviewdata_words(cast, reviewing) -> set[str]:
     from reviews.workflow.reading import author_alias
     from tasks.gallery import gallery_template as starter_of
 
@@ -169,7 +147,7 @@ def _review_data_words(cast, reviewing) -> set[str]:
         author_alias(cast.project.pk, person.pk).split()[-1]
         for person in (cast.trainer, reviewing["trainer2"])
     ]
-    return _data_words(
+    return data_words(
         cast,
         codes,
         starter.definition,
@@ -212,7 +190,7 @@ def test_qa_lead_review_pages_are_all_chinese(client, cast, reviewing):
     )
     review_lease(submission=failed, reviewer=cast.qa_lead)
     client.force_login(cast.qa_lead)
-    exempt = _review_data_words(cast, reviewing)
+    exempt = _reviewdata_words(cast, reviewing)
     project = cast.project.pk
 
     # then: the queue, the review page held and the decided one with its review, the log
@@ -222,7 +200,7 @@ def test_qa_lead_review_pages_are_all_chinese(client, cast, reviewing):
         reverse("submission-review", args=[returned.pk]),
         reverse("review-log", args=[project]),
     ):
-        _assert_translated(client, url, exempt)
+        assert_translated(client, url, exempt)
 
 
 def test_review_form_errors_are_all_chinese(client, cast, reviewing):
@@ -238,7 +216,7 @@ def test_review_form_errors_are_all_chinese(client, cast, reviewing):
         # then: the refusal and the field messages are in Chinese too
         assert response.status_code == 400
         html = response.content.decode()
-        left = untranslated(html, exempt=_review_data_words(cast, reviewing))
+        left = untranslated(html, exempt=_reviewdata_words(cast, reviewing))
         assert not left, f"{language}: {left}"
         assert ("请说明理由" if language == "zh-hans" else "請說明理由") in html
 
@@ -278,7 +256,7 @@ def test_returned_work_reads_in_the_authors_language(client, cast, reviewing):
     response = client.get(reverse("submission-detail", args=[returned.pk]))
     assert response.headers["Content-Language"] == "zh-hant"
     html = response.content.decode()
-    assert not untranslated(html, exempt=_review_data_words(cast, reviewing))
+    assert not untranslated(html, exempt=_reviewdata_words(cast, reviewing))
     assert "審核結果：" in html
 
 
@@ -289,7 +267,7 @@ def test_setter_template_pages_are_all_chinese(client, cast, mcq):
     # given: a project with the multiple-choice template and tasks, seen by its setter
     starter = gallery_template("multiple_choice")
     client.force_login(cast.setter)
-    exempt = _data_words(
+    exempt = data_words(
         cast,
         starter.definition,
         starter.name,
@@ -309,7 +287,7 @@ def test_setter_template_pages_are_all_chinese(client, cast, mcq):
         reverse("template-editor", args=[project]),
         reverse("template-version", args=[project, mcq["template"].version]),
     ):
-        _assert_translated(client, url, exempt)
+        assert_translated(client, url, exempt)
 
 
 def test_setter_guidelines_editor_and_history_are_all_chinese(client, cast):
@@ -332,7 +310,7 @@ def test_setter_guidelines_editor_and_history_are_all_chinese(client, cast):
     )
     guideline_rule_add(project=cast.project, title="Name the tool", by=cast.setter)
     client.force_login(cast.setter)
-    exempt = _data_words(
+    exempt = data_words(
         cast, content, "First version", "Most of the time.", "Duplicated", "Name the tool"
     )
 
@@ -341,13 +319,13 @@ def test_setter_guidelines_editor_and_history_are_all_chinese(client, cast):
         reverse("guidelines-edit", args=[cast.project.pk]),
         reverse("guidelines-versions", args=[cast.project.pk]),
     ):
-        _assert_translated(client, url, exempt)
+        assert_translated(client, url, exempt)
 
 
 def test_new_project_page_is_all_chinese(client, cast):
     client.force_login(cast.staff)
 
-    _assert_translated(client, reverse("project-new"), _data_words(cast, str(cast.staff)))
+    assert_translated(client, reverse("project-new"), data_words(cast, str(cast.staff)))
 
 
 # --- the question-setter's task pages (issue 18, part 3) -------------------------------------
@@ -364,7 +342,7 @@ def test_setter_task_pages_are_all_chinese(client, cast, mcq):
     task_set_gold(task=third, gold_answer={"answer": "B"})
     starter = gallery_template("multiple_choice")
     client.force_login(cast.setter)
-    exempt = _data_words(
+    exempt = data_words(
         cast,
         starter.definition,
         [task.data for task in mcq["tasks"]],
@@ -384,7 +362,7 @@ def test_setter_task_pages_are_all_chinese(client, cast, mcq):
         reverse("task-detail", args=[second.pk]),
         reverse("task-detail", args=[third.pk]),
     ):
-        _assert_translated(client, url, exempt)
+        assert_translated(client, url, exempt)
 
 
 def test_setter_task_list_refusal_is_all_chinese(client, cast, mcq):
@@ -396,7 +374,7 @@ def test_setter_task_list_refusal_is_all_chinese(client, cast, mcq):
 
         # then: the refusal of an empty batch is in Chinese
         assert response.status_code == 400
-        left = untranslated(response.content.decode(), exempt=_data_words(cast))
+        left = untranslated(response.content.decode(), exempt=data_words(cast))
         assert not left, f"{language}: {left}"
         assert ("请粘贴" if language == "zh-hans" else "請貼上") in response.content.decode()
 
@@ -409,7 +387,7 @@ EXAMPLE_HOST = "images.example.com"  # the remote media help's example: a host n
 def test_project_settings_and_members_are_all_chinese(client, cast):
     # given: the project's admin, who sees every section, and its setter, who sees one
     project = cast.project.pk
-    exempt = _data_words(cast, str(cast.admin), cast.admin.username, EXAMPLE_HOST)
+    exempt = data_words(cast, str(cast.admin), cast.admin.username, EXAMPLE_HOST)
 
     for person in (cast.admin, cast.setter):
         client.force_login(person)
@@ -419,7 +397,7 @@ def test_project_settings_and_members_are_all_chinese(client, cast):
             reverse("project-settings", args=[project]),
             reverse("project-members", args=[project]),
         ):
-            _assert_translated(client, url, exempt)
+            assert_translated(client, url, exempt)
 
 
 def test_project_settings_refusal_is_all_chinese(client, cast):
@@ -439,7 +417,7 @@ def test_project_settings_refusal_is_all_chinese(client, cast):
 
         # then: the page and Django's own field message read in Chinese
         assert response.status_code == 400
-        left = untranslated(response.content.decode(), exempt=_data_words(cast, EXAMPLE_HOST))
+        left = untranslated(response.content.decode(), exempt=data_words(cast, EXAMPLE_HOST))
         assert not left, f"{language}: {left}"
 
 
@@ -451,23 +429,23 @@ RUBRIC_FORMATS = "HealthBench, Rubrics-as-Rewards, Rubrics as Rewards, Prometheu
 
 def test_setter_project_rubric_page_is_all_chinese(client, cast, reviewing):
     # given: a pinned rubric version, seen by the setter (who may edit) and the QA lead
-    exempt = _review_data_words(cast, reviewing) | words_of(["v1", RUBRIC_FORMATS])
+    exempt = _reviewdata_words(cast, reviewing) | words_of(["v1", RUBRIC_FORMATS])
     url = reverse("project-rubric", args=[cast.project.pk])
 
     for person in (cast.setter, cast.qa_lead):
         client.force_login(person)
 
         # then
-        _assert_translated(client, url, exempt)
+        assert_translated(client, url, exempt)
 
 
 def test_setter_project_rubric_page_without_a_rubric_is_all_chinese(client, cast):
     client.force_login(cast.setter)
 
-    _assert_translated(
+    assert_translated(
         client,
         reverse("project-rubric", args=[cast.project.pk]),
-        _data_words(cast, RUBRIC_FORMATS),
+        data_words(cast, RUBRIC_FORMATS),
     )
 
 
@@ -480,7 +458,7 @@ def test_setter_rubric_versions_and_version_pages_are_all_chinese(client, cast, 
     client.force_login(cast.setter)
     rubric = reviewing["link"].rubric_id
     project = cast.project.pk
-    exempt = _review_data_words(cast, reviewing) | words_of(
+    exempt = _reviewdata_words(cast, reviewing) | words_of(
         ["v1", "reworded", "Too strict", "Picks the one correct option", RUBRIC_FORMATS]
     )
 
@@ -490,7 +468,7 @@ def test_setter_rubric_versions_and_version_pages_are_all_chinese(client, cast, 
         reverse("rubric-version", args=[project, rubric, 1]),
         reverse("rubric-version", args=[project, rubric, second.number]),
     ):
-        _assert_translated(client, url, exempt)
+        assert_translated(client, url, exempt)
 
 
 def test_setter_rubric_library_is_all_chinese(client, cast, reviewing):
@@ -498,13 +476,13 @@ def test_setter_rubric_library_is_all_chinese(client, cast, reviewing):
     other = ProjectFactory(name="Second project")
     other.memberships.create(user=cast.setter, role="setter")
     client.force_login(cast.setter)
-    exempt = _review_data_words(cast, reviewing) | words_of(["Second project"])
+    exempt = _reviewdata_words(cast, reviewing) | words_of(["Second project"])
 
     # then
-    _assert_translated(client, reverse("rubric-library"), exempt)
+    assert_translated(client, reverse("rubric-library"), exempt)
 
 
 def test_rubric_library_without_rubrics_is_all_chinese(client, cast):
     client.force_login(cast.setter)
 
-    _assert_translated(client, reverse("rubric-library"), _data_words(cast))
+    assert_translated(client, reverse("rubric-library"), data_words(cast))
