@@ -97,3 +97,55 @@ def login(page, live_server, user, password: str = PASSWORD) -> None:
     page.wait_for_url(f"{live_server.url}/")
     # The header names the logged-in user: the session is really there.
     assert page.get_by_test_id("current-user").inner_text() == str(user)
+
+
+# The workspace script's own signals (static/js/workspace.js): ready, and stop its timers so
+# a test ending with unsaved work leaves no draft request to land in the next test.
+READY = "() => Boolean(window.AnnotationWorkspace && window.AnnotationWorkspace.current)"
+STOP = (
+    "() => window.AnnotationWorkspace && window.AnnotationWorkspace.current"
+    " && window.AnnotationWorkspace.current.stop()"
+)
+
+
+@pytest.fixture
+def page_problems(page) -> list[str]:
+    """JavaScript errors, native dialogs (alert, confirm...) and scripts or styles the
+    content policy refused, seen in the page as they happen."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
+    )
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return problems
+
+
+@pytest.fixture
+def trainer(page, page_problems, live_server, cast):
+    """A logged-in trainer's page; fails the test on a JavaScript error, a dialog or a
+    refusal by the content policy."""
+    login(page, live_server, cast.trainer)
+    yield page
+    for open_page in page.context.pages:
+        open_page.evaluate(STOP)
+    assert page_problems == []
+
+
+# The two screen sizes pages are looked at in: a common laptop and a common desktop.
+SHOT_SIZES = ((1366, 768), (1920, 1080))
+
+
+def shoot(page, folder: Path, name: str) -> None:
+    """Screenshots of what ``page`` shows now, at each of SHOT_SIZES, into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for width, height in SHOT_SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(folder / f"{name}-{width}x{height}.png"), full_page=False)

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tasks.models import Submission
-from tests.e2e.conftest import TIMEOUT_MS, login
+from tests.e2e.conftest import TIMEOUT_MS, login, shoot
 from tests.e2e.workspace_fixtures import definition_with, setup_workspace
 from tests.factories import PASSWORD
 from tests.i18n import compile_catalogs
@@ -22,7 +22,6 @@ from tests.i18n import compile_catalogs
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path(os.environ.get("I18N_SHOTS_DIR") or Path(tempfile.gettempdir(), "shots", "i18n"))
-SIZES = ((1366, 768), (1920, 1080))
 
 DEFINITION = definition_with(
     {
@@ -54,13 +53,6 @@ def _catalogs():
     compile_catalogs()
 
 
-def _shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in SIZES:
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"), full_page=False)
-
-
 def _answer_and_submit(page, live_server, cast, *, submit_label: str) -> None:
     page.get_by_role("radio", name="不自然").check()
     page.get_by_role("textbox", name="请说明理由").fill(ANSWER)
@@ -85,7 +77,7 @@ def test_trainer_works_in_simplified_chinese_asked_for_by_the_browser(browser, l
         page.goto(f"{live_server.url}/account/login/")
         expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
         expect(page.get_by_role("heading", level=1)).to_have_text("登录")
-        _shoot(page, "zh-hans-login")
+        shoot(page, SHOTS, "zh-hans-login")
         page.get_by_label("用户名").fill(cast.trainer.username)
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
@@ -95,7 +87,7 @@ def test_trainer_works_in_simplified_chinese_asked_for_by_the_browser(browser, l
         expect(page.get_by_role("heading", level=1)).to_have_text("我的项目")
         trainer_section = page.locator('section[data-role="trainer"]')
         expect(trainer_section.get_by_role("heading", level=2)).to_have_text("我参与标注的项目")
-        _shoot(page, "zh-hans-dashboard")
+        shoot(page, SHOTS, "zh-hans-dashboard")
 
         # when: they start working, answer and submit
         trainer_section.get_by_role("link", name="开始标注").click()
@@ -103,9 +95,9 @@ def test_trainer_works_in_simplified_chinese_asked_for_by_the_browser(browser, l
         expect(page.locator('[data-counter][data-count="characters"]')).to_have_count(1)
         expect(page.get_by_role("heading", name="原句")).to_be_visible()
         expect(page.locator("summary", has_text="快捷键")).to_be_visible()
-        _shoot(page, "zh-hans-workspace")
+        shoot(page, SHOTS, "zh-hans-workspace")
         _answer_and_submit(page, live_server, cast, submit_label="提交")
-        _shoot(page, "zh-hans-after-submit")
+        shoot(page, SHOTS, "zh-hans-after-submit")
     finally:
         context.close()
 
@@ -127,19 +119,19 @@ def test_trainer_switches_to_hong_kong_chinese_in_the_header(page, live_server, 
     expect(page.get_by_role("button", name="登出")).to_be_visible()
     cast.trainer.refresh_from_db()
     assert cast.trainer.language == "zh-hant"
-    _shoot(page, "zh-hant-dashboard")
+    shoot(page, SHOTS, "zh-hant-dashboard")
 
     # when: they start working, answer and submit
     page.locator('section[data-role="trainer"]').get_by_role("link", name="開始標註").click()
     expect(page.locator('[data-counter][data-count="characters"]')).to_have_count(1)
     expect(page.get_by_role("button", name="跳過")).to_be_visible()
     expect(page.locator("summary", has_text="快捷鍵")).to_be_visible()
-    _shoot(page, "zh-hant-workspace")
+    shoot(page, SHOTS, "zh-hant-workspace")
     _answer_and_submit(page, live_server, cast, submit_label="提交")
-    _shoot(page, "zh-hant-after-submit")
+    shoot(page, SHOTS, "zh-hant-after-submit")
 
     # and: their own submissions page keeps the language
     page.goto(f"{live_server.url}/projects/{cast.project.pk}/submissions/")
     expect(page.get_by_role("heading", level=1)).to_have_text("我的提交")
     expect(page.locator("td .badge").first).to_have_text("已提交")
-    _shoot(page, "zh-hant-submissions")
+    shoot(page, SHOTS, "zh-hant-submissions")

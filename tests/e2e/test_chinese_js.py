@@ -11,13 +11,11 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import TIMEOUT_MS, login
+from tests.e2e.conftest import READY, STOP, TIMEOUT_MS, login
 from tests.e2e.workspace_fixtures import definition_with, setup_workspace
 
 pytestmark = pytest.mark.e2e
 
-READY = "() => Boolean(window.AnnotationWorkspace && window.AnnotationWorkspace.current)"
-STOP = "() => window.AnnotationWorkspace && window.AnnotationWorkspace.current && window.AnnotationWorkspace.current.stop()"  # noqa: E501
 
 REASON = {
     "id": "reason",

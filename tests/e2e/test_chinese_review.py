@@ -16,7 +16,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from reviews.models import Review
-from tests.e2e.conftest import TIMEOUT_MS, login
+from tests.e2e.conftest import TIMEOUT_MS, login, shoot
 from tests.e2e.test_review_flow import reviewing  # noqa: F401 (a fixture)
 from tests.factories import PASSWORD
 from tests.i18n import compile_catalogs
@@ -24,19 +24,11 @@ from tests.i18n import compile_catalogs
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path(os.environ.get("I18N_SHOTS_DIR") or Path(tempfile.gettempdir(), "shots", "i18n2"))
-SIZES = ((1366, 768), (1920, 1080))
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _catalogs():
     compile_catalogs()
-
-
-def _shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in SIZES:
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"), full_page=False)
 
 
 def test_qa_lead_returns_work_in_simplified_chinese(browser, live_server, cast, reviewing):
@@ -60,7 +52,7 @@ def test_qa_lead_returns_work_in_simplified_chinese(browser, live_server, cast, 
         rows = page.get_by_test_id("review-queue").locator("tbody tr")
         expect(rows.first).to_contain_text("质检未通过")
         expect(rows.first).to_contain_text("有质检未通过")
-        _shoot(page, "zh-hans-review-queue")
+        shoot(page, SHOTS, "zh-hans-review-queue")
 
         # when: they take the next item
         page.get_by_test_id("review-next").click()
@@ -68,14 +60,14 @@ def test_qa_lead_returns_work_in_simplified_chinese(browser, live_server, cast, 
         expect(page.get_by_role("heading", level=1)).to_have_text(f"审核提交 #{failed.pk}")
         expect(page.get_by_test_id("lease")).to_contain_text("你已领取这条提交")
         expect(page.get_by_test_id("review-checks")).to_contain_text("质检结果")
-        _shoot(page, "zh-hans-review")
+        shoot(page, SHOTS, "zh-hans-review")
 
         # and: return it for rework without a reason first
         form = page.get_by_test_id("review-form")
         form.get_by_label("退回修改").check()
         form.get_by_test_id("submit-review").click()
         expect(page.get_by_test_id("form-errors")).to_contain_text("请说明理由")
-        _shoot(page, "zh-hans-review-refused")
+        shoot(page, SHOTS, "zh-hans-review-refused")
 
         # then: with a reason and a comment it is recorded
         form = page.get_by_test_id("review-form")
@@ -108,7 +100,7 @@ def test_qa_lead_accepts_in_hong_kong_chinese_saved_for_the_account(
     expect(page.get_by_test_id("lease")).to_contain_text("沒有人領取這項提交")
     page.get_by_test_id("hold").click()
     expect(page.get_by_test_id("lease")).to_contain_text("你已領取這項提交")
-    _shoot(page, "zh-hant-review")
+    shoot(page, SHOTS, "zh-hant-review")
 
     # and: judge each criterion and accept
     form = page.get_by_test_id("review-form")
@@ -121,5 +113,5 @@ def test_qa_lead_accepts_in_hong_kong_chinese_saved_for_the_account(
     message = f"提交 #{clean.pk}：通過，評分細則得分 1.00。"
     expect(page.locator(".messages")).to_contain_text(message)
     expect(page.get_by_role("heading", level=1)).to_have_text("審核隊列")
-    _shoot(page, "zh-hant-review-queue-after")
+    shoot(page, SHOTS, "zh-hant-review-queue-after")
     assert Review.objects.get(submission=clean).decision == "accept"

@@ -16,25 +16,17 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tasks.models import TaskTemplate
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, shoot
 from tests.i18n import compile_catalogs
 
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path(os.environ.get("I18N_SHOTS_DIR") or Path(tempfile.gettempdir(), "shots", "i18n2"))
-SIZES = ((1366, 768), (1920, 1080))
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _catalogs():
     compile_catalogs()
-
-
-def _shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in SIZES:
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"), full_page=False)
 
 
 def test_setter_starts_a_template_from_the_gallery_in_chinese(page, live_server, cast, mcq):
@@ -62,7 +54,7 @@ def test_setter_starts_a_template_from_the_gallery_in_chinese(page, live_server,
     expect(page.get_by_test_id("template-version")).to_have_text(f"第 {version} 版")
     expect(page.get_by_test_id("live-status")).to_have_text("模板有效。")
     expect(page.get_by_test_id("preview")).to_contain_text("Question 0?")
-    _shoot(page, "zh-hant-template-editor")
+    shoot(page, SHOTS, "zh-hant-template-editor")
 
     # when: they rename it and save
     page.get_by_label("名稱").fill("粵語選擇題")
@@ -80,4 +72,4 @@ def test_setter_starts_a_template_from_the_gallery_in_chinese(page, live_server,
     expect(page.get_by_role("heading", level=1)).to_have_text("任务模板")
     expect(page.get_by_role("button", name="保存模板")).to_be_visible()
     expect(page.get_by_test_id("live-status")).to_have_text("模板有效。")
-    _shoot(page, "zh-hans-template-editor")
+    shoot(page, SHOTS, "zh-hans-template-editor")

@@ -19,13 +19,11 @@ from tasks.services import (
     tasks_create,
     template_save,
 )
-from tests.e2e.conftest import TIMEOUT_MS, login
+from tests.e2e.conftest import READY, STOP, TIMEOUT_MS, login
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.e2e
 
-READY = "() => Boolean(window.AnnotationWorkspace && window.AnnotationWorkspace.current)"
-STOP = "() => window.AnnotationWorkspace && window.AnnotationWorkspace.current && window.AnnotationWorkspace.current.stop()"  # noqa: E501
 
 QUIZ = {
     "schema_version": 1,

@@ -18,16 +18,11 @@ from tasks.services import (
     guidelines_publish,
     lease_release,
 )
-from tests.e2e.conftest import login
+from tests.e2e.conftest import READY
 from tests.e2e.workspace_fixtures import definition_with, setup_workspace
 
 pytestmark = pytest.mark.e2e
 
-READY = "() => Boolean(window.AnnotationWorkspace && window.AnnotationWorkspace.current)"
-STOP = (
-    "() => window.AnnotationWorkspace && window.AnnotationWorkspace.current"
-    " && window.AnnotationWorkspace.current.stop()"
-)
 COLOUR = {
     "id": "colour",
     "type": "single_choice",
@@ -42,18 +37,6 @@ KEYS = ["1", "2", "j", "3", "k", "4", "s", "Enter", "Control+Enter"]
 def publish(cast, title="Name the colour, not the shade", note="First rules") -> int:
     guideline_rule_add(project=cast.project, title=title, by=cast.setter)
     return guidelines_publish(project=cast.project, note=note, by=cast.setter).number
-
-
-@pytest.fixture
-def trainer(page, live_server, cast):
-    """A logged-in trainer's page; fails the test on a JavaScript error or a browser dialog."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    login(page, live_server, cast.trainer)
-    yield page
-    page.evaluate(STOP)
-    assert problems == []
 
 
 def writes(page) -> list[str]:

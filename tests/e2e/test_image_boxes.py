@@ -14,14 +14,12 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tasks.models import Submission
-from tests.e2e.conftest import login
+from tests.e2e.conftest import READY, login
 from tests.e2e.workspace_fixtures import definition_with, setup_workspace
 from tests.factories import submit
 
 pytestmark = pytest.mark.e2e
 
-READY = "() => Boolean(window.AnnotationWorkspace && window.AnnotationWorkspace.current)"
-STOP = "() => window.AnnotationWorkspace && window.AnnotationWorkspace.current && window.AnnotationWorkspace.current.stop()"  # noqa: E501
 IMAGE_LOADED = (
     "() => { const i = document.querySelector('.block--image img');"
     " return i && i.complete && i.naturalWidth === 900; }"
@@ -88,16 +86,6 @@ def work(cast, settings, tmp_path):
         title="Mark the problems",
     )
     return setup_workspace(cast, definition, [{"image": key}])
-
-
-@pytest.fixture
-def trainer(page, live_server, cast):
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    login(page, live_server, cast.trainer)
-    yield page
-    page.evaluate(STOP)
-    assert problems == []
 
 
 def open_workspace(page, live_server, work) -> None:

@@ -13,43 +13,17 @@ from playwright.sync_api import expect
 from tasks.gallery import gallery_template
 from tasks.models import Submission
 from tasks.services import draft_save
-from tests.e2e.conftest import login
+from tests.e2e.conftest import READY
 from tests.e2e.workspace_fixtures import setup_gallery
 
 pytestmark = pytest.mark.e2e
 
-READY = "() => Boolean(window.AnnotationWorkspace && window.AnnotationWorkspace.current)"
-STOP = "() => window.AnnotationWorkspace && window.AnnotationWorkspace.current && window.AnnotationWorkspace.current.stop()"  # noqa: E501
 # Set to a folder to keep screenshots of the layout (they are looked at, not compared).
 SHOTS = os.environ.get("LONG_TASK_SHOTS")
 
 LAPTOP = {"width": 1366, "height": 768}
 DESKTOP = {"width": 1920, "height": 1080}
 MINUS = "\u2212"  # the page writes negative numbers with a minus sign, as the field hints do
-
-
-@pytest.fixture
-def trainer(page, live_server, cast):
-    """A logged-in trainer's page; fails the test on a JavaScript error or a dialog."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    # The layout sets its panes' height from script: through the CSSOM, which the content
-    # policy allows, never a style attribute, which it would refuse.
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    page.on(
-        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
-    )
-    login(page, live_server, cast.trainer)
-    yield page
-    page.evaluate(STOP)
-    assert problems == []
 
 
 @pytest.fixture

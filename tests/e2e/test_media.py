@@ -10,12 +10,11 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import READY, login
 from tests.e2e.workspace_fixtures import definition_with, setup_workspace, store_clip
 
 pytestmark = pytest.mark.e2e
 
-READY = "() => Boolean(window.AnnotationWorkspace && window.AnnotationWorkspace.current)"
 QUESTION = {"id": "ok", "type": "single_choice", "prompt": "Fits?", "options": [
     {"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}]}  # fmt: skip
 

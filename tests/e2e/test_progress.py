@@ -15,13 +15,11 @@ from annotation_platform.time_zones import day_start
 from tasks.models import Submission, SubmissionStatus
 from tasks.services import task_lease
 from tasks.services.reviewing import submission_return_for_rework
-from tests.e2e.conftest import TIMEOUT_MS, login
+from tests.e2e.conftest import READY, STOP, TIMEOUT_MS, login
 from tests.tasks.progress_fixtures import RETURN_REASON, build_world
 
 pytestmark = pytest.mark.e2e
 
-READY = "() => Boolean(window.AnnotationWorkspace && window.AnnotationWorkspace.current)"
-STOP = "() => window.AnnotationWorkspace && window.AnnotationWorkspace.current && window.AnnotationWorkspace.current.stop()"  # noqa: E501
 RECORDED = "() => window.AnnotationWorkspace.current.telemetry().active_seconds"
 # The tab going to the background, as Chromium reports it to the page.
 SET_VISIBILITY = """

@@ -17,15 +17,13 @@ from playwright.sync_api import expect
 from tasks.gallery import gallery_template
 from tasks.models import Submission
 from tasks.services import project_remote_media_update
-from tests.e2e.conftest import login
+from tests.e2e.conftest import READY, STOP, login
 from tests.e2e.workspace_fixtures import setup_gallery
 from tests.factories import submit
 
 pytestmark = pytest.mark.e2e
 
 DEMO_CLIP = Path(__file__).resolve().parents[2] / "tasks" / "demo" / "media" / "tts-v1-001.wav"
-READY = "() => Boolean(window.AnnotationWorkspace && window.AnnotationWorkspace.current)"
-STOP = "() => window.AnnotationWorkspace && window.AnnotationWorkspace.current && window.AnnotationWorkspace.current.stop()"  # noqa: E501
 
 
 def serve_ranges(page, url: str, body: bytes, *, cors: bool = False) -> None:

@@ -14,7 +14,7 @@ from tasks.answer_validation import count_words
 from tasks.gallery import gallery_template
 from tasks.models import Draft, Submission, SubmissionRevision
 from tasks.services import project_remote_media_update
-from tests.e2e.conftest import login
+from tests.e2e.conftest import READY
 from tests.e2e.workspace_fixtures import (
     definition_with,
     hostile_task_definition,
@@ -27,8 +27,6 @@ from tests.factories import submit
 
 pytestmark = pytest.mark.e2e
 
-READY = "() => Boolean(window.AnnotationWorkspace && window.AnnotationWorkspace.current)"
-STOP = "() => window.AnnotationWorkspace && window.AnnotationWorkspace.current && window.AnnotationWorkspace.current.stop()"  # noqa: E501
 
 # Selects `needle` inside the span target as a mouse drag would (text nodes may be split by
 # the marks of spans already made).
@@ -54,27 +52,6 @@ SELECT_TEXT = """
   selection.addRange(range);
 }
 """
-
-
-@pytest.fixture
-def page_problems(page) -> list[str]:
-    """JavaScript errors and dialogs (alert, confirm...) seen in the page, as they happen."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
-    )
-    return problems
-
-
-@pytest.fixture
-def trainer(page, page_problems, live_server, cast):
-    """A logged-in trainer's page; fails the test on a JavaScript error or a dialog."""
-    login(page, live_server, cast.trainer)
-    yield page
-    # A test ending with unsaved work must not leave a draft request to land in the next test.
-    page.evaluate(STOP)
-    assert page_problems == []
 
 
 def open_workspace(page, live_server, work, task=None) -> None:

@@ -13,14 +13,12 @@ from playwright.sync_api import expect
 
 from tasks.models import Draft, Submission
 from tasks.services import draft_save
-from tests.e2e.conftest import login
+from tests.e2e.conftest import READY
 from tests.e2e.workspace_fixtures import definition_with, setup_workspace
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-READY = "() => Boolean(window.AnnotationWorkspace && window.AnnotationWorkspace.current)"
-STOP = "() => window.AnnotationWorkspace && window.AnnotationWorkspace.current && window.AnnotationWorkspace.current.stop()"  # noqa: E501
 COPIES = "() => Object.keys(localStorage).filter(k => k.startsWith('annotation.workspace.copy.'))"
 DRAFT_URL = "**/api/v1/tasks/*/draft/"
 
@@ -31,26 +29,6 @@ VERDICT = {
     "prompt": "Is the reply correct?",
     "options": [{"value": "yes", "label": "Correct"}, {"value": "no", "label": "Wrong"}],
 }
-
-
-@pytest.fixture
-def page_problems(page) -> list[str]:
-    """JavaScript errors and native dialogs (alert, confirm...) seen in the page."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
-    )
-    return problems
-
-
-@pytest.fixture
-def trainer(page, page_problems, live_server, cast):
-    login(page, live_server, cast.trainer)
-    yield page
-    for open_page in page.context.pages:
-        open_page.evaluate(STOP)
-    assert page_problems == []
 
 
 @pytest.fixture
