@@ -62,6 +62,16 @@ from tests.reviews.conftest import REVIEW_RUBRIC, reviewing  # noqa: F401 (a fix
 
 pytestmark = pytest.mark.django_db
 
+# The URL names this module renders in Chinese (test_chinese_coverage.py adds them up).
+PAGES = {
+    "dashboard", "login", "password_change", "password_change_done", "project-detail",
+    "work-start", "task-work", "submission-list", "submission-detail", "my-work",
+    "guidelines", "guidelines-edit", "guidelines-versions", "review-queue", "review-log",
+    "submission-review", "template-editor", "template-version", "project-tasks",
+    "task-detail", "project-settings", "project-distribution", "project-members",
+    "project-new", "project-rubric", "rubric-library", "rubric-versions", "rubric-version",
+}  # fmt: skip
+
 
 @pytest.fixture(scope="module", autouse=True)
 def _catalogs():
