@@ -170,7 +170,8 @@ def place_error(form: forms.Form, exc: DomainError) -> None:
         name = _field_for(form, path)
         for message in messages:
             if name is None:
-                form.add_error(None, f"{path}: {message}")
+                # "judgments" as a whole is the form's criteria: its message needs no path.
+                form.add_error(None, message if path == "judgments" else f"{path}: {message}")
             else:
                 form.add_error(name, message)
 
@@ -208,21 +209,21 @@ class BulkAcceptForm(forms.Form):
 
 class ReviewPolicyForm(forms.Form):
     clean_sample_rate = forms.FloatField(
-        label="Share of clean work reviewed",
-        help_text="0 to 1: 0.2 reviews a fifth of the work no check flagged.",
+        label=_("Share of clean work reviewed"),
+        help_text=_("0 to 1: 0.2 reviews a fifth of the work no check flagged."),
     )
     full_review_first_n = forms.IntegerField(
-        label="Review every submission of a trainer's first N",
+        label=_("Review every submission of a trainer's first N"),
     )
     show_author_names = forms.BooleanField(
         required=False,
-        label="Show author names to reviewers",
-        help_text="Unticked, reviewers see a stable pseudonym per trainer.",
+        label=_("Show author names to reviewers"),
+        help_text=_("Unticked, reviewers see a stable pseudonym per trainer."),
     )
     lease_seconds = forms.IntegerField(
-        label="Lease (seconds)", help_text="How long a reviewer holds an item."
+        label=_("Lease (seconds)"), help_text=_("How long a reviewer holds an item.")
     )
-    scoring_method = forms.ChoiceField(choices=ScoringMethod.choices)
+    scoring_method = forms.ChoiceField(choices=ScoringMethod.choices, label=_("Scoring method"))
     missing_judgments = forms.ChoiceField(
-        choices=MissingJudgments.choices, label="Criteria left unjudged"
+        choices=MissingJudgments.choices, label=_("Criteria left unjudged")
     )

@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ScoringMethod(models.TextChoices):
-    HEALTHBENCH = "healthbench", "HealthBench (points)"
-    RAR = "rar", "Rubrics as Rewards (importance weights)"
-    TREE = "tree", "Tree (sections weighted)"
+    HEALTHBENCH = "healthbench", _("HealthBench (points)")
+    RAR = "rar", _("Rubrics as Rewards (importance weights)")
+    TREE = "tree", _("Tree (sections weighted)")
 
 
 class MissingJudgments(models.TextChoices):

@@ -70,14 +70,16 @@ LOG_PAGE_SIZE = 100
 def _reviewer_project(request: HttpRequest, pk: int) -> Project:
     project = lookups.visible_project(request.user, pk)
     if not permissions.can_view_review_queue(request.user, project):
-        raise PermissionDenied("Only QA leads and admins review this project's work.")
+        raise PermissionDenied(gettext("Only QA leads and admins review this project's work."))
     return project
 
 
 def _reviewable(request: HttpRequest, pk: int) -> Submission:
     submission = lookups.visible_submission(request.user, pk)
     if not permissions.can_open_review(request.user, submission):
-        raise PermissionDenied("Nobody reviews their own work; only QA leads and admins review.")
+        raise PermissionDenied(
+            gettext("Nobody reviews their own work; only QA leads and admins review.")
+        )
     return submission
 
 
@@ -94,7 +96,7 @@ def _visible_review(request: HttpRequest, pk: int) -> Review:
 
 
 def _score_text(review: Review) -> str:
-    return "no score" if review.score_value is None else f"{review.score_value:.2f}"
+    return gettext("no score") if review.score_value is None else f"{review.score_value:.2f}"
 
 
 def _lease_state(queue: dict[str, Any] | None, user) -> dict[str, Any]:
@@ -396,7 +398,9 @@ def review_second_page(request: HttpRequest, pk: int) -> HttpResponse:
     /api/v1/reviews/{id}/second-review). The first decision is not shown until it is done."""
     review = _visible_review(request, pk)
     if not permissions.can_second_review(request.user, review):
-        raise PermissionDenied("A second review is by someone other than the first reviewer.")
+        raise PermissionDenied(
+            gettext("A second review is by someone other than the first reviewer.")
+        )
     submission = review.submission
     page = _review_page_context(request, submission)
     form = _review_form(page["ctx"], request.POST or None)
@@ -414,11 +418,16 @@ def review_second_page(request: HttpRequest, pk: int) -> HttpResponse:
                 form.place_error(exc)
                 status = exc.status_code
             else:
-                agrees = "agrees with" if second.decision == review.decision else "disagrees with"
+                first = {"decision": review.get_decision_display().lower()}
                 messages.success(
                     request,
-                    f"Second review recorded: it {agrees} the first "
-                    f"({review.get_decision_display().lower()}).",
+                    gettext("Second review recorded: it agrees with the first (%(decision)s).")
+                    % first
+                    if second.decision == review.decision
+                    else gettext(
+                        "Second review recorded: it disagrees with the first (%(decision)s)."
+                    )
+                    % first,
                 )
                 return redirect("review-audit", pk=submission.task.project_id)
     return render(
@@ -435,7 +444,7 @@ def review_regrade_page(request: HttpRequest, pk: int) -> HttpResponse:
     result stays (twin of POST /api/v1/reviews/{id}/regrade)."""
     review = _visible_review(request, pk)
     if not permissions.can_regrade(request.user, review):
-        raise PermissionDenied("Only QA leads and admins re-grade, never their own work.")
+        raise PermissionDenied(gettext("Only QA leads and admins re-grade, never their own work."))
     submission = review.submission
     page = _review_page_context(request, submission)
     form = RegradeForm(
@@ -459,8 +468,15 @@ def review_regrade_page(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Re-graded submission #{submission.pk}: {_score_text(review)} under the "
-                    f"old version, {_score_text(regrade)} under the current one. Both are kept.",
+                    gettext(
+                        "Re-graded submission #%(id)s: %(old)s under the old version, "
+                        "%(new)s under the current one. Both are kept."
+                    )
+                    % {
+                        "id": submission.pk,
+                        "old": _score_text(review),
+                        "new": _score_text(regrade),
+                    },
                 )
                 return redirect("review-audit", pk=submission.task.project_id)
     return render(
@@ -481,7 +497,7 @@ def submission_dispute_page(request: HttpRequest, pk: int) -> HttpResponse:
     A refusal re-renders the submission page with the message next to the comment."""
     submission = lookups.visible_submission(request.user, pk)
     if not permissions.can_dispute(request.user, submission):
-        raise PermissionDenied("Only the author disputes a decision on their work.")
+        raise PermissionDenied(gettext("Only the author disputes a decision on their work."))
     form = DisputeForm(request.POST)
     if form.is_valid():
         try:
@@ -493,7 +509,9 @@ def submission_dispute_page(request: HttpRequest, pk: int) -> HttpResponse:
             return render_submission_detail(
                 request, submission, dispute_form=form, status=exc.status_code
             )
-        messages.success(request, "Your dispute is filed; another reviewer will decide it.")
+        messages.success(
+            request, gettext("Your dispute is filed; another reviewer will decide it.")
+        )
         return redirect("submission-detail", pk=submission.pk)
     return render_submission_detail(request, submission, dispute_form=form, status=400)
 
@@ -538,7 +556,9 @@ def dispute_resolve_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not permissions.can_resolve_dispute(request.user, dispute):
         raise PermissionDenied(
-            "A dispute is decided by a QA lead or admin other than the reviewer who rejected."
+            gettext(
+                "A dispute is decided by a QA lead or admin other than the reviewer who rejected."
+            )
         )
     submission = dispute.submission
     page = _review_page_context(request, submission)
@@ -546,15 +566,15 @@ def dispute_resolve_page(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if dispute.status == DisputeStatus.OPEN:
         form = _review_form(page["ctx"], request.POST or None)
-        form.fields["reasons"].help_text = (
+        form.fields["reasons"].help_text = gettext(
             "To uphold, you may leave this empty: the rejection's reasons stand. "
             "To return, name at least one."
         )
-        form.fields["comment"].label = "Your decision, for the author"
+        form.fields["comment"].label = gettext("Your decision, for the author")
         form.fields["comment"].required = True
     if request.method == "POST":
         if form is None:
-            messages.error(request, "This dispute was decided; the decision is final.")
+            messages.error(request, gettext("This dispute was decided; the decision is final."))
             return redirect("project-disputes", pk=submission.task.project_id)
         status = 400
         if form.is_valid():
@@ -568,7 +588,10 @@ def dispute_resolve_page(request: HttpRequest, pk: int) -> HttpResponse:
                 form.place_error(exc)
                 status = exc.status_code
             else:
-                messages.success(request, f"Dispute of submission #{submission.pk} decided.")
+                messages.success(
+                    request,
+                    gettext("Dispute of submission #%(id)s decided.") % {"id": submission.pk},
+                )
                 return redirect("project-disputes", pk=submission.task.project_id)
     return render(
         request,
@@ -586,7 +609,7 @@ def review_log_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The review audit log, newest first, in keyset pages (twin of GET …/review-log)."""
     project = lookups.visible_project(request.user, pk)
     if not permissions.can_view_review_log(request.user, project):
-        raise PermissionDenied("Only QA leads and admins read the review log.")
+        raise PermissionDenied(gettext("Only QA leads and admins read the review log."))
     events = review_log(project=project).order_by("-id")
     before = request.GET.get("before", "")
     if (before_id := id_or_none(before)) is not None:
@@ -621,14 +644,16 @@ def review_policy_page(request: HttpRequest, pk: int) -> HttpResponse:
     /api/v1/projects/{id}/review-policy)."""
     project = lookups.visible_project(request.user, pk)
     if not permissions.can_view_review_policy(request.user, project):
-        raise PermissionDenied("Trainers do not see the review policy.")
+        raise PermissionDenied(gettext("Trainers do not see the review policy."))
     can_edit = permissions.can_edit_review_policy(request.user, project)
     policy = review_policy_for(project)
     form = ReviewPolicyForm(initial={name: getattr(policy, name) for name in POLICY_FIELDS})
     status = 200
     if request.method == "POST":
         if not can_edit:
-            raise PermissionDenied("Only question setters and admins set the review policy.")
+            raise PermissionDenied(
+                gettext("Only question setters and admins set the review policy.")
+            )
         form = ReviewPolicyForm(request.POST)
         status = 400
         if form.is_valid():
@@ -637,7 +662,7 @@ def review_policy_page(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, "Review policy saved.")
+                messages.success(request, gettext("Review policy saved."))
                 return redirect("review-policy", pk=project.pk)
     if not can_edit:
         for field in form.fields.values():

@@ -5,6 +5,7 @@ the object through the permission gate (outside your projects: 404), calls one s
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import api_view
@@ -173,7 +174,7 @@ def submission_review_lease(request: Request, pk: int) -> Response:
 def submission_review_release(request: Request, pk: int) -> Response:
     submission = lookups.visible_submission(request.user, pk)
     if not permissions.can_review_submission(request.user, submission):
-        raise PermissionDenied("Only QA leads and admins review this project's work.")
+        raise PermissionDenied(gettext("Only QA leads and admins review this project's work."))
     review_release(submission=submission, reviewer=request.user)
     return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -332,7 +333,7 @@ def project_audit_sample(request: Request, project_pk: int) -> Response:
 def project_reviewer_disagreement(request: Request, project_pk: int) -> Response:
     project = lookups.visible_project(request.user, project_pk)
     if not permissions.can_view_reviewer_metrics(request.user, project):
-        raise PermissionDenied("Only QA leads and admins see reviewer metrics.")
+        raise PermissionDenied(gettext("Only QA leads and admins see reviewer metrics."))
     return Response(DisagreementSerializer(reviewer_disagreement(project=project)).data)
 
 
@@ -432,10 +433,12 @@ class ProjectDisputes(generics.ListAPIView):
 def project_review_policy(request: Request, project_pk: int) -> Response:
     project = lookups.visible_project(request.user, project_pk)
     if not permissions.can_view_review_policy(request.user, project):
-        raise PermissionDenied("Trainers do not see the review policy.")
+        raise PermissionDenied(gettext("Trainers do not see the review policy."))
     if request.method == "PUT":
         if not permissions.can_edit_review_policy(request.user, project):
-            raise PermissionDenied("Only question setters and admins set the review policy.")
+            raise PermissionDenied(
+                gettext("Only question setters and admins set the review policy.")
+            )
         data = ReviewPolicyWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review_policy_update(project=project, by=request.user, **data.validated_data)
@@ -463,7 +466,7 @@ class ProjectReviewLog(generics.ListAPIView):
             return self.queryset
         project = lookups.visible_project(self.request.user, self.kwargs["project_pk"])
         if not permissions.can_view_review_log(self.request.user, project):
-            raise PermissionDenied("Only QA leads and admins read the review log.")
+            raise PermissionDenied(gettext("Only QA leads and admins read the review log."))
         return review_log(project=project).order_by("-id")
 
 
@@ -483,7 +486,7 @@ def submission_revisions_diff(request: Request, pk: int) -> Response:
     for name in ("from", "to"):
         value = request.query_params.get(name, "")
         if not value.isdecimal():  # isdigit() takes "²", which int() refuses
-            raise ValidationError({name: ["A revision number."]})
+            raise ValidationError({name: [gettext("A revision number.")]})
         numbers[name] = int(value)
     diff = revisions_diff(submission=submission, before=numbers["from"], after=numbers["to"])
     return Response(RevisionsDiffSerializer(diff).data)
@@ -499,7 +502,7 @@ def submission_revisions_diff(request: Request, pk: int) -> Response:
 def project_rework(request: Request, project_pk: int) -> Response:
     project = lookups.visible_project(request.user, project_pk)
     if not permissions.can_view_rework(request.user, project):
-        raise PermissionDenied("Only trainers of this project have work to revise.")
+        raise PermissionDenied(gettext("Only trainers of this project have work to revise."))
     returned = submissions_returned(project=project, trainer=request.user)
     page, paginator = page_of_rows(request, returned, Submission, key=lambda row: row.pk)
     return paginator.get_paginated_response(ReworkSerializer(page, many=True).data)

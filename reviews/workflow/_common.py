@@ -61,9 +61,9 @@ def _log(
 
 def _require_reviewer_of(reviewer, submission: Submission) -> None:
     if submission.author_id == getattr(reviewer, "pk", None):
-        raise PermissionDenied("Nobody reviews their own work.")
+        raise PermissionDenied(_("Nobody reviews their own work."))
     if not permissions.can_review_submission(reviewer, submission):
-        raise PermissionDenied("Only QA leads and admins of this project review its work.")
+        raise PermissionDenied(_("Only QA leads and admins of this project review its work."))
 
 
 # --- judgments, reasons, rubric versions ----------------------------------------------------
@@ -86,38 +86,59 @@ def _rubric_in_force(
     if named is None:
         if needed and current is not None:
             raise DomainError(
-                "Name the rubric version you judged against.",
+                _("Name the rubric version you judged against."),
                 code="rubric_version_required",
-                fields={field: [f"Required with judgments: the project applies id {current.pk}."]},
+                fields={
+                    field: [
+                        _("Required with judgments: the project applies id %(id)s.")
+                        % {"id": current.pk}
+                    ]
+                },
             )
         if current is not None:
             current.require_applicable()
         return current
     if current is None:
         raise ConflictError(
-            "This project applies no rubric; send no rubric version and no judgments.",
+            _("This project applies no rubric; send no rubric version and no judgments."),
             code="no_rubric",
-            fields={field: ["The project pins no rubric version."]},
+            fields={field: [_("The project pins no rubric version.")]},
         )
     if named != current.pk:
         old = RubricVersion.objects.filter(pk=named).select_related("rubric").first()
-        what = (
-            f"Version {old.number} of “{old.rubric}” is {old.get_status_display().lower()}"
+        in_force = {"current": current.number, "id": current.pk}
+        detail = (
+            _(
+                "Version %(number)s of “%(rubric)s” is %(status)s; this project's reviews "
+                "apply version %(current)s (id %(id)s). Reload the review and judge against it."
+            )
+            % {
+                "number": old.number,
+                "rubric": old.rubric,
+                "status": old.get_status_display().lower(),
+                **in_force,
+            }
             if old is not None
-            else f"There is no rubric version {named}"
+            else _(
+                "There is no rubric version %(named)s; this project's reviews apply version "
+                "%(current)s (id %(id)s). Reload the review and judge against it."
+            )
+            % {"named": named, **in_force}
         )
         raise ConflictError(
-            f"{what}; this project's reviews apply version {current.number} "
-            f"(id {current.pk}). Reload the review and judge against it.",
+            detail,
             code="rubric_version_not_current",
-            fields={field: [f"Not the version in force (id {current.pk})."]},
+            fields={field: [_("Not the version in force (id %(id)s).") % {"id": current.pk}]},
         )
     if not current.is_applicable:
         raise ConflictError(
-            f"Version {current.number} of “{current.rubric}” is retired and is never applied "
-            "again; a setter must pin another version.",
+            _(
+                "Version %(number)s of “%(rubric)s” is retired and is never applied again; "
+                "a setter must pin another version."
+            )
+            % {"number": current.number, "rubric": current.rubric},
             code="version_retired",
-            fields={field: ["Retired."]},
+            fields={field: [_("Retired.")]},
         )
     return current
 
@@ -129,13 +150,13 @@ def _score(
         return None
     if not isinstance(judgments, Mapping):
         raise DomainError(
-            "Judgments must be an object keyed by criterion id.",
-            fields={"judgments": ["Must be an object keyed by criterion id."]},
+            _("Judgments must be an object keyed by criterion id."),
+            fields={"judgments": [_("Must be an object keyed by criterion id.")]},
         )
     if version is None:
         raise DomainError(
-            "This project applies no rubric, so there is nothing to judge.",
-            fields={"judgments": ["The project pins no rubric version."]},
+            _("This project applies no rubric, so there is nothing to judge."),
+            fields={"judgments": [_("The project pins no rubric version.")]},
         )
     errors = validate_judgments(version.content, judgments, require_evidence=True)
     if errors:
@@ -160,7 +181,7 @@ def _clean_reasons(
     if reasons in (None, ""):
         reasons = []
     if not isinstance(reasons, list):
-        raise DomainError("Reasons must be a list.", fields={"reasons": ["Must be a list."]})
+        raise DomainError(_("Reasons must be a list."), fields={"reasons": [_("Must be a list.")]})
     if decision in (Decision.REJECT, Decision.RETURN) and not reasons:
         raise DomainError(
             _(
@@ -182,26 +203,28 @@ def _clean_reasons(
     for index, reason in enumerate(reasons):
         where = f"reasons[{index}]"
         if not isinstance(reason, Mapping) or len(set(reason) & {"criterion", "rule"}) != 1:
-            errors[where] = ['An object with either "criterion" or "rule".']
+            errors[where] = [_('An object with either "criterion" or "rule".')]
             continue
         unknown = set(reason) - {"criterion", "rule"}
         if unknown:
-            errors[where] = [f"Unknown key(s): {', '.join(sorted(map(str, unknown)))}."]
+            errors[where] = [
+                _("Unknown key(s): %(keys)s.") % {"keys": ", ".join(sorted(map(str, unknown)))}
+            ]
             continue
         if "criterion" in reason:
             key = reason["criterion"]
             if key not in criteria:
                 errors[f"{where}.criterion"] = [
-                    "Not a criterion of the rubric version in force."
+                    _("Not a criterion of the rubric version in force.")
                     if version is not None
-                    else "This project applies no rubric; name a guideline rule."
+                    else _("This project applies no rubric; name a guideline rule.")
                 ]
                 continue
             cleaned.append({"criterion": key, "label": str(criteria[key].get("title", key))})
         else:
             key = reason["rule"]
             if key not in rules:
-                errors[f"{where}.rule"] = ["Not an active rule of the guidelines in force."]
+                errors[f"{where}.rule"] = [_("Not an active rule of the guidelines in force.")]
                 continue
             cleaned.append({"rule": key, "label": str(rules[key].get("title", key))})
     if errors:
@@ -214,7 +237,7 @@ def _clean_reasons(
 def _clean_comment(comment: Any, *, required: bool, field: str = "comment") -> str:
     text = comment.strip() if isinstance(comment, str) else ""
     if comment is not None and not isinstance(comment, str):
-        raise DomainError("The comment must be text.", fields={field: ["Must be text."]})
+        raise DomainError(_("The comment must be text."), fields={field: [_("Must be text.")]})
     if required and not text:
         raise DomainError(
             _("A comment is required: tell the author what to change and why."),
@@ -223,7 +246,12 @@ def _clean_comment(comment: Any, *, required: bool, field: str = "comment") -> s
         )
     if len(text) > MAX_COMMENT_CHARS:
         raise DomainError(
-            "The comment is too long.", fields={field: [f"At most {MAX_COMMENT_CHARS} characters."]}
+            _("The comment is too long."),
+            fields={
+                field: [
+                    _("At most %(count)s characters.") % {"count": MAX_COMMENT_CHARS},
+                ]
+            },
         )
     return text
 

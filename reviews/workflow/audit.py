@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils.translation import gettext
 
 from annotation_platform.errors import ConflictError, DomainError
 from reviews import permissions
@@ -42,16 +43,20 @@ def review_second(*, review: Review, reviewer, data: ReviewInput) -> Review:
     submission = review.submission
     _require_reviewer_of(reviewer, submission)
     if not permissions.can_second_review(reviewer, review):
-        raise PermissionDenied("A second review is by someone other than the first reviewer.")
+        raise PermissionDenied(
+            gettext("A second review is by someone other than the first reviewer.")
+        )
     if review.kind != ReviewKind.REVIEW or review.decision not in (
         Decision.ACCEPT,
         Decision.REJECT,
     ):
         raise ConflictError(
-            "Only a first review's accept or rejection is audited.", code="not_auditable"
+            gettext("Only a first review's accept or rejection is audited."), code="not_auditable"
         )
     if Review.objects.filter(parent=review, kind=ReviewKind.SECOND).exists():
-        raise ConflictError("This review already has a second review.", code="already_audited")
+        raise ConflictError(
+            gettext("This review already has a second review."), code="already_audited"
+        )
     project = submission.task.project
     judged = _judge(project, data, policy=review_policy_for(project))
     decision = judged.decision
@@ -69,7 +74,7 @@ def review_second(*, review: Review, reviewer, data: ReviewInput) -> Review:
             )
     except IntegrityError as exc:  # a concurrent audit of the same review won
         raise ConflictError(
-            "This review already has a second review.", code="already_audited"
+            gettext("This review already has a second review."), code="already_audited"
         ) from exc
     _log(
         project_id=project.pk,
@@ -87,7 +92,7 @@ def audit_candidates(*, project: Project, reviewer, limit: int = 20) -> list[Rev
     """A random sample of accepted and rejected first reviews ``reviewer`` may audit (not
     their own review, not their own work, not audited yet)."""
     if not permissions.can_view_review_queue(reviewer, project):
-        raise PermissionDenied("Only QA leads and admins audit reviews.")
+        raise PermissionDenied(gettext("Only QA leads and admins audit reviews."))
     return list(
         Review.objects.filter(
             project=project,
@@ -119,26 +124,28 @@ def review_regrade(
     submission = review.submission
     _require_reviewer_of(reviewer, submission)
     if review.kind not in (ReviewKind.REVIEW, ReviewKind.DISPUTE):
-        raise ConflictError("Re-grade the first review itself.", code="not_regradable")
+        raise ConflictError(gettext("Re-grade the first review itself."), code="not_regradable")
     project = submission.task.project
     version = _rubric_in_force(project, rubric_version, needed=True)
     if version is None:
         raise ConflictError(
-            "This project applies no rubric; there is nothing to re-grade against.",
+            gettext("This project applies no rubric; there is nothing to re-grade against."),
             code="no_rubric",
-            fields={"rubric_version": ["The project pins no rubric version."]},
+            fields={"rubric_version": [gettext("The project pins no rubric version.")]},
         )
     if version.pk == review.rubric_version_id:
         raise ConflictError(
-            "This review already used the rubric version in force; a re-grade is against a "
-            "newer version.",
+            gettext(
+                "This review already used the rubric version in force; a re-grade is against "
+                "a newer version."
+            ),
             code="already_current",
-            fields={"rubric_version": ["Same version as the review."]},
+            fields={"rubric_version": [gettext("Same version as the review.")]},
         )
     if not judgments:
         raise DomainError(
-            "Judge the criteria of the new version.",
-            fields={"judgments": ["At least one judgment."]},
+            gettext("Judge the criteria of the new version."),
+            fields={"judgments": [gettext("At least one judgment.")]},
         )
     score = _score(version, judgments, review_policy_for(project))
     regrade = Review.objects.create(
@@ -207,7 +214,7 @@ def regrade_candidates(*, project: Project, reviewer, limit: int = 50) -> list[R
     """Decisions (reviews and dispute resolutions) scored under a rubric version other than
     the one in force and not re-graded under it yet, oldest first: what a re-grade is for."""
     if not permissions.can_view_review_queue(reviewer, project):
-        raise PermissionDenied("Only QA leads and admins re-grade reviews.")
+        raise PermissionDenied(gettext("Only QA leads and admins re-grade reviews."))
     if project.rubric_version_id is None:
         return []
     return list(

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from annotation_platform.errors import ConflictError, DomainError
 from reviews import permissions
@@ -62,7 +63,7 @@ def _decide(
         and item.status == ItemStatus.QUEUED
     ):
         raise ConflictError(
-            "Another reviewer holds this submission right now.", code="leased_by_other"
+            gettext("Another reviewer holds this submission right now."), code="leased_by_other"
         )
     before_status = (
         Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).get()
@@ -159,20 +160,20 @@ def reviews_bulk_accept(
     for ids that are not queued clean work of this project, 409 when an item is held by
     another reviewer or already decided; nothing is written then."""
     if not permissions.can_view_review_queue(reviewer, project):
-        raise PermissionDenied("Only QA leads and admins review this project's work.")
+        raise PermissionDenied(gettext("Only QA leads and admins review this project's work."))
     if (
         not isinstance(submission_ids, list)
         or not submission_ids
         or not all(isinstance(i, int) and not isinstance(i, bool) for i in submission_ids)
     ):
         raise DomainError(
-            "Send a non-empty list of submission ids.",
-            fields={"submissions": ["A non-empty list of whole numbers."]},
+            gettext("Send a non-empty list of submission ids."),
+            fields={"submissions": [gettext("A non-empty list of whole numbers.")]},
         )
     if len(submission_ids) > MAX_BULK:
         raise DomainError(
-            f"At most {MAX_BULK} submissions at once.",
-            fields={"submissions": [f"{len(submission_ids)} given."]},
+            gettext("At most %(max)s submissions at once.") % {"max": MAX_BULK},
+            fields={"submissions": [gettext("%(count)s given.") % {"count": len(submission_ids)}]},
         )
     now = timezone.now()
     items = {
@@ -188,27 +189,40 @@ def reviews_bulk_accept(
         where = f"submissions[{index}]"
         item = items.get(pk)
         if pk in seen:
-            bad[where] = [f"Submission {pk} is listed twice."]
+            bad[where] = [gettext("Submission %(id)s is listed twice.") % {"id": pk}]
         elif item is None:
-            bad[where] = [f"Submission {pk} is not in this project's review queue."]
+            bad[where] = [
+                gettext("Submission %(id)s is not in this project's review queue.") % {"id": pk}
+            ]
         elif item.submission.author_id == reviewer.pk:
-            bad[where] = [f"Submission {pk} is your own work; nobody reviews their own."]
+            bad[where] = [
+                gettext("Submission %(id)s is your own work; nobody reviews their own.")
+                % {"id": pk}
+            ]
         elif item.status != ItemStatus.QUEUED or item.submission.status != "submitted":
-            conflicts[where] = [f"Submission {pk} was already decided."]
+            conflicts[where] = [gettext("Submission %(id)s was already decided.") % {"id": pk}]
         elif item.risk != Risk.CLEAN:
-            bad[where] = [f"Submission {pk} has check findings; review it on its own."]
+            bad[where] = [
+                gettext("Submission %(id)s has check findings; review it on its own.") % {"id": pk}
+            ]
         elif (
             item.leased_by_id not in (None, reviewer.pk)
             and item.lease_expires_at
             and item.lease_expires_at > now
         ):
-            conflicts[where] = [f"Another reviewer holds submission {pk}."]
+            conflicts[where] = [gettext("Another reviewer holds submission %(id)s.") % {"id": pk}]
         seen.add(pk)
     if bad or conflicts:
         error = DomainError if bad else ConflictError
         raise error(
-            f"{len(bad) + len(conflicts)} of {len(submission_ids)} submissions cannot be "
-            "accepted in bulk; nothing was accepted.",
+            ngettext(
+                "%(refused)s of %(count)s submission cannot be accepted in bulk; "
+                "nothing was accepted.",
+                "%(refused)s of %(count)s submissions cannot be accepted in bulk; "
+                "nothing was accepted.",
+                len(submission_ids),
+            )
+            % {"refused": len(bad) + len(conflicts), "count": len(submission_ids)},
             code="bulk_refused",
             fields={**bad, **conflicts},
         )

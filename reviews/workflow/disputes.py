@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from annotation_platform.errors import ConflictError, DomainError
 from reviews import permissions
@@ -40,19 +41,21 @@ def dispute_file(*, submission: Submission, by, comment: str) -> Dispute:
     return, a second dispute, or one after the final decision is a 409; nothing is
     written then."""
     if not permissions.can_dispute(by, submission):
-        raise PermissionDenied("Only the author disputes a decision on their work.")
+        raise PermissionDenied(gettext("Only the author disputes a decision on their work."))
     text = _clean_comment(comment, required=True)
     locked = Submission.objects.select_for_update().get(pk=submission.pk)
     existing = Dispute.objects.filter(submission=locked).first()
     if existing is not None:
         if existing.status == DisputeStatus.RESOLVED:
             raise ConflictError(
-                "This dispute was decided and the decision is final.", code="dispute_final"
+                gettext("This dispute was decided and the decision is final."),
+                code="dispute_final",
             )
-        raise ConflictError("You already disputed this decision.", code="already_disputed")
+        raise ConflictError(gettext("You already disputed this decision."), code="already_disputed")
     if locked.status != SubmissionStatus.REJECTED:
         raise ConflictError(
-            f"Only a rejection can be disputed; this submission is {locked.status}.",
+            gettext("Only a rejection can be disputed; this submission is %(status)s.")
+            % {"status": SubmissionStatus(locked.status).label.lower()},
             code="not_disputable",
         )
     rejection = (
@@ -61,7 +64,7 @@ def dispute_file(*, submission: Submission, by, comment: str) -> Dispute:
         .first()
     )
     if rejection is None:
-        raise ConflictError("There is no review to dispute.", code="not_disputable")
+        raise ConflictError(gettext("There is no review to dispute."), code="not_disputable")
     try:
         with transaction.atomic():
             dispute = Dispute.objects.create(
@@ -72,7 +75,9 @@ def dispute_file(*, submission: Submission, by, comment: str) -> Dispute:
                 comment=text,
             )
     except IntegrityError as exc:
-        raise ConflictError("You already disputed this decision.", code="already_disputed") from exc
+        raise ConflictError(
+            gettext("You already disputed this decision."), code="already_disputed"
+        ) from exc
     _log(
         project_id=rejection.project_id,
         actor=by,
@@ -98,11 +103,13 @@ def dispute_resolve(*, dispute: Dispute, by, data: ReviewInput) -> Dispute:
     )
     if not permissions.can_resolve_dispute(by, dispute):
         raise PermissionDenied(
-            "A dispute is decided by a QA lead or admin other than the reviewer who rejected."
+            gettext(
+                "A dispute is decided by a QA lead or admin other than the reviewer who rejected."
+            )
         )
     if dispute.status != DisputeStatus.OPEN:
         raise ConflictError(
-            "This dispute was decided; the decision is final.", code="dispute_final"
+            gettext("This dispute was decided; the decision is final."), code="dispute_final"
         )
     submission = dispute.submission
     project = submission.task.project
@@ -156,14 +163,15 @@ def dispute_resolve(*, dispute: Dispute, by, data: ReviewInput) -> Dispute:
 def project_disputes(*, project: Project, user, status: str | None = None) -> QuerySet[Dispute]:
     """The project's disputes for its reviewers, open ones first."""
     if not permissions.can_view_disputes(user, project):
-        raise PermissionDenied("Only QA leads and admins see the project's disputes.")
+        raise PermissionDenied(gettext("Only QA leads and admins see the project's disputes."))
     disputes = Dispute.objects.filter(project=project).select_related(
         "review", "resolution", "submission", "filed_by"
     )
     if status:
         if status not in DisputeStatus.values:
             raise DomainError(
-                "Unknown dispute status.", fields={"status": ["One of: open, resolved."]}
+                gettext("Unknown dispute status."),
+                fields={"status": [gettext("One of: %(codes)s.") % {"codes": "open, resolved"}]},
             )
         disputes = disputes.filter(status=status)
     return disputes.order_by("-status", "created_at", "id")  # "resolved" > "open"

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext
 
 from annotation_platform.errors import DomainError
 from reviews import permissions
@@ -44,31 +45,37 @@ def _policy_state(policy: ReviewPolicy) -> dict[str, Any]:
 def review_policy_update(*, project: Project, by, **changes: Any) -> ReviewPolicy:
     """Change the project's review policy (setters and admins); every bad value is named."""
     if not permissions.can_edit_review_policy(by, project):
-        raise PermissionDenied("Only question setters and admins set the review policy.")
+        raise PermissionDenied(gettext("Only question setters and admins set the review policy."))
     errors: dict[str, list[str]] = {}
     for name, value in changes.items():
         if name == "clean_sample_rate":
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-                errors[name] = ["A share between 0 and 1 (0.2 reviews a fifth of clean work)."]
+                errors[name] = [
+                    gettext("A share between 0 and 1 (0.2 reviews a fifth of clean work).")
+                ]
         elif name == "full_review_first_n":
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
-                errors[name] = ["A whole number from 0 to 100000."]
+                errors[name] = [gettext("A whole number from 0 to 100000.")]
         elif name == "show_author_names":
             if not isinstance(value, bool):
-                errors[name] = ["true or false."]
+                errors[name] = [gettext("true or false.")]
         elif name == "lease_seconds":
             if isinstance(value, bool) or not isinstance(value, int) or not 60 <= value <= 86_400:
-                errors[name] = ["A whole number of seconds from 60 to 86400."]
+                errors[name] = [gettext("A whole number of seconds from 60 to 86400.")]
         elif name == "scoring_method":
             if value not in ScoringMethod.values:
-                errors[name] = [f"One of: {', '.join(ScoringMethod.values)}."]
+                errors[name] = [
+                    gettext("One of: %(codes)s.") % {"codes": ", ".join(ScoringMethod.values)}
+                ]
         elif name == "missing_judgments":
             if value not in MissingJudgments.values:
-                errors[name] = [f"One of: {', '.join(MissingJudgments.values)}."]
+                errors[name] = [
+                    gettext("One of: %(codes)s.") % {"codes": ", ".join(MissingJudgments.values)}
+                ]
         else:
-            errors[name] = ["Unknown setting."]
+            errors[name] = [gettext("Unknown setting.")]
     if errors:
-        raise DomainError("Some review policy settings are invalid.", fields=errors)
+        raise DomainError(gettext("Some review policy settings are invalid."), fields=errors)
     policy, _ = ReviewPolicy.objects.select_for_update().get_or_create(project=project)
     before = _policy_state(policy)
     for name, value in changes.items():

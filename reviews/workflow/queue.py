@@ -213,7 +213,7 @@ def review_queue(*, project: Project, reviewer) -> QuerySet[ReviewItem]:
     """The project's queued items ``reviewer`` may review, failed first, then warned, then
     sampled clean work, oldest first within each."""
     if not permissions.can_view_review_queue(reviewer, project):
-        raise PermissionDenied("Only QA leads and admins review this project's work.")
+        raise PermissionDenied(gettext("Only QA leads and admins review this project's work."))
     return (
         ReviewItem.objects.filter(project=project, status=ItemStatus.QUEUED)
         .exclude(submission__author=reviewer)
@@ -238,7 +238,7 @@ def review_next(*, project: Project, reviewer, now: datetime | None = None) -> R
     """Lease the next item of the queue to ``reviewer`` (the one they hold, if any); None
     when nothing is left for them. Never an item of their own work."""
     if not permissions.can_view_review_queue(reviewer, project):
-        raise PermissionDenied("Only QA leads and admins review this project's work.")
+        raise PermissionDenied(gettext("Only QA leads and admins review this project's work."))
     now = now or timezone.now()
     policy = review_policy_for(project)
     with transaction.atomic():
@@ -308,7 +308,7 @@ def review_lease(*, submission: Submission, reviewer, now: datetime | None = Non
     if status != SubmissionStatus.SUBMITTED and not is_reconsidered(item):
         raise ConflictError(
             gettext("This submission is %(status)s: there is nothing to review.")
-            % {"status": status},
+            % {"status": SubmissionStatus(status).label.lower()},
             code="not_reviewable",
         )
     if item is None:

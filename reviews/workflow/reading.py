@@ -247,9 +247,15 @@ def revisions_diff(*, submission: Submission, before: int, after: int) -> dict[s
         )
         if row is None:
             raise DomainError(
-                f"There is no revision {number!r} of this submission.",
+                gettext("There is no revision %(number)s of this submission.")
+                % {"number": repr(number)},
                 code="unknown_revision",
-                fields={name: [f"A revision number from 1 to {submission.revision}."]},
+                fields={
+                    name: [
+                        gettext("A revision number from 1 to %(last)s.")
+                        % {"last": submission.revision}
+                    ]
+                },
             )
         rows[name] = row
     old, new = rows["from"], rows["to"]
