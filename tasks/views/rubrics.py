@@ -173,18 +173,12 @@ def _field_value(field: str, value: Any) -> str:
     return str(label) if label is not None else _show(value)
 
 
-def _section_name(section: str | None) -> str:
-    return section if section is not None else gettext("the top level")
-
-
 def _change_rows(changes: Sequence[Any]) -> list[dict[str, Any]]:
     return [
         {
             "change": change,
             "kind_label": CHANGE_KINDS.get(change.kind, change.kind),
             "node_label": NODE_KINDS.get(change.node, change.node),
-            "before_section": _section_name(change.before.section) if change.before else "",
-            "after_section": _section_name(change.after.section) if change.after else "",
             "fields": [
                 {
                     "field": item.field,
