@@ -45,6 +45,8 @@ PAGES = {
     "rubric-preview",
     "guidelines-diff",
     "guidelines-version",
+    "guidelines-rule-add",
+    "guidelines-publish",
 }
 
 PAPER_V2 = "Names the paper or official document each claim rests on"
@@ -275,6 +277,30 @@ def test_the_live_preview_speaks_chinese(client, cast, world):
         for response in (shown, refused):
             left = untranslated(response.content.decode(), exempt=exempt)
             assert not left, f"{language}: {left}"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("guidelines-rule-add", {"title": "  "}, ("请填写标题。", "請填寫標題。")),
+        ("guidelines-publish", {"note": ""}, ("请填写修改说明。", "請填寫修改說明。")),
+    ],
+)
+def test_the_guidelines_editor_refuses_in_chinese(client, cast, world, name, data, expected):
+    # given: a rule with no title, a publish with no note (the refusal shows in _errors.html)
+    client.force_login(cast.setter)
+    url = reverse(name, args=[world.project.pk])
+    exempt = _exempt(cast, world)
+
+    for (language, header), words in zip(CHINESE.items(), expected, strict=True):
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE=header)
+
+        # then: the editor shows again with the refusal in Chinese
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert words in html
+        left = untranslated(html, exempt=exempt)
+        assert not left, f"{language}: {left}"
 
 
 def _api_refusals(client_as, cast, world, header: str) -> dict[str, dict]:
