@@ -24,6 +24,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from django.utils.translation import gettext
+
 from rubrics.validation import ErrorCollector, is_int, is_number, join_path
 
 SCHEMA_VERSION: Final = 1
@@ -159,8 +161,17 @@ def check_keys(
             continue
         key_text = str(key)
         close = difflib.get_close_matches(key_text, allowed, n=1)
-        hint = f' Did you mean "{close[0]}"?' if close else f" Allowed: {', '.join(allowed)}."
-        out.add(join_path(path, key_text), f'Unknown key "{key_text}".{hint}')
+        if close:
+            message = gettext('Unknown key "%(key)s". Did you mean "%(close)s"?') % {
+                "key": key_text,
+                "close": close[0],
+            }
+        else:
+            message = gettext('Unknown key "%(key)s". Allowed: %(allowed)s.') % {
+                "key": key_text,
+                "allowed": ", ".join(allowed),
+            }
+        out.add(join_path(path, key_text), message)
 
 
 def check_text(
@@ -168,16 +179,16 @@ def check_text(
 ) -> str | None:
     if value is MISSING:
         if required:
-            out.add(where, "This is required.")
+            out.add(where, gettext("This is required."))
         return None
     if not isinstance(value, str):
-        out.add(where, "Must be a string.")
+        out.add(where, gettext("Must be a string."))
         return None
     if required and not value.strip():
-        out.add(where, "Must not be empty.")
+        out.add(where, gettext("Must not be empty."))
         return None
     if len(value) > max_chars:
-        out.add(where, f"At most {max_chars} characters.")
+        out.add(where, gettext("At most %(count)s characters.") % {"count": max_chars})
         return None
     return value
 
@@ -186,22 +197,22 @@ def check_tags(value: Any, where: str, out: ErrorCollector) -> None:
     if value is MISSING:
         return
     if not isinstance(value, list):
-        out.add(where, 'Must be a list of strings, such as ["axis:accuracy"].')
+        out.add(where, gettext('Must be a list of strings, such as ["axis:accuracy"].'))
         return
     if len(value) > MAX_TAGS:
-        out.add(where, f"At most {MAX_TAGS} tags.")
+        out.add(where, gettext("At most %(count)s tags.") % {"count": MAX_TAGS})
         return
     seen: set[str] = set()
     for index, tag in enumerate(value):
         here = f"{where}[{index}]"
         if not isinstance(tag, str) or not tag.strip():
-            out.add(here, "Must be a non-empty string.")
+            out.add(here, gettext("Must be a non-empty string."))
         elif len(tag) > MAX_TAG_CHARS:
-            out.add(here, f"At most {MAX_TAG_CHARS} characters.")
+            out.add(here, gettext("At most %(count)s characters.") % {"count": MAX_TAG_CHARS})
         elif tag != tag.strip():
-            out.add(here, "Must not start or end with spaces.")
+            out.add(here, gettext("Must not start or end with spaces."))
         elif tag in seen:
-            out.add(here, f'The tag "{tag}" is listed twice.')
+            out.add(here, gettext('The tag "%(tag)s" is listed twice.') % {"tag": tag})
         else:
             seen.add(tag)
 
@@ -225,21 +236,23 @@ def validate_rubric_content(content: Any) -> Errors:
     """
     out = ErrorCollector()
     if not isinstance(content, Mapping):
-        out.add("", 'Rubric content must be a JSON object with a "criteria" list.')
+        out.add("", gettext('Rubric content must be a JSON object with a "criteria" list.'))
         return out.errors
     check_keys(content, _TOP_KEYS, "", out)
     version = content.get("schema_version", MISSING)
     if version is not MISSING and (not is_int(version) or version != SCHEMA_VERSION):
         out.add(
             "schema_version",
-            f"Unsupported schema version {describe(version)}; this platform reads "
-            f"version {SCHEMA_VERSION}.",
+            gettext(
+                "Unsupported schema version %(found)s; this platform reads version %(version)s."
+            )
+            % {"found": describe(version), "version": SCHEMA_VERSION},
         )
     nodes = content.get("criteria", MISSING)
     if nodes is MISSING:
-        out.add("criteria", "This is required (use [] for a rubric with no criteria yet).")
+        out.add("criteria", gettext("This is required (use [] for a rubric with no criteria yet)."))
     elif not isinstance(nodes, list):
-        out.add("criteria", "Must be a list of criteria and sections.")
+        out.add("criteria", gettext("Must be a list of criteria and sections."))
     else:
         _check_nodes(nodes, "criteria", 0, _Walk(out))
     return out.errors
@@ -252,11 +265,15 @@ def _check_nodes(nodes: list[Any], path: str, depth: int, walk: _Walk) -> None:
         walk.count += 1
         if walk.count > MAX_NODES:
             if not walk.too_many:
-                out.add("criteria", f"At most {MAX_NODES} criteria and sections in one rubric.")
+                out.add(
+                    "criteria",
+                    gettext("At most %(count)s criteria and sections in one rubric.")
+                    % {"count": MAX_NODES},
+                )
                 walk.too_many = True
             return
         if not isinstance(node, Mapping):
-            out.add(here, 'Must be an object: a criterion or a section (see "kind").')
+            out.add(here, gettext('Must be an object: a criterion or a section (see "kind").'))
             continue
         kind = node.get("kind", MISSING)
         if kind == KIND_CRITERION:
@@ -264,24 +281,35 @@ def _check_nodes(nodes: list[Any], path: str, depth: int, walk: _Walk) -> None:
         elif kind == KIND_SECTION:
             _check_section(node, here, depth, walk)
         elif kind is MISSING:
-            out.add(f"{here}.kind", 'This is required: "criterion" or "section".')
+            out.add(f"{here}.kind", gettext('This is required: "criterion" or "section".'))
         else:
-            out.add(f"{here}.kind", f'Unknown kind {describe(kind)}: "criterion" or "section".')
+            out.add(
+                f"{here}.kind",
+                gettext('Unknown kind %(kind)s: "criterion" or "section".')
+                % {"kind": describe(kind)},
+            )
 
 
 def _check_id(node: Mapping[str, Any], path: str, walk: _Walk) -> None:
     where = f"{path}.id"
     value = node.get("id", MISSING)
     if value is MISSING:
-        walk.out.add(where, "This is required.")
+        walk.out.add(where, gettext("This is required."))
     elif not isinstance(value, str) or not ID_RE.fullmatch(value):
         walk.out.add(
             where,
-            f"Must be a slug of at most {MAX_ID_CHARS} characters: lowercase letters and "
-            'digits, with "-" or "_" inside (e.g. "cites-guideline").',
+            gettext(
+                "Must be a slug of at most %(count)s characters: lowercase letters and "
+                'digits, with "-" or "_" inside (e.g. "cites-guideline").'
+            )
+            % {"count": MAX_ID_CHARS},
         )
     elif value in walk.ids:
-        walk.out.add(where, f'The id "{value}" is already used by {walk.ids[value]}.')
+        walk.out.add(
+            where,
+            gettext('The id "%(id)s" is already used by %(path)s.')
+            % {"id": value, "path": walk.ids[value]},
+        )
     else:
         walk.ids[value] = path
 
@@ -306,20 +334,22 @@ def _check_section(node: Mapping[str, Any], path: str, depth: int, walk: _Walk) 
     )
     weight = node.get("weight", MISSING)
     if weight is not MISSING and (not is_number(weight) or weight <= 0):
-        out.add(f"{path}.weight", "Must be a number greater than 0 (the default is 1).")
+        out.add(f"{path}.weight", gettext("Must be a number greater than 0 (the default is 1)."))
     children = node.get("children", MISSING)
     where = f"{path}.children"
     if children is MISSING:
-        out.add(where, "This is required.")
+        out.add(where, gettext("This is required."))
         return
     if not isinstance(children, list):
-        out.add(where, "Must be a list of criteria and sections.")
+        out.add(where, gettext("Must be a list of criteria and sections."))
         return
     if not children:
-        out.add(where, "A section needs at least one criterion or sub-section.")
+        out.add(where, gettext("A section needs at least one criterion or sub-section."))
         return
     if depth + 1 > MAX_SECTION_DEPTH:
-        out.add(where, f"Sections nest at most {MAX_SECTION_DEPTH} deep.")
+        out.add(
+            where, gettext("Sections nest at most %(count)s deep.") % {"count": MAX_SECTION_DEPTH}
+        )
         return
     _check_nodes(children, where, depth + 1, walk)
     if not _has_positive(children):
@@ -327,9 +357,11 @@ def _check_section(node: Mapping[str, Any], path: str, depth: int, walk: _Walk) 
         # pitfalls alone has no score to lower, so its pitfalls would silently never count.
         out.add(
             where,
-            "A section needs at least one positive criterion (directly or in a sub-section): "
-            "pitfalls lower the score of the section they sit in. Move these pitfalls into "
-            "the section they should count against, or to the top level.",
+            gettext(
+                "A section needs at least one positive criterion (directly or in a sub-section): "
+                "pitfalls lower the score of the section they sit in. Move these pitfalls into "
+                "the section they should count against, or to the top level."
+            ),
         )
 
 
@@ -365,36 +397,46 @@ def _check_criterion(node: Mapping[str, Any], path: str, walk: _Walk) -> None:
     points = node.get("points", MISSING)
     points_ok = False
     if points is MISSING:
-        out.add(f"{path}.points", "This is required.")
+        out.add(f"{path}.points", gettext("This is required."))
     elif not is_number(points):
-        out.add(f"{path}.points", f"Must be a number, not {describe(points)}.")
+        out.add(
+            f"{path}.points",
+            gettext("Must be a number, not %(value)s.") % {"value": describe(points)},
+        )
     elif points == 0:
         out.add(
             f"{path}.points",
-            "Must not be 0: positive points reward a criterion, negative points penalise a "
-            "pitfall.",
+            gettext(
+                "Must not be 0: positive points reward a criterion, negative points penalise a "
+                "pitfall."
+            ),
         )
     else:
         points_ok = True
     polarity = node.get("polarity", MISSING)
     if polarity is MISSING:
-        out.add(f"{path}.polarity", 'This is required: "positive" or "pitfall".')
+        out.add(f"{path}.polarity", gettext('This is required: "positive" or "pitfall".'))
     elif polarity not in POLARITIES:
         out.add(
-            f"{path}.polarity", f'Unknown polarity {describe(polarity)}: "positive" or "pitfall".'
+            f"{path}.polarity",
+            gettext('Unknown polarity %(value)s: "positive" or "pitfall".')
+            % {"value": describe(polarity)},
         )
     elif points_ok and (polarity == "pitfall") != (points < 0):
         # The sign alone never decides: a stray minus must not turn a criterion into a pitfall.
         if polarity == "pitfall":
-            message = "A pitfall takes negative points (it is subtracted when judged met)."
+            message = gettext("A pitfall takes negative points (it is subtracted when judged met).")
         else:
-            message = 'A criterion with negative points is a pitfall: set "polarity": "pitfall".'
+            message = gettext(
+                'A criterion with negative points is a pitfall: set "polarity": "pitfall".'
+            )
         out.add(f"{path}.polarity", message)
     importance = node.get("importance", MISSING)
     if importance is not MISSING and importance not in IMPORTANCES:
         out.add(
             f"{path}.importance",
-            f"Unknown importance {describe(importance)}: " + ", ".join(IMPORTANCES) + ".",
+            gettext("Unknown importance %(value)s: %(allowed)s.")
+            % {"value": describe(importance), "allowed": ", ".join(IMPORTANCES)},
         )
     scale = node.get("scale", MISSING)
     if scale is not MISSING:
@@ -402,19 +444,26 @@ def _check_criterion(node: Mapping[str, Any], path: str, walk: _Walk) -> None:
     check_tags(node.get("tags", MISSING), f"{path}.tags", out)
     evidence = node.get("evidence_required", MISSING)
     if evidence is not MISSING and not isinstance(evidence, bool):
-        out.add(f"{path}.evidence_required", "Must be true or false.")
+        out.add(f"{path}.evidence_required", gettext("Must be true or false."))
 
 
 def _check_scale(scale: Any, path: str, out: ErrorCollector) -> None:
     if not isinstance(scale, Mapping):
-        out.add(path, 'Must be an object: {"type": "binary"} or {"type": "ordinal", "levels": …}.')
+        out.add(
+            path,
+            gettext('Must be an object: {"type": "binary"} or {"type": "ordinal", "levels": …}.'),
+        )
         return
     kind = scale.get("type", MISSING)
     if kind is MISSING:
-        out.add(f"{path}.type", 'This is required: "binary" or "ordinal".')
+        out.add(f"{path}.type", gettext('This is required: "binary" or "ordinal".'))
         return
     if kind not in SCALE_TYPES:
-        out.add(f"{path}.type", f'Unknown scale type {describe(kind)}: "binary" or "ordinal".')
+        out.add(
+            f"{path}.type",
+            gettext('Unknown scale type %(value)s: "binary" or "ordinal".')
+            % {"value": describe(kind)},
+        )
         return
     check_keys(scale, _SCALE_KEYS[kind], path, out)
     if kind == "binary":
@@ -422,26 +471,33 @@ def _check_scale(scale: Any, path: str, out: ErrorCollector) -> None:
     levels = scale.get("levels", MISSING)
     where = f"{path}.levels"
     if levels is MISSING:
-        out.add(where, "This is required: an ordinal scale lists its levels.")
+        out.add(where, gettext("This is required: an ordinal scale lists its levels."))
         return
     if not isinstance(levels, list):
-        out.add(where, 'Must be a list of {"value": int, "descriptor": str} levels.')
+        out.add(where, gettext('Must be a list of {"value": int, "descriptor": str} levels.'))
         return
     if not MIN_LEVELS <= len(levels) <= MAX_LEVELS:
-        out.add(where, f"An ordinal scale has {MIN_LEVELS} to {MAX_LEVELS} levels.")
+        out.add(
+            where,
+            gettext("An ordinal scale has %(min)s to %(max)s levels.")
+            % {"min": MIN_LEVELS, "max": MAX_LEVELS},
+        )
         return
     values: list[int] = []
     for index, level in enumerate(levels):
         here = f"{where}[{index}]"
         if not isinstance(level, Mapping):
-            out.add(here, 'Must be an object: {"value": int, "descriptor": str}.')
+            out.add(here, gettext('Must be an object: {"value": int, "descriptor": str}.'))
             continue
         check_keys(level, _LEVEL_KEYS, here, out)
         value = level.get("value", MISSING)
         if value is MISSING:
-            out.add(f"{here}.value", "This is required.")
+            out.add(f"{here}.value", gettext("This is required."))
         elif not is_int(value):
-            out.add(f"{here}.value", f"Must be a whole number, not {describe(value)}.")
+            out.add(
+                f"{here}.value",
+                gettext("Must be a whole number, not %(value)s.") % {"value": describe(value)},
+            )
         else:
             values.append(value)
         check_text(
@@ -455,8 +511,11 @@ def _check_scale(scale: Any, path: str, out: ErrorCollector) -> None:
         found = ", ".join(str(value) for value in values)
         out.add(
             where,
-            "Level values must be consecutive whole numbers in ascending order (e.g. 1, 2, 3, "
-            f"4, 5); found {found}.",
+            gettext(
+                "Level values must be consecutive whole numbers in ascending order (e.g. 1, 2, 3, "
+                "4, 5); found %(found)s."
+            )
+            % {"found": found},
         )
 
 

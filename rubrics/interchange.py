@@ -23,6 +23,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from django.utils.translation import gettext, gettext_noop
+
 from annotation_platform import jsonguard
 from annotation_platform.errors import DomainError
 from rubrics.content import (
@@ -45,7 +47,7 @@ FORMAT_RAR: Final = "rar"
 FORMAT_PROMETHEUS: Final = "prometheus"
 FORMATS: Final = (FORMAT_RUBRIC, FORMAT_HEALTHBENCH, FORMAT_RAR, FORMAT_PROMETHEUS)
 
-EXPECTED_SHAPES: Final = (
+EXPECTED_SHAPES: Final = gettext_noop(
     'Expected one of: our rubric JSON ({"criteria": [...]}); HealthBench items '
     '([{"criterion", "points", "tags"}, ...], or an example with "rubrics"); '
     'Rubrics-as-Rewards items ([{"title", "description", "weight"}, ...]); '
@@ -109,13 +111,19 @@ def import_content(data: Any, *, fmt: str | None = None) -> dict[str, Any]:
             data = jsonguard.loads(data)
         except jsonguard.HostileInput as exc:
             raise DomainError(
-                f"The file is refused at {exc.path or 'the top'}: {exc.reason}",
+                (
+                    gettext("The file is refused at %(path)s: %(reason)s")
+                    % {"path": exc.path, "reason": exc.reason}
+                    if exc.path
+                    else gettext("The file is refused at the top: %(reason)s")
+                    % {"reason": exc.reason}
+                ),
                 code="invalid_import",
                 fields={exc.path: [exc.reason]},
             ) from None
         except ValueError as exc:
             raise DomainError(
-                f"The file is not valid JSON: {exc}.",
+                gettext("The file is not valid JSON: %(error)s.") % {"error": exc},
                 code="invalid_import",
                 fields={"": [str(exc)]},
             ) from None
@@ -123,16 +131,21 @@ def import_content(data: Any, *, fmt: str | None = None) -> dict[str, Any]:
         fmt = detect_format(data)
         if fmt is None:
             if isinstance(data, list) and not data:
-                detail = "The file holds no rubric items."
+                detail = gettext("The file holds no rubric items.")
             else:
-                detail = f"This file is in none of the known rubric shapes. {EXPECTED_SHAPES}"
+                detail = gettext(
+                    "This file is in none of the known rubric shapes. %(expected)s"
+                ) % {"expected": gettext(EXPECTED_SHAPES)}
             raise DomainError(detail, code="unknown_format", fields={"": [detail]})
     importer = _IMPORTERS.get(fmt)
     if importer is None:
         raise DomainError(
-            f"Unknown format {fmt!r}; use one of: {', '.join(FORMATS)}.",
+            gettext("Unknown format %(format)s; use one of: %(formats)s.")
+            % {"format": repr(fmt), "formats": ", ".join(FORMATS)},
             code="unknown_format",
-            fields={"format": [f"Use one of: {', '.join(FORMATS)}."]},
+            fields={
+                "format": [gettext("Use one of: %(formats)s.") % {"formats": ", ".join(FORMATS)}]
+            },
         )
     return importer(data)
 
@@ -142,14 +155,17 @@ def export_content(content: Mapping[str, Any], *, fmt: str) -> Any:
     exporter = _EXPORTERS.get(fmt)
     if exporter is None:
         raise DomainError(
-            f"Unknown format {fmt!r}; use one of: {', '.join(FORMATS)}.",
+            gettext("Unknown format %(format)s; use one of: %(formats)s.")
+            % {"format": repr(fmt), "formats": ", ".join(FORMATS)},
             code="unknown_format",
-            fields={"format": [f"Use one of: {', '.join(FORMATS)}."]},
+            fields={
+                "format": [gettext("Use one of: %(formats)s.") % {"formats": ", ".join(FORMATS)}]
+            },
         )
     errors = validate_rubric_content(content)
     if errors:
         raise DomainError(
-            "The rubric has errors; each is listed under its path.",
+            gettext("The rubric has errors; each is listed under its path."),
             code="invalid_rubric",
             fields={f"content.{path}" if path else "content": m for path, m in errors.items()},
         )
@@ -164,7 +180,7 @@ def export_content(content: Mapping[str, Any], *, fmt: str) -> Any:
 def _import_rubric(data: Any) -> dict[str, Any]:
     errors = validate_rubric_content(data)
     if errors:
-        raise _refuse("The rubric has errors; each is listed under its path.", errors)
+        raise _refuse(gettext("The rubric has errors; each is listed under its path."), errors)
     return normalize_rubric_content(data)
 
 
@@ -184,12 +200,13 @@ def _flat_binary_criteria(content: Mapping[str, Any], shape: str) -> list[dict[s
         if located.node["scale"]["type"] != "binary":
             errors.add(
                 f"{located.path}.scale",
-                f"{shape} items are met or not met; an ordinal scale cannot be exported.",
+                gettext("%(shape)s items are met or not met; an ordinal scale cannot be exported.")
+                % {"shape": shape},
             )
         criteria.append(located.node)
     if errors.errors:
         raise DomainError(
-            f"This rubric cannot be exported as {shape} items.",
+            gettext("This rubric cannot be exported as %(shape)s items.") % {"shape": shape},
             code="export_unsupported",
             fields={f"content.{path}": m for path, m in errors.errors.items()},
         )
@@ -202,12 +219,19 @@ def _statement(criterion: Mapping[str, Any]) -> str:
     return f"{criterion['title']}\n\n{description}" if description else criterion["title"]
 
 
-def _items(data: Any, out: ErrorCollector, *, what: str) -> list[Any]:
+def _items(data: Any, out: ErrorCollector, *, shape: str, keys: str) -> list[Any]:
     if not isinstance(data, list):
-        out.add("", f"Expected a list of {what}.")
+        out.add(
+            "",
+            gettext("Expected a list of %(shape)s items %(keys)s.")
+            % {"shape": shape, "keys": keys},
+        )
         return []
     if not data:
-        out.add("", f"The list holds no {what}.")
+        out.add(
+            "",
+            gettext("The list holds no %(shape)s items %(keys)s.") % {"shape": shape, "keys": keys},
+        )
     return data
 
 
@@ -232,11 +256,11 @@ def _check_points(item: Mapping[str, Any], key: str, where: str, out: ErrorColle
     value = item.get(key, MISSING)
     where = join_path(where, key)
     if value is MISSING:
-        out.add(where, "This is required.")
+        out.add(where, gettext("This is required."))
     elif not is_number(value):
-        out.add(where, f"Must be a number, not {describe(value)}.")
+        out.add(where, gettext("Must be a number, not %(value)s.") % {"value": describe(value)})
     elif value == 0:
-        out.add(where, "Must not be 0: positive rewards, negative penalises.")
+        out.add(where, gettext("Must not be 0: positive rewards, negative penalises."))
     else:
         return True
     return False
@@ -249,13 +273,13 @@ def _check_item_text(
     where = join_path(where, key)
     if value is MISSING:
         if required:
-            out.add(where, "This is required.")
+            out.add(where, gettext("This is required."))
         return not required
     if not isinstance(value, str):
-        out.add(where, "Must be a string.")
+        out.add(where, gettext("Must be a string."))
         return False
     if required and not value.strip():
-        out.add(where, "Must not be empty.")
+        out.add(where, gettext("Must not be empty."))
         return False
     return True
 
@@ -297,19 +321,25 @@ def _import_healthbench(data: Any) -> dict[str, Any]:
     if isinstance(data, Mapping):  # a HealthBench example row: its rubric items
         data, prefix = data.get("rubrics"), "rubrics"
     out = ErrorCollector()
-    items = _items(data, out, what='HealthBench items {"criterion", "points", "tags"}')
+    items = _items(data, out, shape="HealthBench", keys='{"criterion", "points", "tags"}')
     built: list[tuple[int, dict[str, Any]]] = []
     for index, item in enumerate(items):
         where = f"[{index}]"
         if not isinstance(item, Mapping):
-            out.add(where, 'Expected an object {"criterion", "points", "tags"}.')
+            out.add(
+                where,
+                gettext("Expected an object %(keys)s.")
+                % {"keys": '{"criterion", "points", "tags"}'},
+            )
             continue
         check_keys(item, _HEALTHBENCH_KEYS, where, out)
         text_ok = _check_item_text(item, "criterion", where, out, required=True)
         points_ok = _check_points(item, "points", where, out)
         tags = item.get("tags", [])
         if not isinstance(tags, list):
-            out.add(f"{where}.tags", 'Must be a list of strings, such as ["axis:accuracy"].')
+            out.add(
+                f"{where}.tags", gettext('Must be a list of strings, such as ["axis:accuracy"].')
+            )
         elif text_ok and points_ok:
             criterion = _criterion(index, item["criterion"], "", item["points"], "important", tags)
             built.append((index, criterion))
@@ -317,7 +347,8 @@ def _import_healthbench(data: Any) -> dict[str, Any]:
         built,
         rename={"title": "criterion"},
         out=out,
-        detail="Some HealthBench items have errors; each is listed under its path.",
+        detail=gettext("Some %(shape)s items have errors; each is listed under its path.")
+        % {"shape": "HealthBench"},
         prefix=prefix,
     )
 
@@ -350,12 +381,16 @@ def _rar_importance(weight: float, scale_max: float) -> str:
 
 def _import_rar(data: Any) -> dict[str, Any]:
     out = ErrorCollector()
-    items = _items(data, out, what='Rubrics-as-Rewards items {"title", "description", "weight"}')
+    items = _items(data, out, shape="Rubrics-as-Rewards", keys='{"title", "description", "weight"}')
     checked: list[tuple[int, Mapping[str, Any]]] = []
     for index, item in enumerate(items):
         where = f"[{index}]"
         if not isinstance(item, Mapping):
-            out.add(where, 'Expected an object {"title", "description", "weight"}.')
+            out.add(
+                where,
+                gettext("Expected an object %(keys)s.")
+                % {"keys": '{"title", "description", "weight"}'},
+            )
             continue
         check_keys(item, _RAR_KEYS, where, out)
         title_ok = _check_item_text(item, "title", where, out, required=True)
@@ -382,7 +417,8 @@ def _import_rar(data: Any) -> dict[str, Any]:
         built,
         rename={"points": "weight"},
         out=out,
-        detail="Some Rubrics-as-Rewards items have errors; each is listed under its path.",
+        detail=gettext("Some %(shape)s items have errors; each is listed under its path.")
+        % {"shape": "Rubrics-as-Rewards"},
     )
 
 
@@ -405,15 +441,17 @@ def _export_rar(content: dict[str, Any]) -> list[dict[str, Any]]:
 def _import_prometheus(data: Any) -> dict[str, Any]:
     out = ErrorCollector()
     if not isinstance(data, Mapping):
-        out.add("", 'Expected an object {"criteria", "score1_description" … "score5_description"}.')
-        raise _refuse("This is not a Prometheus score rubric.", out.errors)
+        keys = '{"criteria", "score1_description" … "score5_description"}'
+        out.add("", gettext("Expected an object %(keys)s.") % {"keys": keys})
+        raise _refuse(gettext("This is not a Prometheus score rubric."), out.errors)
     check_keys(data, _PROMETHEUS_KEYS, "", out)
     _check_item_text(data, "criteria", "", out, required=True)
     for key in _PROMETHEUS_SCORES:
         _check_item_text(data, key, "", out, required=True)
     if out.errors:
         raise _refuse(
-            "The Prometheus score rubric has errors; each is listed under its key.", out.errors
+            gettext("The Prometheus score rubric has errors; each is listed under its key."),
+            out.errors,
         )
     criterion = {
         "kind": "criterion",
@@ -444,7 +482,7 @@ def _import_prometheus(data: Any) -> dict[str, Any]:
         errors.setdefault(key, []).extend(messages)
     if errors:
         raise _refuse(
-            "The Prometheus score rubric has errors; each is listed under its key.", errors
+            gettext("The Prometheus score rubric has errors; each is listed under its key."), errors
         )
     return normalize_rubric_content(content)
 
@@ -453,20 +491,20 @@ def _export_prometheus(content: dict[str, Any]) -> dict[str, Any]:
     criteria = [located.node for located in iter_criteria(content)]
     levels = criteria[0]["scale"].get("levels", []) if len(criteria) == 1 else []
     if len(criteria) != 1 or [level["value"] for level in levels] != [1, 2, 3, 4, 5]:
-        found = (
-            f"this rubric has {len(criteria)} criteria"
-            if len(criteria) != 1
-            else "its criterion is not scored on levels 1 to 5"
-        )
+        if len(criteria) != 1:
+            problem = gettext(
+                "A Prometheus score rubric holds exactly one criterion with an ordinal "
+                "1-5 scale; this rubric has %(count)s criteria."
+            ) % {"count": len(criteria)}
+        else:
+            problem = gettext(
+                "A Prometheus score rubric holds exactly one criterion with an ordinal "
+                "1-5 scale; its criterion is not scored on levels 1 to 5."
+            )
         raise DomainError(
-            "This rubric cannot be exported as a Prometheus score rubric.",
+            gettext("This rubric cannot be exported as a Prometheus score rubric."),
             code="export_unsupported",
-            fields={
-                "content.criteria": [
-                    "A Prometheus score rubric holds exactly one criterion with an ordinal "
-                    f"1-5 scale; {found}."
-                ]
-            },
+            fields={"content.criteria": [problem]},
         )
     exported = {"criteria": _statement(criteria[0])}
     for level, key in zip(levels, _PROMETHEUS_SCORES, strict=True):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 
 from annotation_platform.errors import ConflictError
 from rubrics.content import empty_content
@@ -76,10 +76,13 @@ def version_immutable_error(
     version: RubricVersion, fields: list[str] | None = None
 ) -> ConflictError:
     return ConflictError(
-        f"Version {version.number} of this rubric is published and can never be changed. "
-        "Edit the rubric's draft and publish it as a new version instead.",
+        gettext(
+            "Version %(number)s of this rubric is published and can never be changed. "
+            "Edit the rubric's draft and publish it as a new version instead."
+        )
+        % {"number": version.number},
         code="version_immutable",
-        fields={name: ["Published versions cannot be changed."] for name in fields or []},
+        fields={name: [gettext("Published versions cannot be changed.")] for name in fields or []},
     )
 
 
@@ -190,8 +193,11 @@ class RubricVersion(models.Model):
                     and self.status != VersionStatus.RETIRED
                 ):
                     raise ConflictError(
-                        f"Version {self.number} is retired; a retired version is never applied "
-                        "again. Publish the rubric's draft as a new version instead.",
+                        gettext(
+                            "Version %(number)s is retired; a retired version is never applied "
+                            "again. Publish the rubric's draft as a new version instead."
+                        )
+                        % {"number": self.number},
                         code="version_retired",
                     )
         super().save(*args, **kwargs)
@@ -216,8 +222,11 @@ class RubricVersion(models.Model):
         """Raise ConflictError for a retired version; call before applying it to new work."""
         if not self.is_applicable:
             raise ConflictError(
-                f"Version {self.number} of “{self.rubric}” is retired ({self.retired_reason}) "
-                "and cannot be applied again.",
+                gettext(
+                    "Version %(number)s of “%(rubric)s” is retired (%(reason)s) "
+                    "and cannot be applied again."
+                )
+                % {"number": self.number, "rubric": self.rubric, "reason": self.retired_reason},
                 code="version_retired",
             )
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
+from django.utils.translation import gettext
+
 from annotation_platform.errors import DomainError
 from rubrics.content import (
     KIND_SECTION,
@@ -154,21 +156,26 @@ def validate_judgments(
     """
     out = ErrorCollector()
     if not isinstance(judgments, Mapping):
-        out.add("", "Judgments must be an object keyed by criterion id.")
+        out.add("", gettext("Judgments must be an object keyed by criterion id."))
         return out.errors
     criteria = {located.node["id"]: located.node for located in iter_criteria(content)}
     for key, judgment in judgments.items():
         key_text = str(key)
         criterion = criteria.get(key_text)
         if criterion is None:
-            out.add(key_text, f'There is no criterion "{key_text}" in this rubric.')
+            out.add(
+                key_text,
+                gettext('There is no criterion "%(id)s" in this rubric.') % {"id": key_text},
+            )
             continue
         if judgment is None:
             continue  # explicitly not judged: a missing judgment
         scale = criterion["scale"]["type"] if "scale" in criterion else "binary"
         if not isinstance(judgment, Mapping):
             expected = '{"met": true}' if scale == "binary" else '{"level": 3}'
-            out.add(key_text, f"Must be an object such as {expected}.")
+            out.add(
+                key_text, gettext("Must be an object such as %(example)s.") % {"example": expected}
+            )
             continue
         check_keys(judgment, _JUDGMENT_KEYS[scale], key_text, out)
         low, high = scale_bounds(criterion)
@@ -176,25 +183,30 @@ def validate_judgments(
         if scale == "binary":
             met = judgment.get("met")
             if "met" not in judgment:
-                out.add(f"{key_text}.met", "This is required: true or false.")
+                out.add(f"{key_text}.met", gettext("This is required: true or false."))
             elif not isinstance(met, bool):
-                out.add(f"{key_text}.met", "Must be true or false.")
+                out.add(f"{key_text}.met", gettext("Must be true or false."))
             else:
                 achieved_above_lowest = met
         else:
             level = judgment.get("level")
             if "level" not in judgment:
-                out.add(f"{key_text}.level", f"This is required: a level from {low} to {high}.")
+                out.add(
+                    f"{key_text}.level",
+                    gettext("This is required: a level from %(low)s to %(high)s.")
+                    % {"low": low, "high": high},
+                )
             elif not is_int(level) or not low <= level <= high:
                 out.add(
                     f"{key_text}.level",
-                    f"Must be a whole number from {low} to {high}, not {describe(level)}.",
+                    gettext("Must be a whole number from %(low)s to %(high)s, not %(value)s.")
+                    % {"low": low, "high": high, "value": describe(level)},
                 )
             else:
                 achieved_above_lowest = level > low
         for text_key in ("evidence", "explanation"):
             if text_key in judgment and not isinstance(judgment[text_key], str):
-                out.add(f"{key_text}.{text_key}", "Must be a string.")
+                out.add(f"{key_text}.{text_key}", gettext("Must be a string."))
         if (
             require_evidence
             and criterion.get("evidence_required")
@@ -203,7 +215,7 @@ def validate_judgments(
         ):
             out.add(
                 f"{key_text}.evidence",
-                "This criterion needs a citation or quoted passage when judged met.",
+                gettext("This criterion needs a citation or quoted passage when judged met."),
             )
     return out.errors
 
@@ -374,14 +386,14 @@ def score_rubric(
     errors = validate_rubric_content(content)
     if errors:
         raise DomainError(
-            "The rubric has errors; each is listed under its path.",
+            gettext("The rubric has errors; each is listed under its path."),
             code="invalid_rubric",
             fields={f"content.{path}" if path else "content": m for path, m in errors.items()},
         )
     errors = validate_judgments(content, judgments)
     if errors:
         raise DomainError(
-            "The judgments have errors; each is listed under its path.",
+            gettext("The judgments have errors; each is listed under its path."),
             code="invalid_judgments",
             fields={f"judgments.{path}" if path else "judgments": m for path, m in errors.items()},
         )

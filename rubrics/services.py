@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from annotation_platform.errors import ConflictError, DomainError
 from rubrics.content import (
@@ -31,45 +32,56 @@ if TYPE_CHECKING:
 MAX_TITLE_CHARS = 200
 MAX_NOTE_CHARS = 500
 
+# Whole sentences for each text field _clean_text checks (word order differs in Chinese).
+_TEXT_REFUSALS = {
+    "note": (gettext_lazy("A note is required."), gettext_lazy("The note is too long.")),
+    "reason": (gettext_lazy("A reason is required."), gettext_lazy("The reason is too long.")),
+}
+
+
+def _at_most_chars(count: int) -> str:
+    return gettext("At most %(count)s characters.") % {"count": count}
+
 
 def _clean_title(title: str) -> str:
     title = (title or "").strip()
     if not title:
-        raise DomainError("A rubric needs a title.", fields={"title": ["This field is required."]})
+        required = gettext("This field is required.")
+        raise DomainError(gettext("A rubric needs a title."), fields={"title": [required]})
     if len(title) > MAX_TITLE_CHARS:
         raise DomainError(
-            "The title is too long.", fields={"title": [f"At most {MAX_TITLE_CHARS} characters."]}
+            gettext("The title is too long."), fields={"title": [_at_most_chars(MAX_TITLE_CHARS)]}
         )
     return title
 
 
 def _clean_tags(tags: Iterable[str]) -> list[str]:
     if isinstance(tags, str):
-        raise DomainError("Tags must be a list.", fields={"tags": ["Must be a list of strings."]})
+        strings = gettext("Must be a list of strings.")
+        raise DomainError(gettext("Tags must be a list."), fields={"tags": [strings]})
     cleaned: list[str] = []
     errors: dict[str, list[str]] = {}
     for index, tag in enumerate(tags):
         if not isinstance(tag, str) or not tag.strip():
-            errors[f"tags[{index}]"] = ["Must be a non-empty string."]
+            errors[f"tags[{index}]"] = [gettext("Must be a non-empty string.")]
         elif len(tag.strip()) > MAX_TAG_CHARS:
-            errors[f"tags[{index}]"] = [f"At most {MAX_TAG_CHARS} characters."]
+            errors[f"tags[{index}]"] = [_at_most_chars(MAX_TAG_CHARS)]
         elif tag.strip() not in cleaned:
             cleaned.append(tag.strip())
     if len(cleaned) > MAX_TAGS:
-        errors["tags"] = [f"At most {MAX_TAGS} tags."]
+        errors["tags"] = [gettext("At most %(count)s tags.") % {"count": MAX_TAGS}]
     if errors:
-        raise DomainError("Some tags are invalid.", fields=errors)
+        raise DomainError(gettext("Some tags are invalid."), fields=errors)
     return cleaned
 
 
 def _clean_text(value: str, name: str, *, required: bool, max_chars: int) -> str:
     value = (value or "").strip()
+    missing, too_long = _TEXT_REFUSALS[name]
     if required and not value:
-        raise DomainError(f"A {name} is required.", fields={name: ["This field is required."]})
+        raise DomainError(str(missing), fields={name: [gettext("This field is required.")]})
     if len(value) > max_chars:
-        raise DomainError(
-            f"The {name} is too long.", fields={name: [f"At most {max_chars} characters."]}
-        )
+        raise DomainError(str(too_long), fields={name: [_at_most_chars(max_chars)]})
     return value
 
 
@@ -77,7 +89,7 @@ def _clean_content(content: Any) -> dict[str, Any]:
     errors = validate_rubric_content(content)
     if errors:
         raise DomainError(
-            "The rubric has errors; each is listed under its path.",
+            gettext("The rubric has errors; each is listed under its path."),
             code="invalid_rubric",
             fields={f"content.{path}" if path else "content": m for path, m in errors.items()},
         )
@@ -126,8 +138,10 @@ def rubric_update_draft(
     locked = Rubric.objects.select_for_update().get(pk=rubric.pk)
     if expected_revision is not None and expected_revision != locked.draft_revision:
         raise ConflictError(
-            "Someone else saved this draft after you opened it; reload it and apply your "
-            "changes again.",
+            gettext(
+                "Someone else saved this draft after you opened it; reload it and apply your "
+                "changes again."
+            ),
             code="draft_changed",
         )
     if title is not None:
@@ -159,15 +173,18 @@ def rubric_publish(*, rubric: Rubric, note: str, by: AbstractBaseUser | None) ->
     content = _clean_content(locked.draft_content)
     if not has_criteria(content):
         raise DomainError(
-            "A rubric needs at least one criterion before it can be published.",
+            gettext("A rubric needs at least one criterion before it can be published."),
             code="empty_rubric",
-            fields={"content.criteria": ["Add at least one criterion."]},
+            fields={"content.criteria": [gettext("Add at least one criterion.")]},
         )
     current = locked.versions.filter(status=VersionStatus.PUBLISHED).first()
     if current is not None and current.content == content:
         raise ConflictError(
-            f"The draft is the same as version {current.number}, which is in force; "
-            "there is nothing new to publish.",
+            gettext(
+                "The draft is the same as version %(number)s, which is in force; "
+                "there is nothing new to publish."
+            )
+            % {"number": current.number},
             code="nothing_to_publish",
         )
     last = locked.versions.aggregate(last=Max("number"))["last"] or 0
@@ -191,7 +208,7 @@ def rubric_version_retire(
     locked = RubricVersion.objects.select_for_update().get(pk=version.pk)
     if locked.status == VersionStatus.RETIRED:
         raise ConflictError(
-            f"Version {locked.number} is already retired.",
+            gettext("Version %(number)s is already retired.") % {"number": locked.number},
             code="version_retired",
         )
     locked.mark_retired(reason=reason, by=by)
@@ -206,7 +223,11 @@ def rubric_clone(
     source = rubric.current_version()
     content = source.content if source is not None else rubric.draft_content
     clone = Rubric.objects.create(
-        title=_clean_title(title if title is not None else f"Copy of {rubric.title}"[:200]),
+        title=_clean_title(
+            title
+            if title is not None
+            else (gettext("Copy of %(title)s") % {"title": rubric.title})[:200]
+        ),
         description=rubric.description,
         tags=list(rubric.tags),
         draft_content=normalize_rubric_content(content),

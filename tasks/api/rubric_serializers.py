@@ -3,6 +3,7 @@ numbers never taken for text), output is read-only."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from annotation_platform.api.serializers import StrictCharField, StrictSerializerMixin
@@ -232,7 +233,9 @@ class RubricImportSerializer(StrictSerializerMixin, serializers.Serializer):
 
     def validate(self, attrs):
         if ("data" in attrs) == ("file" in attrs):
-            raise serializers.ValidationError({"data": ["Send either data or file, not both."]})
+            raise serializers.ValidationError(
+                {"data": [gettext("Send either data or file, not both.")]}
+            )
         return attrs
 
 

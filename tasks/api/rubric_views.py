@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import BigIntegerField, Case, F, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -94,7 +95,9 @@ RUBRICS = ["rubrics"]
 GUIDELINES = ["guidelines"]
 PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH)
 RUBRIC_PK = OpenApiParameter("rubric_pk", int, OpenApiParameter.PATH)
-EDIT_DENIED = "Only the question setters and admins of the rubric's owning project change it."
+EDIT_DENIED = gettext_lazy(
+    "Only the question setters and admins of the rubric's owning project change it."
+)
 # Shared rubrics sort after every owned one (ids stay far below this).
 SHARED_AFTER = 2**62
 
@@ -143,7 +146,9 @@ def project_rubrics(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if request.method == "GET":
         if not permissions.can_browse_rubrics(request.user, project):
-            raise PermissionDenied("Only question setters and admins browse the rubric library.")
+            raise PermissionDenied(
+                gettext("Only question setters and admins browse the rubric library.")
+            )
         links = project_rubric_links(project=project, user=request.user).annotate(
             # Owned first, then shared, each oldest first: one unique key that never
             # changes, so cursor pages neither skip nor repeat a rubric.
@@ -156,7 +161,7 @@ def project_rubrics(request: Request, project_pk: int) -> Response:
         page, paginator = page_of(request, links)
         return paginator.get_paginated_response(ProjectRubricSerializer(page, many=True).data)
     if not permissions.can_edit_rubrics(request.user, project):
-        raise PermissionDenied("Only question setters and admins create rubrics.")
+        raise PermissionDenied(gettext("Only question setters and admins create rubrics."))
     data = RubricCreateSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     link = project_rubric_create(project=project, by=request.user, **data.validated_data)
@@ -183,7 +188,7 @@ def project_rubrics(request: Request, project_pk: int) -> Response:
 def project_rubric_import_view(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_edit_rubrics(request.user, project):
-        raise PermissionDenied("Only question setters and admins import rubrics.")
+        raise PermissionDenied(gettext("Only question setters and admins import rubrics."))
     data = RubricImportSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     values = data.validated_data
@@ -438,7 +443,7 @@ def project_rubric_clone_view(request: Request, project_pk: int, rubric_pk: int)
     data.is_valid(raise_exception=True)
     target = lookups.visible_project_named(request.user, data.validated_data["project"])
     if not permissions.can_clone_rubric(request.user, link, target):
-        raise PermissionDenied("You may clone only into a project you design.")
+        raise PermissionDenied(gettext("You may clone only into a project you design."))
     clone = project_rubric_clone(
         source=link, into=target, by=request.user, title=data.validated_data.get("title")
     )
@@ -460,7 +465,7 @@ def project_rubric_share_view(request: Request, project_pk: int, rubric_pk: int)
     data.is_valid(raise_exception=True)
     target = lookups.visible_project_named(request.user, data.validated_data["project"])
     if not permissions.can_share_rubric(request.user, link, target):
-        raise PermissionDenied("You may share only into a project you design.")
+        raise PermissionDenied(gettext("You may share only into a project you design."))
     shared = project_rubric_share(link=link, into=target, by=request.user)
     return _link_output(request, shared, status.HTTP_201_CREATED)
 
@@ -503,7 +508,9 @@ def project_pinned_rubric(request: Request, project_pk: int) -> Response:
         ).get(pk=project.pk)
         return _pinned(project)
     if not permissions.can_edit_rubrics(request.user, project):
-        raise PermissionDenied("Only question setters and admins choose the project's rubric.")
+        raise PermissionDenied(
+            gettext("Only question setters and admins choose the project's rubric.")
+        )
     data = RubricPinSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     version = lookups.library_version(
@@ -526,7 +533,7 @@ def _viewable(request: Request, project_pk: int) -> Project:
 def _editable(request: Request, project_pk: int) -> Project:
     project = visible_project(request, project_pk)
     if not permissions.can_edit_guidelines(request.user, project):
-        raise PermissionDenied("Only question setters and admins edit the guidelines.")
+        raise PermissionDenied(gettext("Only question setters and admins edit the guidelines."))
     return project
 
 
@@ -694,7 +701,7 @@ def guidelines_version(request: Request, project_pk: int, number: int) -> Respon
     if request.method == "GET":
         return Response(GuidelineVersionSerializer(version).data)
     if not permissions.can_edit_guidelines(request.user, project):
-        raise PermissionDenied("Only question setters and admins edit the guidelines.")
+        raise PermissionDenied(gettext("Only question setters and admins edit the guidelines."))
     raise guideline_version_immutable_error(version.number)
 
 
@@ -718,7 +725,7 @@ def guidelines_diff_view(request: Request, project_pk: int) -> Response:
     if DRAFT in (diff.before_ref, diff.after_ref) and not permissions.can_edit_guidelines(
         request.user, project
     ):
-        raise PermissionDenied("Only question setters and admins read the draft.")
+        raise PermissionDenied(gettext("Only question setters and admins read the draft."))
     return Response({"from": diff.before_ref, "to": diff.after_ref, **diff.as_dict()})
 
 
@@ -733,7 +740,7 @@ def guidelines_diff_view(request: Request, project_pk: int) -> Response:
 def guidelines_notice(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_acknowledge_guidelines(request.user, project):
-        raise PermissionDenied("Only trainers acknowledge the guidelines.")
+        raise PermissionDenied(gettext("Only trainers acknowledge the guidelines."))
     notice = guidelines_notice_for(user=request.user, project=project)
     return Response(GuidelineNoticeSerializer({"notice": notice}).data)
 
@@ -749,7 +756,7 @@ def guidelines_notice(request: Request, project_pk: int) -> Response:
 def guidelines_acknowledge_view(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_acknowledge_guidelines(request.user, project):
-        raise PermissionDenied("Only trainers acknowledge the guidelines.")
+        raise PermissionDenied(gettext("Only trainers acknowledge the guidelines."))
     data = GuidelineAcknowledgeSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     ack = guidelines_acknowledge(user=request.user, project=project, **data.validated_data)

@@ -16,6 +16,7 @@ from typing import Any, Final
 from django.db import transaction
 from django.db.models import Max
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 
 from annotation_platform import jsonguard
 from annotation_platform.errors import ConflictError, DomainError
@@ -37,23 +38,60 @@ MAX_NOTE_CHARS: Final = 500
 MAX_RULES: Final = 500
 DRAFT: Final = "draft"
 
+# Each field _clean checks, named in whole sentences (word order differs in Chinese):
+# (not text, missing, too long, cannot be stored: %(problem)s).
+_FIELD_REFUSALS: Final = {
+    "intro": (
+        gettext_lazy("The intro must be text."),
+        gettext_lazy("An intro is required."),
+        gettext_lazy("The intro is too long."),
+        gettext_lazy("The intro cannot be stored: %(problem)s"),
+    ),
+    "title": (
+        gettext_lazy("The title must be text."),
+        gettext_lazy("A title is required."),
+        gettext_lazy("The title is too long."),
+        gettext_lazy("The title cannot be stored: %(problem)s"),
+    ),
+    "text": (
+        gettext_lazy("The text must be text."),
+        gettext_lazy("A text is required."),
+        gettext_lazy("The text is too long."),
+        gettext_lazy("The text cannot be stored: %(problem)s"),
+    ),
+    "reason": (
+        gettext_lazy("The reason must be text."),
+        gettext_lazy("A reason is required."),
+        gettext_lazy("The reason is too long."),
+        gettext_lazy("The reason cannot be stored: %(problem)s"),
+    ),
+    "note": (
+        gettext_lazy("The note must be text."),
+        gettext_lazy("A note is required."),
+        gettext_lazy("The note is too long."),
+        gettext_lazy("The note cannot be stored: %(problem)s"),
+    ),
+}
+
 
 def _clean(value: Any, name: str, *, required: bool, max_chars: int) -> str:
+    not_text, missing, too_long, unstorable = _FIELD_REFUSALS[name]
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise DomainError(f"The {name} must be text.", fields={name: ["Must be text."]})
+        raise DomainError(str(not_text), fields={name: [gettext("Must be text.")]})
     value = value.strip()
     if required and not value:
-        raise DomainError(f"A {name} is required.", fields={name: ["This field is required."]})
+        raise DomainError(str(missing), fields={name: [gettext("This field is required.")]})
     if len(value) > max_chars:
         raise DomainError(
-            f"The {name} is too long.", fields={name: [f"At most {max_chars} characters."]}
+            str(too_long),
+            fields={name: [gettext("At most %(count)s characters.") % {"count": max_chars}]},
         )
     # Pages hand raw form text here: a NUL would fail the write on PostgreSQL (a 500).
     problem = jsonguard.text_problem(value, max_chars=max_chars)
     if problem:
-        raise DomainError(f"The {name} cannot be stored: {problem}", fields={name: [problem]})
+        raise DomainError(str(unstorable) % {"problem": problem}, fields={name: [problem]})
     return value
 
 
@@ -72,8 +110,10 @@ def _locked_draft(project: Project, expected_revision: int | None) -> GuidelineD
     draft = GuidelineDraft.objects.select_for_update().get(project=project)
     if expected_revision is not None and expected_revision != draft.revision:
         raise ConflictError(
-            "Someone else saved these guidelines after you opened them; reload and apply "
-            "your changes again.",
+            gettext(
+                "Someone else saved these guidelines after you opened them; reload and apply "
+                "your changes again."
+            ),
             code="draft_changed",
         )
     return draft
@@ -90,7 +130,7 @@ def _rule(draft: GuidelineDraft, rule_id: str) -> dict[str, Any]:
     for rule in draft.rules:
         if rule["id"] == rule_id:
             return rule
-    raise Http404(f"There is no rule {rule_id!r} in these guidelines.")
+    raise Http404(gettext("There is no rule %(id)s in these guidelines.") % {"id": repr(rule_id)})
 
 
 def _published_rule_ids(project: Project) -> set[str]:
@@ -118,7 +158,10 @@ def guideline_rule_add(
     text = _clean(text, "text", required=False, max_chars=MAX_RULE_TEXT_CHARS)
     draft = _locked_draft(project, expected_revision)
     if len(draft.rules) >= MAX_RULES:
-        raise DomainError(f"Guidelines hold at most {MAX_RULES} rules.", code="too_many_rules")
+        raise DomainError(
+            gettext("Guidelines hold at most %(count)s rules.") % {"count": MAX_RULES},
+            code="too_many_rules",
+        )
     rule = {
         "id": f"R{draft.next_rule_number}",
         "title": title,
@@ -150,7 +193,8 @@ def guideline_rule_edit(
     rule = _rule(draft, rule_id)
     if rule["status"] == RULE_RETIRED:
         raise ConflictError(
-            f"Rule {rule_id} is retired and cannot be edited; add a new rule instead.",
+            gettext("Rule %(id)s is retired and cannot be edited; add a new rule instead.")
+            % {"id": rule_id},
             code="rule_retired",
         )
     if title is not None:
@@ -171,7 +215,9 @@ def guideline_rule_retire(
     draft = _locked_draft(project, expected_revision)
     rule = _rule(draft, rule_id)
     if rule["status"] == RULE_RETIRED:
-        raise ConflictError(f"Rule {rule_id} is already retired.", code="rule_retired")
+        raise ConflictError(
+            gettext("Rule %(id)s is already retired.") % {"id": rule_id}, code="rule_retired"
+        )
     if rule_id not in _published_rule_ids(project):
         draft.rules = [other for other in draft.rules if other["id"] != rule_id]
         return _save(draft, by), None
@@ -192,14 +238,17 @@ def guidelines_publish(*, project: Project, note: str, by) -> GuidelineVersion:
     draft = GuidelineDraft.objects.filter(project=project).first()
     if draft is None or not (draft.intro.strip() or draft.rules):
         raise DomainError(
-            "Write an introduction or add a rule before publishing the guidelines.",
+            gettext("Write an introduction or add a rule before publishing the guidelines."),
             code="empty_guidelines",
         )
     current = guidelines_current(project)
     if current is not None and (current.intro, current.rules) == (draft.intro, draft.rules):
         raise ConflictError(
-            f"The draft is the same as version {current.number}, which is in force; "
-            "there is nothing new to publish.",
+            gettext(
+                "The draft is the same as version %(number)s, which is in force; "
+                "there is nothing new to publish."
+            )
+            % {"number": current.number},
             code="nothing_to_publish",
         )
     last = project.guideline_versions.aggregate(last=Max("number"))["last"] or 0
@@ -302,9 +351,9 @@ def _version(project: Project, ref: str | int, name: str) -> GuidelineVersion | 
     version = project.guideline_versions.filter(number=number).first() if number > 0 else None
     if version is None:
         raise DomainError(
-            f"There is no version {ref!r} of these guidelines.",
+            gettext("There is no version %(ref)s of these guidelines.") % {"ref": repr(ref)},
             code="unknown_version",
-            fields={name: ['A version number of these guidelines, or "draft".']},
+            fields={name: [gettext('A version number of these guidelines, or "draft".')]},
         )
     return version
 
@@ -379,12 +428,14 @@ def guidelines_acknowledge(*, user, project: Project, version: int) -> Guideline
     """Record that ``user`` read the guidelines up to ``version``; once is enough (a repeat
     returns the same record). An older version than one acknowledged changes nothing."""
     if not isinstance(version, int) or isinstance(version, bool):
-        raise DomainError("Name the version you read.", fields={"version": ["A whole number."]})
+        raise DomainError(
+            gettext("Name the version you read."), fields={"version": [gettext("A whole number.")]}
+        )
     if not project.guideline_versions.filter(number=version).exists():
         raise DomainError(
-            f"There is no version {version} of these guidelines.",
+            gettext("There is no version %(ref)s of these guidelines.") % {"ref": version},
             code="unknown_version",
-            fields={"version": ["Not a published version of these guidelines."]},
+            fields={"version": [gettext("Not a published version of these guidelines.")]},
         )
     acknowledgement, _ = GuidelineAcknowledgement.objects.get_or_create(
         trainer=user, project=project, version=version

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils.translation import gettext
 
 from annotation_platform.errors import ConflictError, DomainError
 from rubrics.diff import Change, rubric_diff
@@ -56,9 +57,12 @@ def project_rubric_import(
     """
     if isinstance(data, bytes | str) and len(data) > MAX_IMPORT_BYTES:
         raise DomainError(
-            f"The file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB.",
+            gettext("The file is larger than %(size)s MB.")
+            % {"size": MAX_IMPORT_BYTES // 1_000_000},
             code="file_too_large",
-            fields={"file": [f"At most {MAX_IMPORT_BYTES // 1_000_000} MB."]},
+            fields={
+                "file": [gettext("At most %(size)s MB.") % {"size": MAX_IMPORT_BYTES // 1_000_000}]
+            },
         )
     rubric = rubric_import(data=data, title=title, fmt=fmt, by=by)
     return ProjectRubric.objects.create(project=project, rubric=rubric, owner=True, added_by=by)
@@ -80,9 +84,10 @@ def project_rubric_share(*, link: ProjectRubric, into: Project, by) -> ProjectRu
     and clone it; it stays owned (and edited) by its owner."""
     if ProjectRubric.objects.filter(project=into, rubric_id=link.rubric_id).exists():
         raise ConflictError(
-            f"“{link.rubric.title}” is already in the library of “{into.name}”.",
+            gettext("“%(title)s” is already in the library of “%(project)s”.")
+            % {"title": link.rubric.title, "project": into.name},
             code="already_in_library",
-            fields={"project": ["This project already has this rubric."]},
+            fields={"project": [gettext("This project already has this rubric.")]},
         )
     return ProjectRubric.objects.create(project=into, rubric=link.rubric, owner=False, added_by=by)
 
@@ -97,9 +102,9 @@ def project_rubric_pin(*, project: Project, version: RubricVersion, by) -> Proje
     """
     if not ProjectRubric.objects.filter(project=project, rubric_id=version.rubric_id).exists():
         raise DomainError(
-            "That rubric is not in this project's library; share or clone it here first.",
+            gettext("That rubric is not in this project's library; share or clone it here first."),
             code="not_in_library",
-            fields={"version": ["Not a version of a rubric in this project's library."]},
+            fields={"version": [gettext("Not a version of a rubric in this project's library.")]},
         )
     # Lock the rubric as rubric_version_retire does, then re-read: a version retired a
     # moment ago must not be pinned from a stale copy.
@@ -182,7 +187,9 @@ class RubricContent:
 
     @property
     def label(self) -> str:
-        return f"version {self.version.number}" if self.version else "the draft"
+        if self.version:
+            return gettext("version %(number)s") % {"number": self.version.number}
+        return gettext("the draft")
 
 
 def project_rubric_content(
@@ -198,9 +205,9 @@ def project_rubric_content(
     version = link.rubric.versions.filter(number=number).first() if number > 0 else None
     if version is None:
         raise DomainError(
-            f"There is no version {ref!r} of this rubric.",
+            gettext("There is no version %(ref)s of this rubric.") % {"ref": repr(ref)},
             code="unknown_version",
-            fields={name: ['A version number of this rubric, or "draft".']},
+            fields={name: [gettext('A version number of this rubric, or "draft".')]},
         )
     return RubricContent(link.rubric_id, version.content, version)
 

@@ -316,7 +316,11 @@ def guidelines_acknowledge_page(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"Thanks: you have read version {version} of the guidelines.")
+        messages.success(
+            request,
+            gettext("Thanks: you have read version %(number)s of the guidelines.")
+            % {"number": version},
+        )
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from annotation_platform import jsonguard
@@ -124,12 +124,68 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+# The diff's words: kinds of change, kinds of node, field names, and the values of the
+# fields whose values are a fixed set (the content keeps the English codes).
+CHANGE_KINDS = {
+    "added": pgettext_lazy("rubric change", "added"),
+    "removed": pgettext_lazy("rubric change", "removed"),
+    "changed": pgettext_lazy("rubric change", "changed"),
+    "moved": pgettext_lazy("rubric change", "moved"),
+}
+NODE_KINDS = {
+    "criterion": pgettext_lazy("rubric node", "criterion"),
+    "section": pgettext_lazy("rubric node", "section"),
+}
+FIELD_LABELS = {
+    "title": pgettext_lazy("rubric field", "title"),
+    "description": pgettext_lazy("rubric field", "description"),
+    "points": pgettext_lazy("rubric field", "points"),
+    "polarity": pgettext_lazy("rubric field", "polarity"),
+    "importance": pgettext_lazy("rubric field", "importance"),
+    "scale": pgettext_lazy("rubric field", "scale"),
+    "tags": pgettext_lazy("rubric field", "tags"),
+    "evidence_required": pgettext_lazy("rubric field", "evidence required"),
+    "weight": pgettext_lazy("rubric field", "weight"),
+}
+FIELD_VALUES = {
+    "polarity": {
+        "positive": pgettext_lazy("criterion polarity", "positive"),
+        "pitfall": pgettext_lazy("criterion polarity", "pitfall"),
+    },
+    "importance": {
+        "essential": pgettext_lazy("criterion importance", "essential"),
+        "important": pgettext_lazy("criterion importance", "important"),
+        "optional": pgettext_lazy("criterion importance", "optional"),
+    },
+    "evidence_required": {
+        True: pgettext_lazy("evidence required", "yes"),
+        False: pgettext_lazy("evidence required", "no"),
+    },
+}
+
+
+def _field_value(field: str, value: Any) -> str:
+    known = FIELD_VALUES.get(field, {})
+    try:
+        label = known.get(value)
+    except TypeError:  # a list or dict: never one of the fixed values
+        label = None
+    return str(label) if label is not None else _show(value)
+
+
 def _change_rows(changes: Sequence[Any]) -> list[dict[str, Any]]:
     return [
         {
             "change": change,
+            "kind_label": CHANGE_KINDS.get(change.kind, change.kind),
+            "node_label": NODE_KINDS.get(change.node, change.node),
             "fields": [
-                {"field": item.field, "before": _show(item.before), "after": _show(item.after)}
+                {
+                    "field": item.field,
+                    "label": FIELD_LABELS.get(item.field, item.field),
+                    "before": _field_value(item.field, item.before),
+                    "after": _field_value(item.field, item.after),
+                }
                 for item in change.fields
             ],
         }
@@ -232,7 +288,9 @@ def rubric_import(request: HttpRequest, pk: int) -> HttpResponse:
     upload = request.FILES.get("file")
     try:
         if upload is None:
-            raise DomainError("Choose a file to import.", fields={"file": ["Choose a file."]})
+            raise DomainError(
+                gettext("Choose a file to import."), fields={"file": [gettext("Choose a file.")]}
+            )
         link = project_rubric_import(
             project=project,
             data=upload.read(MAX_IMPORT_BYTES + 1),
@@ -360,10 +418,12 @@ def rubric_editor(request: HttpRequest, pk: int, rubric_pk: int) -> HttpResponse
     try:
         content = jsonguard.loads(post.get("content") or "", path="content")
     except jsonguard.HostileInput as exc:
-        errors = {"content": [f"Refused at {exc.path}: {exc.reason}"]}
+        refused = gettext("Refused at %(path)s: %(reason)s")
+        errors = {"content": [refused % {"path": exc.path, "reason": exc.reason}]}
         return _editor(request, link, values=post, errors=errors, status=400)
     except ValueError as exc:
-        errors = {"content": [f"The content is not valid JSON: {exc}."]}
+        broken = gettext("The content is not valid JSON: %(error)s.")
+        errors = {"content": [broken % {"error": exc}]}
         return _editor(request, link, values=post, errors=errors, status=400)
     tags = [tag.strip() for tag in post.get("tags", "").split(",") if tag.strip()]
     try:
@@ -379,7 +439,7 @@ def rubric_editor(request: HttpRequest, pk: int, rubric_pk: int) -> HttpResponse
     except DomainError as exc:
         errors = exc.fields or {"": [exc.detail]}
         return _editor(request, link, values=post, errors=errors, status=exc.status_code)
-    messages.success(request, "Draft saved.")
+    messages.success(request, gettext("Draft saved."))
     return redirect(_editor_url(link))
 
 
@@ -392,7 +452,8 @@ def rubric_preview(request: HttpRequest, pk: int, rubric_pk: int) -> HttpRespons
         content = jsonguard.loads(request.POST.get("content") or "")
     except ValueError:  # broken or refused (jsonguard.HostileInput): no preview
         content = None
-    problems = validate_rubric_content(content) if content is not None else {"": ["Not JSON."]}
+    not_json = {"": [gettext("Not JSON.")]}
+    problems = validate_rubric_content(content) if content is not None else not_json
     if problems:
         return render(
             request,
@@ -421,8 +482,11 @@ def rubric_publish(request: HttpRequest, pk: int, rubric_pk: int) -> HttpRespons
     except DomainError as exc:
         messages.error(request, _refusal(exc))
         return redirect(_editor_url(link))
-    pinned = " and pinned in this project" if request.POST.get("pin") == "on" else ""
-    messages.success(request, f"Published version {version.number}{pinned}.")
+    if request.POST.get("pin") == "on":
+        done = gettext("Published version %(number)s and pinned in this project.")
+    else:
+        done = gettext("Published version %(number)s.")
+    messages.success(request, done % {"number": version.number})
     return redirect(_editor_url(link))
 
 
