@@ -24,7 +24,7 @@ from metrics.models import MetricsSettings
 from quality.checks import messages
 from quality.checks.catalogue import CATALOGUE
 from quality.models import CheckResult, CheckRun
-from quality.services.running import checks_run
+from quality.services.running import _act_on, checks_run
 from tasks.services.reviewing import submission_return_for_rework
 from tests.i18n import (  # noqa: F401 (an autouse fixture)
     CHINESE,
@@ -225,6 +225,27 @@ def test_a_finding_stored_with_no_language_reads_in_each_readers_language(client
         found = [f for r in body["results"] for f in r["findings"] if f["code"] == code]
         assert found and found[0]["message"] == expected
         assert (found[0]["status"], found[0]["params"]) == (stored[0]["status"], params)
+
+
+@pytest.mark.parametrize("language", ["", "zh-hant", "zh-hans"])
+def test_reasons_a_failed_check_returns_work_with_are_in_the_authors_language(cast, tts, language):
+    # given: an author with this saved language (blank: the default, English), and a
+    # check whose failure returns the work, judged on a worker (no language active)
+    cast.trainer.language = language
+    cast.trainer.save(update_fields=["language"])
+    submission = rate(tts["tasks"][0], cast.trainer, 4)
+    failure = {"status": "fail", "code": "telemetry.pasted", "params": {"percent": 80}}
+    translation.deactivate_all()
+    _act_on(submission, [("telemetry", "return", [failure])])
+    translation.deactivate()
+
+    # then
+    submission.refresh_from_db()
+    with translation.override(language or "en"):
+        expected = messages.render("telemetry.pasted", {"percent": 80})
+    assert submission.status == "returned"
+    assert submission.return_reasons == [expected]
+    assert _has_chinese(expected) == bool(language)
 
 
 def test_api_refusals_are_chinese_with_the_same_code(client, cast, tts):
