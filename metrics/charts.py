@@ -118,7 +118,11 @@ def rate_line(
 
 def horizontal_bars(points: list[tuple[str, float]], *, width: int = 720, row: int = 26) -> Chart:
     """One horizontal bar per category (e.g. findings per check), labels on the left."""
-    left = 180
+    # Room on the left for the longest label (a Chinese character is about twice as wide).
+    longest = max(
+        (sum(12 if ord(c) > 0x2E80 else 7 for c in label) for label, _ in points), default=0
+    )
+    left = min(max(longest + 16, 120), 320)
     height = max(row * len(points) + 8, 40)
     top_value = _nice_max(max((v for _, v in points), default=0))
     scale = (width - left - 60) / top_value

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RatingLevel(models.TextChoices):
-    ORDINAL = "ordinal", "Ordinal (ranks only)"
-    INTERVAL = "interval", "Interval (equal steps)"
+    ORDINAL = "ordinal", _("Ordinal (ranks only)")
+    INTERVAL = "interval", _("Interval (equal steps)")
     # A scale with a true zero where proportions matter (0-100 intensity, counts):
     # 2 vs 4 differs as much as 20 vs 40.
-    RATIO = "ratio", "Ratio (equal steps and a true zero)"
+    RATIO = "ratio", _("Ratio (equal steps and a true zero)")
 
 
 class MetricsSettings(models.Model):

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import dateformat
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from metrics.services import (
 )
 from metrics.services.work import findings_for_author
 from metrics.tables import TABLES, csv_text, table_rows
+from quality.templatetags.findings import check_title
 from tasks import lookups
 from tasks.models import Project, SubmissionStatus
 from tasks.services.hooks import ProjectLink
@@ -44,20 +46,22 @@ from tasks.services.progress import (
 def _metrics_project(request: HttpRequest, pk: int) -> Project:
     project = lookups.visible_project(request.user, pk)
     if not permissions.can_view_project_metrics(request.user, project):
-        raise PermissionDenied("Project metrics are for QA leads, setters and admins.")
+        raise PermissionDenied(gettext("Project metrics are for QA leads, setters and admins."))
     return project
 
 
 def _charts(data: dict) -> dict:
     days = data["project"]["throughput"]
-    short = [date.fromisoformat(d["day"]).strftime("%d %b") for d in days]
+    # Django's date format letters: "07 Dec" in English, "12月7日" in Chinese.
+    day_format = pgettext("a chart's day label, in Django date format letters", "d M")
+    short = [dateformat.format(date.fromisoformat(d["day"]), day_format) for d in days]
     return {
         "throughput": charts.bars([(d["day"], d["submissions"]) for d in days], short_labels=short),
         "acceptance": charts.rate_line(
             [(d["day"], d["acceptance_rate"]) for d in days], short_labels=short
         ),
         "findings": charts.horizontal_bars(
-            [(f["check"], f["total"]) for f in data["project"]["findings"]]
+            [(check_title(f["check"]), f["total"]) for f in data["project"]["findings"]]
         ),
     }
 
@@ -84,10 +88,12 @@ def project_metrics_page(request: HttpRequest, pk: int) -> HttpResponse:
 def project_metrics_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     project = _metrics_project(request, pk)
     if table not in TABLES:
-        raise Http404("No such table.")
+        raise Http404(gettext("No such table."))
     figures = project_metrics(project=project)
     if figures.data is None:
-        messages.info(request, "The figures are still being computed; try again in a minute.")
+        messages.info(
+            request, gettext("The figures are still being computed; try again in a minute.")
+        )
         return redirect("project-metrics", pk=project.pk)
     response = HttpResponse(
         csv_text(TABLES[table], table_rows(figures.data, table)),
@@ -101,7 +107,9 @@ def project_metrics_csv(request: HttpRequest, pk: int, table: str) -> HttpRespon
 def metrics_settings_page(request: HttpRequest, pk: int) -> HttpResponse:
     project = lookups.visible_project(request.user, pk)
     if not permissions.can_change_metrics_settings(request.user, project):
-        raise PermissionDenied("Only question setters and admins change the metrics settings.")
+        raise PermissionDenied(
+            gettext("Only question setters and admins change the metrics settings.")
+        )
     settings = settings_for(project)
     form = MetricsSettingsForm(
         request.POST or None, initial=MetricsSettingsForm.initial_for(settings)
@@ -112,7 +120,9 @@ def metrics_settings_page(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, "Metrics settings saved; the figures are being recomputed.")
+            messages.success(
+                request, gettext("Metrics settings saved; the figures are being recomputed.")
+            )
             return redirect("project-metrics", pk=project.pk)
     return render(
         request,
@@ -134,7 +144,7 @@ def my_work_page(request: HttpRequest) -> HttpResponse:
     if wanted:
         project = lookups.visible_project(request.user, wanted)
         if not permissions.can_view_own_work(request.user, project):
-            raise PermissionDenied("“My work” shows a trainer's own work in a project.")
+            raise PermissionDenied(gettext("“My work” shows a trainer's own work in a project."))
     elif not training:
         return render(request, "metrics/my_work.html", {"projects": [], "project": None})
     elif len(training) == 1:

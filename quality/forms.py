@@ -10,10 +10,13 @@ otherwise.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from quality.checks import CheckSpec
 from quality.checks.configuration import SettingSpec, describe
@@ -21,8 +24,8 @@ from quality.models import OnFail
 
 
 class CheckSettingsForm(forms.Form):
-    enabled = forms.BooleanField(required=False, label="Run this check")
-    on_fail = forms.ChoiceField(choices=OnFail.choices, label="When it fails")
+    enabled = forms.BooleanField(required=False, label=_("Run this check"))
+    on_fail = forms.ChoiceField(choices=OnFail.choices, label=_("When it fails"))
 
     def __init__(
         self,
@@ -38,7 +41,8 @@ class CheckSettingsForm(forms.Form):
             data=data, prefix=spec.name, initial={"enabled": enabled, "on_fail": on_fail}
         )
         self.spec = spec
-        self.settings: list[SettingSpec] = describe(spec.config_type)
+        # The catalogue's words (marked in quality/checks) in the reader's language.
+        self.settings: list[SettingSpec] = [_translated(s) for s in describe(spec.config_type)]
         self.current = {s.name: config.get(s.name, s.default) for s in self.settings}
         for setting in self.settings:
             current = self.current[setting.name]
@@ -91,7 +95,9 @@ def _field(
             required=False, widget=forms.NumberInput(attrs={**attrs, "step": "any"})
         )
     if setting.kind == "choice":
-        return forms.ChoiceField(choices=[(c, c) for c in setting.choices])
+        return forms.ChoiceField(
+            choices=[(c, str(CHOICE_LABELS.get(c, c))) for c in setting.choices]
+        )
     if setting.kind == "questions":
         choices = [
             (q["id"], f"{q.get('prompt') or q['id']} ({q['id']})")
@@ -101,7 +107,7 @@ def _field(
         known = {value for value, _ in choices}
         # Chosen before the template changed: kept visible, never dropped silently.
         choices += [
-            (qid, f"{qid} (not in the current template)")
+            (qid, gettext("%(id)s (not in the current template)") % {"id": qid})
             for qid in current or ()
             if qid not in known
         ]
@@ -111,6 +117,23 @@ def _field(
     return forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={**attrs, "rows": 3, "class": "code", "spellcheck": "false"}),
+    )
+
+
+# The words for a "choice" setting's values (the values stay in the API and the stored
+# settings); the names of statistical methods stay as they are.
+CHOICE_LABELS = {
+    "ignore": pgettext_lazy("check setting value", "ignore"),
+    "warn": pgettext_lazy("check setting value", "warn"),
+}
+
+
+def _translated(setting: SettingSpec) -> SettingSpec:
+    return dataclasses.replace(
+        setting,
+        label=gettext(setting.label) if setting.label else "",
+        unit=gettext(setting.unit) if setting.unit else "",
+        help=gettext(setting.help) if setting.help else "",
     )
 
 

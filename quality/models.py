@@ -9,12 +9,13 @@ here changed no data: the one-statement submit inserts into ``reviews_checkrun``
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OnFail(models.TextChoices):
-    NOTHING = "nothing", "Record only"
-    FLAG = "flag", "Flag for review"
-    RETURN = "return", "Return to the trainer with the reasons"
+    NOTHING = "nothing", _("Record only")
+    FLAG = "flag", _("Flag for review")
+    RETURN = "return", _("Return to the trainer with the reasons")
 
 
 class CheckConfig(models.Model):
@@ -41,8 +42,8 @@ class CheckConfig(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DONE = "done", "Done"
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Done")
 
 
 class CheckRun(models.Model):
@@ -85,11 +86,11 @@ class CheckRun(models.Model):
 
 class ResultStatus(models.TextChoices):
     # A check that had nothing it could judge says so, with its reason, rather than pass.
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
-    PASS = "pass", "Pass"
-    WARN = "warn", "Warning"
-    FAIL = "fail", "Fail"
-    ERROR = "error", "Error"
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+    PASS = "pass", _("Pass")
+    WARN = "warn", _("Warning")
+    FAIL = "fail", _("Fail")
+    ERROR = "error", _("Error")
 
 
 class CheckResult(models.Model):
@@ -120,9 +121,9 @@ class CheckResult(models.Model):
 
 
 class RejudgeReason(models.TextChoices):
-    EARLIER_CHECKED = "earlier_checked", "An earlier submission was checked after this one"
-    NEW_ANSWER = "new_answer", "Another answer to the same task arrived"
-    NEXT_RATINGS = "next_ratings", "The trainer's next ratings arrived"
+    EARLIER_CHECKED = "earlier_checked", _("An earlier submission was checked after this one")
+    NEW_ANSWER = "new_answer", _("Another answer to the same task arrived")
+    NEXT_RATINGS = "next_ratings", _("The trainer's next ratings arrived")
 
 
 class FindingChange(models.Model):

@@ -46,7 +46,9 @@ def project_checks_page(request: HttpRequest, pk: int) -> HttpResponse:
     if posted is not None and not can_edit:
         raise PermissionDenied
     if posted is not None and posted not in CATALOGUE:
-        messages.error(request, f"There is no check called {posted!r}.")
+        messages.error(
+            request, gettext("There is no check called %(name)s.") % {"name": repr(posted)}
+        )
         return redirect("project-checks", pk=project.pk)
     forms = []
     failed = False
@@ -72,16 +74,20 @@ def project_checks_page(request: HttpRequest, pk: int) -> HttpResponse:
                 except DomainError as exc:
                     form.place_errors(exc.fields or {"": [exc.detail]})
                 else:
-                    messages.success(request, f"Settings of “{CATALOGUE[check.name].title}” saved.")
+                    messages.success(
+                        request,
+                        gettext("Settings of “%(check)s” saved.")
+                        % {"check": gettext(CATALOGUE[check.name].title)},
+                    )
                     return redirect(f"{reverse('project-checks', args=[project.pk])}#{check.name}")
             failed = True
         forms.append(
             {
                 "name": check.name,
-                "title": CATALOGUE[check.name].title,
+                "title": gettext(CATALOGUE[check.name].title),
                 "form": form,
                 "enabled": check.enabled,
-                "on_fail": OnFail(check.on_fail).label,
+                "on_fail": str(OnFail(check.on_fail).label),
                 "config_text": json.dumps(check.config, indent=2, ensure_ascii=False),
             }
         )

@@ -3,6 +3,7 @@ page and "my work"."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import api_view, renderer_classes
@@ -38,7 +39,7 @@ from tasks.services.progress import WORK_STATUSES
 def _metrics_project(request: Request, project_pk):
     project = lookups.visible_project(request.user, project_pk)
     if not permissions.can_view_project_metrics(request.user, project):
-        raise PermissionDenied("Project metrics are for QA leads, setters and admins.")
+        raise PermissionDenied(gettext("Project metrics are for QA leads, setters and admins."))
     return project
 
 
@@ -97,7 +98,8 @@ def project_metrics_table(request: Request, project_pk: int, table: str) -> Resp
         from annotation_platform.errors import ConflictError
 
         raise ConflictError(
-            "The figures are still being computed; try again in a minute.", code="not_ready"
+            gettext("The figures are still being computed; try again in a minute."),
+            code="not_ready",
         )
     return Response(
         {
@@ -137,7 +139,9 @@ def project_metrics_settings(request: Request, project_pk: int) -> Response:
     project = _metrics_project(request, project_pk)
     if request.method == "PUT":
         if not permissions.can_change_metrics_settings(request.user, project):
-            raise PermissionDenied("Only question setters and admins change the metrics settings.")
+            raise PermissionDenied(
+                gettext("Only question setters and admins change the metrics settings.")
+            )
         data = MetricsSettingsWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         metrics_settings_save(project=project, by=request.user, **data.validated_data)
@@ -152,9 +156,9 @@ PROJECT_PARAMETER = OpenApiParameter(
 def _my_project(request: Request):
     wanted = request.query_params.get("project")
     if not wanted:
-        raise ValidationError({"project": ["Name the project (?project=<id>)."]})
+        raise ValidationError({"project": [gettext("Name the project (?project=<id>).")]})
     if not wanted.isdecimal():  # isdigit() takes "²", which int() refuses
-        raise ValidationError({"project": ["Must be a project id."]})
+        raise ValidationError({"project": [gettext("Must be a project id.")]})
     project = lookups.visible_project(request.user, wanted)
     if not permissions.can_view_own_work(request.user, project):
         raise PermissionDenied("“My work” shows a trainer's own work in a project.")

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from annotation_platform.errors import DomainError
 from metrics.models import MetricsSettings, RatingLevel
@@ -21,18 +22,20 @@ def _pay(value: Any, errors: dict[str, list[str]]) -> Decimal | None:
     if value in (None, ""):
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        errors["pay_per_accepted_task"] = ["Must be an amount such as 2.50, or empty."]
+        errors["pay_per_accepted_task"] = [gettext("Must be an amount such as 2.50, or empty.")]
         return None
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        errors["pay_per_accepted_task"] = ["Must be an amount such as 2.50, or empty."]
+        errors["pay_per_accepted_task"] = [gettext("Must be an amount such as 2.50, or empty.")]
         return None
     if not amount.is_finite() or amount < 0 or amount > MAX_PAY:
-        errors["pay_per_accepted_task"] = [f"Must be between 0 and {MAX_PAY}."]
+        errors["pay_per_accepted_task"] = [
+            gettext("Must be between 0 and %(max)s.") % {"max": MAX_PAY}
+        ]
         return None
     if amount != amount.quantize(Decimal("0.01")):
-        errors["pay_per_accepted_task"] = ["At most two decimal places."]
+        errors["pay_per_accepted_task"] = [gettext("At most two decimal places.")]
         return None
     return amount
 
@@ -58,18 +61,22 @@ def metrics_settings_save(
     amount = _pay(pay_per_accepted_task, errors)
     currency = (currency or "").strip().upper()
     if amount is not None and not currency:
-        errors["currency"] = ["Name the currency of the pay rate (ISO 4217, e.g. EUR)."]
+        errors["currency"] = [gettext("Name the currency of the pay rate (ISO 4217, e.g. EUR).")]
     elif currency and not CURRENCY_RE.fullmatch(currency):
-        errors["currency"] = ["Three letters (ISO 4217), e.g. EUR or USD."]
+        errors["currency"] = [gettext("Three letters (ISO 4217), e.g. EUR or USD.")]
     field = (mos_system_field or "").strip()
     if field and (len(field) > 200 or not FIELD_PATH_RE.fullmatch(field)):
         errors["mos_system_field"] = [
-            "A dotted path into the task data such as meta.system (letters, digits, _ and -)."
+            gettext(
+                "A dotted path into the task data such as meta.system (letters, digits, _ and -)."
+            )
         ]
     if rating_level not in RatingLevel.values:
-        errors["rating_level"] = [f"One of: {', '.join(RatingLevel.values)}."]
+        errors["rating_level"] = [
+            gettext("One of: %(values)s.") % {"values": ", ".join(RatingLevel.values)}
+        ]
     if errors:
-        raise DomainError("Some metrics settings need attention.", fields=errors)
+        raise DomainError(gettext("Some metrics settings need attention."), fields=errors)
     saved, _ = MetricsSettings.objects.update_or_create(
         project=project,
         defaults={

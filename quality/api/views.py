@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.decorators import api_view
@@ -25,7 +26,7 @@ def _configs(project) -> list[dict]:
     return [
         {
             "check": check.name,
-            "title": CATALOGUE[check.name].title,
+            "title": gettext(CATALOGUE[check.name].title),  # for people: request language
             "enabled": check.enabled,
             "config": check.config,
             "on_fail": check.on_fail,
@@ -54,7 +55,7 @@ def project_checks(request: Request, project_pk: int) -> Response:
         raise PermissionDenied
     if request.method == "PUT":
         if not permissions.can_configure_checks(request.user, project):
-            raise PermissionDenied("Only question setters and admins configure checks.")
+            raise PermissionDenied(gettext("Only question setters and admins configure checks."))
         data = CheckConfigWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         check_config_save(
@@ -124,7 +125,9 @@ def findings_queryset(project, params):
     statuses = [ResultStatus.WARN, ResultStatus.FAIL, ResultStatus.ERROR]
     if params.get("status"):
         if params["status"] not in statuses:
-            raise ValidationError({"status": ["One of: warn, fail, error."]})
+            raise ValidationError(
+                {"status": [gettext("One of: %(values)s.") % {"values": "warn, fail, error"}]}
+            )
         statuses = [params["status"]]
     queryset = CheckResult.objects.filter(
         submission__task__project=project,
@@ -133,6 +136,8 @@ def findings_queryset(project, params):
     )
     if params.get("check"):
         if params["check"] not in CATALOGUE:
-            raise ValidationError({"check": [f"One of: {', '.join(CATALOGUE)}."]})
+            raise ValidationError(
+                {"check": [gettext("One of: %(values)s.") % {"values": ", ".join(CATALOGUE)}]}
+            )
         queryset = queryset.filter(check_name=params["check"])
     return queryset.order_by("-created_at", "-id")

@@ -16,6 +16,7 @@ from typing import Any
 from quality.checks.answers import answered, is_number
 from quality.checks.configuration import question_id_problem, setting
 from quality.checks.findings import CheckInput, Finding, not_applicable, passed, warned
+from quality.checks.messages import _  # marks the settings' words for the catalogs
 
 # The question types whose answers are compared with the other trainers'.
 JUDGED_TYPES = ("rating", "single_choice", "pairwise")
@@ -25,45 +26,49 @@ JUDGED_TYPES = ("rating", "single_choice", "pairwise")
 class AgreementOutlierConfig:
     questions: tuple[str, ...] = setting(
         (),
-        label="Questions judged",
+        label=_("Questions judged"),
         question_types=JUDGED_TYPES,
         item_check=question_id_problem,
-        help="Only these questions (e.g. the MOS rating, not an accent choice); none: every "
-        "rating, single-choice and pairwise question.",
+        help=_(
+            "Only these questions (e.g. the MOS rating, not an accent choice); none: every "
+            "rating, single-choice and pairwise question."
+        ),
     )
     min_others: int = setting(
         3,
         minimum=1,
         maximum=1000,
-        help="Fewest other answers needed to judge agreement.",
-        label="Fewest other answers needed",
-        unit="answers",
+        help=_("Fewest other answers needed to judge agreement."),
+        label=_("Fewest other answers needed"),
+        unit=_("answers"),
     )
     rating_max_distance: float = setting(
         2.0,
         above=0.0,
         maximum=100.0,
-        help="A rating more than this far from the others' median is an outlier.",
-        label="Largest distance from the others' median",
-        unit="scale points",
+        help=_("A rating more than this far from the others' median is an outlier."),
+        label=_("Largest distance from the others' median"),
+        unit=_("scale points"),
     )
     majority_share: float = setting(
         0.75,
         above=0.5,
         maximum=1.0,
-        help="Share of the others that must agree for a choice to be a clear majority.",
-        label="Share that makes a clear majority",
-        unit="share, 0 to 1",
+        help=_("Share of the others that must agree for a choice to be a clear majority."),
+        label=_("Share that makes a clear majority"),
+        unit=_("share, 0 to 1"),
     )
     min_outlying_share: float = setting(
         1.0,
         above=0.0,
         maximum=1.0,
-        label="Share of the judged questions that must stand apart",
-        unit="share, 0 to 1",
-        help="An answer is an outlier when it stands apart from the others on at least this "
-        "share of the questions judged (1: on all of them). Honest raters disagree on one "
-        "question now and then; a careless answer disagrees throughout.",
+        label=_("Share of the judged questions that must stand apart"),
+        unit=_("share, 0 to 1"),
+        help=_(
+            "An answer is an outlier when it stands apart from the others on at least this "
+            "share of the questions judged (1: on all of them). Honest raters disagree on one "
+            "question now and then; a careless answer disagrees throughout."
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from quality.checks import similarity
 from quality.checks.answers import prose, word_count
 from quality.checks.configuration import setting
 from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed, warned
+from quality.checks.messages import _  # marks the settings' words for the catalogs
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,28 +26,33 @@ class AiSimilarityConfig:
         0.5,
         above=0.0,
         maximum=1.0,
-        help="TF-IDF cosine over character n-grams (3-5 characters; 2-3 for Chinese and other "
-        "scripts without spaces) from which an answer resembles a reference.",
-        label="Wording similarity to an AI answer",
-        unit="TF-IDF cosine, 0 to 1",
+        help=_(
+            "TF-IDF cosine over character n-grams (3-5 characters; 2-3 for Chinese and other "
+            "scripts without spaces) from which an answer resembles a reference."
+        ),
+        label=_("Wording similarity to an AI answer"),
+        unit=_("TF-IDF cosine, 0 to 1"),
     )
     overlap_threshold: float = setting(
         0.7,
         above=0.0,
         maximum=1.0,
-        help="Share of the answer's content terms found in a reference from which it "
-        "resembles that reference.",
-        label="Vocabulary shared with an AI answer",
-        unit="share, 0 to 1",
+        help=_(
+            "Share of the answer's content terms found in a reference from which it "
+            "resembles that reference."
+        ),
+        label=_("Vocabulary shared with an AI answer"),
+        unit=_("share, 0 to 1"),
     )
     min_words: int = setting(
         25,
         minimum=1,
         maximum=100_000,
-        help="Shorter answers are not compared; every CJK (or Thai, ...) character counts "
-        "as a word.",
-        label="Shortest answer compared",
-        unit="words (Chinese: characters)",
+        help=_(
+            "Shorter answers are not compared; every CJK (or Thai, ...) character counts as a word."
+        ),
+        label=_("Shortest answer compared"),
+        unit=_("words (Chinese: characters)"),
     )
 
 

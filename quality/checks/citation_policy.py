@@ -20,6 +20,7 @@ from quality.checks import similarity, sources
 from quality.checks.answers import answered
 from quality.checks.configuration import Errors, setting
 from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed, warned
+from quality.checks.messages import _, _translate  # _: marked for the catalogs
 
 _MAX_LISTED = 10
 
@@ -28,57 +29,69 @@ _MAX_LISTED = 10
 class CitationPolicyConfig:
     allow_domains: tuple[str, ...] = setting(
         (),
-        label="Accepted domains",
-        unit="one per line",
+        label=_("Accepted domains"),
+        unit=_("one per line"),
         item_check=sources.domain_entry_problem,
-        help="Domains or public suffixes URLs must lie under (e.g. .gov, edu.cn, nature.com); "
-        "empty allows any domain not denied.",
+        help=_(
+            "Domains or public suffixes URLs must lie under (e.g. .gov, edu.cn, nature.com); "
+            "empty allows any domain not denied."
+        ),
     )
     deny_domains: tuple[str, ...] = setting(
         (),
-        label="Refused domains",
-        unit="one per line",
+        label=_("Refused domains"),
+        unit=_("one per line"),
         item_check=sources.domain_entry_problem,
-        help="Domains or suffixes never accepted; deny wins over allow.",
+        help=_("Domains or suffixes never accepted; deny wins over allow."),
     )
     scholarly_ids_allowed: bool = setting(
         True,
-        label="DOIs, ISBNs and arXiv ids always accepted",
-        help="DOIs, ISBNs and arXiv ids count as scholarly sources and pass the allow list.",
+        label=_("DOIs, ISBNs and arXiv ids always accepted"),
+        help=_("DOIs, ISBNs and arXiv ids count as scholarly sources and pass the allow list."),
     )
     max_claims_per_source: int = setting(
         3,
-        label="Criteria one source may always back",
-        unit="criteria",
+        label=_("Criteria one source may always back"),
+        unit=_("criteria"),
         minimum=1,
         maximum=500,
-        help="How many unrelated rubric criteria one source may always back; more are "
-        "flagged only when they are also a large share of the criteria (next setting).",
+        help=_(
+            "How many unrelated rubric criteria one source may always back; more are "
+            "flagged only when they are also a large share of the criteria (next setting)."
+        ),
     )
     max_share_of_criteria: float = setting(
         0.5,
-        label="Share of the criteria that makes a source overused",
-        unit="share, 0 to 1",
+        label=_("Share of the criteria that makes a source overused"),
+        unit=_("share, 0 to 1"),
         above=0.0,
         maximum=1.0,
-        help="A source is flagged when the unrelated criteria it backs reach this share of "
-        "the rubric's cited criteria: long rubrics over a few sources reuse each of them.",
+        help=_(
+            "A source is flagged when the unrelated criteria it backs reach this share of "
+            "the rubric's cited criteria: long rubrics over a few sources reuse each of them."
+        ),
     )
     claim_similarity: float = setting(
         0.25,
-        label="Wording overlap that makes two criteria one claim",
-        unit="Jaccard, 0 to 1",
+        label=_("Wording overlap that makes two criteria one claim"),
+        unit=_("Jaccard, 0 to 1"),
         minimum=0.0,
         maximum=1.0,
-        help="Criteria citing the same source whose wording overlaps at least this much "
-        "(Jaccard of content terms) count as one claim.",
+        help=_(
+            "Criteria citing the same source whose wording overlaps at least this much "
+            "(Jaccard of content terms) count as one claim."
+        ),
     )
 
     def problems(self) -> Errors:
         both = set(map(_entry_key, self.allow_domains)) & set(map(_entry_key, self.deny_domains))
         if both:
             listed = ", ".join(sorted(both))
-            return {"deny_domains": [f"Also on the allow list: {listed}."]}
+            return {
+                "deny_domains": [
+                    _translate(_("Also on the allow list: %(listed)s.")) % {"listed": listed}
+                ]
+            }
         return {}
 
 

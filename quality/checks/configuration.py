@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
+from quality.checks.messages import _, _translate
+
 Errors = dict[str, list[str]]
 C = TypeVar("C")
 
@@ -118,7 +120,9 @@ def question_id_problem(value: str) -> str | None:
     when the check runs: a template may change after its checks were set)."""
     if re.fullmatch(r"[a-z][a-z0-9_]{0,63}", value):
         return None
-    return f'"{value}" is not a question id (lower-case letters, digits and _).'
+    return _tr(
+        _('"%(value)s" is not a question id (lower-case letters, digits and _).'), value=value
+    )
 
 
 def defaults(config_type: type) -> dict[str, Any]:
@@ -139,15 +143,20 @@ def validate(config_type: type, raw: Any) -> Errors:
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
-        return {"": ["Settings must be a JSON object."]}
+        return {"": [_tr(_("Settings must be a JSON object."))]}
     fields = {item.name: item for item in dataclasses.fields(config_type)}
     errors: Errors = {}
     for key, value in raw.items():
         if not isinstance(key, str) or key not in fields:
-            message = f'Unknown setting "{key}".'
             close = difflib.get_close_matches(str(key), list(fields), n=1)
             if close:
-                message += f' Did you mean "{close[0]}"?'
+                message = _tr(
+                    _('Unknown setting "%(key)s". Did you mean "%(close)s"?'),
+                    key=key,
+                    close=close[0],
+                )
+            else:
+                message = _tr(_('Unknown setting "%(key)s".'), key=key)
             errors.setdefault(str(key), []).append(message)
             continue
         _check_value(fields[key], value, errors)
@@ -187,19 +196,19 @@ def _check_value(item: dataclasses.Field, value: Any, errors: Errors) -> None:
 
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            add("Must be true or false.")
+            add(_tr(_("Must be true or false.")))
         return
     if isinstance(default, tuple):
         if not isinstance(value, list | tuple):
-            add("Must be a list of strings.")
+            add(_tr(_("Must be a list of strings.")))
             return
         if len(value) > MAX_LIST_SETTING_ITEMS:
-            add(f"At most {MAX_LIST_SETTING_ITEMS} entries.")
+            add(_tr(_("At most %(count)s entries."), count=MAX_LIST_SETTING_ITEMS))
             return
         check = meta["item_check"]
         for index, entry in enumerate(value):
             if not isinstance(entry, str):
-                add("Must be a string.", f"{name}[{index}]")
+                add(_tr(_("Must be a string.")), f"{name}[{index}]")
                 continue
             problem = check(entry) if check else None
             if problem:
@@ -208,32 +217,49 @@ def _check_value(item: dataclasses.Field, value: Any, errors: Errors) -> None:
     if isinstance(default, str):
         choices = meta["choices"] or ()
         if not isinstance(value, str) or value not in choices:
-            add(f"Must be one of: {', '.join(choices)} (not {_describe(value)}).")
+            add(
+                _tr(
+                    _("Must be one of: %(choices)s (not %(value)s)."),
+                    choices=", ".join(choices),
+                    value=_describe(value),
+                )
+            )
         return
     whole = isinstance(default, int)
     if whole:
         if isinstance(value, bool) or not isinstance(value, int):
-            add("Must be a whole number.")
+            add(_tr(_("Must be a whole number.")))
             return
     elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        add("Must be a number.")
+        add(_tr(_("Must be a number.")))
         return
     low, high, above = meta["minimum"], meta["maximum"], meta["above"]
-    if above is not None and value <= above:
-        add(_range_message(f"more than {above:g}", high))
-    elif low is not None and value < low:
-        add(_range_message(f"at least {low:g}", high))
-    elif high is not None and value > high:
-        add(_range_message(None, high, low=low, above=above))
+    if (
+        (above is not None and value <= above)
+        or (low is not None and value < low)
+        or (high is not None and value > high)
+    ):
+        add(_range_message(low, high, above))
 
 
-def _range_message(
-    lower: str | None, high: float | None, *, low: float | None = None, above: float | None = None
-) -> str:
-    if lower is None:
-        if above is not None:
-            lower = f"more than {above:g}"
-        elif low is not None:
-            lower = f"at least {low:g}"
-    parts = [part for part in (lower, f"at most {high:g}" if high is not None else None) if part]
-    return "Must be " + " and ".join(parts) + "."
+def _range_message(low: float | None, high: float | None, above: float | None) -> str:
+    """ "Must be more than 0 and at most 1." as one sentence per combination of bounds."""
+    values = {
+        "low": f"{low:g}" if low is not None else "",
+        "high": f"{high:g}" if high is not None else "",
+    }
+    if above is not None:
+        values["low"] = f"{above:g}"
+        if high is not None:
+            return _tr(_("Must be more than %(low)s and at most %(high)s."), **values)
+        return _tr(_("Must be more than %(low)s."), **values)
+    if low is not None:
+        if high is not None:
+            return _tr(_("Must be at least %(low)s and at most %(high)s."), **values)
+        return _tr(_("Must be at least %(low)s."), **values)
+    return _tr(_("Must be at most %(high)s."), **values)
+
+
+def _tr(template: str, **params: Any) -> str:
+    """A validation message in the active language (English without Django)."""
+    return _translate(template) % params if params else _translate(template)

@@ -19,6 +19,7 @@ from scipy import stats
 from quality.checks.answers import is_number
 from quality.checks.configuration import setting
 from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed
+from quality.checks.messages import _  # marks the settings' words for the catalogs
 from tasks.template_definition import question_map
 
 
@@ -28,23 +29,23 @@ class GoldConfig:
         1.0,
         minimum=0.0,
         maximum=100.0,
-        help="How far a rating may be from the expected one.",
-        label="Rating tolerance",
-        unit="scale points",
+        help=_("How far a rating may be from the expected one."),
+        label=_("Rating tolerance"),
+        unit=_("scale points"),
     )
     rank_correlation: str = setting(
         "spearman",
         choices=("spearman", "kendall"),
-        help="How rankings are compared.",
-        label="Ranking comparison",
+        help=_("How rankings are compared."),
+        label=_("Ranking comparison"),
     )
     min_rank_correlation: float = setting(
         0.6,
         minimum=-1.0,
         maximum=1.0,
-        help="Lowest correlation with the expected ranking that still counts as correct.",
-        label="Least correlation with the expected ranking",
-        unit="-1 to 1",
+        help=_("Lowest correlation with the expected ranking that still counts as correct."),
+        label=_("Least correlation with the expected ranking"),
+        unit=_("-1 to 1"),
     )
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from quality.checks.answers import PROSE_TYPES, QuestionText, prose, word_count
 from quality.checks.configuration import Errors, setting
 from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed, warned
+from quality.checks.messages import _, _translate  # _: marked for the catalogs
 
 if TYPE_CHECKING:
     from quality.checks.near_duplicate_index import NearDuplicateIndex
@@ -25,55 +26,62 @@ if TYPE_CHECKING:
 class NearDuplicateConfig:
     warn_similarity: float = setting(
         0.5,
-        label="Similarity that warns",
-        unit="Jaccard, 0 to 1",
+        label=_("Similarity that warns"),
+        unit=_("Jaccard, 0 to 1"),
         minimum=0.3,
         maximum=1.0,
-        help="Estimated Jaccard similarity of character shingles from which a match is flagged "
-        "for review. The index finds 95% of pairs at 0.45 and 99% at 0.5; lower values "
-        "miss more.",
+        help=_(
+            "Estimated Jaccard similarity of character shingles from which a match is flagged "
+            "for review. The index finds 95% of pairs at 0.45 and 99% at 0.5; lower values "
+            "miss more."
+        ),
     )
     fail_similarity: float = setting(
         0.7,
-        label="Similarity that fails",
-        unit="Jaccard, 0 to 1",
+        label=_("Similarity that fails"),
+        unit=_("Jaccard, 0 to 1"),
         minimum=0.3,
         maximum=1.0,
-        help="Similarity from which a match is a failure.",
+        help=_("Similarity from which a match is a failure."),
     )
     min_words: int = setting(
         40,
-        label="Shortest text compared",
-        unit="words (Chinese: characters)",
+        label=_("Shortest text compared"),
+        unit=_("words (Chinese: characters)"),
         minimum=1,
         maximum=100_000,
-        help="Shorter texts are neither compared nor indexed: short answers (a one-line "
-        "reason) coincide by chance. Every CJK (or Thai, ...) character counts as a word.",
+        help=_(
+            "Shorter texts are neither compared nor indexed: short answers (a one-line "
+            "reason) coincide by chance. Every CJK (or Thai, ...) character counts as a word."
+        ),
     )
     max_matches: int = setting(
         3,
         minimum=1,
         maximum=50,
-        help="Matches listed per question.",
-        label="Matches listed per question",
-        unit="matches",
+        help=_("Matches listed per question."),
+        label=_("Matches listed per question"),
+        unit=_("matches"),
     )
     question_types: tuple[str, ...] = setting(
         ("text",),
         item_check=lambda kind: (
             None
             if kind in PROSE_TYPES
-            else f'"{kind}" has no free text; use one of: {", ".join(PROSE_TYPES)}.'
+            else _translate(_('"%(kind)s" has no free text; use one of: %(types)s.'))
+            % {"kind": kind, "types": ", ".join(PROSE_TYPES)}
         ),
-        help="Question types whose free text is compared: text answers by default; rubric "
-        "criteria, citation reasons and span comments on request (index them the same way).",
-        label="Question types compared",
-        unit="one per line",
+        help=_(
+            "Question types whose free text is compared: text answers by default; rubric "
+            "criteria, citation reasons and span comments on request (index them the same way)."
+        ),
+        label=_("Question types compared"),
+        unit=_("one per line"),
     )
 
     def problems(self) -> Errors:
         if self.fail_similarity < self.warn_similarity:
-            return {"fail_similarity": ["Must be at least warn_similarity."]}
+            return {"fail_similarity": [_translate(_("Must be at least warn_similarity."))]}
         return {}
 
 

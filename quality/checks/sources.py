@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import tldextract
 
+from quality.checks.messages import _, _translate
 from tasks.answer_validation import Identifier, parse_identifier
 
 
@@ -154,18 +155,22 @@ def domain_entry_problem(entry: str) -> str | None:
     """
     value = entry.strip()
     if not value:
-        return "Must not be empty."
+        return _translate(_("Must not be empty."))
     if "://" in value or "/" in value or "@" in value or ":" in value:
-        return f'"{entry}" must be a domain such as nature.com or .gov, not a URL.'
+        return _translate(
+            _('"%(entry)s" must be a domain such as nature.com or .gov, not a URL.')
+        ) % {"entry": entry}
     if any(char.isspace() for char in value) or "*" in value.lstrip("*."):
-        return f'"{entry}" is not a domain name.'
+        return _translate(_('"%(entry)s" is not a domain name.')) % {"entry": entry}
     host = describe_host(_entry_name(value))
     if host is None:
-        return f'"{entry}" is not a domain name.'
+        return _translate(_('"%(entry)s" is not a domain name.')) % {"entry": entry}
     if host.is_ip:
-        return f'"{entry}" is an IP address; give a domain name.'
+        return _translate(_('"%(entry)s" is an IP address; give a domain name.')) % {"entry": entry}
     if not host.suffix:
-        return f'"{entry}" is not under a known public suffix (such as .com, .gov or .edu.cn).'
+        return _translate(
+            _('"%(entry)s" is not under a known public suffix (such as .com, .gov or .edu.cn).')
+        ) % {"entry": entry}
     return None
 
 

@@ -17,53 +17,54 @@ from typing import Any
 from quality.checks.answers import answered, is_number
 from quality.checks.configuration import Errors, question_id_problem, setting
 from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed
+from quality.checks.messages import _, _translate  # _: marked for the catalogs
 
 
 @dataclass(frozen=True, slots=True)
 class StraightLiningConfig:
     questions: tuple[str, ...] = setting(
         (),
-        label="Ratings examined",
+        label=_("Ratings examined"),
         question_types=("rating",),
         item_check=question_id_problem,
-        help="Only the ratings of these questions; none: every rating question.",
+        help=_("Only the ratings of these questions; none: every rating question."),
     )
     window: int = setting(
         30,
         minimum=2,
         maximum=10_000,
-        help="How many of the latest ratings are examined.",
-        label="Latest ratings examined",
-        unit="ratings",
+        help=_("How many of the latest ratings are examined."),
+        label=_("Latest ratings examined"),
+        unit=_("ratings"),
     )
     min_items: int = setting(
         20,
         minimum=2,
         maximum=10_000,
-        help="Fewer ratings than this are not judged (too few to tell habit from chance).",
-        label="Fewest ratings judged",
-        unit="ratings",
+        help=_("Fewer ratings than this are not judged (too few to tell habit from chance)."),
+        label=_("Fewest ratings judged"),
+        unit=_("ratings"),
     )
     max_identical_share: float = setting(
         0.9,
         above=0.0,
         maximum=1.0,
-        help="Flag when the most common value makes up at least this share of the ratings.",
-        label="Share of identical ratings that fails",
-        unit="share, 0 to 1",
+        help=_("Flag when the most common value makes up at least this share of the ratings."),
+        label=_("Share of identical ratings that fails"),
+        unit=_("share, 0 to 1"),
     )
     min_variance: float = setting(
         0.1,
         minimum=0.0,
         maximum=1_000_000.0,
-        help="Flag numeric ratings whose variance is below this (0 turns the test off).",
-        label="Least variance of numeric ratings",
-        unit="variance",
+        help=_("Flag numeric ratings whose variance is below this (0 turns the test off)."),
+        label=_("Least variance of numeric ratings"),
+        unit=_("variance"),
     )
 
     def problems(self) -> Errors:
         if self.min_items > self.window:
-            return {"min_items": ["Must not exceed window."]}
+            return {"min_items": [_translate(_("Must not exceed window."))]}
         return {}
 
 

@@ -27,6 +27,7 @@ from quality.checks.answers import (
 )
 from quality.checks.configuration import setting
 from quality.checks.findings import CheckInput, Finding, failed, not_applicable, passed, warned
+from quality.checks.messages import _  # marks the settings' words for the catalogs
 from tasks.template_definition import audio_blocks
 
 
@@ -36,92 +37,104 @@ class TelemetryConfig:
         1.8,
         above=0.0,
         maximum=600.0,
-        help="Active seconds a trainer typically spends writing one word of English (or "
-        "another language written with spaces).",
-        label="Writing time per English word",
-        unit="seconds",
+        help=_(
+            "Active seconds a trainer typically spends writing one word of English (or "
+            "another language written with spaces)."
+        ),
+        label=_("Writing time per English word"),
+        unit=_("seconds"),
     )
     seconds_per_character: float = setting(
         0.6,
         above=0.0,
         maximum=600.0,
-        help="Active seconds a trainer typically spends writing one Chinese character (or "
-        "one character of another script written without spaces).",
-        label="Writing time per Chinese character",
-        unit="seconds",
+        help=_(
+            "Active seconds a trainer typically spends writing one Chinese character (or "
+            "one character of another script written without spaces)."
+        ),
+        label=_("Writing time per Chinese character"),
+        unit=_("seconds"),
     )
     reading_words_per_minute: float = setting(
         250.0,
         above=0.0,
         maximum=100_000.0,
-        help="Typical reading speed of the text the page shows, in English words per minute.",
-        label="Reading speed, English",
-        unit="words a minute",
+        help=_("Typical reading speed of the text the page shows, in English words per minute."),
+        label=_("Reading speed, English"),
+        unit=_("words a minute"),
     )
     reading_characters_per_minute: float = setting(
         400.0,
         above=0.0,
         maximum=100_000.0,
-        help="Typical reading speed of the text the page shows, in Chinese characters per minute.",
-        label="Reading speed, Chinese",
-        unit="characters a minute",
+        help=_(
+            "Typical reading speed of the text the page shows, in Chinese characters per minute."
+        ),
+        label=_("Reading speed, Chinese"),
+        unit=_("characters a minute"),
     )
     min_time_share: float = setting(
         0.2,
         above=0.0,
         maximum=1.0,
-        help="Active time below this share of the expected time (reading, listening and "
-        "writing) is flagged.",
-        label="Least share of the expected time",
-        unit="share, 0 to 1",
+        help=_(
+            "Active time below this share of the expected time (reading, listening and "
+            "writing) is flagged."
+        ),
+        label=_("Least share of the expected time"),
+        unit=_("share, 0 to 1"),
     )
     min_expected_seconds: float = setting(
         15.0,
         minimum=0.0,
         maximum=86_400.0,
-        help="Work expected to take less than this many seconds is not judged on time "
-        "(recorded as not applicable).",
-        label="Shortest work judged on time",
-        unit="seconds",
+        help=_(
+            "Work expected to take less than this many seconds is not judged on time "
+            "(recorded as not applicable)."
+        ),
+        label=_("Shortest work judged on time"),
+        unit=_("seconds"),
     )
     max_pasted_share: float = setting(
         0.5,
         minimum=0.0,
         maximum=1.0,
-        help="A text answer with more than this share of its characters pasted is flagged.",
-        label="Most of an answer that may be pasted",
-        unit="share, 0 to 1",
+        help=_("A text answer with more than this share of its characters pasted is flagged."),
+        label=_("Most of an answer that may be pasted"),
+        unit=_("share, 0 to 1"),
     )
     min_words_for_paste: int = setting(
         8,
         minimum=1,
         maximum=10_000_000,
-        help="Text answers shorter than this many English words are not judged on pasting.",
-        label="Shortest English answer judged on pasting",
-        unit="words",
+        help=_("Text answers shorter than this many English words are not judged on pasting."),
+        label=_("Shortest English answer judged on pasting"),
+        unit=_("words"),
     )
     min_characters_for_paste: int = setting(
         15,
         minimum=1,
         maximum=10_000_000,
-        help="Text answers shorter than this many Chinese characters are not judged on "
-        "pasting (a mixed answer counts both units).",
-        label="Shortest Chinese answer judged on pasting",
-        unit="characters",
+        help=_(
+            "Text answers shorter than this many Chinese characters are not judged on "
+            "pasting (a mixed answer counts both units)."
+        ),
+        label=_("Shortest Chinese answer judged on pasting"),
+        unit=_("characters"),
     )
     min_played_share: float = setting(
         0.95,
         above=0.0,
         maximum=1.0,
-        help="Share of a clip that must have been played before it is rated.",
-        label="Share of a clip played before rating",
-        unit="share, 0 to 1",
+        help=_("Share of a clip that must have been played before it is rated."),
+        label=_("Share of a clip played before rating"),
+        unit=_("share, 0 to 1"),
     )
     missing_telemetry: str = setting(
         "ignore",
         choices=("ignore", "warn"),
-        help="What to report when a submission has no telemetry at all (e.g. imported data).",
-        label="When no telemetry was recorded",
+        help=_("What to report when a submission has no telemetry at all (e.g. imported data)."),
+        label=_("When no telemetry was recorded"),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from annotation_platform.errors import DomainError
 from quality.models import CheckConfig, OnFail
@@ -53,17 +54,22 @@ def check_config_save(
 
     if check_name not in CATALOGUE:
         raise DomainError(
-            f"There is no check called {check_name!r}.",
-            fields={"check": [f"Choose one of: {', '.join(CATALOGUE)}."]},
+            gettext("There is no check called %(name)s.") % {"name": repr(check_name)},
+            fields={
+                "check": [gettext("Choose one of: %(names)s.") % {"names": ", ".join(CATALOGUE)}]
+            },
         )
     if on_fail not in OnFail.values:
         raise DomainError(
-            "Unknown failure action.", fields={"on_fail": [f"One of: {', '.join(OnFail.values)}."]}
+            gettext("Unknown failure action."),
+            fields={
+                "on_fail": [gettext("One of: %(values)s.") % {"values": ", ".join(OnFail.values)}]
+            },
         )
     errors = validate_config(check_name, config if config is not None else {})
     if errors:
         raise DomainError(
-            "The check's settings are out of range.",
+            gettext("The check's settings are out of range."),
             fields={f"config.{key}" if key else "config": msgs for key, msgs in errors.items()},
         )
     row, _ = CheckConfig.objects.update_or_create(

@@ -35,10 +35,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
-from django.utils import timezone
+from django.utils import timezone, translation
 
 import quality.checks as checks
 from quality.checks.messages import message_of
@@ -687,16 +688,22 @@ def _record_gold(submission: Submission, findings: list[dict[str, Any]]) -> None
 
 
 def _act_on(submission: Submission, failures: list[tuple[str, str, list[dict]]]) -> None:
-    # Return reasons are stored as text on the submission (``tasks``), rendered here.
-    reasons = [
-        message_of(f)
+    # Return reasons are stored as text on the submission (``tasks``), rendered here in the
+    # author's saved language, as the review workflow writes its reasons (a worker has no
+    # request: an author who follows their browser reads them in the default language).
+    failed = [
+        f
         for _, on_fail, findings in failures
         if on_fail == OnFail.RETURN
         for f in findings
         if f["status"] == "fail"
     ]
-    if reasons:
-        submission_return_for_rework(submission=submission, reasons=reasons)
+    if not failed:
+        return
+    language = getattr(submission.author, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        reasons = [message_of(f) for f in failed]
+    submission_return_for_rework(submission=submission, reasons=reasons)
 
 
 def gold_accuracy(*, project: Project, trainer) -> tuple[int, int]:

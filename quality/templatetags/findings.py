@@ -48,6 +48,14 @@ def checks_status(status: str) -> str:
 
 
 @register.filter
+def setting_value(value: Any) -> str:
+    """A "choice" setting's value as people read it ("ignore" → 忽略); other values as is."""
+    from quality.forms import CHOICE_LABELS
+
+    return str(CHOICE_LABELS.get(value, value)) if isinstance(value, str) else value
+
+
+@register.filter
 def check_title(check_name: str) -> str:
     """The catalogue's name of a check for people ("Sources are well formed and allowed")."""
     spec = CATALOGUE.get(check_name)
