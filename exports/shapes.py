@@ -17,6 +17,9 @@ from collections.abc import Mapping
 from itertools import combinations
 from typing import Any, Final
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from annotation_platform.errors import DomainError
 from exports.models import ExportFormat
 from tasks.template_definition import (
@@ -29,18 +32,18 @@ from tasks.template_definition import (
 
 # Options every format accepts, and what each one is for (the page and docs list them).
 OPTION_HELP: Final = {
-    "include_media": "Bundle the media files tasks reference into the archive (true/false).",
-    "question": "Id of the pairwise or ranking question the preferences come from.",
-    "prompt_field": "Task-data field holding the prompt (a conversation or a text).",
-    "response_fields": (
+    "include_media": _("Bundle the media files tasks reference into the archive (true/false)."),
+    "question": _("Id of the pairwise or ranking question the preferences come from."),
+    "prompt_field": _("Task-data field holding the prompt (a conversation or a text)."),
+    "response_fields": _(
         'Pairwise: the two task-data fields compared, ["response_a", "response_b"]. Ranking: '
         'an object mapping each ranked item to its task-data field, {"x": "field_x"}.'
     ),
-    "answer_question": "Id of the text question holding the written answer.",
-    "rubric_question": "Id of the rubric_items question holding the rubric.",
-    "rating_question": "Id of the rating question the MOS is computed from.",
-    "system_field": "Task-data field naming the system behind each item (e.g. meta.voice).",
-    "confidence": "Confidence level of the MOS intervals (default 0.95).",
+    "answer_question": _("Id of the text question holding the written answer."),
+    "rubric_question": _("Id of the rubric_items question holding the rubric."),
+    "rating_question": _("Id of the rating question the MOS is computed from."),
+    "system_field": _("Task-data field naming the system behind each item (e.g. meta.voice)."),
+    "confidence": _("Confidence level of the MOS intervals (default 0.95)."),
 }
 FORMAT_OPTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     ExportFormat.JSONL: ("include_media",),
@@ -59,7 +62,7 @@ CHAT_FORMATS: Final = (ExportFormat.SFT, ExportFormat.OPENAI_CHAT)
 
 def _refuse(option: str, message: str) -> DomainError:
     return DomainError(
-        f"Export option {option}: {message}",
+        gettext("Export option %(option)s: %(reason)s") % {"option": option, "reason": message},
         code="invalid_options",
         fields={f"options.{option}": [message]},
     )
@@ -190,19 +193,21 @@ def shape_options(
         options = {}
     if not isinstance(options, dict):
         raise DomainError(
-            "Options must be an object.",
+            gettext("Options must be an object."),
             code="invalid_options",
-            fields={"options": ['Send an object such as {"prompt_field": "prompt"}.']},
+            fields={"options": [gettext('Send an object such as {"prompt_field": "prompt"}.')]},
         )
     allowed = FORMAT_OPTIONS[fmt]
     unknown = sorted(name for name in options if name not in allowed)
     if unknown:
         raise DomainError(
-            f"Unknown option(s) for {fmt}: {', '.join(unknown)}.",
+            gettext("Unknown option(s) for %(format)s: %(names)s.")
+            % {"format": fmt, "names": ", ".join(unknown)},
             code="invalid_options",
             fields={
                 f"options.{name}": [
-                    f"Unknown option for {fmt}; use one of: {_names(list(allowed))}."
+                    gettext("Unknown option for %(format)s; use one of: %(names)s.")
+                    % {"format": fmt, "names": _names(list(allowed))}
                 ]
                 for name in unknown
             },
@@ -211,7 +216,7 @@ def shape_options(
     if fmt in (ExportFormat.JSONL, ExportFormat.CSV, ExportFormat.PARQUET):
         include = options.get("include_media", False)
         if not isinstance(include, bool):
-            raise _refuse("include_media", "Must be true or false.")
+            raise _refuse("include_media", gettext("Must be true or false."))
         resolved["include_media"] = include
     elif fmt in PREFERENCE_FORMATS:
         question = _pick_question(definition, options, "question", ("pairwise", "ranking"))

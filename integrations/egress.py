@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from annotation_platform.errors import DomainError
 
@@ -87,13 +88,19 @@ _TEMPORARY_DNS_ERRORS = frozenset(
 def _unresolved(host: str, exc: Exception) -> HostUnresolved:
     if isinstance(exc, socket.gaierror) and exc.errno in _TEMPORARY_DNS_ERRORS:
         return HostUnresolved(
-            f"The host “{host}” could not be resolved just now (DNS did not answer: {exc}). "
-            "Try again in a moment.",
+            gettext(
+                "The host “%(host)s” could not be resolved just now (DNS did not answer: "
+                "%(error)s). Try again in a moment."
+            )
+            % {"host": host, "error": exc},
             temporary=True,
         )
     return HostUnresolved(
-        f"The host “{host}” does not resolve: DNS has no address for it. Check the "
-        "spelling, or create its DNS record before adding the webhook."
+        gettext(
+            "The host “%(host)s” does not resolve: DNS has no address for it. Check the "
+            "spelling, or create its DNS record before adding the webhook."
+        )
+        % {"host": host}
     )
 
 
@@ -181,13 +188,15 @@ def address_refusal(address: IPAddress) -> str | None:
     inner = embedded_ipv4(address)
     if inner is not None:
         refusal = address_refusal(inner)
-        return f"{refusal} (inside {address})" if refusal else None
+        if not refusal:
+            return None
+        return gettext("%(reason)s (inside %(address)s)") % {"reason": refusal, "address": address}
     if address in METADATA_ADDRESSES:
-        return f"{address} is a cloud metadata address"
+        return gettext("%(address)s is a cloud metadata address") % {"address": address}
     if address.is_unspecified:
-        return f"{address} is the unspecified address"
+        return gettext("%(address)s is the unspecified address") % {"address": address}
     if address.is_multicast:
-        return f"{address} is a multicast address"
+        return gettext("%(address)s is a multicast address") % {"address": address}
     _, networks = _allowed_entries()
     if any(address in network for network in networks):
         return None
@@ -197,14 +206,14 @@ def address_refusal(address: IPAddress) -> str | None:
     if _allow_private() and (local or address in SHARED_ADDRESS_SPACE):
         return None
     if address.is_loopback:
-        kind = "a loopback"
+        message = gettext("%(address)s is a loopback address")
     elif address.is_link_local:
-        kind = "a link-local"
+        message = gettext("%(address)s is a link-local address")
     elif address.is_private or address in SHARED_ADDRESS_SPACE:
-        kind = "a private"
+        message = gettext("%(address)s is a private address")
     else:
-        kind = "a reserved"
-    return f"{address} is {kind} address"
+        message = gettext("%(address)s is a reserved address")
+    return message % {"address": address}
 
 
 def parse_webhook_url(url: str) -> Destination:
@@ -214,19 +223,21 @@ def parse_webhook_url(url: str) -> Destination:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise DestinationRefused(f"Not a valid URL: {exc}.") from exc
+        raise DestinationRefused(gettext("Not a valid URL: %(error)s.") % {"error": exc}) from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise DestinationRefused("Use an http:// or https:// URL.")
+        raise DestinationRefused(gettext("Use an http:// or https:// URL."))
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise DestinationRefused(
-            "Credentials in the URL are not allowed; receivers verify the signature instead."
+            gettext(
+                "Credentials in the URL are not allowed; receivers verify the signature instead."
+            )
         )
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise DestinationRefused("The URL needs a host name.")
+        raise DestinationRefused(gettext("The URL needs a host name."))
     if "%" in host:
-        raise DestinationRefused("IPv6 zone ids are not allowed.")
+        raise DestinationRefused(gettext("IPv6 zone ids are not allowed."))
     names, _ = _allowed_entries()
     try:
         literal: IPAddress | None = ipaddress.ip_address(host)
@@ -236,17 +247,24 @@ def parse_webhook_url(url: str) -> Destination:
         legacy = _legacy_ipv4(host)
         if legacy is not None:
             raise DestinationRefused(
-                f"“{host}” is a non-standard spelling of the IP address {legacy}; write "
-                "addresses in dotted decimal, or use a host name."
+                gettext(
+                    "“%(host)s” is a non-standard spelling of the IP address %(address)s; write "
+                    "addresses in dotted decimal, or use a host name."
+                )
+                % {"host": host, "address": legacy}
             )
         if host not in names and (
             host == "localhost" or host.endswith(LOCAL_SUFFIXES) or host in METADATA_HOSTS
         ):
-            raise DestinationRefused(f"“{host}” is a local or internal host name.")
+            raise DestinationRefused(
+                gettext("“%(host)s” is a local or internal host name.") % {"host": host}
+            )
     else:
         refusal = address_refusal(literal)
         if refusal and host not in names:
-            raise DestinationRefused(f"Webhooks cannot be sent here: {refusal}.")
+            raise DestinationRefused(
+                gettext("Webhooks cannot be sent here: %(reason)s.") % {"reason": refusal}
+            )
         host = str(literal)
     path = parts.path or "/"
     if parts.query:
@@ -287,12 +305,16 @@ def resolve_checked(destination: Destination) -> list[str]:
             refusal = address_refusal(address)
             if refusal:
                 raise DestinationRefused(
-                    f"Webhooks cannot be sent to “{destination.host}”: {refusal}."
+                    gettext("Webhooks cannot be sent to “%(host)s”: %(reason)s.")
+                    % {"host": destination.host, "reason": refusal}
                 )
     else:
         for address in addresses:
             if address in METADATA_ADDRESSES:
-                raise DestinationRefused(f"“{destination.host}” resolves to a metadata address.")
+                raise DestinationRefused(
+                    gettext("“%(host)s” resolves to a metadata address.")
+                    % {"host": destination.host}
+                )
     return [str(address) for address in addresses]
 
 
