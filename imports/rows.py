@@ -46,6 +46,27 @@ ROW_KEYS: Final = (
 CSV_RESERVED: Final = ("external_id", "priority", "overlap", "is_gold", "gold_answer")
 MAX_EXTERNAL_ID: Final = 200
 PRIORITY_RANGE: Final = (-1_000_000, 1_000_000)
+# The task-data checks' messages (tasks.template_definition.validate_task_data), stored on
+# an import's row errors as they come: listed here so that the catalogs have them and a row
+# error reads in the reader's language (imports.stored_text.shown translates a stored id).
+TASK_DATA_MESSAGES: Final = (
+    gettext_noop("Task data must be a JSON object."),
+    gettext_noop("This field is missing."),
+    gettext_noop("Must be text (a string)."),
+    gettext_noop("Must be a storage key or an http(s) URL."),
+    gettext_noop("Must be an http(s) URL with a host name."),
+    gettext_noop('Must be a storage key (relative, no ".." or backslashes) or an http(s) URL.'),
+    gettext_noop("Must be a non-empty list of messages."),
+    gettext_noop("Must be an object with role and content."),
+    gettext_noop('This is required (use "" for none).'),
+    gettext_noop("Must be a string."),
+    gettext_noop("Only a tool message answers a tool call."),
+    gettext_noop("Only an assistant message makes tool calls."),
+    gettext_noop("Must be a list of {name, arguments}."),
+    gettext_noop("Must be an object with name and arguments."),
+    gettext_noop("This is required (an object or a string)."),
+    gettext_noop("Must be an object or a string."),
+)
 OVERLAP_RANGE: Final = (1, 100)
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 _TRUE: Final = frozenset({"true", "yes", "1", "y", "t"})
