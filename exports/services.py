@@ -230,7 +230,7 @@ def _end(job: ExportJob, status: str, reason: str, *, unless_ended: Q | None = N
     key = ExportJob.objects.filter(pk=job.pk).values_list("file_key", flat=True).first() or ""
     ended = open_jobs.update(
         status=status,
-        error=encode(reason)[:2000],
+        error=_fitting(reason),
         finished_at=timezone.now(),
         file_key="",
         file_size=None,
@@ -241,6 +241,13 @@ def _end(job: ExportJob, status: str, reason: str, *, unless_ended: Q | None = N
     job.refresh_from_db()
     transaction.on_commit(lambda: export_finished.send(sender=ExportJob, job=job))
     return True
+
+
+def _fitting(reason: str, limit: int = 2000) -> str:
+    """``reason`` as stored (a message id with its values) when it fits, else the English
+    text, cut to ``limit``."""
+    encoded = encode(reason)
+    return encoded if len(encoded) <= limit else str(reason)[:limit]
 
 
 def _partial_file_remove(export_id: int, key: str) -> None:

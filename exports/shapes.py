@@ -69,7 +69,7 @@ def _refuse(option: str, message: str) -> DomainError:
 
 
 def _names(values: list[str]) -> str:
-    return ", ".join(values) if values else "none"
+    return ", ".join(values) if values else gettext("none")
 
 
 def _pick_question(
@@ -77,24 +77,37 @@ def _pick_question(
 ) -> dict[str, Any]:
     """The question named by ``option``, or the template's only question of ``types``."""
     candidates = [q for q in questions(definition) if q["type"] in types]
-    kinds = " or ".join(types)
+    kinds = " / ".join(types)
     if option in options:
         chosen = next((q for q in candidates if q["id"] == options[option]), None)
         if chosen is None:
             raise _refuse(
                 option,
-                f"No {kinds} question {options[option]!r} in the template; its {kinds} "
-                f"questions: {_names([q['id'] for q in candidates])}.",
+                gettext(
+                    "No question %(id)s of type %(kinds)s in the template; its questions of "
+                    "that type: %(ids)s."
+                )
+                % {
+                    "id": repr(options[option]),
+                    "kinds": kinds,
+                    "ids": _names([q["id"] for q in candidates]),
+                },
             )
         return chosen
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        raise _refuse(option, f"The template has no {kinds} question, which this shape needs.")
+        raise _refuse(
+            option,
+            gettext("The template has no question of type %(kinds)s, which this shape needs.")
+            % {"kinds": kinds},
+        )
     raise _refuse(
         option,
-        f"The template has several {kinds} questions ({_names([q['id'] for q in candidates])}); "
-        "name the one to use.",
+        gettext(
+            "The template has several questions of type %(kinds)s (%(ids)s); name the one to use."
+        )
+        % {"kinds": kinds, "ids": _names([q["id"] for q in candidates])},
     )
 
 
@@ -113,8 +126,10 @@ def _prompt_source(
         if not isinstance(name, str) or name not in kinds:
             raise _refuse(
                 "prompt_field",
-                f"{name!r} is not a text or conversation field the template shows "
-                f"({_names(list(kinds))}).",
+                gettext(
+                    "%(name)s is not a text or conversation field the template shows (%(fields)s)."
+                )
+                % {"name": repr(name), "fields": _names(list(kinds))},
             )
         return {"field": name, "kind": kinds[name]}
     conversations = [name for name, kind in kinds.items() if kind == "conversation"]
@@ -125,9 +140,10 @@ def _prompt_source(
         return {"field": name, "kind": kinds[name]}
     raise _refuse(
         "prompt_field",
-        f"Name the task-data field that is the prompt; the template shows {_names(list(kinds))}."
+        gettext("Name the task-data field that is the prompt; the template shows %(fields)s.")
+        % {"fields": _names(list(kinds))}
         if kinds
-        else "The template shows no text to use as prompt.",
+        else gettext("The template shows no text to use as prompt."),
     )
 
 
@@ -144,8 +160,11 @@ def _response_fields(
             if len(pairs) != 1:
                 raise _refuse(
                     "response_fields",
-                    "Name the two task-data fields compared, as [A, B]: the template has "
-                    f"{len(pairs)} two-response blocks.",
+                    gettext(
+                        "Name the two task-data fields compared, as [A, B]: the template has "
+                        "%(count)s two-response blocks."
+                    )
+                    % {"count": len(pairs)},
                 )
             given = pairs[0]
         if (
@@ -155,7 +174,8 @@ def _response_fields(
         ):
             raise _refuse(
                 "response_fields",
-                f"Must be two task-data fields the template shows ({_names(shown)}), as [A, B].",
+                gettext("Must be two task-data fields the template shows (%(fields)s), as [A, B].")
+                % {"fields": _names(shown)},
             )
         return {"A": given[0], "B": given[1]}
     items = [item["value"] for item in question["items"]]
@@ -165,8 +185,11 @@ def _response_fields(
         else:
             raise _refuse(
                 "response_fields",
-                "The ranked items are not task-data fields; map each item to the field "
-                f'holding its text, e.g. {{"{items[0]}": "response_a"}}.',
+                gettext(
+                    "The ranked items are not task-data fields; map each item to the field "
+                    "holding its text, e.g. %(example)s."
+                )
+                % {"example": f'{{"{items[0]}": "response_a"}}'},
             )
     if (
         not isinstance(given, dict)
@@ -175,8 +198,11 @@ def _response_fields(
     ):
         raise _refuse(
             "response_fields",
-            f"Map every ranked item ({_names(items)}) to a task-data field the template shows "
-            f"({_names(shown)}).",
+            gettext(
+                "Map every ranked item (%(items)s) to a task-data field the template shows "
+                "(%(fields)s)."
+            )
+            % {"items": _names(items), "fields": _names(shown)},
         )
     return dict(given)
 
@@ -245,8 +271,10 @@ def shape_options(
         else:
             raise _refuse(
                 "rubric_question",
-                "The template has no rubric_items question and the project pins no rubric "
-                "version: there are no rubric items to export.",
+                gettext(
+                    "The template has no rubric_items question and the project pins no rubric "
+                    "version: there are no rubric items to export."
+                ),
             )
     elif fmt == ExportFormat.MOS:
         question = _pick_question(definition, options, "rating_question", ("rating",))
@@ -254,8 +282,10 @@ def shape_options(
         if not isinstance(system, str) or not system.strip():
             raise _refuse(
                 "system_field",
-                "Name the task-data field that says which system made each item (e.g. "
-                "meta.voice); a blind test does not show it, so the template cannot tell.",
+                gettext(
+                    "Name the task-data field that says which system made each item (e.g. "
+                    "meta.voice); a blind test does not show it, so the template cannot tell."
+                ),
             )
         confidence = options.get("confidence", 0.95)
         if (
@@ -263,7 +293,9 @@ def shape_options(
             or not isinstance(confidence, int | float)
             or not 0.5 <= confidence < 1
         ):
-            raise _refuse("confidence", "Must be a number from 0.5 to below 1, such as 0.95.")
+            raise _refuse(
+                "confidence", gettext("Must be a number from 0.5 to below 1, such as 0.95.")
+            )
         resolved["rating_question"] = question["id"]
         resolved["scale"] = question["scale"]
         resolved["rated"] = question.get("prompt", question["id"])

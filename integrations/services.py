@@ -19,7 +19,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from annotation_platform.errors import DomainError
 from annotation_platform.queueing import enqueue_on_commit
-from imports.stored_text import encode, stored
+from imports.stored_text import encode, nested, stored
 from integrations.egress import (
     DestinationRefused,
     HostUnresolved,
@@ -294,14 +294,14 @@ def _post(delivery: WebhookDelivery, *, secret: str, url: str, timeout: float) -
         result = post_pinned(destination, body=body, headers=headers, timeout=timeout)
     except HostUnresolved as exc:
         # DNS, like a network, may come back: retried as any failed connection is.
-        return PostResult(None, 0, error=exc.detail[:500])
+        return PostResult(None, 0, error=nested(exc.stored_detail))
     except DestinationRefused as exc:
         # The rules refuse this address (private, metadata, …): every retry would be
         # refused the same way, so the delivery fails now, saying why.
         return PostResult(
             None,
             0,
-            error=stored(gettext_noop("Refused: %(reason)s"), reason=exc.detail[:400]),
+            error=stored(gettext_noop("Refused: %(reason)s"), reason=nested(exc.stored_detail)),
             refused=True,
         )
     except Exception as exc:  # a bug here must still end as a logged, failed attempt
@@ -334,7 +334,9 @@ def _record(*, delivery_id: int, result: PostResult, now: datetime) -> AttemptOu
     webhook = Webhook.objects.select_for_update().get(pk=delivery.webhook_id)
     delivery.status_code = result.status_code
     delivery.duration_ms = result.duration_ms
-    delivery.error = encode(result.error)[:500]
+    error = encode(result.error)
+    # Kept as a message id with its values when it fits; else the English text, cut.
+    delivery.error = error if len(error) <= 500 else str(result.error)[:500]
     delivery.response_excerpt = result.response_excerpt[:1000]
     counts = delivery.event != TEST_EVENT
     outcome = AttemptOutcome(DeliveryStatus.SUCCEEDED)

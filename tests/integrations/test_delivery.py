@@ -445,7 +445,7 @@ def test_a_delivery_refused_by_the_egress_check_fails_at_once_and_is_never_retri
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 1, None)
     assert delivery.error_text.startswith("Refused:") and "10.1.2.3 is a private address" in (
-        delivery.error
+        delivery.error_text
     )
     assert Webhook.objects.get(pk=webhook.pk).consecutive_failures == 1
 

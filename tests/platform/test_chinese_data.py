@@ -455,3 +455,31 @@ def test_api_refusals_are_chinese_with_the_same_code(client, cast, pairwise, cas
 def test_data_technical_words_are_not_english_sentences():
     # The exempt list holds names, not words a sentence would need to translate.
     assert not {"the", "and", "or", "of", "to"} & {w.lower() for w in words_of(DATA_TECHNICAL)}
+
+
+def test_a_refused_delivery_reads_in_the_readers_language(client, cast, webhooks_made):
+    # given: a delivery the egress check refused in the worker (messages inside a message)
+    active, _disabled = webhooks_made
+    refusal = stored(
+        "Webhooks cannot be sent to “%(host)s”: %(reason)s.",
+        host="hooks.example.com",
+        reason=stored("%(address)s is a private address", address="10.1.2.3"),
+    )
+    WebhookDelivery.objects.create(
+        webhook=active,
+        event=WebhookEvent.SUBMISSION_CREATED,
+        status=DeliveryStatus.FAILED,
+        attempts=1,
+        max_attempts=5,
+        error=encode(stored("Refused: %(reason)s", reason=refusal)),
+    )
+    client.force_login(cast.admin)
+    url = reverse("webhook-detail", args=[active.pk])
+
+    def page(header: str) -> str:
+        return client.get(url, HTTP_ACCEPT_LANGUAGE=header).content.decode()
+
+    # then
+    assert "Refused: Webhooks cannot be sent to “hooks.example.com”: 10.1.2.3 is a" in page("en")
+    assert "已拒绝：无法向“hooks.example.com”发送 Webhook：10.1.2.3 是私有地址。" in page("zh-CN")
+    assert "已拒絕：無法向「hooks.example.com」傳送 Webhook：10.1.2.3 是私人地址。" in page("zh-HK")
