@@ -2,26 +2,34 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TokenScope
 from accounts.throttling import login_throttle_state
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'import script'.")
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. 'import script'."),
+    )
     expires_at = forms.DateTimeField(
         required=False,
-        label="Expires at (UTC, optional)",
+        label=_("Expires at (UTC, optional)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Leave empty for a token that does not expire.",
+        help_text=_("Leave empty for a token that does not expire."),
     )
     scope = forms.ChoiceField(
         choices=TokenScope.choices,
         initial=TokenScope.READ,
         widget=forms.RadioSelect,
-        help_text="Read only: GET requests. Annotate: reading plus a trainer's work (next "
-        "task, drafts, submit, revise, skip, leases, disputes). Manage: everything your role "
-        "allows. Choose the least your script needs.",
+        label=_("Scope"),
+        help_text=_(
+            "Read only: GET requests. Annotate: reading plus a trainer's work (next "
+            "task, drafts, submit, revise, skip, leases, disputes). Manage: everything your "
+            "role allows. Choose the least your script needs."
+        ),
     )
 
 

@@ -6,6 +6,7 @@ import hmac
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -35,9 +36,9 @@ class TokenScope(models.TextChoices):
     endpoints ``annotate`` opens are listed in ``accounts.scopes``.
     """
 
-    READ = "read", "Read only"
-    ANNOTATE = "annotate", "Annotate"
-    MANAGE = "manage", "Manage"
+    READ = "read", _("Read only")
+    ANNOTATE = "annotate", _("Annotate")
+    MANAGE = "manage", _("Manage")
 
 
 class ApiTokenQuerySet(models.QuerySet):

@@ -33,22 +33,25 @@ def api_token_create(
     """
     name = (name or "").strip()
     if not name:
-        raise DomainError("Give the token a name.", fields={"name": ["This field is required."]})
+        raise DomainError(
+            _("Give the token a name."), fields={"name": [_("This field is required.")]}
+        )
     if scope not in TokenScope.values:
         raise DomainError(
-            "Choose the token's scope.",
-            fields={"scope": [f"One of: {', '.join(TokenScope.values)}."]},
+            _("Choose the token's scope."),
+            fields={"scope": [_("One of: %(codes)s.") % {"codes": ", ".join(TokenScope.values)}]},
         )
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError(
-            "The expiry must be in the future.",
-            fields={"expires_at": ["Must be in the future."]},
+            _("The expiry must be in the future."),
+            fields={"expires_at": [_("Must be in the future.")]},
         )
     # Lock the user's row so two concurrent creations cannot both pass the cap.
     User.objects.select_for_update().filter(pk=user.pk).first()
     if ApiToken.objects.visible_to(user).active().count() >= MAX_ACTIVE_TOKENS_PER_USER:
         raise DomainError(
-            f"You already have {MAX_ACTIVE_TOKENS_PER_USER} active tokens; revoke one first."
+            _("You already have %(limit)s active tokens; revoke one first.")
+            % {"limit": MAX_ACTIVE_TOKENS_PER_USER}
         )
     key_id = secrets.token_hex(6)
     raw = f"{ApiToken.PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
@@ -74,23 +77,24 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 def api_token_authenticate(raw: str) -> ApiToken:
     """Return the active token for ``raw`` or raise ``DomainError`` saying why not."""
     if not raw.startswith(ApiToken.PREFIX) or raw.count("_") < 2:
-        raise DomainError("Malformed API token.", code="authentication_failed")
+        raise DomainError(_("Malformed API token."), code="authentication_failed")
     key_id = raw[len(ApiToken.PREFIX) :].split("_", 1)[0]
     try:  # every API call comes here: get() skips the ordering first() would add
         token = ApiToken.objects.select_related("user").get(key_id=key_id)
     except ApiToken.DoesNotExist:
         token = None
     if token is None or not token.matches(raw):
-        raise DomainError("Invalid API token.", code="authentication_failed")
+        raise DomainError(_("Invalid API token."), code="authentication_failed")
     if token.is_revoked:
-        raise DomainError("This API token has been revoked.", code="authentication_failed")
+        raise DomainError(_("This API token has been revoked."), code="authentication_failed")
     if token.is_expired:
         raise DomainError(
-            f"This API token expired at {token.expires_at:%Y-%m-%d %H:%M} UTC.",
+            _("This API token expired at %(when)s UTC.")
+            % {"when": f"{token.expires_at:%Y-%m-%d %H:%M}"},
             code="authentication_failed",
         )
     if not token.user.is_active:
-        raise DomainError("This user account is disabled.", code="authentication_failed")
+        raise DomainError(_("This user account is disabled."), code="authentication_failed")
     now = timezone.now()
     # Write last_used_at at most once a minute: a write per API call would be a hot row.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):

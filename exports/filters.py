@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
 
 from annotation_platform.errors import DomainError
 from annotation_platform.ids import id_or_none
@@ -60,7 +61,9 @@ def _date(value: Any, name: str, errors: dict[str, list[str]]) -> dt.date | None
             parsed = moment.date() if moment else None
         if parsed is not None:
             return parsed
-    errors[f"filters.{name}"] = [f"Not a date: {value!r}. Use YYYY-MM-DD."]
+    errors[f"filters.{name}"] = [
+        gettext("Not a date: %(value)s. Use YYYY-MM-DD.") % {"value": repr(value)}
+    ]
     return None
 
 
@@ -74,14 +77,17 @@ def export_filters_parse(*, project: Project, data: Any) -> ExportFilters:
         data = {}
     if not isinstance(data, dict):
         raise DomainError(
-            "Filters must be an object.",
+            gettext("Filters must be an object."),
             code="invalid_filters",
-            fields={"filters": ['Send an object such as {"status": ["accepted"]}.']},
+            fields={"filters": [gettext('Send an object such as {"status": ["accepted"]}.')]},
         )
     errors: dict[str, list[str]] = {}
     for name in data:
         if name not in FILTER_NAMES:
-            errors[f"filters.{name}"] = [f"Unknown filter; use one of: {', '.join(FILTER_NAMES)}."]
+            errors[f"filters.{name}"] = [
+                gettext("Unknown filter; use one of: %(names)s.")
+                % {"names": ", ".join(FILTER_NAMES)}
+            ]
 
     statuses = DEFAULT_STATUSES
     if data.get("status") not in (None, "", []):
@@ -89,7 +95,8 @@ def export_filters_parse(*, project: Project, data: Any) -> ExportFilters:
         unknown = [v for v in values if v not in SubmissionStatus.values]
         if unknown:
             errors["filters.status"] = [
-                f"Unknown status {', '.join(unknown)}; use {', '.join(SubmissionStatus.values)}."
+                gettext("Unknown status %(unknown)s; use %(known)s.")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(SubmissionStatus.values)}
             ]
         statuses = tuple(dict.fromkeys(values))
 
@@ -108,21 +115,24 @@ def export_filters_parse(*, project: Project, data: Any) -> ExportFilters:
         )
         missing = [name for name in names if name not in users]
         if missing:
-            errors["filters.trainer"] = [f"No trainer named {', '.join(missing)} in this project."]
+            errors["filters.trainer"] = [
+                gettext("No trainer named %(names)s in this project.")
+                % {"names": ", ".join(missing)}
+            ]
         trainer_names = sorted(users)
         trainer_ids = [users[name] for name in trainer_names]
 
     date_from = _date(data.get("date_from"), "date_from", errors)
     date_to = _date(data.get("date_to"), "date_to", errors)
     if date_from and date_to and date_from > date_to:
-        errors["filters.date_to"] = ["Must not be before date_from."]
+        errors["filters.date_to"] = [gettext("Must not be before date_from.")]
 
     versions: list[int] = []
     if data.get("template_version") not in (None, "", []):
         raw = _as_list(data["template_version"])
         whole = [id_or_none(v) for v in raw]
         if None in whole:
-            errors["filters.template_version"] = ["Template versions are whole numbers."]
+            errors["filters.template_version"] = [gettext("Template versions are whole numbers.")]
         versions = sorted({v for v in whole if v is not None})
         known = set(
             TaskTemplate.objects.filter(project=project, version__in=versions).values_list(
@@ -132,12 +142,13 @@ def export_filters_parse(*, project: Project, data: Any) -> ExportFilters:
         missing_versions = [str(v) for v in versions if v not in known]
         if missing_versions and "filters.template_version" not in errors:
             errors["filters.template_version"] = [
-                f"This project has no template version {', '.join(missing_versions)}."
+                gettext("This project has no template version %(versions)s.")
+                % {"versions": ", ".join(missing_versions)}
             ]
 
     if errors:
         raise DomainError(
-            f"Invalid export filters: {', '.join(sorted(errors))}.",
+            gettext("Invalid export filters: %(names)s.") % {"names": ", ".join(sorted(errors))},
             code="invalid_filters",
             fields=errors,
         )

@@ -1,6 +1,8 @@
 import json
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from annotation_platform import jsonguard
 from exports.models import ExportFormat
@@ -10,32 +12,36 @@ from tasks.models import SubmissionStatus
 class ExportForm(forms.Form):
     """The page's export request; it only parses: ``exports.services.export_create`` decides."""
 
-    format = forms.ChoiceField(label="Format", choices=ExportFormat.choices)
+    format = forms.ChoiceField(label=_("Format"), choices=ExportFormat.choices)
     status = forms.MultipleChoiceField(
-        label="Submission status",
+        label=_("Submission status"),
         choices=SubmissionStatus.choices,
         initial=[SubmissionStatus.ACCEPTED],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Accepted only unless you tick others.",
+        help_text=_("Accepted only unless you tick others."),
     )
     trainer = forms.CharField(
-        label="Trainer", required=False, help_text="A username; empty for every trainer."
+        label=_("Trainer"), required=False, help_text=_("A username; empty for every trainer.")
     )
     date_from = forms.DateField(
-        label="Submitted from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="Submitted until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     template_version = forms.CharField(
-        label="Template versions", required=False, help_text="Numbers, comma-separated."
+        label=_("Template versions"),
+        required=False,
+        help_text=_("Numbers, comma-separated."),
     )
     options = forms.CharField(
-        label="Options (JSON)",
+        label=_("Options (JSON)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "code", "spellcheck": "false"}),
-        help_text='Only where the template leaves a choice, e.g. {"system_field": "meta.voice"}.',
+        help_text=_(
+            'Only where the template leaves a choice, e.g. {"system_field": "meta.voice"}.'
+        ),
     )
 
     def clean_options(self):
@@ -46,11 +52,13 @@ class ExportForm(forms.Form):
             return jsonguard.loads(text)
         except jsonguard.HostileInput as exc:
             raise forms.ValidationError(
-                f"Refused at {exc.path or 'the top'}: {exc.reason}"
+                gettext("Refused at %(where)s: %(reason)s")
+                % {"where": exc.path or gettext("the top"), "reason": exc.reason}
             ) from exc
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
-                f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+                gettext("Not valid JSON: %(error)s at line %(line)s, column %(column)s.")
+                % {"error": exc.msg, "line": exc.lineno, "column": exc.colno}
             ) from exc
 
     def filters(self) -> dict:

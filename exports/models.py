@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
+from imports.stored_text import shown
 from tasks.models import MEMBER_LIST_ROLES, Membership
 
 # Who exports: question setters, QA leads and admins (and staff). The same roles see the
@@ -14,23 +16,23 @@ EXPORT_ROLES = MEMBER_LIST_ROLES
 
 
 class ExportFormat(models.TextChoices):
-    JSONL = "jsonl", "Full JSONL (everything, one line per submission)"
-    CSV = "csv", "CSV (one row per submission)"
-    PARQUET = "parquet", "Parquet (one row per submission)"
-    DPO = "dpo", "Preference pairs for TRL DPO / reward modelling"
-    KTO = "kto", "TRL KTO (prompt, completion, label)"
-    SFT = "sft", "SFT chat messages (TRL)"
-    OPENAI_CHAT = "openai_chat", "OpenAI chat fine-tuning JSONL"
-    RUBRIC_DATASET = "rubric_dataset", "Rubric dataset (HealthBench-style rows)"
-    MOS = "mos", "MOS table per system (ITU-T P.800 ACR)"
+    JSONL = "jsonl", _("Full JSONL (everything, one line per submission)")
+    CSV = "csv", _("CSV (one row per submission)")
+    PARQUET = "parquet", _("Parquet (one row per submission)")
+    DPO = "dpo", _("Preference pairs for TRL DPO / reward modelling")
+    KTO = "kto", _("TRL KTO (prompt, completion, label)")
+    SFT = "sft", _("SFT chat messages (TRL)")
+    OPENAI_CHAT = "openai_chat", _("OpenAI chat fine-tuning JSONL")
+    RUBRIC_DATASET = "rubric_dataset", _("Rubric dataset (HealthBench-style rows)")
+    MOS = "mos", _("MOS table per system (ITU-T P.800 ACR)")
 
 
 class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 FINISHED_STATUSES = (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.CANCELLED)
@@ -102,6 +104,12 @@ class ExportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+    @property
+    def error_text(self) -> str:
+        """Why it failed or ended, in the reader's language (stored in English, as
+        imports.stored_text describes)."""
+        return shown(self.error)
 
     @property
     def progress_percent(self) -> int:

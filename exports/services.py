@@ -26,6 +26,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from annotation_platform.errors import ConflictError, DomainError
 from annotation_platform.heartbeat import Heartbeat, stale_after, stop_reason, worker_name
@@ -38,6 +39,7 @@ from exports.rows import CHUNK_SIZE, ExportContext, export_context, export_rows
 from exports.shapes import RECORD_BUILDERS, shape_options
 from exports.signals import export_finished
 from exports.writers import CsvWriter, JsonlWriter, MosWriter, ParquetWriter
+from imports.stored_text import encode, stored
 from rubrics.interchange import FORMAT_HEALTHBENCH, export_content
 from tasks.models import Project, TaskTemplate
 
@@ -65,8 +67,11 @@ def _pinned_rubric_items(project: Project) -> list[dict[str, Any]] | None:
         return export_content(project.rubric_version.content, fmt=FORMAT_HEALTHBENCH)
     except DomainError as exc:
         raise DomainError(
-            "The project's pinned rubric cannot be written as HealthBench items: "
-            f"{exc.detail} Name a rubric_items question instead.",
+            gettext(
+                "The project's pinned rubric cannot be written as HealthBench items: "
+                "%(reason)s Name a rubric_items question instead."
+            )
+            % {"reason": exc.detail},
             code="invalid_options",
             fields={"options.rubric_question": [exc.detail]},
         ) from None
@@ -80,7 +85,7 @@ def export_create(
     """
     if fmt not in ExportFormat.values:
         raise DomainError(
-            f"Unknown export format {fmt!r}.",
+            gettext("Unknown export format %(format)s.") % {"format": repr(fmt)},
             code="invalid_format",
             fields={"format": [f"Use one of: {', '.join(ExportFormat.values)}."]},
         )
@@ -88,7 +93,7 @@ def export_create(
     template = _shaping_template(project, parsed.template_versions)
     if template is None and (fmt in RECORD_BUILDERS or fmt == ExportFormat.MOS):
         raise DomainError(
-            "The project has no template yet, so there is nothing to shape.",
+            gettext("The project has no template yet, so there is nothing to shape."),
             code="no_template",
             fields={"format": ["The project has no template yet."]},
         )
@@ -184,7 +189,7 @@ def export_run(*, export_id: int) -> ExportJob | None:
         with heartbeat:
             _export_write(job, stop=_stop_check(job.pk, heartbeat))
     except ExportCancelled:
-        ending = (ExportStatus.CANCELLED, "Cancelled; no file was kept.")
+        ending = (ExportStatus.CANCELLED, gettext_noop("Cancelled; no file was kept."))
     except _Lost:
         log.warning("export %s was ended while it ran", job.pk)
     except DomainError as exc:
@@ -192,14 +197,19 @@ def export_run(*, export_id: int) -> ExportJob | None:
     except SoftTimeLimitExceeded:
         ending = (
             ExportStatus.FAILED,
-            "The export took longer than its time limit (EXPORT_JOB_TIME_LIMIT); narrow the "
-            "filters or leave out the media.",
+            gettext_noop(
+                "The export took longer than its time limit (EXPORT_JOB_TIME_LIMIT); narrow the "
+                "filters or leave out the media."
+            ),
         )
     except Exception as exc:
         log.exception("Export %s failed", job.pk)
         ending = (
             ExportStatus.FAILED,
-            f"The export failed ({type(exc).__name__}); the worker log has the details.",
+            stored(
+                gettext_noop("The export failed (%(error)s); the worker log has the details."),
+                error=type(exc).__name__,
+            ),
         )
     if ending is not None:
         _end(job, *ending)
@@ -219,7 +229,11 @@ def _end(job: ExportJob, status: str, reason: str, *, unless_ended: Q | None = N
         open_jobs = open_jobs.filter(unless_ended)
     key = ExportJob.objects.filter(pk=job.pk).values_list("file_key", flat=True).first() or ""
     ended = open_jobs.update(
-        status=status, error=reason[:2000], finished_at=timezone.now(), file_key="", file_size=None
+        status=status,
+        error=_fitting(reason),
+        finished_at=timezone.now(),
+        file_key="",
+        file_size=None,
     )
     if not ended:
         return False
@@ -227,6 +241,13 @@ def _end(job: ExportJob, status: str, reason: str, *, unless_ended: Q | None = N
     job.refresh_from_db()
     transaction.on_commit(lambda: export_finished.send(sender=ExportJob, job=job))
     return True
+
+
+def _fitting(reason: str, limit: int = 2000) -> str:
+    """``reason`` as stored (a message id with its values) when it fits, else the English
+    text, cut to ``limit``."""
+    encoded = encode(reason)
+    return encoded if len(encoded) <= limit else str(reason)[:limit]
 
 
 def _partial_file_remove(export_id: int, key: str) -> None:
@@ -425,7 +446,8 @@ def export_file_key(*, export: ExportJob) -> str:
     """The storage key of the finished archive (annotation_platform.downloads delivers it)."""
     if export.status != ExportStatus.DONE or not export.file_key:
         raise ConflictError(
-            f"This export has no file yet: it is {export.get_status_display().lower()}.",
+            gettext("This export has no file yet: it is %(status)s.")
+            % {"status": export.get_status_display().lower()},
             code="not_ready",
         )
     return export.file_key
@@ -444,7 +466,7 @@ def export_cancel(*, export: ExportJob) -> ExportJob:
     """
     queued = ExportJob.objects.filter(pk=export.pk, status=ExportStatus.QUEUED)
     if queued.update(cancel_requested=True):
-        _end(export, ExportStatus.CANCELLED, "Cancelled before it started.")
+        _end(export, ExportStatus.CANCELLED, gettext_noop("Cancelled before it started."))
         export.refresh_from_db()
         return export
     if ExportJob.objects.filter(pk=export.pk, status=ExportStatus.RUNNING).update(
@@ -456,8 +478,8 @@ def export_cancel(*, export: ExportJob) -> ExportJob:
     export.refresh_from_db()
     if export.is_finished:
         raise ConflictError(
-            f"This export has already ended ({export.get_status_display().lower()}); there is "
-            "nothing to cancel.",
+            gettext("This export has already ended (%(status)s); there is nothing to cancel.")
+            % {"status": export.get_status_display().lower()},
             code="export_finished",
         )
     return export
@@ -484,13 +506,20 @@ def _end_silent(pk: int, cutoff: datetime) -> bool:
     who = f" ({job.worker})" if job.worker else ""
     if job.cancel_requested:
         status = ExportStatus.CANCELLED
-        reason = f"Cancelled. The worker running it{who} had stopped; no file was kept."
+        reason = stored(
+            gettext_noop("Cancelled. The worker running it%(who)s had stopped; no file was kept."),
+            who=who,
+        )
     else:
         heard = timezone.localtime(job.heartbeat_at or job.started_at)
         status = ExportStatus.FAILED
-        reason = (
-            f"The worker running this export{who} stopped: nothing heard from it since "
-            f"{heard:%Y-%m-%d %H:%M:%S}. Its partial file was removed; start the export again."
+        reason = stored(
+            gettext_noop(
+                "The worker running this export%(who)s stopped: nothing heard from it since "
+                "%(heard)s. Its partial file was removed; start the export again."
+            ),
+            who=who,
+            heard=f"{heard:%Y-%m-%d %H:%M:%S}",
         )
     return _end(job, status, reason, unless_ended=_silent_since(cutoff))
 

@@ -17,6 +17,9 @@ from collections.abc import Mapping
 from itertools import combinations
 from typing import Any, Final
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from annotation_platform.errors import DomainError
 from exports.models import ExportFormat
 from tasks.template_definition import (
@@ -29,18 +32,18 @@ from tasks.template_definition import (
 
 # Options every format accepts, and what each one is for (the page and docs list them).
 OPTION_HELP: Final = {
-    "include_media": "Bundle the media files tasks reference into the archive (true/false).",
-    "question": "Id of the pairwise or ranking question the preferences come from.",
-    "prompt_field": "Task-data field holding the prompt (a conversation or a text).",
-    "response_fields": (
+    "include_media": _("Bundle the media files tasks reference into the archive (true/false)."),
+    "question": _("Id of the pairwise or ranking question the preferences come from."),
+    "prompt_field": _("Task-data field holding the prompt (a conversation or a text)."),
+    "response_fields": _(
         'Pairwise: the two task-data fields compared, ["response_a", "response_b"]. Ranking: '
         'an object mapping each ranked item to its task-data field, {"x": "field_x"}.'
     ),
-    "answer_question": "Id of the text question holding the written answer.",
-    "rubric_question": "Id of the rubric_items question holding the rubric.",
-    "rating_question": "Id of the rating question the MOS is computed from.",
-    "system_field": "Task-data field naming the system behind each item (e.g. meta.voice).",
-    "confidence": "Confidence level of the MOS intervals (default 0.95).",
+    "answer_question": _("Id of the text question holding the written answer."),
+    "rubric_question": _("Id of the rubric_items question holding the rubric."),
+    "rating_question": _("Id of the rating question the MOS is computed from."),
+    "system_field": _("Task-data field naming the system behind each item (e.g. meta.voice)."),
+    "confidence": _("Confidence level of the MOS intervals (default 0.95)."),
 }
 FORMAT_OPTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     ExportFormat.JSONL: ("include_media",),
@@ -59,14 +62,14 @@ CHAT_FORMATS: Final = (ExportFormat.SFT, ExportFormat.OPENAI_CHAT)
 
 def _refuse(option: str, message: str) -> DomainError:
     return DomainError(
-        f"Export option {option}: {message}",
+        gettext("Export option %(option)s: %(reason)s") % {"option": option, "reason": message},
         code="invalid_options",
         fields={f"options.{option}": [message]},
     )
 
 
 def _names(values: list[str]) -> str:
-    return ", ".join(values) if values else "none"
+    return ", ".join(values) if values else gettext("none")
 
 
 def _pick_question(
@@ -74,24 +77,37 @@ def _pick_question(
 ) -> dict[str, Any]:
     """The question named by ``option``, or the template's only question of ``types``."""
     candidates = [q for q in questions(definition) if q["type"] in types]
-    kinds = " or ".join(types)
+    kinds = " / ".join(types)
     if option in options:
         chosen = next((q for q in candidates if q["id"] == options[option]), None)
         if chosen is None:
             raise _refuse(
                 option,
-                f"No {kinds} question {options[option]!r} in the template; its {kinds} "
-                f"questions: {_names([q['id'] for q in candidates])}.",
+                gettext(
+                    "No question %(id)s of type %(kinds)s in the template; its questions of "
+                    "that type: %(ids)s."
+                )
+                % {
+                    "id": repr(options[option]),
+                    "kinds": kinds,
+                    "ids": _names([q["id"] for q in candidates]),
+                },
             )
         return chosen
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        raise _refuse(option, f"The template has no {kinds} question, which this shape needs.")
+        raise _refuse(
+            option,
+            gettext("The template has no question of type %(kinds)s, which this shape needs.")
+            % {"kinds": kinds},
+        )
     raise _refuse(
         option,
-        f"The template has several {kinds} questions ({_names([q['id'] for q in candidates])}); "
-        "name the one to use.",
+        gettext(
+            "The template has several questions of type %(kinds)s (%(ids)s); name the one to use."
+        )
+        % {"kinds": kinds, "ids": _names([q["id"] for q in candidates])},
     )
 
 
@@ -110,8 +126,10 @@ def _prompt_source(
         if not isinstance(name, str) or name not in kinds:
             raise _refuse(
                 "prompt_field",
-                f"{name!r} is not a text or conversation field the template shows "
-                f"({_names(list(kinds))}).",
+                gettext(
+                    "%(name)s is not a text or conversation field the template shows (%(fields)s)."
+                )
+                % {"name": repr(name), "fields": _names(list(kinds))},
             )
         return {"field": name, "kind": kinds[name]}
     conversations = [name for name, kind in kinds.items() if kind == "conversation"]
@@ -122,9 +140,10 @@ def _prompt_source(
         return {"field": name, "kind": kinds[name]}
     raise _refuse(
         "prompt_field",
-        f"Name the task-data field that is the prompt; the template shows {_names(list(kinds))}."
+        gettext("Name the task-data field that is the prompt; the template shows %(fields)s.")
+        % {"fields": _names(list(kinds))}
         if kinds
-        else "The template shows no text to use as prompt.",
+        else gettext("The template shows no text to use as prompt."),
     )
 
 
@@ -141,8 +160,11 @@ def _response_fields(
             if len(pairs) != 1:
                 raise _refuse(
                     "response_fields",
-                    "Name the two task-data fields compared, as [A, B]: the template has "
-                    f"{len(pairs)} two-response blocks.",
+                    gettext(
+                        "Name the two task-data fields compared, as [A, B]: the template has "
+                        "%(count)s two-response blocks."
+                    )
+                    % {"count": len(pairs)},
                 )
             given = pairs[0]
         if (
@@ -152,7 +174,8 @@ def _response_fields(
         ):
             raise _refuse(
                 "response_fields",
-                f"Must be two task-data fields the template shows ({_names(shown)}), as [A, B].",
+                gettext("Must be two task-data fields the template shows (%(fields)s), as [A, B].")
+                % {"fields": _names(shown)},
             )
         return {"A": given[0], "B": given[1]}
     items = [item["value"] for item in question["items"]]
@@ -162,8 +185,11 @@ def _response_fields(
         else:
             raise _refuse(
                 "response_fields",
-                "The ranked items are not task-data fields; map each item to the field "
-                f'holding its text, e.g. {{"{items[0]}": "response_a"}}.',
+                gettext(
+                    "The ranked items are not task-data fields; map each item to the field "
+                    "holding its text, e.g. %(example)s."
+                )
+                % {"example": f'{{"{items[0]}": "response_a"}}'},
             )
     if (
         not isinstance(given, dict)
@@ -172,8 +198,11 @@ def _response_fields(
     ):
         raise _refuse(
             "response_fields",
-            f"Map every ranked item ({_names(items)}) to a task-data field the template shows "
-            f"({_names(shown)}).",
+            gettext(
+                "Map every ranked item (%(items)s) to a task-data field the template shows "
+                "(%(fields)s)."
+            )
+            % {"items": _names(items), "fields": _names(shown)},
         )
     return dict(given)
 
@@ -190,19 +219,21 @@ def shape_options(
         options = {}
     if not isinstance(options, dict):
         raise DomainError(
-            "Options must be an object.",
+            gettext("Options must be an object."),
             code="invalid_options",
-            fields={"options": ['Send an object such as {"prompt_field": "prompt"}.']},
+            fields={"options": [gettext('Send an object such as {"prompt_field": "prompt"}.')]},
         )
     allowed = FORMAT_OPTIONS[fmt]
     unknown = sorted(name for name in options if name not in allowed)
     if unknown:
         raise DomainError(
-            f"Unknown option(s) for {fmt}: {', '.join(unknown)}.",
+            gettext("Unknown option(s) for %(format)s: %(names)s.")
+            % {"format": fmt, "names": ", ".join(unknown)},
             code="invalid_options",
             fields={
                 f"options.{name}": [
-                    f"Unknown option for {fmt}; use one of: {_names(list(allowed))}."
+                    gettext("Unknown option for %(format)s; use one of: %(names)s.")
+                    % {"format": fmt, "names": _names(list(allowed))}
                 ]
                 for name in unknown
             },
@@ -211,7 +242,7 @@ def shape_options(
     if fmt in (ExportFormat.JSONL, ExportFormat.CSV, ExportFormat.PARQUET):
         include = options.get("include_media", False)
         if not isinstance(include, bool):
-            raise _refuse("include_media", "Must be true or false.")
+            raise _refuse("include_media", gettext("Must be true or false."))
         resolved["include_media"] = include
     elif fmt in PREFERENCE_FORMATS:
         question = _pick_question(definition, options, "question", ("pairwise", "ranking"))
@@ -240,8 +271,10 @@ def shape_options(
         else:
             raise _refuse(
                 "rubric_question",
-                "The template has no rubric_items question and the project pins no rubric "
-                "version: there are no rubric items to export.",
+                gettext(
+                    "The template has no rubric_items question and the project pins no rubric "
+                    "version: there are no rubric items to export."
+                ),
             )
     elif fmt == ExportFormat.MOS:
         question = _pick_question(definition, options, "rating_question", ("rating",))
@@ -249,8 +282,10 @@ def shape_options(
         if not isinstance(system, str) or not system.strip():
             raise _refuse(
                 "system_field",
-                "Name the task-data field that says which system made each item (e.g. "
-                "meta.voice); a blind test does not show it, so the template cannot tell.",
+                gettext(
+                    "Name the task-data field that says which system made each item (e.g. "
+                    "meta.voice); a blind test does not show it, so the template cannot tell."
+                ),
             )
         confidence = options.get("confidence", 0.95)
         if (
@@ -258,7 +293,9 @@ def shape_options(
             or not isinstance(confidence, int | float)
             or not 0.5 <= confidence < 1
         ):
-            raise _refuse("confidence", "Must be a number from 0.5 to below 1, such as 0.95.")
+            raise _refuse(
+                "confidence", gettext("Must be a number from 0.5 to below 1, such as 0.95.")
+            )
         resolved["rating_question"] = question["id"]
         resolved["scale"] = question["scale"]
         resolved["rated"] = question.get("prompt", question["id"])

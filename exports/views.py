@@ -44,7 +44,7 @@ def project_exports_page(request: HttpRequest, pk: int) -> HttpResponse:
             if not all(placed) or not placed:
                 form.add_error(None, exc.detail)
         else:
-            messages.success(request, f"Export {job.pk} started.")
+            messages.success(request, gettext("Export %(number)s started.") % {"number": job.pk})
             return redirect("export-detail", pk=job.pk)
     exports = (
         ExportJob.objects.visible_to(request.user)
@@ -96,9 +96,9 @@ def export_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.detail)
     else:
         if export.is_finished:
-            messages.success(request, "Export cancelled; no file was kept.")
+            messages.success(request, gettext("Export cancelled; no file was kept."))
         else:
-            messages.success(request, "Cancelling: the export stops in a few seconds.")
+            messages.success(request, gettext("Cancelling: the export stops in a few seconds."))
     return redirect("export-detail", pk=export.pk)
 
 

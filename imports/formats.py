@@ -23,7 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Final
 
+from django.utils.translation import gettext_noop
+
 from annotation_platform import jsonguard
+from imports.stored_text import nested, stored
 
 CHUNK: Final = 256 * 1024
 BOM: Final = b"\xef\xbb\xbf"
@@ -72,7 +75,12 @@ class LimitedReader:
         data = self.stream.read(min(want, self.limit + 1 - self.read_bytes))
         self.read_bytes += len(data)
         if self.read_bytes > self.limit:
-            raise TooLarge(f"The file is larger than the import limit of {self.limit:,} bytes.")
+            raise TooLarge(
+                stored(
+                    gettext_noop("The file is larger than the import limit of %(limit)s bytes."),
+                    limit=f"{self.limit:,}",
+                )
+            )
         return data
 
 
@@ -101,8 +109,15 @@ def format_from_name(name: str) -> str | None:
 
 def _encoding_problem(exc: UnicodeDecodeError, offset: int, line: int) -> FileProblem:
     return FileProblem(
-        f"The file is not valid UTF-8: byte {offset:,} (line {line}) cannot be decoded "
-        f"({exc.reason}). Save the file as UTF-8 and upload it again.",
+        stored(
+            gettext_noop(
+                "The file is not valid UTF-8: byte %(offset)s (line %(line)s) cannot be "
+                "decoded (%(error)s). Save the file as UTF-8 and upload it again."
+            ),
+            offset=f"{offset:,}",
+            line=line,
+            error=exc.reason,
+        ),
         line=line,
     )
 
@@ -197,7 +212,10 @@ def _decoded_lines(stream: IO[bytes], max_line: int) -> Iterator[tuple[int, str 
 
 
 def _too_big(max_row: int) -> str:
-    return f"The row is larger than {max_row:,} bytes, the per-row limit."
+    return stored(
+        gettext_noop("The row is larger than %(limit)s bytes, the per-row limit."),
+        limit=f"{max_row:,}",
+    )
 
 
 # --- readers --------------------------------------------------------------------------------
@@ -223,7 +241,11 @@ def read_jsonl(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow]:
             yield RawRow(
                 line=number,
                 raw=text,
-                error=f"Not valid JSON: {exc.msg} (column {exc.colno}).",
+                error=stored(
+                    gettext_noop("Not valid JSON: %(error)s (column %(column)s)."),
+                    error=exc.msg,
+                    column=exc.colno,
+                ),
             )
             continue
         yield RawRow(line=number, raw=text, value=value)
@@ -279,8 +301,10 @@ def read_json_array(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow
     first = skip_space()
     if first != "[":
         raise FileProblem(
-            "A JSON import file must be one array of rows: [{...}, {...}]. "
-            "For one row per line, choose JSON Lines.",
+            gettext_noop(
+                "A JSON import file must be one array of rows: [{...}, {...}]. "
+                "For one row per line, choose JSON Lines."
+            ),
             line=line,
         )
     pos += 1
@@ -290,7 +314,8 @@ def read_json_array(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow
         char = skip_space()
         if char == "":
             raise FileProblem(
-                "The JSON array is not closed: the file ends before its final ].", line=line
+                gettext_noop("The JSON array is not closed: the file ends before its final ]."),
+                line=line,
             )
         if char == "]" and (seen == 0 or not expect_row):
             pos += 1
@@ -298,7 +323,13 @@ def read_json_array(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow
         if not expect_row:
             if char != ",":
                 raise FileProblem(
-                    f"Not valid JSON: expected , or ] after row {seen}, found {char!r}.",
+                    stored(
+                        gettext_noop(
+                            "Not valid JSON: expected , or ] after row %(row)s, found %(found)s."
+                        ),
+                        row=seen,
+                        found=repr(char),
+                    ),
                     line=line,
                 )
             pos += 1
@@ -312,7 +343,10 @@ def read_json_array(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow
                     raise FileProblem(_too_big(max_row_bytes), line=line) from None
                 if not fill():
                     where = line + buffer.count("\n", pos, exc.pos)
-                    raise FileProblem(f"Not valid JSON: {exc.msg}.", line=where) from None
+                    raise FileProblem(
+                        stored(gettext_noop("Not valid JSON: %(error)s."), error=exc.msg),
+                        line=where,
+                    ) from None
                 continue
             # A number or literal cut by the chunk's end decodes "fine" as its prefix.
             if end == len(buffer) and not isinstance(value, dict | list) and fill():
@@ -332,7 +366,9 @@ def read_json_array(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow
         seen += 1
         expect_row = False
     if skip_space() != "":
-        raise FileProblem("Unexpected text after the closing ] of the JSON array.", line=line)
+        raise FileProblem(
+            gettext_noop("Unexpected text after the closing ] of the JSON array."), line=line
+        )
 
 
 @dataclass(slots=True)
@@ -366,24 +402,44 @@ def read_csv(
     try:
         header = next(reader)
     except StopIteration:
-        raise FileProblem("The file is empty: a CSV import starts with a header row.") from None
+        raise FileProblem(
+            gettext_noop("The file is empty: a CSV import starts with a header row.")
+        ) from None
     except csv.Error as exc:
-        raise FileProblem(f"Not valid CSV: {exc}.", line=state["line"]) from None
+        raise FileProblem(
+            stored(gettext_noop("Not valid CSV: %(error)s."), error=str(exc)), line=state["line"]
+        ) from None
     header = [name.strip() for name in header]
     if len(header) == 1:
-        for other, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes"), (",", "commas")):
+        for other, label in (
+            (";", gettext_noop("semicolons")),
+            ("\t", gettext_noop("tabs")),
+            ("|", gettext_noop("pipes")),
+            (",", gettext_noop("commas")),
+        ):
             if other != delimiter and other in header[0]:
                 raise FileProblem(
-                    f"The header is one column containing {label}: the file seems to be "
-                    f"separated by {label}, not {_delimiter_name(delimiter)}. Choose that "
-                    "delimiter or save the file as comma-separated.",
+                    stored(
+                        gettext_noop(
+                            "The header is one column containing %(found)s: the file seems to "
+                            "be separated by %(found)s, not %(chosen)s. Choose that delimiter "
+                            "or save the file as comma-separated."
+                        ),
+                        found=nested(label),
+                        chosen=_delimiter_name(delimiter),
+                    ),
                     line=1,
                 )
     return CsvHeader(columns=header), _csv_rows(reader, header, state)
 
 
 def _delimiter_name(delimiter: str) -> str:
-    return {",": "commas", ";": "semicolons", "\t": "tabs"}.get(delimiter, repr(delimiter))
+    names = {
+        ",": gettext_noop("commas"),
+        ";": gettext_noop("semicolons"),
+        "\t": gettext_noop("tabs"),
+    }
+    return nested(names[delimiter]) if delimiter in names else repr(delimiter)
 
 
 def _csv_rows(reader, header: list[str], state: dict) -> Iterator[RawRow]:
@@ -395,7 +451,10 @@ def _csv_rows(reader, header: list[str], state: dict) -> Iterator[RawRow]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise FileProblem(f"Not valid CSV: {exc}.", line=previous_end + 1) from None
+            raise FileProblem(
+                stored(gettext_noop("Not valid CSV: %(error)s."), error=str(exc)),
+                line=previous_end + 1,
+            ) from None
         start = previous_end + 1
         previous_end = reader.line_num
         if not cells or (len(cells) == 1 and not cells[0].strip()):
@@ -404,7 +463,13 @@ def _csv_rows(reader, header: list[str], state: dict) -> Iterator[RawRow]:
             yield RawRow(
                 line=start,
                 raw=cells,
-                error=f"Expected {width} cells (one per header column), found {len(cells)}.",
+                error=stored(
+                    gettext_noop(
+                        "Expected %(width)s cells (one per header column), found %(found)s."
+                    ),
+                    width=width,
+                    found=len(cells),
+                ),
             )
             continue
         yield RawRow(line=start, raw=cells, value=dict(zip(header, cells, strict=True)))

@@ -1,35 +1,42 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from imports.stored_text import english, shown
 from tasks.models import Membership, Project, Role
 
 # Who sees a project's imports: those who add tasks (setters, admins) and QA leads.
 IMPORT_VIEW_ROLES = (Role.SETTER, Role.ADMIN, Role.QA_LEAD)
 
+_UNNAMED_COLUMN = re.compile(r"column (\d+)")
+
 
 class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 FINISHED = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)
 
 
 class ImportFormat(models.TextChoices):
-    JSON = "json", "JSON (an array of rows)"
-    JSONL = "jsonl", "JSON Lines (one row per line)"
-    CSV = "csv", "CSV (a header row, then one row per line)"
+    JSON = "json", _("JSON (an array of rows)")
+    JSONL = "jsonl", _("JSON Lines (one row per line)")
+    CSV = "csv", _("CSV (a header row, then one row per line)")
 
 
 class ImportMode(models.TextChoices):
-    CREATE_OR_SKIP = "create_or_skip", "Add new tasks; skip rows whose external id exists"
-    CREATE_OR_UPDATE = "create_or_update", "Add new tasks; update those whose external id exists"
-    UPDATE_ONLY = "update_only", "Only update existing tasks (by external id)"
+    CREATE_OR_SKIP = "create_or_skip", _("Add new tasks; skip rows whose external id exists")
+    CREATE_OR_UPDATE = "create_or_update", _("Add new tasks; update those whose external id exists")
+    UPDATE_ONLY = "update_only", _("Only update existing tasks (by external id)")
 
 
 class ImportJobQuerySet(models.QuerySet):
@@ -127,6 +134,11 @@ class ImportJob(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED
 
+    @property
+    def detail_text(self) -> str:
+        """How it ended, in the reader's language (stored in English: imports.stored_text)."""
+        return shown(self.detail)
+
 
 class ImportRowError(models.Model):
     """One problem found in an import file: where (line, field) and why.
@@ -142,4 +154,17 @@ class ImportRowError(models.Model):
         ordering = ["job_id", "id"]
 
     def __str__(self) -> str:
-        return f"Line {self.line} {self.field}: {self.reason}"
+        return f"Line {self.line} {self.field}: {english(self.reason)}"
+
+    @property
+    def reason_text(self) -> str:
+        """Why, in the reader's language (stored in English: imports.stored_text)."""
+        return shown(self.reason)
+
+    @property
+    def field_text(self) -> str:
+        """Where in the row; a header's unnamed column ("column 3") in the reader's language."""
+        found = _UNNAMED_COLUMN.fullmatch(self.field)
+        if found:
+            return gettext("column %(number)s") % {"number": found[1]}
+        return self.field

@@ -18,7 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from django.utils.translation import gettext_noop
+
 from annotation_platform import jsonguard
+from imports.stored_text import stored
 from tasks.answer_validation import validate_gold_answer
 from tasks.template_definition import (
     MISSING,
@@ -43,6 +46,27 @@ ROW_KEYS: Final = (
 CSV_RESERVED: Final = ("external_id", "priority", "overlap", "is_gold", "gold_answer")
 MAX_EXTERNAL_ID: Final = 200
 PRIORITY_RANGE: Final = (-1_000_000, 1_000_000)
+# The task-data checks' messages (tasks.template_definition.validate_task_data), stored on
+# an import's row errors as they come: listed here so that the catalogs have them and a row
+# error reads in the reader's language (imports.stored_text.shown translates a stored id).
+TASK_DATA_MESSAGES: Final = (
+    gettext_noop("Task data must be a JSON object."),
+    gettext_noop("This field is missing."),
+    gettext_noop("Must be text (a string)."),
+    gettext_noop("Must be a storage key or an http(s) URL."),
+    gettext_noop("Must be an http(s) URL with a host name."),
+    gettext_noop('Must be a storage key (relative, no ".." or backslashes) or an http(s) URL.'),
+    gettext_noop("Must be a non-empty list of messages."),
+    gettext_noop("Must be an object with role and content."),
+    gettext_noop('This is required (use "" for none).'),
+    gettext_noop("Must be a string."),
+    gettext_noop("Only a tool message answers a tool call."),
+    gettext_noop("Only an assistant message makes tool calls."),
+    gettext_noop("Must be a list of {name, arguments}."),
+    gettext_noop("Must be an object with name and arguments."),
+    gettext_noop("This is required (an object or a string)."),
+    gettext_noop("Must be an object or a string."),
+)
 OVERLAP_RANGE: Final = (1, 100)
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 _TRUE: Final = frozenset({"true", "yes", "1", "y", "t"})
@@ -83,9 +107,19 @@ def _located(value: Any, path: str) -> Problem | None:
     return None
 
 
-def _closest(key: str, allowed) -> str:
+def _unknown_key(key: str, allowed) -> str:
     close = difflib.get_close_matches(key, list(allowed), n=1)
-    return f' Did you mean "{close[0]}"?' if close else f" Allowed: {', '.join(allowed)}."
+    if close:
+        return stored(
+            gettext_noop('Unknown key "%(key)s". Did you mean "%(close)s"?'),
+            key=key,
+            close=close[0],
+        )
+    return stored(
+        gettext_noop('Unknown key "%(key)s". Allowed: %(allowed)s.'),
+        key=key,
+        allowed=", ".join(allowed),
+    )
 
 
 class RowChecker:
@@ -141,13 +175,17 @@ class RowChecker:
         seen: set[str] = set()
         for index, name in enumerate(columns, start=1):
             if not name:
-                problems.append((f"column {index}", "The header names no column here."))
+                problems.append(
+                    (f"column {index}", gettext_noop("The header names no column here."))
+                )
             elif name in seen:
-                problems.append((name, "This column appears twice in the header."))
+                problems.append((name, gettext_noop("This column appears twice in the header.")))
             seen.add(name)
         for path in data_fields(self.definition):
             if path not in seen:
-                problems.append((path, "Column missing: the template shows this field."))
+                problems.append(
+                    (path, gettext_noop("Column missing: the template shows this field."))
+                )
         if problems:
             raise HeaderProblem(problems)
         self.columns = columns
@@ -166,12 +204,12 @@ class RowChecker:
                     try:
                         value = int(value)
                     except ValueError:
-                        problems.append((name, "Must be a whole number."))
+                        problems.append((name, gettext_noop("Must be a whole number.")))
                         continue
                 elif name == "is_gold":
                     lowered = value.lower()
                     if lowered not in _TRUE | _FALSE:
-                        problems.append((name, "Must be true or false."))
+                        problems.append((name, gettext_noop("Must be true or false.")))
                         continue
                     value = lowered in _TRUE
                 elif name == "gold_answer":
@@ -181,7 +219,15 @@ class RowChecker:
                         problems.append((exc.path, exc.reason))
                         continue
                     except json.JSONDecodeError as exc:
-                        problems.append((name, f"Must be JSON (the expected answer): {exc.msg}."))
+                        problems.append(
+                            (
+                                name,
+                                stored(
+                                    gettext_noop("Must be JSON (the expected answer): %(error)s."),
+                                    error=exc.msg,
+                                ),
+                            )
+                        )
                         continue
                 row[name] = value
                 continue
@@ -193,7 +239,15 @@ class RowChecker:
                     problems.append((exc.path, exc.reason))
                     continue
                 except json.JSONDecodeError as exc:
-                    problems.append((name, f"Must be a JSON list of messages: {exc.msg}."))
+                    problems.append(
+                        (
+                            name,
+                            stored(
+                                gettext_noop("Must be a JSON list of messages: %(error)s."),
+                                error=exc.msg,
+                            ),
+                        )
+                    )
                     continue
             elif name.startswith("ai_references.") and cell == "":
                 continue  # no reference from this model for this task
@@ -202,7 +256,15 @@ class RowChecker:
             for part in parents:
                 nested = target.setdefault(part, {})
                 if not isinstance(nested, dict):
-                    problems.append((name, f'Column "{part}" is both a value and a group.'))
+                    problems.append(
+                        (
+                            name,
+                            stored(
+                                gettext_noop('Column "%(column)s" is both a value and a group.'),
+                                column=part,
+                            ),
+                        )
+                    )
                     break
                 target = nested
             else:
@@ -220,18 +282,21 @@ class RowChecker:
         else:
             row = value
             if not isinstance(row, dict):
-                return None, [("", 'Each row must be a JSON object with a "data" object.')]
-            problems = [
-                (key, f'Unknown key "{key}".{_closest(key, ROW_KEYS)}')
-                for key in row
-                if key not in ROW_KEYS
-            ]
+                return None, [
+                    ("", gettext_noop('Each row must be a JSON object with a "data" object.'))
+                ]
+            problems = [(key, _unknown_key(key, ROW_KEYS)) for key in row if key not in ROW_KEYS]
         data = row.get("data", MISSING)
         if data is MISSING:
-            problems.append(("data", 'This is required: the task\'s data, e.g. {"prompt": "..."}.'))
+            problems.append(
+                (
+                    "data",
+                    gettext_noop('This is required: the task\'s data, e.g. {"prompt": "..."}.'),
+                )
+            )
             return None, problems
         if not isinstance(data, dict):
-            problems.append(("data", "Must be a JSON object."))
+            problems.append(("data", gettext_noop("Must be a JSON object.")))
             return None, problems
         external_id = self._external_id(row.get("external_id"), problems)
         priority = self._whole(row.get("priority", 0), "priority", PRIORITY_RANGE, problems)
@@ -241,7 +306,10 @@ class RowChecker:
         if "ai_references" in row:
             if "ai_references" in data:
                 problems.append(
-                    ("ai_references", 'Given both here and in data; keep one "ai_references".')
+                    (
+                        "ai_references",
+                        gettext_noop('Given both here and in data; keep one "ai_references".'),
+                    )
                 )
             else:
                 data["ai_references"] = row["ai_references"]
@@ -253,7 +321,15 @@ class RowChecker:
             return None, problems
         data_json = self._dumps(data)
         if len(data_json) > self.max_row_bytes:
-            return None, [("data", f"Larger than {self.max_row_bytes:,} bytes, the per-row limit.")]
+            return None, [
+                (
+                    "data",
+                    stored(
+                        gettext_noop("Larger than %(limit)s bytes, the per-row limit."),
+                        limit=f"{self.max_row_bytes:,}",
+                    ),
+                )
+            ]
         # JSON rows were guarded as they were read; NUL can still come in a CSV cell. The
         # dump escapes it, so one substring test per row finds it, and the guard says where.
         if "\\u0000" in data_json and (found := _located(data, self.prefix.rstrip("."))):
@@ -304,7 +380,13 @@ class RowChecker:
                 key = field_value(data, path)
                 if isinstance(key, str) and "://" not in key and not self._stored(key):
                     problems.append(
-                        (self.prefix + path, f'No file "{key}" in the project\'s storage.')
+                        (
+                            self.prefix + path,
+                            stored(
+                                gettext_noop('No file "%(key)s" in the project\'s storage.'),
+                                key=key,
+                            ),
+                        )
                     )
 
     def _stored(self, key: str) -> bool:
@@ -319,49 +401,65 @@ class RowChecker:
         if value is None or value == "":
             return ""
         if not isinstance(value, str):
-            problems.append(("external_id", "Must be text (a string)."))
+            problems.append(("external_id", gettext_noop("Must be text (a string).")))
             return ""
         value = value.strip()
         if len(value) > MAX_EXTERNAL_ID:
-            problems.append(("external_id", f"At most {MAX_EXTERNAL_ID} characters."))
+            problems.append(
+                (
+                    "external_id",
+                    stored(gettext_noop("At most %(limit)s characters."), limit=MAX_EXTERNAL_ID),
+                )
+            )
         elif _CONTROL.search(value):
-            problems.append(("external_id", "Must not contain control characters."))
+            problems.append(("external_id", gettext_noop("Must not contain control characters.")))
         return value
 
     @staticmethod
     def _whole(value: Any, name: str, bounds: tuple[int, int], problems: list[Problem]) -> Any:
         low, high = bounds
         if isinstance(value, bool) or not isinstance(value, int):
-            problems.append((name, "Must be a whole number."))
+            problems.append((name, gettext_noop("Must be a whole number.")))
             return None
         if not low <= value <= high:
-            problems.append((name, f"Must be from {low} to {high}."))
+            problems.append(
+                (
+                    name,
+                    stored(gettext_noop("Must be from %(low)s to %(high)s."), low=low, high=high),
+                )
+            )
             return None
         return value
 
     def _check_references(self, refs: Any, problems: list[Problem]) -> None:
         where = "ai_references"
         if not isinstance(refs, dict):
-            problems.append((where, 'Must be an object: {"model name": "reference answer"}.'))
+            problems.append(
+                (where, gettext_noop('Must be an object: {"model name": "reference answer"}.'))
+            )
             return
         for model, text in refs.items():
             if not model.strip() or len(model) > 200:
-                problems.append((where, "Each model name must be 1 to 200 characters."))
+                problems.append(
+                    (where, gettext_noop("Each model name must be 1 to 200 characters."))
+                )
             elif not isinstance(text, str):
-                problems.append((f"{where}.{model}", "Must be text (the model's answer)."))
+                problems.append(
+                    (f"{where}.{model}", gettext_noop("Must be text (the model's answer)."))
+                )
 
     def _gold(self, row: dict, data: dict, problems: list[Problem]) -> tuple[bool, Any]:
         gold_answer = row.get("gold_answer")
         is_gold = row.get("is_gold", gold_answer is not None)
         if not isinstance(is_gold, bool):
-            problems.append(("is_gold", "Must be true or false."))
+            problems.append(("is_gold", gettext_noop("Must be true or false.")))
             return False, None
         if not is_gold:
             if gold_answer is not None:
-                problems.append(("gold_answer", "Given, but is_gold is false."))
+                problems.append(("gold_answer", gettext_noop("Given, but is_gold is false.")))
             return False, None
         if gold_answer is None:
-            problems.append(("gold_answer", "A gold task needs its expected answer."))
+            problems.append(("gold_answer", gettext_noop("A gold task needs its expected answer.")))
             return False, None
         if problems:
             return False, None  # the answer is checked against data that is itself wrong

@@ -33,6 +33,7 @@ from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from annotation_platform.errors import ConflictError, DomainError
 from annotation_platform.heartbeat import (
@@ -61,6 +62,7 @@ from imports.formats import (
 from imports.models import FINISHED, ImportJob, ImportMode, ImportRowError, ImportStatus
 from imports.rows import HeaderProblem, RowChecker, TaskRow
 from imports.signals import import_finished
+from imports.stored_text import encode, nested, shown, stored
 from tasks.models import Lease, LeaseStatus, Project, Submission, Task, TaskTemplate
 from tasks.services.bulk import (
     NewTask,
@@ -130,9 +132,12 @@ def refuse_too_large(size: int | None, *, limit: int, field_name: str = "file") 
     """Refuse a body or file by its announced size, before reading any of it."""
     if size is not None and size > limit:
         raise ImportTooLarge(
-            f"The file is {size:,} bytes; imports take at most {limit:,} bytes. Split it into "
-            "smaller files.",
-            fields={field_name: [f"At most {limit:,} bytes."]},
+            gettext(
+                "The file is %(size)s bytes; imports take at most %(limit)s bytes. Split it "
+                "into smaller files."
+            )
+            % {"size": f"{size:,}", "limit": f"{limit:,}"},
+            fields={field_name: [gettext("At most %(limit)s bytes.") % {"limit": f"{limit:,}"}]},
         )
 
 
@@ -242,10 +247,17 @@ class _Pipeline:
             self.outcome.rows_read += 1
             if self.max_rows is not None and self.outcome.rows_read > self.max_rows:
                 raise DomainError(
-                    f"At most {self.max_rows:,} rows per request; send the rest in another "
-                    "request, or upload a file for an import job.",
+                    gettext(
+                        "At most %(limit)s rows per request; send the rest in another "
+                        "request, or upload a file for an import job."
+                    )
+                    % {"limit": f"{self.max_rows:,}"},
                     code="too_many_rows",
-                    fields={"rows": [f"More than {self.max_rows:,} rows."]},
+                    fields={
+                        "rows": [
+                            gettext("More than %(limit)s rows.") % {"limit": f"{self.max_rows:,}"}
+                        ]
+                    },
                 )
             if raw.error:
                 self.problem(raw.line, raw.raw, [(raw.field, raw.error)])
@@ -481,7 +493,7 @@ def _fields_of(errors: list[tuple[int | None, str, str]], limit: int = 1000) -> 
     for line, field_name, reason in errors[:limit]:
         where = f"line {line}" if line is not None else "file"
         key = f"{where}: {field_name}" if field_name else where
-        fields.setdefault(key, []).append(reason)
+        fields.setdefault(key, []).append(shown(reason))
     return fields
 
 
@@ -512,9 +524,9 @@ def tasks_bulk_import(
     fmt = sniff_format(head)
     if fmt is None:
         raise DomainError(
-            "Send a JSON array of rows, or JSON Lines (one row object per line).",
+            gettext("Send a JSON array of rows, or JSON Lines (one row object per line)."),
             code="invalid_file",
-            fields={"body": ["Must start with [ or {."]},
+            fields={"body": [gettext("Must start with [ or {.")]},
         )
     checker = _checker(template, fmt, media=check_media)
     pipeline = _Pipeline(
@@ -537,7 +549,8 @@ def tasks_bulk_import(
     except _Refused:
         outcome = pipeline.outcome
         raise DomainError(
-            f"{outcome.rejected} row(s) have problems; nothing was written.",
+            gettext("%(count)s row(s) have problems; nothing was written.")
+            % {"count": outcome.rejected},
             code="invalid_rows",
             fields=_fields_of(outcome.errors),
         ) from None
@@ -546,7 +559,9 @@ def tasks_bulk_import(
         where = f"line {exc.line}" if exc.line else "body"
         where = f"{where}: {exc.field}" if exc.field else where
         raise status(
-            f"{exc.reason} Nothing was written.", code="invalid_file", fields={where: [exc.reason]}
+            gettext("%(reason)s Nothing was written.") % {"reason": shown(exc.reason)},
+            code="invalid_file",
+            fields={where: [shown(exc.reason)]},
         ) from None
     return outcome
 
@@ -566,15 +581,20 @@ def _source_key_check(key: str) -> str:
         or not key.startswith(prefix)
     ):
         raise DomainError(
-            f'Give the key of a file in storage under "{prefix}".',
+            gettext('Give the key of a file in storage under "%(prefix)s".') % {"prefix": prefix},
             code="invalid_source",
-            fields={"storage_key": [f'Must be a storage key under "{prefix}" (no "..").']},
+            fields={
+                "storage_key": [
+                    gettext('Must be a storage key under "%(prefix)s" (no "..").')
+                    % {"prefix": prefix}
+                ]
+            },
         )
     if not default_storage.exists(key):
         raise DomainError(
-            "There is no file with this key in storage.",
+            gettext("There is no file with this key in storage."),
             code="invalid_source",
-            fields={"storage_key": ["No such file in storage."]},
+            fields={"storage_key": [gettext("No such file in storage.")]},
         )
     return key
 
@@ -583,10 +603,12 @@ def _format_for(fmt: str | None, name: str) -> str:
     fmt = fmt or format_from_name(name)
     if fmt not in FORMATS:
         raise DomainError(
-            "Say which format the file is in (json, jsonl or csv), or name it .json, .jsonl "
-            "or .csv.",
+            gettext(
+                "Say which format the file is in (json, jsonl or csv), or name it .json, .jsonl "
+                "or .csv."
+            ),
             code="invalid_format",
-            fields={"format": ["Choose json, jsonl or csv."]},
+            fields={"format": [gettext("Choose json, jsonl or csv.")]},
         )
     return fmt
 
@@ -609,14 +631,19 @@ def import_create(
     """
     template_require_current(project)  # refuse now, not in the job
     if mode not in ImportMode.values:
-        raise DomainError("Unknown mode.", fields={"mode": [f"One of {ImportMode.values}."]})
+        raise DomainError(
+            gettext("Unknown mode."),
+            fields={"mode": [gettext("One of %(values)s.") % {"values": ImportMode.values}]},
+        )
     if delimiter not in DELIMITERS:
-        raise DomainError("Unknown delimiter.", fields={"delimiter": ["Use , or ; or tab."]})
+        raise DomainError(
+            gettext("Unknown delimiter."), fields={"delimiter": [gettext("Use , or ; or tab.")]}
+        )
     if (upload is None) == (not storage_key):
         raise DomainError(
-            "Upload a file or give a storage key (one of them).",
+            gettext("Upload a file or give a storage key (one of them)."),
             code="invalid_source",
-            fields={"file": ["Upload a file, or give storage_key instead."]},
+            fields={"file": [gettext("Upload a file, or give storage_key instead.")]},
         )
     if upload is not None:
         name = (upload.name or "upload").rsplit("/", 1)[-1][:200]
@@ -755,7 +782,9 @@ def import_run(*, import_id: int) -> ImportJob | None:
         return None
     if not claimed:
         if job.status == ImportStatus.QUEUED and job.cancel_requested:
-            return _finish(job, ImportStatus.CANCELLED, Outcome(), "Cancelled before it started.")
+            return _finish(
+                job, ImportStatus.CANCELLED, Outcome(), gettext_noop("Cancelled before it started.")
+            )
         return job
     project = job.project
     pipeline: _Pipeline | None = None
@@ -799,18 +828,21 @@ def import_run(*, import_id: int) -> ImportJob | None:
         _delete_source(job)
         return job
     except _Refused:
-        detail = (
-            f"{pipeline.outcome.rejected} row(s) have problems; nothing was imported. Fix them "
-            "(or choose to import the valid rows only) and import the file again."
+        detail = stored(
+            gettext_noop(
+                "%(count)s row(s) have problems; nothing was imported. Fix them (or choose to "
+                "import the valid rows only) and import the file again."
+            ),
+            count=pipeline.outcome.rejected,
         )
     except HeaderProblem as exc:
         file_errors = [(1, field_name, reason) for field_name, reason in exc.problems]
-        detail = "The header row does not fit the template; nothing was imported."
+        detail = gettext_noop("The header row does not fit the template; nothing was imported.")
     except FileProblem as exc:
         file_errors = [(exc.line, exc.field, exc.reason)]
-        detail = f"{exc.reason} Nothing was imported."
+        detail = stored(gettext_noop("%(reason)s Nothing was imported."), reason=nested(exc.reason))
     except ImportCancelled:
-        status, detail = ImportStatus.CANCELLED, "Cancelled; nothing was imported."
+        status, detail = ImportStatus.CANCELLED, gettext_noop("Cancelled; nothing was imported.")
     except _Lost:
         log.warning("import %s was ended while it ran; its writes were rolled back", job.pk)
         job.refresh_from_db()
@@ -818,19 +850,21 @@ def import_run(*, import_id: int) -> ImportJob | None:
     except DomainError as exc:
         detail = exc.detail
     except FileNotFoundError:
-        detail = "The file is no longer in storage; nothing was imported."
+        detail = gettext_noop("The file is no longer in storage; nothing was imported.")
     except SoftTimeLimitExceeded:
-        detail = (
+        detail = gettext_noop(
             "The import took longer than its time limit (IMPORT_JOB_TIME_LIMIT); nothing was "
             "imported. Split the file into smaller ones."
         )
     except Exception:
         log.exception("import %s failed", job.pk)
-        detail = "The import stopped on an internal error; nothing was imported."
+        detail = gettext_noop("The import stopped on an internal error; nothing was imported.")
     except BaseException:
         # The worker is shutting down mid-import (a second Ctrl-C, SystemExit): say so now
         # rather than leave the import to the sweep, then let the shutdown go on.
-        _finish(job, status, Outcome(), "The worker was stopped; nothing was imported.")
+        _finish(
+            job, status, Outcome(), gettext_noop("The worker was stopped; nothing was imported.")
+        )
         raise
     finally:
         if progress is not None:
@@ -846,7 +880,7 @@ def import_run(*, import_id: int) -> ImportJob | None:
 def _write_errors(job: ImportJob, errors: list[tuple[int | None, str, str]]) -> None:
     ImportRowError.objects.bulk_create(
         [
-            ImportRowError(job=job, line=line, field=field_name[:300], reason=reason)
+            ImportRowError(job=job, line=line, field=field_name[:300], reason=encode(reason))
             for line, field_name, reason in errors
         ],
         batch_size=1000,
@@ -858,9 +892,12 @@ def _record_done(job: ImportJob, outcome: Outcome, rejected: RejectedRows) -> No
     rows, so all of it commits with the tasks or none of it does."""
     detail = ""
     if outcome.rejected:
-        detail = (
-            f"{outcome.rejected} row(s) rejected; the other rows were imported. Download "
-            "the rejected rows, fix them and import that file."
+        detail = stored(
+            gettext_noop(
+                "%(count)s row(s) rejected; the other rows were imported. Download the "
+                "rejected rows, fix them and import that file."
+            ),
+            count=outcome.rejected,
         )
     rejected_key = ""
     if rejected.count:
@@ -873,7 +910,7 @@ def _record_done(job: ImportJob, outcome: Outcome, rejected: RejectedRows) -> No
         rejected.file.close()
     values = {
         "status": ImportStatus.DONE,
-        "detail": detail,
+        "detail": encode(detail),
         "finished_at": timezone.now(),
         "rows_read": outcome.rows_read,
         "bytes_read": job.bytes_read,
@@ -920,7 +957,7 @@ def _finish(
     now = timezone.now()
     values = {
         "status": status,
-        "detail": detail,
+        "detail": encode(detail),
         "finished_at": now,
         "rows_read": outcome.rows_read,
         "created": 0,
@@ -971,7 +1008,9 @@ def import_cancel(*, job: ImportJob) -> ImportJob:
         cancel_requested=True
     ):
         job.refresh_from_db()
-        return _finish(job, ImportStatus.CANCELLED, Outcome(), "Cancelled before it started.")
+        return _finish(
+            job, ImportStatus.CANCELLED, Outcome(), gettext_noop("Cancelled before it started.")
+        )
     if ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
         cancel_requested=True
     ):
@@ -983,8 +1022,8 @@ def import_cancel(*, job: ImportJob) -> ImportJob:
     job.refresh_from_db()
     if job.status in FINISHED:
         raise ConflictError(
-            f"This import has already ended ({job.get_status_display().lower()}); there is "
-            "nothing to cancel.",
+            gettext("This import has already ended (%(status)s); there is nothing to cancel.")
+            % {"status": job.get_status_display().lower()},
             code="import_finished",
         )
     return job
@@ -1016,17 +1055,26 @@ def _end_silent(pk: int, cutoff: datetime) -> ImportJob | None:
     heard = timezone.localtime(job.heartbeat_at or job.updated_at).strftime("%Y-%m-%d %H:%M:%S")
     if job.cancel_requested:
         status = ImportStatus.CANCELLED
-        detail = f"Cancelled. The worker running it{who} had stopped; nothing was imported."
+        detail = stored(
+            gettext_noop(
+                "Cancelled. The worker running it%(who)s had stopped; nothing was imported."
+            ),
+            who=who,
+        )
     else:
         status = ImportStatus.FAILED
-        detail = (
-            f"The worker running this import{who} stopped: nothing heard from it since "
-            f"{heard}. Nothing was imported; import the file again."
+        detail = stored(
+            gettext_noop(
+                "The worker running this import%(who)s stopped: nothing heard from it since "
+                "%(heard)s. Nothing was imported; import the file again."
+            ),
+            who=who,
+            heard=heard,
         )
     job = _finish(
         job, status, Outcome(rows_read=job.rows_read), detail, unless_ended=_silent_since(cutoff)
     )
-    if job.status != status or job.detail != detail:
+    if job.status != status or job.detail != encode(detail):
         return None
     # Its rows were never committed. A worker killed on a live host lost its socket, and
     # PostgreSQL has rolled back already; a vanished host's session would hold them (and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.files.uploadhandler import FileUploadHandler
+from django.utils.translation import gettext
 
 from imports.services import ImportTooLarge
 
@@ -22,9 +23,14 @@ class SizeCapUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         if start + len(raw_data) > self.limit:
             raise ImportTooLarge(
-                f"The file is larger than the import limit of {self.limit:,} bytes; it was "
-                "refused while uploading. Split it into smaller files.",
-                fields={"file": [f"At most {self.limit:,} bytes."]},
+                gettext(
+                    "The file is larger than the import limit of %(limit)s bytes; it was "
+                    "refused while uploading. Split it into smaller files."
+                )
+                % {"limit": f"{self.limit:,}"},
+                fields={
+                    "file": [gettext("At most %(limit)s bytes.") % {"limit": f"{self.limit:,}"}]
+                },
             )
         return raw_data
 

@@ -145,10 +145,11 @@ def import_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.detail)
     else:
         if job.is_finished:
-            messages.success(request, "Import cancelled; nothing of it was kept.")
+            messages.success(request, gettext("Import cancelled; nothing of it was kept."))
         else:
             messages.success(
-                request, "Cancelling: the import stops at its next batch; nothing of it is kept."
+                request,
+                gettext("Cancelling: the import stops at its next batch; nothing of it is kept."),
             )
     return redirect("import-detail", pk=job.pk)
 

@@ -30,8 +30,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from annotation_platform.errors import DomainError
+from imports.stored_text import shown, stored
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -60,7 +62,10 @@ class DestinationRefused(DomainError):
     code = "webhook_url_refused"
 
     def __init__(self, detail: str) -> None:
-        super().__init__(detail, fields={"url": [detail]})
+        # ``detail`` is a stored text (imports.stored_text): shown in the active language
+        # here, kept as it is in ``stored_detail`` for a delivery's error, read later.
+        self.stored_detail = detail
+        super().__init__(shown(detail), fields={"url": [shown(detail)]})
 
 
 class HostUnresolved(DestinationRefused):
@@ -87,13 +92,24 @@ _TEMPORARY_DNS_ERRORS = frozenset(
 def _unresolved(host: str, exc: Exception) -> HostUnresolved:
     if isinstance(exc, socket.gaierror) and exc.errno in _TEMPORARY_DNS_ERRORS:
         return HostUnresolved(
-            f"The host “{host}” could not be resolved just now (DNS did not answer: {exc}). "
-            "Try again in a moment.",
+            stored(
+                gettext_noop(
+                    "The host “%(host)s” could not be resolved just now (DNS did not answer: "
+                    "%(error)s). Try again in a moment."
+                ),
+                host=host,
+                error=str(exc),
+            ),
             temporary=True,
         )
     return HostUnresolved(
-        f"The host “{host}” does not resolve: DNS has no address for it. Check the "
-        "spelling, or create its DNS record before adding the webhook."
+        stored(
+            gettext_noop(
+                "The host “%(host)s” does not resolve: DNS has no address for it. Check the "
+                "spelling, or create its DNS record before adding the webhook."
+            ),
+            host=host,
+        )
     )
 
 
@@ -181,13 +197,17 @@ def address_refusal(address: IPAddress) -> str | None:
     inner = embedded_ipv4(address)
     if inner is not None:
         refusal = address_refusal(inner)
-        return f"{refusal} (inside {address})" if refusal else None
+        if not refusal:
+            return None
+        return stored(
+            gettext_noop("%(reason)s (inside %(address)s)"), reason=refusal, address=str(address)
+        )
     if address in METADATA_ADDRESSES:
-        return f"{address} is a cloud metadata address"
+        return stored(gettext_noop("%(address)s is a cloud metadata address"), address=str(address))
     if address.is_unspecified:
-        return f"{address} is the unspecified address"
+        return stored(gettext_noop("%(address)s is the unspecified address"), address=str(address))
     if address.is_multicast:
-        return f"{address} is a multicast address"
+        return stored(gettext_noop("%(address)s is a multicast address"), address=str(address))
     _, networks = _allowed_entries()
     if any(address in network for network in networks):
         return None
@@ -197,14 +217,14 @@ def address_refusal(address: IPAddress) -> str | None:
     if _allow_private() and (local or address in SHARED_ADDRESS_SPACE):
         return None
     if address.is_loopback:
-        kind = "a loopback"
+        message = gettext_noop("%(address)s is a loopback address")
     elif address.is_link_local:
-        kind = "a link-local"
+        message = gettext_noop("%(address)s is a link-local address")
     elif address.is_private or address in SHARED_ADDRESS_SPACE:
-        kind = "a private"
+        message = gettext_noop("%(address)s is a private address")
     else:
-        kind = "a reserved"
-    return f"{address} is {kind} address"
+        message = gettext_noop("%(address)s is a reserved address")
+    return stored(message, address=str(address))
 
 
 def parse_webhook_url(url: str) -> Destination:
@@ -214,19 +234,23 @@ def parse_webhook_url(url: str) -> Destination:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise DestinationRefused(f"Not a valid URL: {exc}.") from exc
+        raise DestinationRefused(
+            stored(gettext_noop("Not a valid URL: %(error)s."), error=str(exc))
+        ) from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise DestinationRefused("Use an http:// or https:// URL.")
+        raise DestinationRefused(gettext_noop("Use an http:// or https:// URL."))
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise DestinationRefused(
-            "Credentials in the URL are not allowed; receivers verify the signature instead."
+            gettext_noop(
+                "Credentials in the URL are not allowed; receivers verify the signature instead."
+            )
         )
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise DestinationRefused("The URL needs a host name.")
+        raise DestinationRefused(gettext_noop("The URL needs a host name."))
     if "%" in host:
-        raise DestinationRefused("IPv6 zone ids are not allowed.")
+        raise DestinationRefused(gettext_noop("IPv6 zone ids are not allowed."))
     names, _ = _allowed_entries()
     try:
         literal: IPAddress | None = ipaddress.ip_address(host)
@@ -236,17 +260,27 @@ def parse_webhook_url(url: str) -> Destination:
         legacy = _legacy_ipv4(host)
         if legacy is not None:
             raise DestinationRefused(
-                f"“{host}” is a non-standard spelling of the IP address {legacy}; write "
-                "addresses in dotted decimal, or use a host name."
+                stored(
+                    gettext_noop(
+                        "“%(host)s” is a non-standard spelling of the IP address %(address)s; "
+                        "write addresses in dotted decimal, or use a host name."
+                    ),
+                    host=host,
+                    address=str(legacy),
+                )
             )
         if host not in names and (
             host == "localhost" or host.endswith(LOCAL_SUFFIXES) or host in METADATA_HOSTS
         ):
-            raise DestinationRefused(f"“{host}” is a local or internal host name.")
+            raise DestinationRefused(
+                stored(gettext_noop("“%(host)s” is a local or internal host name."), host=host)
+            )
     else:
         refusal = address_refusal(literal)
         if refusal and host not in names:
-            raise DestinationRefused(f"Webhooks cannot be sent here: {refusal}.")
+            raise DestinationRefused(
+                stored(gettext_noop("Webhooks cannot be sent here: %(reason)s."), reason=refusal)
+            )
         host = str(literal)
     path = parts.path or "/"
     if parts.query:
@@ -287,12 +321,21 @@ def resolve_checked(destination: Destination) -> list[str]:
             refusal = address_refusal(address)
             if refusal:
                 raise DestinationRefused(
-                    f"Webhooks cannot be sent to “{destination.host}”: {refusal}."
+                    stored(
+                        gettext_noop("Webhooks cannot be sent to “%(host)s”: %(reason)s."),
+                        host=destination.host,
+                        reason=refusal,
+                    )
                 )
     else:
         for address in addresses:
             if address in METADATA_ADDRESSES:
-                raise DestinationRefused(f"“{destination.host}” resolves to a metadata address.")
+                raise DestinationRefused(
+                    stored(
+                        gettext_noop("“%(host)s” resolves to a metadata address."),
+                        host=destination.host,
+                    )
+                )
     return [str(address) for address in addresses]
 
 

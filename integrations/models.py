@@ -4,15 +4,18 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from imports.stored_text import shown
 
 
 class WebhookEvent(models.TextChoices):
-    SUBMISSION_CREATED = "submission.created", "Submission created"
-    SUBMISSION_REVISED = "submission.revised", "Submission revised"
-    TASK_COMPLETED = "task.completed", "Task completed"
-    REVIEW_DECIDED = "review.decided", "Review decided"
-    IMPORT_FINISHED = "import.finished", "Import finished"
-    EXPORT_FINISHED = "export.finished", "Export finished"
+    SUBMISSION_CREATED = "submission.created", _("Submission created")
+    SUBMISSION_REVISED = "submission.revised", _("Submission revised")
+    TASK_COMPLETED = "task.completed", _("Task completed")
+    REVIEW_DECIDED = "review.decided", _("Review decided")
+    IMPORT_FINISHED = "import.finished", _("Import finished")
+    EXPORT_FINISHED = "export.finished", _("Export finished")
 
 
 # Sent by the "send test event" button only; nobody subscribes to it.
@@ -51,12 +54,17 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return f"Webhook {self.pk} of project {self.project_id} to {self.url}"
 
+    @property
+    def disabled_reason_text(self) -> str:
+        """Why it was disabled, in the reader's language (stored in English)."""
+        return shown(self.disabled_reason)
+
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RETRYING = "retrying", "Failed, will retry"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    RETRYING = "retrying", _("Failed, will retry")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Failed")
 
 
 OPEN_DELIVERY_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
@@ -97,3 +105,8 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"Delivery {self.uuid} of {self.event} ({self.status})"
+
+    @property
+    def error_text(self) -> str:
+        """What went wrong, in the reader's language (stored in English)."""
+        return shown(self.error)

@@ -15,9 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from annotation_platform.errors import DomainError
 from annotation_platform.queueing import enqueue_on_commit
+from imports.stored_text import encode, nested, stored
 from integrations.egress import (
     DestinationRefused,
     HostUnresolved,
@@ -73,23 +75,33 @@ def retry_delay(attempts: int) -> float:
 def _clean_events(events: Any) -> list[str]:
     if not isinstance(events, (list, tuple)) or not events:
         raise DomainError(
-            "Choose at least one event.", fields={"events": ["Choose at least one event."]}
+            gettext("Choose at least one event."),
+            fields={"events": [gettext("Choose at least one event.")]},
         )
     unknown = [str(e) for e in events if e not in WebhookEvent.values]
     if unknown:
         raise DomainError(
-            f"Unknown event(s): {', '.join(unknown)}.",
-            fields={"events": [f"One of: {', '.join(WebhookEvent.values)}."]},
+            gettext("Unknown event(s): %(names)s.") % {"names": ", ".join(unknown)},
+            fields={
+                "events": [
+                    gettext("One of: %(names)s.") % {"names": ", ".join(WebhookEvent.values)}
+                ]
+            },
         )
     return [value for value in WebhookEvent.values if value in events]
 
 
 def _clean_url(url: Any) -> str:
     if not isinstance(url, str) or not url.strip():
-        raise DomainError("Give the receiver's URL.", fields={"url": ["This field is required."]})
+        raise DomainError(
+            gettext("Give the receiver's URL."),
+            fields={"url": [gettext("This field is required.")]},
+        )
     url = url.strip()
     if len(url) > 2000:
-        raise DomainError("The URL is too long.", fields={"url": ["At most 2000 characters."]})
+        raise DomainError(
+            gettext("The URL is too long."), fields={"url": [gettext("At most 2000 characters.")]}
+        )
     webhook_url_check(url)
     return url
 
@@ -103,7 +115,8 @@ def webhook_create(
     events = _clean_events(events)
     if Webhook.objects.filter(project=project).count() >= MAX_WEBHOOKS_PER_PROJECT:
         raise DomainError(
-            f"A project has at most {MAX_WEBHOOKS_PER_PROJECT} webhooks; delete one first."
+            gettext("A project has at most %(limit)s webhooks; delete one first.")
+            % {"limit": MAX_WEBHOOKS_PER_PROJECT}
         )
     secret = secret_generate()
     webhook = Webhook.objects.create(
@@ -138,7 +151,7 @@ def webhook_update(
     if is_active is not None and is_active != webhook.is_active:
         webhook.is_active = is_active
         webhook.consecutive_failures = 0
-        webhook.disabled_reason = "" if is_active else "Disabled by a project admin."
+        webhook.disabled_reason = "" if is_active else gettext_noop("Disabled by a project admin.")
     webhook.save()
     return webhook
 
@@ -255,7 +268,7 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Attemp
         webhook = delivery.webhook
         if not webhook.is_active and delivery.event != TEST_EVENT:
             delivery.status = DeliveryStatus.FAILED
-            delivery.error = "Not sent: the webhook is disabled."
+            delivery.error = gettext_noop("Not sent: the webhook is disabled.")
             delivery.next_attempt_at = None
             delivery.save(update_fields=["status", "error", "next_attempt_at"])
             return AttemptOutcome(DeliveryStatus.FAILED)
@@ -281,21 +294,35 @@ def _post(delivery: WebhookDelivery, *, secret: str, url: str, timeout: float) -
         result = post_pinned(destination, body=body, headers=headers, timeout=timeout)
     except HostUnresolved as exc:
         # DNS, like a network, may come back: retried as any failed connection is.
-        return PostResult(None, 0, error=exc.detail[:500])
+        return PostResult(None, 0, error=nested(exc.stored_detail))
     except DestinationRefused as exc:
         # The rules refuse this address (private, metadata, …): every retry would be
         # refused the same way, so the delivery fails now, saying why.
-        return PostResult(None, 0, error=f"Refused: {exc.detail}"[:500], refused=True)
+        return PostResult(
+            None,
+            0,
+            error=stored(gettext_noop("Refused: %(reason)s"), reason=nested(exc.stored_detail)),
+            refused=True,
+        )
     except Exception as exc:  # a bug here must still end as a logged, failed attempt
         log.exception("Webhook delivery %s failed unexpectedly", delivery.pk)
-        return PostResult(None, 0, error=f"Internal error: {type(exc).__name__}")
+        return PostResult(
+            None,
+            0,
+            error=stored(gettext_noop("Internal error: %(error)s"), error=type(exc).__name__),
+        )
     if result.status_code is not None and 300 <= result.status_code < 400:
-        result.error = (
-            f"Redirect to “{result.location or '?'}” not followed: webhooks are never "
-            "redirected; update the webhook's URL."
-        )[:500]
+        result.error = stored(
+            gettext_noop(
+                "Redirect to “%(location)s” not followed: webhooks are never redirected; "
+                "update the webhook's URL."
+            ),
+            location=(result.location or "?")[:300],
+        )
     elif result.status_code is not None and not result.ok and not result.error:
-        result.error = f"The receiver answered HTTP {result.status_code}."
+        result.error = stored(
+            gettext_noop("The receiver answered HTTP %(status)s."), status=result.status_code
+        )
     return result
 
 
@@ -307,7 +334,9 @@ def _record(*, delivery_id: int, result: PostResult, now: datetime) -> AttemptOu
     webhook = Webhook.objects.select_for_update().get(pk=delivery.webhook_id)
     delivery.status_code = result.status_code
     delivery.duration_ms = result.duration_ms
-    delivery.error = result.error[:500]
+    error = encode(result.error)
+    # Kept as a message id with its values when it fits; else the English text, cut.
+    delivery.error = error if len(error) <= 500 else str(result.error)[:500]
     delivery.response_excerpt = result.response_excerpt[:1000]
     counts = delivery.event != TEST_EVENT
     outcome = AttemptOutcome(DeliveryStatus.SUCCEEDED)
@@ -337,9 +366,14 @@ def _count_failure(webhook: Webhook) -> None:
     limit = disable_after_failures()
     if webhook.is_active and webhook.consecutive_failures >= limit:
         webhook.is_active = False
-        webhook.disabled_reason = (
-            f"Disabled automatically after {webhook.consecutive_failures} deliveries in a row "
-            "failed every attempt. Fix the receiver, send a test event, then enable it again."
+        webhook.disabled_reason = encode(
+            stored(
+                gettext_noop(
+                    "Disabled automatically after %(count)s deliveries in a row failed every "
+                    "attempt. Fix the receiver, send a test event, then enable it again."
+                ),
+                count=webhook.consecutive_failures,
+            )
         )
         log.warning("Webhook %s disabled after repeated failures", webhook.pk)
     webhook.save(

@@ -16,6 +16,9 @@ import ssl
 import time
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
+from imports.stored_text import stored
 from integrations.egress import Destination, resolve_checked
 
 MAX_READ_BYTES = 64 * 1024
@@ -86,14 +89,22 @@ def post_pinned(
         except TimeoutError:
             # A slow receiver may have got the request: trying the next address would
             # deliver twice. Stop here; the retry comes later with a fresh signature.
-            return PostResult(None, _ms_since(started), error=f"Timed out after {timeout:g} s.")
+            return PostResult(
+                None,
+                _ms_since(started),
+                error=stored(
+                    gettext_noop("Timed out after %(seconds)s s."), seconds=f"{timeout:g}"
+                ),
+            )
         except ssl.SSLError as exc:
             last_error = f"TLS error: {exc.reason or exc}"
         except (OSError, http.client.HTTPException) as exc:
             last_error = f"{type(exc).__name__}: {exc}"
         finally:
             connection.close()
-    return PostResult(None, _ms_since(started), error=last_error[:500] or "Could not connect.")
+    return PostResult(
+        None, _ms_since(started), error=last_error[:500] or gettext_noop("Could not connect.")
+    )
 
 
 def _ms_since(started: float) -> int:

@@ -38,7 +38,7 @@ def project_webhooks(request: HttpRequest, pk: int) -> HttpResponse:
     """List and create; the new webhook's secret is shown on this response only."""
     project = task_lookups.visible_project(request.user, pk)
     if not permissions.can_manage_webhooks(request.user, project):
-        raise PermissionDenied("Only the project's admins manage its webhooks.")
+        raise PermissionDenied(gettext("Only the project's admins manage its webhooks."))
     form = WebhookForm(request.POST or None)
     created = None
     if request.method == "POST" and form.is_valid():
@@ -90,7 +90,9 @@ def webhook_toggle_page(request: HttpRequest, pk: int) -> HttpResponse:
     webhook = lookups.visible_webhook(request.user, pk)
     enable = request.POST.get("enable") == "1"
     webhook_update(webhook=webhook, is_active=enable)
-    messages.success(request, f"Webhook {'enabled' if enable else 'disabled'}.")
+    messages.success(
+        request, gettext("Webhook enabled.") if enable else gettext("Webhook disabled.")
+    )
     return redirect("project-webhooks", pk=webhook.project_id)
 
 
@@ -106,7 +108,7 @@ def webhook_rotate_page(request: HttpRequest, pk: int) -> HttpResponse:
 def webhook_test_page(request: HttpRequest, pk: int) -> HttpResponse:
     webhook = lookups.visible_webhook(request.user, pk)
     webhook_send_test(webhook=webhook, by=request.user)
-    messages.success(request, "Test event sent; its delivery is at the top of the log.")
+    messages.success(request, gettext("Test event sent; its delivery is at the top of the log."))
     return redirect("webhook-detail", pk=webhook.pk)
 
 
@@ -116,7 +118,7 @@ def webhook_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
     webhook = lookups.visible_webhook(request.user, pk)
     project_id = webhook.project_id
     webhook_delete(webhook=webhook)
-    messages.success(request, "Webhook deleted.")
+    messages.success(request, gettext("Webhook deleted."))
     return redirect("project-webhooks", pk=project_id)
 
 

@@ -26,6 +26,7 @@ class ExportSerializer(serializers.ModelSerializer):
     )
     progress = serializers.IntegerField(source="progress_percent", read_only=True)
     download_url = serializers.SerializerMethodField()
+    error = serializers.CharField(source="error_text", read_only=True)
 
     class Meta:
         model = ExportJob

@@ -13,6 +13,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
     rows_written = serializers.IntegerField(read_only=True)
     percent = serializers.IntegerField(read_only=True, help_text="Share of the file read (bytes).")
     has_rejected_file = serializers.SerializerMethodField()
+    detail = serializers.CharField(source="detail_text", read_only=True)
 
     class Meta:
         model = ImportJob
@@ -69,6 +70,8 @@ class ImportCreateSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 class ImportRowErrorSerializer(serializers.ModelSerializer):
+    reason = serializers.CharField(source="reason_text", read_only=True)
+
     class Meta:
         model = ImportRowError
         fields = ["line", "field", "reason"]

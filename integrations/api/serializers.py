@@ -25,6 +25,7 @@ class WebhookSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices))
+    disabled_reason = serializers.CharField(source="disabled_reason_text", read_only=True)
 
 
 class WebhookWithSecretSerializer(WebhookSerializer):
@@ -58,6 +59,8 @@ class WebhookUpdateSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
+    error = serializers.CharField(source="error_text", read_only=True)
+
     class Meta:
         model = WebhookDelivery
         fields = [

@@ -135,7 +135,7 @@ def test_the_sweep_fails_a_silent_export_and_removes_its_partial_file(
     # then the dead one failed, saying why, and nothing of its archive is left
     dead.refresh_from_db()
     assert dead.status == "failed" and dead.finished_at is not None
-    assert "The worker running this export (worker-2 pid 777) stopped" in dead.error
+    assert "The worker running this export (worker-2 pid 777) stopped" in dead.error_text
     assert (dead.file_key, dead.file_size) == ("", None)
     assert not default_storage.exists(partial)
     assert not folder.exists()
@@ -244,7 +244,7 @@ def test_cancel_of_an_export_whose_worker_died_ends_it_at_once(cast):
 
     job = export_cancel(export=job)
 
-    assert job.status == "cancelled" and "(worker-2 pid 777) had stopped" in job.error
+    assert job.status == "cancelled" and "(worker-2 pid 777) had stopped" in job.error_text
     assert not default_storage.exists(partial)
 
 

@@ -119,8 +119,8 @@ def test_the_sweep_fails_a_silent_import_and_shows_nothing_as_kept(
     # then the dead one failed, saying why, and claims nothing it did not keep
     dead.refresh_from_db()
     assert dead.status == "failed" and dead.finished_at is not None
-    assert "The worker running this import (worker-1 pid 4242) stopped" in dead.detail
-    assert "Nothing was imported" in dead.detail
+    assert "The worker running this import (worker-1 pid 4242) stopped" in dead.detail_text
+    assert "Nothing was imported" in dead.detail_text
     assert (dead.created, dead.updated, dead.skipped, dead.rows_written) == (0, 0, 0, 0)
     assert not default_storage.exists(dead.source_key)  # the uploaded copy is gone
     assert finished_signals == [(dead.pk, "failed")]
@@ -145,7 +145,7 @@ def test_a_silent_import_someone_had_cancelled_ends_cancelled(cast):
     assert imports_sweep_stale() == [job.pk]
 
     job.refresh_from_db()
-    assert job.status == "cancelled" and "had stopped" in job.detail and job.created == 0
+    assert job.status == "cancelled" and "had stopped" in job.detail_text and job.created == 0
 
 
 def test_an_import_from_before_heartbeats_is_judged_by_its_last_update(cast):
@@ -179,7 +179,7 @@ def test_cancel_of_an_import_whose_worker_died_ends_it_at_once(cast, finished_si
     job = import_cancel(job=job)
 
     assert job.status == "cancelled"
-    assert "The worker running it (worker-1 pid 4242) had stopped" in job.detail
+    assert "The worker running it (worker-1 pid 4242) had stopped" in job.detail_text
     assert (job.created, job.cancel_requested) == (0, True)
     with pytest.raises(ConflictError, match=r"already ended \(cancelled\)"):
         import_cancel(job=job)

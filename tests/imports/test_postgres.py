@@ -245,7 +245,7 @@ def test_an_import_whose_worker_is_killed_is_failed_by_the_sweep_and_keeps_nothi
     assert imports_sweep_stale(now=later) == [job.pk]
     job.refresh_from_db()
     assert job.status == "failed"
-    assert f"The worker running this import ({job.worker}) stopped" in job.detail
+    assert f"The worker running this import ({job.worker}) stopped" in job.detail_text
     assert (job.created, job.updated, job.rows_written) == (0, 0, 0)
     # its partial work is rolled back for good: no task, no session, no lock left
     assert not Task.objects.exists()
@@ -359,5 +359,5 @@ def test_an_import_the_sweep_ended_while_alive_commits_nothing(cast, pairwise, m
     job = import_run(import_id=job.pk)
 
     # then its rows roll back: its status says failed, and no task says otherwise
-    assert job.status == "failed" and "stopped" in job.detail
+    assert job.status == "failed" and "stopped" in job.detail_text_text
     assert not Task.objects.exists()

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 def errors_of(job: ImportJob) -> list[tuple]:
-    return list(job.row_errors.values_list("line", "field", "reason"))
+    # The reasons as a reader sees them (stored as message ids: imports.stored_text).
+    return [(e.line, e.field, e.reason_text) for e in job.row_errors.all()]
 
 
 def assert_counters_exact(project) -> None:

@@ -146,7 +146,7 @@ def test_a_failing_delivery_is_retried_with_backoff_then_gives_up(
     delivery = WebhookDelivery.objects.get()
     first_retry_at = delivery.next_attempt_at
     assert (delivery.status, delivery.attempts, delivery.status_code) == ("retrying", 1, 500)
-    assert delivery.error == "The receiver answered HTTP 500."
+    assert delivery.error_text == "The receiver answered HTTP 500."
     wait = (first_retry_at - delivery.last_attempt_at).total_seconds()
     assert 60 <= wait <= 66
 
@@ -207,7 +207,7 @@ def test_repeated_failures_disable_the_webhook_and_enabling_resets_the_count(
 
     # then
     assert webhook.consecutive_failures == 3
-    assert "Disabled automatically after 3 deliveries" in webhook.disabled_reason
+    assert "Disabled automatically after 3 deliveries" in webhook.disabled_reason_text
     assert emit_and_send(cast, django_capture_on_commit_callbacks) == 0  # no more deliveries
 
     # when: the admin enables it again
@@ -236,7 +236,7 @@ def test_a_pending_retry_of_a_disabled_webhook_is_not_sent(
 
     delivery.refresh_from_db()
     assert outcome.status == "failed"
-    assert delivery.error == "Not sent: the webhook is disabled."
+    assert delivery.error_text == "Not sent: the webhook is disabled."
     assert len(receiver.received) == 1
 
 
@@ -335,7 +335,7 @@ def test_redirects_are_never_followed(
 
         delivery = WebhookDelivery.objects.get()
         assert (delivery.status, delivery.status_code) == ("failed", 302)
-        assert "not followed" in delivery.error and receiver.location in delivery.error
+        assert "not followed" in delivery.error_text and receiver.location in delivery.error_text
         assert len(receiver.received) == 1
         assert second.received == []  # the redirect's target was never contacted
     finally:
@@ -359,7 +359,7 @@ def test_a_name_rebound_to_a_private_address_is_refused_at_delivery(
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "failed"
     assert delivery.status_code is None
-    assert delivery.error.startswith("Refused:") and "169.254.169.254" in delivery.error
+    assert delivery.error_text.startswith("Refused:") and "169.254.169.254" in delivery.error_text
 
 
 def test_loopback_is_refused_at_delivery_once_the_allowance_is_withdrawn(
@@ -373,7 +373,7 @@ def test_loopback_is_refused_at_delivery_once_the_allowance_is_withdrawn(
     emit_and_send(cast, django_capture_on_commit_callbacks)
 
     delivery = WebhookDelivery.objects.get()
-    assert "loopback" in delivery.error
+    assert "loopback" in delivery.error_text
     assert receiver.received == []
 
 
@@ -417,7 +417,7 @@ def test_an_unreachable_receiver_is_logged_as_a_connection_error(
 
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "failed" and delivery.status_code is None
-    assert "ConnectionRefused" in delivery.error
+    assert "ConnectionRefused" in delivery.error_text
     assert Webhook.objects.get(pk=webhook.pk).consecutive_failures == 1
 
 
@@ -444,8 +444,8 @@ def test_a_delivery_refused_by_the_egress_check_fails_at_once_and_is_never_retri
     # then: failed after one attempt, with the refusal's reason, and nothing left to send
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 1, None)
-    assert delivery.error.startswith("Refused:") and "10.1.2.3 is a private address" in (
-        delivery.error
+    assert delivery.error_text.startswith("Refused:") and "10.1.2.3 is a private address" in (
+        delivery.error_text
     )
     assert Webhook.objects.get(pk=webhook.pk).consecutive_failures == 1
 
@@ -479,4 +479,6 @@ def test_a_host_that_stopped_resolving_is_retried_like_a_network_failure(
 
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == ("retrying", 1)
-    assert "does not resolve" in delivery.error and not delivery.error.startswith("Refused")
+    assert "does not resolve" in delivery.error_text and not delivery.error_text.startswith(
+        "Refused"
+    )
