@@ -115,10 +115,14 @@ def _cursor_decode(ordering: str, cursor: str) -> list:
         # Guarded: a forged cursor may be nested deep or hold a number beyond 64 bits.
         made_for, *values = jsonguard.loads(raw)
     except (ValueError, TypeError) as exc:
-        raise BadCursor("This page link is damaged; start again from the first page.") from exc
+        raise BadCursor(
+            gettext("This page link is damaged; start again from the first page.")
+        ) from exc
     keys = TASK_ORDERINGS[ordering][1]
     if made_for != ordering or len(values) != len(keys):
-        raise BadCursor("This page link belongs to another ordering; start from the first page.")
+        raise BadCursor(
+            gettext("This page link belongs to another ordering; start from the first page.")
+        )
     parsed = []
     for (field, _), value in zip(keys, values, strict=True):
         try:
@@ -132,7 +136,9 @@ def _cursor_decode(ordering: str, cursor: str) -> list:
             else:
                 raise TypeError(value)
         except (TypeError, ValueError) as exc:
-            raise BadCursor("This page link is damaged; start again from the first page.") from exc
+            raise BadCursor(
+                gettext("This page link is damaged; start again from the first page.")
+            ) from exc
     return parsed
 
 
@@ -211,7 +217,9 @@ def project_tasks(request: HttpRequest, pk: int) -> HttpResponse:
     filter_errors: dict[str, list[str]] = {}
     ordering = request.GET.get("ordering") or "id"
     if ordering not in TASK_ORDERINGS:
-        filter_errors["ordering"] = [f"Choose one of: {', '.join(TASK_ORDERINGS)}."]
+        filter_errors["ordering"] = [
+            gettext("Choose one of: %(choices)s.") % {"choices": ", ".join(TASK_ORDERINGS)}
+        ]
     if not filters.is_valid():
         filter_errors.update({name: list(msgs) for name, msgs in filters.errors.items()})
     rows: list[Task] = []
@@ -325,7 +333,7 @@ def _work_refused(request: HttpRequest, project, refusal: WorkRefusal) -> HttpRe
 def _workspace(request: HttpRequest, task: Task, submission: Submission | None) -> HttpResponse:
     template = template_current(task.project)
     if template is None:
-        messages.error(request, "This project has no task template yet.")
+        messages.error(request, gettext("This project has no task template yet."))
         return redirect("project-detail", pk=task.project_id)
     draft = Draft.objects.filter(task=task, author=request.user).first()
     # The page's copy is based on this revision even when it shows the submission instead.
@@ -417,7 +425,9 @@ def task_work(request: HttpRequest, pk: int) -> HttpResponse:
         # Tasks come from the queue; a link to a task you do not hold is served only when
         # it was assigned to you (and still needs an answer).
         if not task.assignments.filter(trainer=request.user).exists():
-            messages.info(request, "That task is not yours to work on; here is your next one.")
+            messages.info(
+                request, gettext("That task is not yours to work on; here is your next one.")
+            )
             return redirect("work-start", pk=task.project_id)
         try:
             task_lease(task=task, trainer=request.user)
@@ -433,7 +443,9 @@ def submission_revise_page(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_revise_submission(request.user, submission):
         raise PermissionDenied
     if not submission.is_revisable:
-        messages.error(request, "This submission has been reviewed and can no longer be revised.")
+        messages.error(
+            request, gettext("This submission has been reviewed and can no longer be revised.")
+        )
         return redirect("submission-detail", pk=submission.pk)
     return _workspace(request, submission.task, submission)
 
