@@ -232,7 +232,9 @@ def rubric_import(request: HttpRequest, pk: int) -> HttpResponse:
     upload = request.FILES.get("file")
     try:
         if upload is None:
-            raise DomainError("Choose a file to import.", fields={"file": ["Choose a file."]})
+            raise DomainError(
+                gettext("Choose a file to import."), fields={"file": [gettext("Choose a file.")]}
+            )
         link = project_rubric_import(
             project=project,
             data=upload.read(MAX_IMPORT_BYTES + 1),
@@ -363,7 +365,9 @@ def rubric_editor(request: HttpRequest, pk: int, rubric_pk: int) -> HttpResponse
         errors = {"content": [f"Refused at {exc.path}: {exc.reason}"]}
         return _editor(request, link, values=post, errors=errors, status=400)
     except ValueError as exc:
-        errors = {"content": [f"The content is not valid JSON: {exc}."]}
+        errors = {
+            "content": [gettext("The content is not valid JSON: %(error)s.") % {"error": exc}]
+        }
         return _editor(request, link, values=post, errors=errors, status=400)
     tags = [tag.strip() for tag in post.get("tags", "").split(",") if tag.strip()]
     try:
@@ -379,7 +383,7 @@ def rubric_editor(request: HttpRequest, pk: int, rubric_pk: int) -> HttpResponse
     except DomainError as exc:
         errors = exc.fields or {"": [exc.detail]}
         return _editor(request, link, values=post, errors=errors, status=exc.status_code)
-    messages.success(request, "Draft saved.")
+    messages.success(request, gettext("Draft saved."))
     return redirect(_editor_url(link))
 
 
@@ -392,7 +396,9 @@ def rubric_preview(request: HttpRequest, pk: int, rubric_pk: int) -> HttpRespons
         content = jsonguard.loads(request.POST.get("content") or "")
     except ValueError:  # broken or refused (jsonguard.HostileInput): no preview
         content = None
-    problems = validate_rubric_content(content) if content is not None else {"": ["Not JSON."]}
+    problems = (
+        validate_rubric_content(content) if content is not None else {"": [gettext("Not JSON.")]}
+    )
     if problems:
         return render(
             request,
@@ -421,8 +427,11 @@ def rubric_publish(request: HttpRequest, pk: int, rubric_pk: int) -> HttpRespons
     except DomainError as exc:
         messages.error(request, _refusal(exc))
         return redirect(_editor_url(link))
-    pinned = " and pinned in this project" if request.POST.get("pin") == "on" else ""
-    messages.success(request, f"Published version {version.number}{pinned}.")
+    if request.POST.get("pin") == "on":
+        message = gettext("Published version %(number)s and pinned in this project.")
+    else:
+        message = gettext("Published version %(number)s.")
+    messages.success(request, message % {"number": version.number})
     return redirect(_editor_url(link))
 
 

@@ -64,7 +64,12 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
         try:
             return jsonguard.loads(text), None
         except jsonguard.HostileInput as exc:
-            return None, f"Refused at {exc.path or 'the top'}: {exc.reason}"
+            if exc.path:
+                return None, gettext("Refused at %(path)s: %(reason)s") % {
+                    "path": exc.path,
+                    "reason": exc.reason,
+                }
+            return None, gettext("Refused at the top: %(reason)s") % {"reason": exc.reason}
         except json.JSONDecodeError as exc:
             return None, gettext(
                 "Not valid JSON: %(error)s at line %(line)s, column %(column)s."
@@ -76,7 +81,16 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
         try:
             items.append(jsonguard.loads(line))
         except jsonguard.HostileInput as exc:
-            return None, f"Line {number} is refused at {exc.path or 'the top'}: {exc.reason}"
+            if exc.path:
+                return None, gettext("Line %(line)s is refused at %(path)s: %(reason)s") % {
+                    "line": number,
+                    "path": exc.path,
+                    "reason": exc.reason,
+                }
+            return None, gettext("Line %(line)s is refused at the top: %(reason)s") % {
+                "line": number,
+                "reason": exc.reason,
+            }
         except json.JSONDecodeError as exc:
             return None, gettext(
                 "Line %(line)s is not valid JSON: %(error)s (column %(column)s)."
