@@ -17,6 +17,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from annotation_platform.celery import app
 from tasks.answer_validation import validate_answer, validate_gold_answer
 from tasks.models import ProjectStatus, SubmissionStatus
 from tasks.services import (
@@ -468,3 +469,26 @@ def test_a_bad_task_batch_and_a_bad_filter_are_refused_in_chinese(client, cast, 
     ).content.decode()
     assert "請從以下選擇：" in page
     assert "Choose one of" not in page
+
+
+# --------------------------------------------------------------------------------------------
+# Stored texts stay English
+# --------------------------------------------------------------------------------------------
+
+
+@app.task(name="tests.platform.language_probe")
+def _language_probe() -> str:
+    return translation.get_language()
+
+
+def test_a_job_queued_from_a_chinese_request_runs_in_english(settings):
+    # Findings and import errors store the validator's messages (English msgids, translated
+    # when shown): an eager job must not take on the language of the request that queued it.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with translation.override("zh-hant"):
+        assert _language_probe.apply().get() == "en"
+        assert translation.get_language() == "zh-hant"
+        with translation.override("en"):
+            english = _refusals("reason", "太短")
+        assert _language_probe.apply().get() == "en"
+    assert english == {"reason": ["Too short: 2 characters; at least 10."]}
