@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from annotation_platform.errors import DomainError
 from annotation_platform.ids import id_or_none
@@ -258,9 +259,9 @@ def visible_project_named(user, pk, field: str = "project") -> Project:
     project = Project.objects.visible_to(user).filter(pk=_as_id(pk)).first()
     if project is None:
         raise DomainError(
-            "There is no such project among yours.",
+            gettext("There is no such project among yours."),
             code="unknown_project",
-            fields={field: ["No such project among yours."]},
+            fields={field: [gettext("No such project among yours.")]},
         )
     return project
 

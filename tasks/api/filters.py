@@ -260,8 +260,11 @@ class StrictOrderingFilter(filters.OrderingFilter):
                 raise ValidationError(
                     {
                         self.ordering_param: [
-                            f"Unknown field {', '.join(unknown)}: order by one of "
-                            f"{', '.join(sorted(allowed))} (prefix - for descending)."
+                            gettext(
+                                "Unknown field %(fields)s: order by one of %(allowed)s "
+                                "(prefix - for descending)."
+                            )
+                            % {"fields": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))}
                         ]
                     }
                 )

@@ -219,7 +219,9 @@ def membership_remove(*, membership: Membership) -> None:
         admins = _lock_admins(membership.project)
         if admins == [membership.pk]:
             raise ConflictError(
-                "A project keeps at least one project admin; make someone else admin first.",
-                fields={"user": ["This is the project's last admin."]},
+                gettext(
+                    "A project keeps at least one project admin; make someone else admin first."
+                ),
+                fields={"user": [gettext("This is the project's last admin.")]},
             )
     membership.delete()
