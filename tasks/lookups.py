@@ -161,7 +161,7 @@ def visible_task(user, pk) -> Task:
     _remember_template(task.project, template_id, updated_at)
     _remember_guidelines(user, task.project, in_force, acknowledged)
     if not permissions.can_view_task(user, task):
-        raise PermissionDenied("Your role does not open tasks in this project.")
+        raise PermissionDenied(gettext("Your role does not open tasks in this project."))
     return task
 
 
