@@ -6,7 +6,7 @@ Jobs live in each app's ``jobs.py`` (never ``tasks.py``: ``tasks`` is an app her
 import os
 
 from celery import Celery
-from celery.signals import task_postrun
+from celery.signals import task_postrun, task_prerun
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotation_platform.settings")
@@ -27,3 +27,33 @@ def _close_broken_connections(**kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+# The language each running job replaced, by task id: an eager job runs inside the request
+# that queued it, in that request's language, and must not take it on.
+_LANGUAGE_BEFORE: dict[str, str | None] = {}
+
+
+@task_prerun.connect
+def _jobs_speak_the_source_language(task_id=None, **kwargs) -> None:
+    """Jobs run in English, the source language, as a worker always does: text a job stores
+    for people to read later (findings, import errors) is translated when it is shown, in
+    the reader's language, never in the language of whoever queued the job."""
+    from django.conf import settings
+    from django.utils import translation
+
+    _LANGUAGE_BEFORE[task_id] = translation.get_language()
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@task_postrun.connect
+def _back_to_the_callers_language(task_id=None, **kwargs) -> None:
+    from django.utils import translation
+
+    if task_id not in _LANGUAGE_BEFORE:
+        return
+    before = _LANGUAGE_BEFORE.pop(task_id)
+    if before is None:
+        translation.deactivate()
+    else:
+        translation.activate(before)

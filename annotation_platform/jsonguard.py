@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.translation import gettext, gettext_noop
 
 DEFAULT_MAX_DEPTH: Final = 64
 DEFAULT_MAX_STRING_CHARS: Final = 1_000_000
@@ -100,10 +101,16 @@ class _Refused:
 
 _INF: Final = float("inf")
 _NINF: Final = float("-inf")
+# The reasons are English msgids, translated when a refusal is raised (never on a parse
+# that succeeds).
 _TOO_BIG_INTEGER: Final = _Refused(
-    f"A whole number beyond ±{MAX_INTEGER:,} (a 64-bit integer) cannot be stored."
+    gettext_noop("A whole number beyond ±%(max)s (a 64-bit integer) cannot be stored.")
 )
-_NOT_FINITE: Final = _Refused("Not a finite number (too large, NaN or Infinity).")
+_NOT_FINITE: Final = _Refused(gettext_noop("Not a finite number (too large, NaN or Infinity)."))
+
+
+def _reason(marker: _Refused) -> str:
+    return gettext(marker.reason) % {"max": f"{MAX_INTEGER:,}"}
 
 
 # Set by the number hooks when they put a ``_Refused`` in the value being parsed (the C
@@ -159,11 +166,17 @@ def _join(parent: str, key: str | int) -> str:
 
 def _string_problem(text: str, max_string: int) -> str | None:
     if len(text) > max_string:
-        return f"Longer than {max_string:,} characters, the limit for one text."
+        return gettext("Longer than %(max)s characters, the limit for one text.") % {
+            "max": f"{max_string:,}"
+        }
     if "\x00" in text:
-        return "Contains a NUL character (\\u0000), which cannot be stored."
+        return gettext("Contains a NUL character (%(code)s), which cannot be stored.") % {
+            "code": "\\u0000"
+        }
     if not text.isascii() and _SURROGATE.search(text):
-        return "Contains an unpaired surrogate (\\ud800-\\udfff): not text."
+        return gettext("Contains an unpaired surrogate (%(range)s): not text.") % {
+            "range": "\\ud800-\\udfff"
+        }
     return None
 
 
@@ -203,7 +216,10 @@ def check(
                 if strings:
                     problem = _string_problem(key, max_string)
                     if problem:
-                        raise HostileInput(_path(path, (trail, key)), f"Key: {problem}")
+                        raise HostileInput(
+                            _path(path, (trail, key)),
+                            gettext("Key: %(problem)s") % {"problem": problem},
+                        )
                 push((item, level + 1, (trail, key)))
         elif kind is list:
             if depth and level >= max_depth:
@@ -216,13 +232,13 @@ def check(
                 if problem:
                     raise HostileInput(_path(path, trail), problem)
         elif kind is _Refused:
-            raise HostileInput(_path(path, trail), node.reason)
+            raise HostileInput(_path(path, trail), _reason(node))
         elif numbers and kind is int:
             if not MIN_INTEGER <= node <= MAX_INTEGER:
-                raise HostileInput(_path(path, trail), _TOO_BIG_INTEGER.reason)
+                raise HostileInput(_path(path, trail), _reason(_TOO_BIG_INTEGER))
         elif numbers and kind is float:
             if node != node or node in (_INF, _NINF):
-                raise HostileInput(_path(path, trail), _NOT_FINITE.reason)
+                raise HostileInput(_path(path, trail), _reason(_NOT_FINITE))
         elif isinstance(node, dict | list | tuple):
             # Subclasses and tuples (rare: values built in Python) take the general road.
             items = node.items() if isinstance(node, dict) else enumerate(node)
@@ -232,12 +248,15 @@ def check(
                 if strings and isinstance(key, str):
                     problem = _string_problem(key, max_string)
                     if problem:
-                        raise HostileInput(_path(path, (trail, key)), f"Key: {problem}")
+                        raise HostileInput(
+                            _path(path, (trail, key)),
+                            gettext("Key: %(problem)s") % {"problem": problem},
+                        )
                 push((item, level + 1, (trail, key)))
 
 
 def _too_deep(max_depth: int) -> str:
-    return f"Nested deeper than {max_depth} levels of arrays and objects."
+    return gettext("Nested deeper than %(max)s levels of arrays and objects.") % {"max": max_depth}
 
 
 def _path(prefix: str, trail: Any) -> str:
@@ -275,8 +294,11 @@ def decode_bytes(data: bytes, *, path: str = "") -> str:
     except UnicodeDecodeError as exc:
         raise HostileInput(
             path,
-            f"Not valid UTF-8 at byte {exc.start:,} ({exc.reason}): an unpaired surrogate "
-            "or bytes of another encoding.",
+            gettext(
+                "Not valid UTF-8 at byte %(byte)s (%(reason)s): an unpaired surrogate "
+                "or bytes of another encoding."
+            )
+            % {"byte": f"{exc.start:,}", "reason": exc.reason},
         ) from None
 
 

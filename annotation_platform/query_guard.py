@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Final
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext
 
 # Far above any id, page or count this app reads, far below int()'s 4,300-digit limit.
 MAX_DIGITS: Final = 100
@@ -27,9 +28,9 @@ _LONG_DIGITS: Final = re.compile(rf"[0-9]{{{MAX_DIGITS + 1}}}")
 def query_problem(name: str, value: str) -> str | None:
     """Why a query parameter is refused before any view reads it, or None."""
     if "\x00" in name or "\x00" in value:
-        return "Contains a NUL character (%00)."
+        return gettext("Contains a NUL character (%(code)s).") % {"code": "%00"}
     if len(value) > MAX_DIGITS and _LONG_DIGITS.search(value):
-        return f"A number of more than {MAX_DIGITS} digits."
+        return gettext("A number of more than %(max)s digits.") % {"max": MAX_DIGITS}
     return None
 
 
@@ -52,6 +53,11 @@ def _refused(request: HttpRequest, name: str, problem: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         from annotation_platform.api.errors import error_body
 
-        body = error_body("invalid", f"Invalid input in: {shown}.", {shown: [problem]})
+        body = error_body(
+            "invalid", gettext("Invalid input in: %(name)s.") % {"name": shown}, {shown: [problem]}
+        )
         return JsonResponse(body, status=400)
-    return HttpResponseBadRequest(f"The parameter {shown!r} is refused: {problem}")
+    return HttpResponseBadRequest(
+        gettext("The parameter %(name)s is refused: %(problem)s")
+        % {"name": repr(shown), "problem": problem}
+    )

@@ -56,6 +56,26 @@ def gettext(message: str) -> str:
         return message
 
 
+def ngettext(singular: str, plural: str, number: int) -> str:
+    """``ngettext`` in the reader's language when Django is set up, else English's rule."""
+    try:
+        from django.utils.translation import ngettext as django_ngettext
+
+        return django_ngettext(singular, plural, number)
+    except Exception:
+        return singular if number == 1 else plural
+
+
+def pgettext(context: str, message: str) -> str:
+    """``pgettext`` in the reader's language when Django is set up, else as written."""
+    try:
+        from django.utils.translation import pgettext as django_pgettext
+
+        return django_pgettext(context, message)
+    except Exception:
+        return message
+
+
 # Marked here, translated where used (gettext at run time, in the language of the request).
 REQUIRED_MESSAGE: Final = gettext_noop("This question is required.")
 FULL_PLAYBACK_MESSAGE: Final = gettext_noop("Play the clip to the end before rating.")
@@ -225,7 +245,7 @@ def validate_answer(
     client's playback report, ``{"audio": {<block id>: {"completed": true}}}``.
     """
     if not isinstance(answer, Mapping):
-        return AnswerCheck(cleaned={}, errors={"": ["The answer must be a JSON object."]})
+        return AnswerCheck(cleaned={}, errors={"": [gettext("The answer must be a JSON object.")]})
     all_questions = questions(definition)
     by_id = question_map(definition)
     errors: dict[str, list[str]] = {}
@@ -234,7 +254,12 @@ def validate_answer(
         errors.setdefault(str(key), []).append(gettext("Unknown question."))
     if len(unknown) > MAX_REPORTED_UNKNOWN:
         errors.setdefault("", []).append(
-            f"{len(unknown) - MAX_REPORTED_UNKNOWN} more unknown question ids."
+            ngettext(
+                "%(count)s more unknown question id.",
+                "%(count)s more unknown question ids.",
+                len(unknown) - MAX_REPORTED_UNKNOWN,
+            )
+            % {"count": len(unknown) - MAX_REPORTED_UNKNOWN}
         )
     cleaned: dict[str, Any] = {}
     context = _Context(task_data=task_data, telemetry=telemetry, cleaned=cleaned, errors=errors)
@@ -288,23 +313,120 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+# Whole sentences per kind of list item, so each language words (and pluralises) them itself.
+_AT_LEAST: Final = {
+    "option": lambda n: ngettext(
+        "Give at least %(low)s option (%(count)s given).",
+        "Give at least %(low)s options (%(count)s given).",
+        n,
+    ),
+    "span": lambda n: ngettext(
+        "Give at least %(low)s span (%(count)s given).",
+        "Give at least %(low)s spans (%(count)s given).",
+        n,
+    ),
+    "citation": lambda n: ngettext(
+        "Give at least %(low)s citation (%(count)s given).",
+        "Give at least %(low)s citations (%(count)s given).",
+        n,
+    ),
+    "rubric item": lambda n: ngettext(
+        "Give at least %(low)s rubric item (%(count)s given).",
+        "Give at least %(low)s rubric items (%(count)s given).",
+        n,
+    ),
+    "region": lambda n: ngettext(
+        "Give at least %(low)s region (%(count)s given).",
+        "Give at least %(low)s regions (%(count)s given).",
+        n,
+    ),
+}
+_AT_MOST: Final = {
+    "option": lambda n: ngettext(
+        "Give at most %(high)s option (%(count)s given).",
+        "Give at most %(high)s options (%(count)s given).",
+        n,
+    ),
+    "span": lambda n: ngettext(
+        "Give at most %(high)s span (%(count)s given).",
+        "Give at most %(high)s spans (%(count)s given).",
+        n,
+    ),
+    "citation": lambda n: ngettext(
+        "Give at most %(high)s citation (%(count)s given).",
+        "Give at most %(high)s citations (%(count)s given).",
+        n,
+    ),
+    "rubric item": lambda n: ngettext(
+        "Give at most %(high)s rubric item (%(count)s given).",
+        "Give at most %(high)s rubric items (%(count)s given).",
+        n,
+    ),
+    "region": lambda n: ngettext(
+        "Give at most %(high)s region (%(count)s given).",
+        "Give at most %(high)s regions (%(count)s given).",
+        n,
+    ),
+}
+_EXPECTED_LIST: Final = {
+    "option value": lambda: gettext("Expected a list of option values."),
+    "span": lambda: gettext("Expected a list of spans."),
+    "citation": lambda: gettext("Expected a list of citations."),
+    "rubric item": lambda: gettext("Expected a list of rubric items."),
+    "region": lambda: gettext("Expected a list of regions."),
+}
+_TOO_MANY: Final = {
+    "option value": lambda: gettext("Too many option values: at most %(max)s."),
+    "span": lambda: gettext("Too many spans: at most %(max)s."),
+    "citation": lambda: gettext("Too many citations: at most %(max)s."),
+    "rubric item": lambda: gettext("Too many rubric items: at most %(max)s."),
+    "region": lambda: gettext("Too many regions: at most %(max)s."),
+}
+# The keys of list items as a person reads them (the JSON keys themselves stay English).
+_KEY_NAMES: Final = {
+    "start": lambda: pgettext("answer key", "start"),
+    "end": lambda: pgettext("answer key", "end"),
+    "tag": lambda: pgettext("answer key", "tag"),
+    "comment": lambda: pgettext("answer key", "comment"),
+    "identifier": lambda: pgettext("answer key", "identifier"),
+    "title": lambda: pgettext("answer key", "title"),
+    "why": lambda: pgettext("answer key", "why"),
+    "support": lambda: pgettext("answer key", "support"),
+    "criterion": lambda: pgettext("answer key", "criterion"),
+    "points": lambda: pgettext("answer key", "points"),
+    "citation": lambda: pgettext("answer key", "citation"),
+    "rationale": lambda: pgettext("answer key", "rationale"),
+    "note": lambda: pgettext("answer key", "note"),
+    "label": lambda: pgettext("answer key", "label"),
+    "shape": lambda: pgettext("answer key", "shape"),
+}
+
+
+def _key_name(key: str) -> str:
+    name = _KEY_NAMES.get(key)
+    return name() if name else key
+
+
+def _where(noun: str, n: int) -> str:
+    """The item a problem is about, as the start of a message: "item 3", "region 2"."""
+    if noun == "region":
+        return gettext("region %(n)s") % {"n": n}
+    return gettext("item %(n)s") % {"n": n}
 
 
 def _count_problem(count: int, low: int, high: int, noun: str) -> str | None:
     if count < low:
-        return f"Give at least {_plural(low, noun)} ({count} given)."
+        return _AT_LEAST[noun](low) % {"low": low, "count": count}
     if count > high:
-        return f"Give at most {_plural(high, noun)} ({count} given)."
+        return _AT_MOST[noun](high) % {"high": high, "count": count}
     return None
 
 
 def _list_or_problem(value: Any, noun: str) -> str | None:
     if not isinstance(value, list):
-        return f"Expected a list of {noun}s."
+        return _EXPECTED_LIST[noun]()
     if len(value) > MAX_LIST_ITEMS:
-        return f"Too many {noun}s: at most {MAX_LIST_ITEMS}."
+        return _TOO_MANY[noun]() % {"max": MAX_LIST_ITEMS}
     return None
 
 
@@ -319,7 +441,10 @@ def _unknown_keys(
     extra = [key for key in item if key not in allowed]
     if extra:
         shown = ", ".join(_describe(key) for key in extra[:5])
-        problems.append(f"{noun} {n}: unknown key {shown} (allowed: {', '.join(allowed)}).")
+        problems.append(
+            gettext("%(where)s: unknown key %(keys)s (allowed: %(allowed)s).")
+            % {"where": _where(noun, n), "keys": shown, "allowed": ", ".join(allowed)}
+        )
 
 
 def _item_string(
@@ -336,25 +461,48 @@ def _item_string(
     value = item.get(key)
     if value is None:
         if required:
-            problems.append(f"{noun} {n}: {key} is required.")
+            problems.append(_required_key(noun, n, key))
         return None
     if not isinstance(value, str):
-        problems.append(f"{noun} {n}: {key} must be text.")
+        problems.append(
+            gettext("%(where)s: %(key)s must be text.")
+            % {"where": _where(noun, n), "key": _key_name(key)}
+        )
         return None
     if len(value) > MAX_STRING_CHARS:
-        problems.append(f"{noun} {n}: {key} is too long (at most {max_chars} characters).")
+        problems.append(
+            ngettext(
+                "%(where)s: %(key)s is too long (at most %(max)s character).",
+                "%(where)s: %(key)s is too long (at most %(max)s characters).",
+                max_chars,
+            )
+            % {"where": _where(noun, n), "key": _key_name(key), "max": max_chars}
+        )
         return None
     value = value.strip()
     if len(value) > max_chars:
         problems.append(
-            f"{noun} {n}: {key} is too long ({len(value)} characters; at most {max_chars})."
+            gettext("%(where)s: %(key)s is too long (%(count)s characters; at most %(max)s).")
+            % {
+                "where": _where(noun, n),
+                "key": _key_name(key),
+                "count": len(value),
+                "max": max_chars,
+            }
         )
         return None
     if not value:
         if required:
-            problems.append(f"{noun} {n}: {key} is required.")
+            problems.append(_required_key(noun, n, key))
         return None
     return value
+
+
+def _required_key(noun: str, n: int, key: str) -> str:
+    return gettext("%(where)s: %(key)s is required.") % {
+        "where": _where(noun, n),
+        "key": _key_name(key),
+    }
 
 
 Result = tuple[Any, list[str]]
@@ -365,7 +513,10 @@ def _single_choice(question: Mapping[str, Any], value: Any, context: _Context) -
     if isinstance(value, str) and value in values:
         return value, []
     # The rule from the multiple-choice story: the answer must not leave the given options.
-    return None, [f"{_describe(value)} is not one of the options ({', '.join(values)})."]
+    return None, [
+        gettext("%(value)s is not one of the options (%(options)s).")
+        % {"value": _describe(value), "options": ", ".join(values)}
+    ]
 
 
 def _multi_choice(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
@@ -377,9 +528,13 @@ def _multi_choice(question: Mapping[str, Any], value: Any, context: _Context) ->
     problems: list[str] = []
     for item in value:
         if not isinstance(item, str) or item not in values:
-            problems.append(f"{_describe(item)} is not one of the options.")
+            problems.append(
+                gettext("%(value)s is not one of the options.") % {"value": _describe(item)}
+            )
         elif item in chosen:
-            problems.append(f"{_describe(item)} is chosen more than once.")
+            problems.append(
+                gettext("%(value)s is chosen more than once.") % {"value": _describe(item)}
+            )
         else:
             chosen.add(item)
     low, high = list_bounds(question)
@@ -392,9 +547,14 @@ def _multi_choice(question: Mapping[str, Any], value: Any, context: _Context) ->
 def _rating(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
     low, high = question["scale"]["min"], question["scale"]["max"]
     if not _is_int(value):
-        return None, [f"Choose a whole number from {low} to {high}."]
+        return None, [
+            gettext("Choose a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
+        ]
     if not low <= value <= high:
-        return None, [f"{value} is outside the scale {low} to {high}."]
+        return None, [
+            gettext("%(value)s is outside the scale %(low)s to %(high)s.")
+            % {"value": value, "low": low, "high": high}
+        ]
     block_id = question.get("require_full_playback")
     if block_id and not _played_to_end(context.telemetry, block_id):
         return None, [gettext(FULL_PLAYBACK_MESSAGE)]
@@ -409,38 +569,59 @@ def _played_to_end(telemetry: Any, block_id: str) -> bool:
 
 def _pairwise(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
     if not isinstance(value, Mapping):
-        return None, ['Expected an object like {"choice": "A"}.']
+        return None, [gettext('Expected an object like {"choice": "A"}.')]
     problems: list[str] = []
     extra = [key for key in value if key not in ("choice", "strength")]
     if extra:
-        problems.append(f"Unknown key {', '.join(_describe(key) for key in extra[:5])}.")
+        problems.append(
+            gettext("Unknown key %(keys)s.")
+            % {"keys": ", ".join(_describe(key) for key in extra[:5])}
+        )
     choice = value.get("choice")
     choice_ok = isinstance(choice, str) and choice in PAIRWISE_CHOICES
     if choice is None:
-        problems.append('choice is required: "A", "B" or "tie".')
+        problems.append(gettext('choice is required: "A", "B" or "tie".'))
     elif not choice_ok:
-        problems.append(f'choice must be "A", "B" or "tie", not {_describe(choice)}.')
+        problems.append(
+            gettext('choice must be "A", "B" or "tie", not %(value)s.')
+            % {"value": _describe(choice)}
+        )
     elif choice == "tie" and question.get("allow_tie", True) is False:
-        problems.append("A tie is not allowed here; choose A or B.")
+        problems.append(gettext("A tie is not allowed here; choose A or B."))
     cleaned: dict[str, Any] = {"choice": choice}
     config = question.get("strength")
     strength = value.get("strength")
     if config is None:
         if strength is not None:
-            problems.append("This question does not ask for a strength.")
+            problems.append(gettext("This question does not ask for a strength."))
         return cleaned, problems
     low, high = config["min"], config["max"]
     if strength is None:
-        problems.append(f"strength is required: a whole number from {low} to {high}.")
+        problems.append(
+            gettext("strength is required: a whole number from %(low)s to %(high)s.")
+            % {"low": low, "high": high}
+        )
     elif not _is_int(strength) or not low <= strength <= high:
-        problems.append(f"strength must be a whole number from {low} to {high}.")
+        problems.append(
+            gettext("strength must be a whole number from %(low)s to %(high)s.")
+            % {"low": low, "high": high}
+        )
     elif choice_ok:
         if choice == "A" and strength >= 0:
-            problems.append(f"strength {strength} contradicts choice A: A better is negative.")
+            problems.append(
+                gettext("strength %(strength)s contradicts choice A: A better is negative.")
+                % {"strength": strength}
+            )
         elif choice == "B" and strength <= 0:
-            problems.append(f"strength {strength} contradicts choice B: B better is positive.")
+            problems.append(
+                gettext("strength %(strength)s contradicts choice B: B better is positive.")
+                % {"strength": strength}
+            )
         elif choice == "tie" and strength != 0:
-            problems.append(f"strength {strength} contradicts a tie: a tie is 0.")
+            problems.append(
+                gettext("strength %(strength)s contradicts a tie: a tie is 0.")
+                % {"strength": strength}
+            )
     cleaned["strength"] = strength
     return cleaned, problems
 
@@ -448,20 +629,26 @@ def _pairwise(question: Mapping[str, Any], value: Any, context: _Context) -> Res
 def _ranking(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
     items = [item["value"] for item in question["items"]]
     if not isinstance(value, Mapping):
-        return None, ['Expected an object mapping each item to its rank, like {"x": 1}.']
+        return None, [gettext('Expected an object mapping each item to its rank, like {"x": 1}.')]
     size = len(items)
     problems: list[str] = []
     extra = [key for key in value if key not in items]
     if extra:
-        problems.append(f"Unknown item {', '.join(_describe(key) for key in extra[:5])}.")
+        problems.append(
+            gettext("Unknown item %(items)s.")
+            % {"items": ", ".join(_describe(key) for key in extra[:5])}
+        )
     ranks: list[int] = []
     for item in items:
         if item not in value:
-            problems.append(f'Missing a rank for "{item}".')
+            problems.append(gettext('Missing a rank for "%(item)s".') % {"item": item})
             continue
         rank = value[item]
         if not _is_int(rank) or not 1 <= rank <= size:
-            problems.append(f'Rank of "{item}" must be a whole number from 1 to {size}.')
+            problems.append(
+                gettext('Rank of "%(item)s" must be a whole number from 1 to %(size)s.')
+                % {"item": item, "size": size}
+            )
         else:
             ranks.append(rank)
     if (
@@ -469,7 +656,10 @@ def _ranking(question: Mapping[str, Any], value: Any, context: _Context) -> Resu
         and not question.get("allow_ties", False)
         and sorted(ranks) != list(range(1, size + 1))
     ):
-        problems.append(f"Ties are not allowed: use each rank from 1 to {size} exactly once.")
+        problems.append(
+            gettext("Ties are not allowed: use each rank from 1 to %(size)s exactly once.")
+            % {"size": size}
+        )
     return {item: value.get(item) for item in items}, problems
 
 
@@ -478,7 +668,14 @@ def _text(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
         return None, [gettext("Expected text.")]
     high_chars = question.get("max_chars", MAX_STRING_CHARS)
     if len(value) > MAX_STRING_CHARS:
-        return None, [gettext("Too long: at most %(high)s characters.") % {"high": high_chars}]
+        return None, [
+            ngettext(
+                "Too long: at most %(high)s character.",
+                "Too long: at most %(high)s characters.",
+                high_chars,
+            )
+            % {"high": high_chars}
+        ]
     text = value.strip()
     problems: list[str] = []
     if question.get("multiline", True) is False and ("\n" in text or "\r" in text):
@@ -487,12 +684,20 @@ def _text(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
     low_chars = question.get("min_chars", 0)
     if chars < low_chars:
         problems.append(
-            gettext("Too short: %(count)s characters; at least %(low)s.")
+            ngettext(
+                "Too short: %(count)s character; at least %(low)s.",
+                "Too short: %(count)s characters; at least %(low)s.",
+                chars,
+            )
             % {"count": chars, "low": low_chars}
         )
     elif chars > high_chars:
         problems.append(
-            gettext("Too long: %(count)s characters; at most %(high)s.")
+            ngettext(
+                "Too long: %(count)s character; at most %(high)s.",
+                "Too long: %(count)s characters; at most %(high)s.",
+                chars,
+            )
             % {"count": chars, "high": high_chars}
         )
     if "min_words" in question or "max_words" in question:
@@ -520,7 +725,9 @@ def _spans(question: Mapping[str, Any], value: Any, context: _Context) -> Result
     if target["kind"] == "text":
         text = field_value(context.task_data, target["field"])
         if not isinstance(text, str):
-            return None, [f'The task has no text in "{target["field"]}" to mark.']
+            return None, [
+                gettext('The task has no text in "%(field)s" to mark.') % {"field": target["field"]}
+            ]
         limit: float = len(text)
         whole = True
     else:
@@ -532,7 +739,10 @@ def _spans(question: Mapping[str, Any], value: Any, context: _Context) -> Result
     first_seen: dict[tuple[Any, Any, str], int] = {}
     for n, item in enumerate(value, start=1):
         if not isinstance(item, Mapping):
-            problems.append(f"item {n}: expected an object with start, end and tag.")
+            problems.append(
+                gettext("%(where)s: expected an object with start, end and tag.")
+                % {"where": _where("item", n)}
+            )
             continue
         before = len(problems)
         _unknown_keys(item, ("start", "end", "tag", "comment"), n, problems)
@@ -540,32 +750,57 @@ def _spans(question: Mapping[str, Any], value: Any, context: _Context) -> Result
         positions_ok = True
         for key, position in (("start", start), ("end", end)):
             if whole and not _is_int(position):
-                problems.append(f"item {n}: {key} must be a whole number (a character offset).")
+                problems.append(
+                    gettext("%(where)s: %(key)s must be a whole number (a character offset).")
+                    % {"where": _where("item", n), "key": _key_name(key)}
+                )
                 positions_ok = False
             elif not whole and not _is_number(position):
-                problems.append(f"item {n}: {key} must be a number of seconds.")
+                problems.append(
+                    gettext("%(where)s: %(key)s must be a number of seconds.")
+                    % {"where": _where("item", n), "key": _key_name(key)}
+                )
                 positions_ok = False
         if positions_ok:
+            where = _where("item", n)
             if start < 0:
-                problems.append(f"item {n}: start must not be negative.")
+                problems.append(
+                    gettext("%(where)s: start must not be negative.") % {"where": where}
+                )
             elif end <= start:
-                problems.append(f"item {n}: end must be after start.")
+                problems.append(gettext("%(where)s: end must be after start.") % {"where": where})
+            elif end > limit and whole:
+                problems.append(
+                    ngettext(
+                        "%(where)s: end %(end)s is past the end of the text (%(limit)s character).",
+                        "%(where)s: end %(end)s is past the end of the text "
+                        "(%(limit)s characters).",
+                        int(limit),
+                    )
+                    % {"where": where, "end": end, "limit": limit}
+                )
             elif end > limit:
-                where = f"the text ({limit} characters)" if whole else f"{limit} seconds"
-                problems.append(f"item {n}: end {end} is past the end of {where}.")
+                problems.append(
+                    gettext("%(where)s: end %(end)s is past the end of %(limit)s seconds.")
+                    % {"where": where, "end": end, "limit": limit}
+                )
         tag = item.get("tag")
         if tag is None:
-            problems.append(f"item {n}: tag is required.")
+            problems.append(_required_key("item", n, "tag"))
         elif not isinstance(tag, str) or tag not in tags:
             problems.append(
-                f"item {n}: unknown tag {_describe(tag)} (use one of: {', '.join(tags)})."
+                gettext("%(where)s: unknown tag %(tag)s (use one of: %(tags)s).")
+                % {"where": _where("item", n), "tag": _describe(tag), "tags": ", ".join(tags)}
             )
         comment = _item_string(item, "comment", n, problems, required=comment_required)
         if len(problems) > before:
             continue
         key = (start, end, tag)
         if key in first_seen:
-            problems.append(f"item {n}: duplicates item {first_seen[key]}.")
+            problems.append(
+                gettext("%(where)s: duplicates item %(first)s.")
+                % {"where": _where("item", n), "first": first_seen[key]}
+            )
             continue
         first_seen[key] = n
         cleaned.append({"start": start, "end": end, "tag": tag, "comment": comment or ""})
@@ -588,7 +823,10 @@ def _citations(question: Mapping[str, Any], value: Any, context: _Context) -> Re
     first_seen: dict[str, int] = {}
     for n, item in enumerate(value, start=1):
         if not isinstance(item, Mapping):
-            problems.append(f"item {n}: expected an object with {', '.join(_CITATION_KEYS)}.")
+            problems.append(
+                gettext("%(where)s: expected an object with %(keys)s.")
+                % {"where": _where("item", n), "keys": ", ".join(_CITATION_KEYS)}
+            )
             continue
         before = len(problems)
         _unknown_keys(item, _CITATION_KEYS, n, problems)
@@ -600,12 +838,13 @@ def _citations(question: Mapping[str, Any], value: Any, context: _Context) -> Re
             parsed = parse_identifier(identifier)
             if parsed is None:
                 problems.append(
-                    f"item {n}: identifier {_describe(identifier)} is not a URL, DOI, ISBN or "
-                    "arXiv id."
+                    gettext("%(where)s: identifier %(value)s is not a URL, DOI, ISBN or arXiv id.")
+                    % {"where": _where("item", n), "value": _describe(identifier)}
                 )
             elif parsed.canonical in first_seen:
                 problems.append(
-                    f"item {n}: identifier duplicates item {first_seen[parsed.canonical]}."
+                    gettext("%(where)s: identifier duplicates item %(first)s.")
+                    % {"where": _where("item", n), "first": first_seen[parsed.canonical]}
                 )
             else:
                 first_seen[parsed.canonical] = n
@@ -635,14 +874,20 @@ def _rubric_items(question: Mapping[str, Any], value: Any, context: _Context) ->
             sources = context.citation_keys.get(source_id, set())
         elif source_id not in context.errors:
             problems.append(
-                f'List your sources in "{source_id}" first: each rubric item cites one of them.'
+                gettext(
+                    'List your sources in "%(question)s" first: each rubric item cites one of them.'
+                )
+                % {"question": source_id}
             )
         # When the citations question has errors of its own, they are reported there; checking
         # every rubric citation against a broken list would only repeat them.
     cleaned: list[dict[str, Any]] = []
     for n, item in enumerate(value, start=1):
         if not isinstance(item, Mapping):
-            problems.append(f"item {n}: expected an object with {', '.join(_RUBRIC_KEYS)}.")
+            problems.append(
+                gettext("%(where)s: expected an object with %(keys)s.")
+                % {"where": _where("item", n), "keys": ", ".join(_RUBRIC_KEYS)}
+            )
             continue
         before = len(problems)
         _unknown_keys(item, _RUBRIC_KEYS, n, problems)
@@ -653,16 +898,26 @@ def _rubric_items(question: Mapping[str, Any], value: Any, context: _Context) ->
             parsed = parse_identifier(citation)
             if (parsed.canonical if parsed else citation) not in sources:
                 problems.append(
-                    f"item {n}: citation {_describe(citation)} is not one of the identifiers "
-                    f'given in "{source_id}".'
+                    gettext(
+                        "%(where)s: citation %(value)s is not one of the identifiers given in "
+                        '"%(question)s".'
+                    )
+                    % {
+                        "where": _where("item", n),
+                        "value": _describe(citation),
+                        "question": source_id,
+                    }
                 )
         points = item.get("points")
         if points is None:
-            problems.append(f"item {n}: points is required.")
+            problems.append(_required_key("item", n, "points"))
         elif not _is_number(points) or points == 0 or not -MAX_POINTS <= points <= MAX_POINTS:
             problems.append(
-                f"item {n}: points must be a non-zero number from -{MAX_POINTS} to {MAX_POINTS} "
-                "(negative for a pitfall)."
+                gettext(
+                    "%(where)s: points must be a non-zero number from -%(max)s to %(max)s "
+                    "(negative for a pitfall)."
+                )
+                % {"where": _where("item", n), "max": MAX_POINTS}
             )
         if len(problems) == before:
             cleaned.append(
@@ -698,14 +953,19 @@ _BOXES_EXAMPLE: Final = (
 def _image_size(image: Any, problems: list[str]) -> dict[str, int] | None:
     if not isinstance(image, Mapping) or set(image) != {"width", "height"}:
         problems.append(
-            'image must be {"width": ..., "height": ...}: the image\'s own size in pixels.'
+            gettext('image must be {"width": ..., "height": ...}: the image\'s own size in pixels.')
         )
         return None
     size = {}
     for key in ("width", "height"):
         side = image[key]
         if not _is_int(side) or not 1 <= side <= MAX_IMAGE_SIDE:
-            problems.append(f"image {key} must be a whole number of pixels, 1 to {MAX_IMAGE_SIDE}.")
+            message = (
+                gettext("image width must be a whole number of pixels, 1 to %(max)s.")
+                if key == "width"
+                else gettext("image height must be a whole number of pixels, 1 to %(max)s.")
+            )
+            problems.append(message % {"max": MAX_IMAGE_SIDE})
             return None
         size[key] = side
     return size
@@ -713,14 +973,34 @@ def _image_size(image: Any, problems: list[str]) -> dict[str, int] | None:
 
 def _fraction(item: Mapping[str, Any], key: str, n: int, problems: list[str]) -> float | None:
     value = item.get(key)
-    axis = "width" if key in ("x", "w") else "height"
+    across = key in ("x", "w")
+    params = {"where": _where("region", n), "key": key}
     if value is None:
-        problems.append(f"region {n}: {key} is required (a fraction of the image {axis}, 0 to 1).")
+        problems.append(
+            (
+                gettext("%(where)s: %(key)s is required (a fraction of the image width, 0 to 1).")
+                if across
+                else gettext(
+                    "%(where)s: %(key)s is required (a fraction of the image height, 0 to 1)."
+                )
+            )
+            % params
+        )
         return None
     if not _is_number(value) or not 0 <= value <= 1 + _EDGE_SLACK:
         problems.append(
-            f"region {n}: {key} must be a number from 0 to 1 (a fraction of the image {axis}), "
-            f"not {_describe(value)}."
+            (
+                gettext(
+                    "%(where)s: %(key)s must be a number from 0 to 1 (a fraction of the image "
+                    "width), not %(value)s."
+                )
+                if across
+                else gettext(
+                    "%(where)s: %(key)s must be a number from 0 to 1 (a fraction of the image "
+                    "height), not %(value)s."
+                )
+            )
+            % {**params, "value": _describe(value)}
         )
         return None
     return min(float(value), 1.0)
@@ -731,24 +1011,39 @@ def _region(
 ) -> dict[str, Any] | None:
     """One region of a boxes answer, cleaned; None (with problems) when it is not valid."""
     if not isinstance(item, Mapping):
-        problems.append(f"region {n}: expected an object with shape, label, x and y.")
+        problems.append(
+            gettext("%(where)s: expected an object with shape, label, x and y.")
+            % {"where": _where("region", n)}
+        )
         return None
     before = len(problems)
     shape = item.get("shape", "box")
     allowed = region_shapes(question)
     if shape not in _REGION_KEYS:
-        problems.append(f'region {n}: shape must be "box" or "point", not {_describe(shape)}.')
+        problems.append(
+            gettext('%(where)s: shape must be "box" or "point", not %(value)s.')
+            % {"where": _where("region", n), "value": _describe(shape)}
+        )
         return None
     if shape not in allowed:
-        problems.append(f"region {n}: a {shape} is not allowed here (use: {', '.join(allowed)}).")
+        message = (
+            gettext("%(where)s: a box is not allowed here (use: %(allowed)s).")
+            if shape == "box"
+            else gettext("%(where)s: a point is not allowed here (use: %(allowed)s).")
+        )
+        problems.append(message % {"where": _where("region", n), "allowed": ", ".join(allowed)})
     _unknown_keys(item, _REGION_KEYS[shape], n, problems, noun="region")
     labels = [label["value"] for label in question["labels"]]
     label = item.get("label")
     if label is None:
-        problems.append(f"region {n}: label is required (one of: {', '.join(labels)}).")
+        problems.append(
+            gettext("%(where)s: label is required (one of: %(labels)s).")
+            % {"where": _where("region", n), "labels": ", ".join(labels)}
+        )
     elif not isinstance(label, str) or label not in labels:
         problems.append(
-            f"region {n}: unknown label {_describe(label)} (use one of: {', '.join(labels)})."
+            gettext("%(where)s: unknown label %(value)s (use one of: %(labels)s).")
+            % {"where": _where("region", n), "value": _describe(label), "labels": ", ".join(labels)}
         )
     note = _item_string(
         item,
@@ -765,13 +1060,25 @@ def _region(
         w, h = _fraction(item, "w", n, problems), _fraction(item, "h", n, problems)
         if None not in (x, y, w, h):
             for start, size, key, edge in ((x, w, "w", "right"), (y, h, "h", "bottom")):
+                where = _where("region", n)
                 if size <= 0:
-                    problems.append(f"region {n}: {key} must be more than 0 (an empty box).")
-                elif start + size > 1 + _EDGE_SLACK:
                     problems.append(
-                        f"region {n}: the box runs past the {edge} edge of the image "
-                        f"({'x + w' if key == 'w' else 'y + h'} = {start + size:g}; at most 1)."
+                        gettext("%(where)s: %(key)s must be more than 0 (an empty box).")
+                        % {"where": where, "key": key}
                     )
+                elif start + size > 1 + _EDGE_SLACK:
+                    message = (
+                        gettext(
+                            "%(where)s: the box runs past the right edge of the image "
+                            "(x + w = %(sum)s; at most 1)."
+                        )
+                        if edge == "right"
+                        else gettext(
+                            "%(where)s: the box runs past the bottom edge of the image "
+                            "(y + h = %(sum)s; at most 1)."
+                        )
+                    )
+                    problems.append(message % {"where": where, "sum": f"{start + size:g}"})
             # Rounded, then kept inside the image: x + w never exceeds 1 once stored.
             x, y = round(x, _REGION_DIGITS), round(y, _REGION_DIGITS)
             w = min(round(w, _REGION_DIGITS), round(1 - x, _REGION_DIGITS))
@@ -785,13 +1092,13 @@ def _region(
 
 def _boxes(question: Mapping[str, Any], value: Any, context: _Context) -> Result:
     if not isinstance(value, Mapping):
-        return None, [f"Expected an object like {_BOXES_EXAMPLE}."]
+        return None, [gettext("Expected an object like %(example)s.") % {"example": _BOXES_EXAMPLE}]
     problems: list[str] = []
     extra = [key for key in value if key not in ("image", "regions")]
     if extra:
         problems.append(
-            f"Unknown key {', '.join(_describe(key) for key in extra[:5])} "
-            "(allowed: image, regions)."
+            gettext("Unknown key %(keys)s (allowed: image, regions).")
+            % {"keys": ", ".join(_describe(key) for key in extra[:5])}
         )
     size = _image_size(value.get("image"), problems)
     regions = value.get("regions")
@@ -806,7 +1113,10 @@ def _boxes(question: Mapping[str, Any], value: Any, context: _Context) -> Result
             continue
         key = tuple(region[k] for k in ("shape", "label", "x", "y", "w", "h") if k in region)
         if key in first_seen:
-            problems.append(f"region {n}: duplicates region {first_seen[key]}.")
+            problems.append(
+                gettext("%(where)s: duplicates region %(first)s.")
+                % {"where": _where("region", n), "first": first_seen[key]}
+            )
             continue
         first_seen[key] = n
         cleaned.append(region)
@@ -852,7 +1162,9 @@ def validate_gold_answer(
     project's. ``cleaned`` keeps that shape for ratings given with a tolerance.
     """
     if not isinstance(gold_answer, Mapping) or not gold_answer:
-        return AnswerCheck({}, {"": ["Must be an object naming at least one question it scores."]})
+        return AnswerCheck(
+            {}, {"": [gettext("Must be an object naming at least one question it scores.")]}
+        )
     by_id = question_map(definition)
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -860,12 +1172,15 @@ def validate_gold_answer(
     for question_id, value in gold_answer.items():
         question = by_id.get(question_id)
         if question is None:
-            errors[str(question_id)] = [f'"{question_id}" is not a question of the template.']
+            errors[str(question_id)] = [
+                gettext('"%(question)s" is not a question of the template.')
+                % {"question": question_id}
+            ]
             continue
         if question["type"] not in GOLD_SCORED_TYPES:
             errors[question_id] = [
-                f"A {question['type'].replace('_', ' ')} question is not scored against a "
-                "gold answer; leave it out."
+                gettext("A %(type)s question is not scored against a gold answer; leave it out.")
+                % {"type": question["type"].replace("_", " ")}
             ]
             continue
         if question["type"] == "rating" and isinstance(value, Mapping):
@@ -904,11 +1219,13 @@ def validate_gold_answer(
 def _gold_tolerance_problem(question: Mapping[str, Any], value: Mapping[str, Any]) -> str | None:
     unknown = set(value) - _GOLD_RATING_KEYS
     if unknown or "value" not in value:
-        return 'A rating with a tolerance is {"value": ..., "tolerance": ...}.'
+        return gettext('A rating with a tolerance is {"value": ..., "tolerance": ...}.')
     tolerance = value.get("tolerance", 0)
     if isinstance(tolerance, bool) or not isinstance(tolerance, int | float):
-        return "The tolerance must be a number."
+        return gettext("The tolerance must be a number.")
     scale = question["scale"]
     if not math.isfinite(tolerance) or not 0 <= tolerance <= scale["max"] - scale["min"]:
-        return f"The tolerance must be between 0 and {scale['max'] - scale['min']}."
+        return gettext("The tolerance must be between 0 and %(max)s.") % {
+            "max": scale["max"] - scale["min"]
+        }
     return None

@@ -1,6 +1,7 @@
 import json
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from annotation_platform import jsonguard
@@ -63,11 +64,15 @@ class GoldForm(forms.Form):
             return jsonguard.loads(text)
         except jsonguard.HostileInput as exc:
             raise forms.ValidationError(
-                f"Refused at {exc.path or 'the top'}: {exc.reason}"
+                gettext("Refused at %(path)s: %(reason)s")
+                % {"path": exc.path, "reason": exc.reason}
+                if exc.path
+                else gettext("Refused at the top: %(reason)s") % {"reason": exc.reason}
             ) from exc
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
-                f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+                gettext("Not valid JSON: %(error)s at line %(line)s, column %(column)s.")
+                % {"error": exc.msg, "line": exc.lineno, "column": exc.colno}
             ) from exc
 
 

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from annotation_platform.errors import DomainError
 from annotation_platform.ids import id_or_none
@@ -160,7 +161,7 @@ def visible_task(user, pk) -> Task:
     _remember_template(task.project, template_id, updated_at)
     _remember_guidelines(user, task.project, in_force, acknowledged)
     if not permissions.can_view_task(user, task):
-        raise PermissionDenied("Your role does not open tasks in this project.")
+        raise PermissionDenied(gettext("Your role does not open tasks in this project."))
     return task
 
 
@@ -258,9 +259,9 @@ def visible_project_named(user, pk, field: str = "project") -> Project:
     project = Project.objects.visible_to(user).filter(pk=_as_id(pk)).first()
     if project is None:
         raise DomainError(
-            "There is no such project among yours.",
+            gettext("There is no such project among yours."),
             code="unknown_project",
-            fields={field: ["No such project among yours."]},
+            fields={field: [gettext("No such project among yours.")]},
         )
     return project
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.utils.translation import gettext
+
 from annotation_platform.errors import DomainError
 
 MAX_ENTRIES = 200
@@ -18,17 +20,19 @@ MAX_SECONDS = 7 * 24 * 3600  # a week on one task is already implausible
 
 def _number(value: Any, path: str, errors: dict[str, list[str]]) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        errors.setdefault(path, []).append("Must be a number.")
+        errors.setdefault(path, []).append(gettext("Must be a number."))
         return None
     if value < 0 or value > MAX_SECONDS:
-        errors.setdefault(path, []).append(f"Must be between 0 and {MAX_SECONDS}.")
+        errors.setdefault(path, []).append(
+            gettext("Must be between 0 and %(max)s.") % {"max": MAX_SECONDS}
+        )
         return None
     return float(value)
 
 
 def _count(value: Any, path: str, errors: dict[str, list[str]]) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        errors.setdefault(path, []).append("Must be a whole number, 0 or more.")
+        errors.setdefault(path, []).append(gettext("Must be a whole number, 0 or more."))
         return None
     return value
 
@@ -39,7 +43,8 @@ def clean_telemetry(raw: Any) -> dict:
         return {}
     if not isinstance(raw, dict):
         raise DomainError(
-            "Telemetry must be a JSON object.", fields={"telemetry": ["Must be an object."]}
+            gettext("Telemetry must be a JSON object."),
+            fields={"telemetry": [gettext("Must be an object.")]},
         )
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
@@ -53,14 +58,14 @@ def clean_telemetry(raw: Any) -> dict:
             continue
         if not isinstance(entries, dict) or len(entries) > MAX_ENTRIES:
             errors.setdefault(f"telemetry.{section}", []).append(
-                f"Must be an object with at most {MAX_ENTRIES} entries."
+                gettext("Must be an object with at most %(max)s entries.") % {"max": MAX_ENTRIES}
             )
             continue
         cleaned_section: dict[str, dict] = {}
         for name, entry in entries.items():
             path = f"telemetry.{section}.{name}"
             if not isinstance(entry, dict):
-                errors.setdefault(path, []).append("Must be an object.")
+                errors.setdefault(path, []).append(gettext("Must be an object."))
                 continue
             item: dict[str, Any] = {}
             for key in keys:
@@ -78,5 +83,7 @@ def clean_telemetry(raw: Any) -> dict:
             cleaned_section[str(name)[:64]] = item
         cleaned[section] = cleaned_section
     if errors:
-        raise DomainError("The work telemetry is malformed.", code="invalid", fields=errors)
+        raise DomainError(
+            gettext("The work telemetry is malformed."), code="invalid", fields=errors
+        )
     return cleaned

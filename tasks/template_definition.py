@@ -24,6 +24,21 @@ from rubrics.validation import ErrorCollector as _ErrorCollector
 from rubrics.validation import is_int as _is_int
 from rubrics.validation import join_path as _join
 
+
+def gettext(message: str) -> str:
+    """``message`` in the reader's language when Django is set up, else as written.
+
+    Imported here, not at the top: the quality checks use this module as plain Python,
+    without Django. Only a refusal calls it, never a valid definition.
+    """
+    try:
+        from django.utils.translation import gettext as django_gettext
+
+        return django_gettext(message)
+    except Exception:
+        return message
+
+
 SCHEMA_VERSION: Final = 1
 
 # Size caps. They keep one template or one answer from tying up a worker; each is far above what
@@ -245,8 +260,15 @@ def _check_keys(
             continue
         key_text = str(key)
         close = difflib.get_close_matches(key_text, allowed, n=1)
-        hint = f' Did you mean "{close[0]}"?' if close else f" Allowed: {', '.join(allowed)}."
-        out.add(_join(path, key_text), f'Unknown key "{key_text}".{hint}')
+        if close:
+            message = gettext('Unknown key "%(key)s". Did you mean "%(close)s"?')
+        else:
+            message = gettext('Unknown key "%(key)s". Allowed: %(allowed)s.')
+        out.add(
+            _join(path, key_text),
+            message
+            % {"key": key_text, "close": close[0] if close else "", "allowed": ", ".join(allowed)},
+        )
 
 
 def _check_string(
@@ -256,20 +278,20 @@ def _check_string(
     where = _join(path, key)
     if value is MISSING:
         if required:
-            out.add(where, "This is required.")
+            out.add(where, gettext("This is required."))
         return None
     if not isinstance(value, str):
-        out.add(where, "Must be a string.")
+        out.add(where, gettext("Must be a string."))
         return None
     if required and not value.strip():
-        out.add(where, "Must not be empty.")
+        out.add(where, gettext("Must not be empty."))
         return None
     return value
 
 
 def _check_bool(obj: Mapping[str, Any], key: str, path: str, out: _ErrorCollector) -> None:
     if key in obj and not isinstance(obj[key], bool):
-        out.add(_join(path, key), "Must be true or false.")
+        out.add(_join(path, key), gettext("Must be true or false."))
 
 
 def _check_int(
@@ -286,23 +308,23 @@ def _check_int(
     where = _join(path, key)
     if value is MISSING:
         if required:
-            out.add(where, "This is required.")
+            out.add(where, gettext("This is required."))
         return None
     if not _is_int(value):
-        out.add(where, "Must be a whole number.")
+        out.add(where, gettext("Must be a whole number."))
         return None
     if minimum is not None and value < minimum:
-        out.add(where, f"Must be at least {minimum}.")
+        out.add(where, gettext("Must be at least %(min)s.") % {"min": minimum})
         return None
     if maximum is not None and value > maximum:
-        out.add(where, f"Must be at most {maximum}.")
+        out.add(where, gettext("Must be at most %(max)s.") % {"max": maximum})
         return None
     return value
 
 
 def _check_field_path(value: Any, where: str, out: _ErrorCollector) -> bool:
     if value is MISSING:
-        out.add(where, "This is required.")
+        out.add(where, gettext("This is required."))
         return False
     if (
         not isinstance(value, str)
@@ -311,8 +333,10 @@ def _check_field_path(value: Any, where: str, out: _ErrorCollector) -> bool:
     ):
         out.add(
             where,
-            "Must be a task-data field name: letters, digits, _ or -, with dots for nested "
-            'fields ("meta.system").',
+            gettext(
+                "Must be a task-data field name: letters, digits, _ or -, with dots for nested "
+                'fields ("meta.system").'
+            ),
         )
         return False
     return True
@@ -328,17 +352,22 @@ def validate_definition(definition: Any) -> Errors:
     """
     out = _ErrorCollector()
     if not isinstance(definition, Mapping):
-        out.add("", "A template definition must be a JSON object.")
+        out.add("", gettext("A template definition must be a JSON object."))
         return out.errors
     _check_keys(definition, _TOP_KEYS, "", out)
     version = definition.get("schema_version", MISSING)
     if version is MISSING:
-        out.add("schema_version", f"This is required (use {SCHEMA_VERSION}).")
+        out.add(
+            "schema_version",
+            gettext("This is required (use %(version)s).") % {"version": SCHEMA_VERSION},
+        )
     elif not _is_int(version) or version != SCHEMA_VERSION:
         out.add(
             "schema_version",
-            f"Unsupported schema version {_describe(version)}; this platform reads "
-            f"version {SCHEMA_VERSION}.",
+            gettext(
+                "Unsupported schema version %(value)s; this platform reads version %(version)s."
+            )
+            % {"value": _describe(version), "version": SCHEMA_VERSION},
         )
     _check_string(definition, "title", "", out, required=False)
     _check_string(definition, "instructions", "", out, required=False)
@@ -352,27 +381,30 @@ def _check_display(display: Any, out: _ErrorCollector) -> tuple[set[str], set[st
     audio_ids: set[str] = set()
     image_ids: set[str] = set()
     if display is MISSING:
-        out.add("display", "This is required (it may be an empty list).")
+        out.add("display", gettext("This is required (it may be an empty list)."))
         return audio_ids, image_ids
     if not isinstance(display, list):
-        out.add("display", "Must be a list of display blocks.")
+        out.add("display", gettext("Must be a list of display blocks."))
         return audio_ids, image_ids
     if len(display) > MAX_DISPLAY_BLOCKS:
-        out.add("display", f"At most {MAX_DISPLAY_BLOCKS} display blocks.")
+        out.add("display", gettext("At most %(max)s display blocks.") % {"max": MAX_DISPLAY_BLOCKS})
         return audio_ids, image_ids
     for index, block in enumerate(display):
         path = f"display[{index}]"
         if not isinstance(block, Mapping):
-            out.add(path, "Must be an object with a type.")
+            out.add(path, gettext("Must be an object with a type."))
             continue
         block_type = block.get("type", MISSING)
         if not isinstance(block_type, str) or block_type not in _BLOCK_KEYS:
             message = (
-                "This is required."
+                gettext("This is required. Use one of: %(types)s.")
                 if block_type is MISSING
-                else f"Unknown block type {_describe(block_type)}."
+                else gettext("Unknown block type %(value)s. Use one of: %(types)s.")
             )
-            out.add(_join(path, "type"), f"{message} Use one of: {', '.join(BLOCK_TYPES)}.")
+            out.add(
+                _join(path, "type"),
+                message % {"value": _describe(block_type), "types": ", ".join(BLOCK_TYPES)},
+            )
             continue
         _check_keys(block, _BLOCK_KEYS[block_type], path, out)
         _check_string(block, "label", path, out, required=False)
@@ -391,7 +423,7 @@ def _check_display(display: Any, out: _ErrorCollector) -> tuple[set[str], set[st
         ):
             out.add(
                 _join(path, "id"),
-                "Must start with a lowercase letter and use only a-z, 0-9 and _ (max 64).",
+                gettext("Must start with a lowercase letter and use only a-z, 0-9 and _ (max 64)."),
             )
             continue
         if block_id is MISSING and not field_ok:
@@ -401,7 +433,8 @@ def _check_display(display: Any, out: _ErrorCollector) -> tuple[set[str], set[st
             where = _join(path, "id" if block_id is not MISSING else "field")
             out.add(
                 where,
-                f'Another {block_type} block already has id "{effective}"; set a distinct id.',
+                gettext('Another %(type)s block already has id "%(id)s"; set a distinct id.')
+                % {"type": block_type, "id": effective},
             )
         known_ids.add(effective)
     return audio_ids, image_ids
@@ -411,19 +444,25 @@ def _check_responses_block(block: Mapping[str, Any], path: str, out: _ErrorColle
     fields = block.get("fields", MISSING)
     where = _join(path, "fields")
     if not isinstance(fields, list) or not MIN_RESPONSES <= len(fields) <= MAX_RESPONSES:
-        out.add(where, f"Must be a list of {MIN_RESPONSES} to {MAX_RESPONSES} field names.")
+        out.add(
+            where,
+            gettext("Must be a list of %(min)s to %(max)s field names.")
+            % {"min": MIN_RESPONSES, "max": MAX_RESPONSES},
+        )
         return
     for index, field in enumerate(fields):
         _check_field_path(field, f"{where}[{index}]", out)
     if len({f for f in fields if isinstance(f, str)}) != len(fields):
-        out.add(where, "Each response field may appear only once.")
+        out.add(where, gettext("Each response field may appear only once."))
     labels = block.get("labels", MISSING)
     if labels is not MISSING and (
         not isinstance(labels, list)
         or len(labels) != len(fields)
         or not all(isinstance(label, str) and label.strip() for label in labels)
     ):
-        out.add(_join(path, "labels"), "Must be a list of non-empty labels, one per field.")
+        out.add(
+            _join(path, "labels"), gettext("Must be a list of non-empty labels, one per field.")
+        )
     _check_bool(block, "markdown", path, out)
 
 
@@ -431,16 +470,16 @@ def _check_questions(
     items: Any, audio_ids: set[str], image_ids: set[str], out: _ErrorCollector
 ) -> None:
     if items is MISSING:
-        out.add("questions", "This is required.")
+        out.add("questions", gettext("This is required."))
         return
     if not isinstance(items, list):
-        out.add("questions", "Must be a list of questions.")
+        out.add("questions", gettext("Must be a list of questions."))
         return
     if not items:
-        out.add("questions", "A template needs at least one question.")
+        out.add("questions", gettext("A template needs at least one question."))
         return
     if len(items) > MAX_QUESTIONS:
-        out.add("questions", f"At most {MAX_QUESTIONS} questions.")
+        out.add("questions", gettext("At most %(max)s questions.") % {"max": MAX_QUESTIONS})
         return
     all_ids = {
         item["id"]
@@ -452,22 +491,22 @@ def _check_questions(
     for index, question in enumerate(items):
         path = f"questions[{index}]"
         if not isinstance(question, Mapping):
-            out.add(path, "Must be an object with an id, a type and a prompt.")
+            out.add(path, gettext("Must be an object with an id, a type and a prompt."))
             continue
         question_id = question.get("id", MISSING)
         id_ok = False
         if question_id is MISSING:
-            out.add(_join(path, "id"), "This is required.")
+            out.add(_join(path, "id"), gettext("This is required."))
         elif not isinstance(question_id, str) or not ID_RE.fullmatch(question_id):
             out.add(
                 _join(path, "id"),
-                "Must start with a lowercase letter and use only a-z, 0-9 and _ (max 64).",
+                gettext("Must start with a lowercase letter and use only a-z, 0-9 and _ (max 64)."),
             )
         elif question_id in first_index:
             out.add(
                 _join(path, "id"),
-                f'Duplicate id "{question_id}" '
-                f"(first used by questions[{first_index[question_id]}]).",
+                gettext('Duplicate id "%(id)s" (first used by questions[%(first)s]).')
+                % {"id": question_id, "first": first_index[question_id]},
             )
         else:
             id_ok = True
@@ -476,11 +515,14 @@ def _check_questions(
         known_type = isinstance(question_type, str) and question_type in _QUESTION_KEYS
         if not known_type:
             message = (
-                "This is required."
+                gettext("This is required. Use one of: %(types)s.")
                 if question_type is MISSING
-                else f"Unknown question type {_describe(question_type)}."
+                else gettext("Unknown question type %(value)s. Use one of: %(types)s.")
             )
-            out.add(_join(path, "type"), f"{message} Use one of: {', '.join(QUESTION_TYPES)}.")
+            out.add(
+                _join(path, "type"),
+                message % {"value": _describe(question_type), "types": ", ".join(QUESTION_TYPES)},
+            )
         else:
             _check_keys(question, _COMMON_QUESTION_KEYS | _QUESTION_KEYS[question_type], path, out)
         _check_string(question, "prompt", path, out, required=True)
@@ -523,14 +565,18 @@ def _check_reference(
 ) -> Mapping[str, Any] | None:
     """Resolve a reference to an earlier question; the page asks questions in order."""
     if not isinstance(target, str) or not target:
-        out.add(where, "Must be the id of an earlier question.")
+        out.add(where, gettext("Must be the id of an earlier question."))
         return None
     if target in context_earlier:
         return context_earlier[target]
     if target in all_ids:
-        out.add(where, f'"{target}" is not asked before this question; refer to an earlier one.')
+        out.add(
+            where,
+            gettext('"%(target)s" is not asked before this question; refer to an earlier one.')
+            % {"target": target},
+        )
     else:
-        out.add(where, f'Unknown question "{target}".')
+        out.add(where, gettext('Unknown question "%(target)s".') % {"target": target})
     return None
 
 
@@ -544,12 +590,14 @@ def _check_show_if(
     if not isinstance(condition, Mapping):
         out.add(
             path,
-            'Must be {"question": <id>, "equals": <value>} or {"question": <id>, "in": [...]}.',
+            gettext(
+                'Must be {"question": <id>, "equals": <value>} or {"question": <id>, "in": [...]}.'
+            ),
         )
         return
     _check_keys(condition, ("question", "equals", "in"), path, out)
     if ("equals" in condition) == ("in" in condition):
-        out.add(path, 'Give exactly one of "equals" and "in".')
+        out.add(path, gettext('Give exactly one of "equals" and "in".'))
         return
     target = _check_reference(
         condition.get("question", MISSING), _join(path, "question"), earlier, all_ids, out
@@ -557,7 +605,7 @@ def _check_show_if(
     if "in" in condition:
         values = condition["in"]
         if not isinstance(values, list) or not values:
-            out.add(_join(path, "in"), "Must be a non-empty list of values.")
+            out.add(_join(path, "in"), gettext("Must be a non-empty list of values."))
             return
         value_paths = [(value, f"{path}.in[{i}]") for i, value in enumerate(values)]
     else:
@@ -568,7 +616,8 @@ def _check_show_if(
     if target_type not in SHOW_IF_TARGET_TYPES:
         out.add(
             _join(path, "question"),
-            f"show_if can only test a {', '.join(SHOW_IF_TARGET_TYPES)} question.",
+            gettext("show_if can only test a %(types)s question.")
+            % {"types": ", ".join(SHOW_IF_TARGET_TYPES)},
         )
         return
     allowed = _show_if_values(target)
@@ -578,7 +627,9 @@ def _check_show_if(
         if not any(value == candidate and type(value) is type(candidate) for candidate in allowed):
             shown = ", ".join(_describe(candidate) for candidate in allowed)
             out.add(
-                where, f"{_describe(value)} is not a possible answer of that question ({shown})."
+                where,
+                gettext("%(value)s is not a possible answer of that question (%(shown)s).")
+                % {"value": _describe(value), "shown": shown},
             )
 
 
@@ -614,17 +665,24 @@ def _check_choice_list(
     """Options of a choice question, items of a ranking or labels of boxes: [{value, label}],
     values unique."""
     if value is MISSING:
-        out.add(where, "This is required.")
+        out.add(where, gettext("This is required."))
         return None
     if not isinstance(value, list) or not minimum <= len(value) <= maximum:
-        out.add(where, f"Must be a list of {minimum} to {maximum} {what}, each {{value, label}}.")
+        message = {
+            "options": gettext(
+                "Must be a list of %(min)s to %(max)s options, each {value, label}."
+            ),
+            "items": gettext("Must be a list of %(min)s to %(max)s items, each {value, label}."),
+            "labels": gettext("Must be a list of %(min)s to %(max)s labels, each {value, label}."),
+        }[what]
+        out.add(where, message % {"min": minimum, "max": maximum})
         return None
     values: list[str] = []
     ok = True
     for index, option in enumerate(value):
         option_path = f"{where}[{index}]"
         if not isinstance(option, Mapping):
-            out.add(option_path, "Must be an object with value and label.")
+            out.add(option_path, gettext("Must be an object with value and label."))
             ok = False
             continue
         _check_keys(option, ("value", "label"), option_path, out)
@@ -634,7 +692,10 @@ def _check_choice_list(
         if option_value is None:
             ok = False
         elif option_value in values:
-            out.add(_join(option_path, "value"), f'Duplicate value "{option_value}".')
+            out.add(
+                _join(option_path, "value"),
+                gettext('Duplicate value "%(value)s".') % {"value": option_value},
+            )
             ok = False
         else:
             values.append(option_value)
@@ -652,8 +713,10 @@ def _check_count_bounds(
     if required and low == 0:
         out.add(
             _join(path, "min"),
-            "A required question needs min of at least 1 (an empty answer counts as missing); "
-            "set required to false to allow none.",
+            gettext(
+                "A required question needs min of at least 1 (an empty answer counts as missing); "
+                "set required to false to allow none."
+            ),
         )
     effective_low = low if low is not None else (1 if required else 0)
     effective_high = high if high is not None else cap
@@ -662,7 +725,9 @@ def _check_count_bounds(
     )
     if both_usable and effective_low > effective_high:
         out.add(
-            _join(path, "min"), f"min ({effective_low}) is greater than max ({effective_high})."
+            _join(path, "min"),
+            gettext("min (%(low)s) is greater than max (%(high)s).")
+            % {"low": effective_low, "high": effective_high},
         )
 
 
@@ -700,48 +765,58 @@ def _check_rating(
     scale_path = _join(path, "scale")
     scale = question.get("scale", MISSING)
     if scale is MISSING:
-        out.add(scale_path, 'This is required, e.g. {"min": 1, "max": 5}.')
+        out.add(scale_path, gettext('This is required, e.g. {"min": 1, "max": 5}.'))
     elif not isinstance(scale, Mapping):
-        out.add(scale_path, 'Must be an object like {"min": 1, "max": 5}.')
+        out.add(scale_path, gettext('Must be an object like {"min": 1, "max": 5}.'))
     else:
         _check_keys(scale, ("min", "max", "labels"), scale_path, out)
         low = _check_int(scale, "min", scale_path, out, required=True)
         high = _check_int(scale, "max", scale_path, out, required=True)
         if low is not None and high is not None:
             if high <= low:
-                out.add(_join(scale_path, "max"), "Must be greater than min.")
+                out.add(_join(scale_path, "max"), gettext("Must be greater than min."))
             elif high - low + 1 > MAX_RATING_POINTS:
                 out.add(
                     _join(scale_path, "max"),
-                    f"A scale has at most {MAX_RATING_POINTS} points ({low} to {high} has "
-                    f"{high - low + 1}).",
+                    gettext("A scale has at most %(max)s points (%(low)s to %(high)s has %(n)s).")
+                    % {"max": MAX_RATING_POINTS, "low": low, "high": high, "n": high - low + 1},
                 )
         labels = scale.get("labels", MISSING)
         labels_path = _join(scale_path, "labels")
         if labels is not MISSING:
             if not isinstance(labels, Mapping):
-                out.add(labels_path, 'Must be an object like {"1": "Bad", "5": "Excellent"}.')
+                out.add(
+                    labels_path, gettext('Must be an object like {"1": "Bad", "5": "Excellent"}.')
+                )
             else:
                 for key, label in labels.items():
                     key_path = _join(labels_path, str(key))
                     if not isinstance(key, str) or not _INT_KEY_RE.fullmatch(key):
-                        out.add(key_path, "Keys must be whole numbers written as strings.")
+                        out.add(key_path, gettext("Keys must be whole numbers written as strings."))
                     elif low is not None and high is not None and not low <= int(key) <= high:
-                        out.add(key_path, f"{key} is outside the scale {low} to {high}.")
+                        out.add(
+                            key_path,
+                            gettext("%(value)s is outside the scale %(low)s to %(high)s.")
+                            % {"value": key, "low": low, "high": high},
+                        )
                     if not isinstance(label, str) or not label.strip():
-                        out.add(key_path, "The label must be a non-empty string.")
+                        out.add(key_path, gettext("The label must be a non-empty string."))
     if "require_full_playback" in question:
         block = question["require_full_playback"]
         where = _join(path, "require_full_playback")
         if not isinstance(block, str) or block not in context.audio_ids:
             out.add(
-                where, f"Must be the id of an audio display block ({_known(context.audio_ids)})."
+                where,
+                gettext("Must be the id of an audio display block (%(known)s).")
+                % {"known": _known(context.audio_ids)},
             )
 
 
 def _known(ids: Iterable[str]) -> str:
     names = sorted(ids)
-    return "known: " + ", ".join(names) if names else "the template has none"
+    if names:
+        return gettext("known: %(names)s") % {"names": ", ".join(names)}
+    return gettext("the template has none")
 
 
 def _check_pairwise(
@@ -753,22 +828,26 @@ def _check_pairwise(
         or len(labels) != 2
         or not all(isinstance(label, str) and label.strip() for label in labels)
     ):
-        out.add(_join(path, "labels"), "Must be a list of two non-empty labels.")
+        out.add(_join(path, "labels"), gettext("Must be a list of two non-empty labels."))
     _check_bool(question, "allow_tie", path, out)
     strength = question.get("strength", MISSING)
     strength_path = _join(path, "strength")
     if strength is MISSING:
         return
     if not isinstance(strength, Mapping):
-        out.add(strength_path, 'Must be an object like {"min": -3, "max": 3}.')
+        out.add(strength_path, gettext('Must be an object like {"min": -3, "max": 3}.'))
         return
     _check_keys(strength, ("min", "max"), strength_path, out)
     low = strength.get("min", MISSING)
     if not _is_int(low) or low >= 0:
-        out.add(_join(strength_path, "min"), "Must be a negative whole number (A is better).")
+        out.add(
+            _join(strength_path, "min"), gettext("Must be a negative whole number (A is better).")
+        )
     high = strength.get("max", MISSING)
     if not _is_int(high) or high <= 0:
-        out.add(_join(strength_path, "max"), "Must be a positive whole number (B is better).")
+        out.add(
+            _join(strength_path, "max"), gettext("Must be a positive whole number (B is better).")
+        )
 
 
 def _check_ranking(
@@ -793,12 +872,13 @@ def _check_text(
         if low is not None and high is not None and low > high:
             out.add(
                 _join(path, f"min_{unit}"),
-                f"min_{unit} ({low}) is greater than max_{unit} ({high}).",
+                gettext("%(min_key)s (%(low)s) is greater than %(max_key)s (%(high)s).")
+                % {"min_key": f"min_{unit}", "max_key": f"max_{unit}", "low": low, "high": high},
             )
     _check_bool(question, "multiline", path, out)
     count = question.get("count", MISSING)
     if count is not MISSING and count not in TEXT_COUNT_UNITS:
-        out.add(_join(path, "count"), 'Must be "words" or "characters".')
+        out.add(_join(path, "count"), gettext('Must be "words" or "characters".'))
     elif count == "characters":
         # A Chinese limit is stated in characters; a word limit beside it would be a second,
         # contradictory rule (every Han character counts as a word).
@@ -806,7 +886,7 @@ def _check_text(
             if key in question:
                 out.add(
                     _join(path, key),
-                    'Not allowed with "count": "characters"; use min_chars / max_chars.',
+                    gettext('Not allowed with "count": "characters"; use min_chars / max_chars.'),
                 )
 
 
@@ -818,8 +898,10 @@ def _check_spans(
     if not isinstance(target, Mapping) or target.get("kind") not in ("text", "audio"):
         out.add(
             target_path,
-            'Must be {"kind": "text", "field": <task field>} or '
-            '{"kind": "audio", "block": <audio block id>}.',
+            gettext(
+                'Must be {"kind": "text", "field": <task field>} or '
+                '{"kind": "audio", "block": <audio block id>}.'
+            ),
         )
     elif target["kind"] == "text":
         _check_keys(target, ("kind", "field"), target_path, out)
@@ -830,19 +912,20 @@ def _check_spans(
         if not isinstance(block, str) or block not in context.audio_ids:
             out.add(
                 _join(target_path, "block"),
-                f"Must be the id of an audio display block ({_known(context.audio_ids)}).",
+                gettext("Must be the id of an audio display block (%(known)s).")
+                % {"known": _known(context.audio_ids)},
             )
     tags = question.get("tags", MISSING)
     tags_path = _join(path, "tags")
     if not isinstance(tags, list) or not 1 <= len(tags) <= MAX_TAGS:
-        out.add(tags_path, f"Must be a list of 1 to {MAX_TAGS} tags.")
+        out.add(tags_path, gettext("Must be a list of 1 to %(max)s tags.") % {"max": MAX_TAGS})
     else:
         seen: set[str] = set()
         for index, tag in enumerate(tags):
             if not isinstance(tag, str) or not tag.strip():
-                out.add(f"{tags_path}[{index}]", "Must be a non-empty string.")
+                out.add(f"{tags_path}[{index}]", gettext("Must be a non-empty string."))
             elif tag in seen:
-                out.add(f"{tags_path}[{index}]", f'Duplicate tag "{tag}".')
+                out.add(f"{tags_path}[{index}]", gettext('Duplicate tag "%(tag)s".') % {"tag": tag})
             else:
                 seen.add(tag)
     _check_count_bounds(question, path, out, upper=None)
@@ -865,7 +948,7 @@ def _check_rubric_items(
             question["citations_question"], where, context.earlier, context.all_ids, out
         )
         if target is not None and target.get("type") != "citations":
-            out.add(where, "Must be the id of a citations question.")
+            out.add(where, gettext("Must be the id of a citations question."))
 
 
 def _check_boxes(
@@ -874,12 +957,29 @@ def _check_boxes(
     image = question.get("image", MISSING)
     if not isinstance(image, str) or image not in context.image_ids:
         close = difflib.get_close_matches(str(image), sorted(context.image_ids), n=1)
-        hint = f' Did you mean "{close[0]}"?' if close and image is not MISSING else ""
+        if image is MISSING:
+            message = gettext(
+                "This is required. Name an image display block by its id, or by its field when "
+                "it has no id (%(known)s)."
+            )
+        elif close:
+            message = gettext(
+                'Unknown image %(value)s. Did you mean "%(close)s"? Name an image display block '
+                "by its id, or by its field when it has no id (%(known)s)."
+            )
+        else:
+            message = gettext(
+                "Unknown image %(value)s. Name an image display block by its id, or by its "
+                "field when it has no id (%(known)s)."
+            )
         out.add(
             _join(path, "image"),
-            ("This is required." if image is MISSING else f"Unknown image {_describe(image)}.")
-            + f"{hint} Name an image display block by its id, or by its field when it has no "
-            f"id ({_known(context.image_ids)}).",
+            message
+            % {
+                "value": _describe(image),
+                "close": close[0] if close else "",
+                "known": _known(context.image_ids),
+            },
         )
     # One label is enough ("mark every watermark"), unlike a choice between options.
     _check_choice_list(
@@ -894,17 +994,29 @@ def _check_boxes(
     shapes_path = _join(path, "shapes")
     if shapes is not MISSING:
         if not isinstance(shapes, list) or not shapes:
-            out.add(shapes_path, f"Must be a non-empty list of: {', '.join(REGION_SHAPES)}.")
+            out.add(
+                shapes_path,
+                gettext("Must be a non-empty list of: %(shapes)s.")
+                % {"shapes": ", ".join(REGION_SHAPES)},
+            )
         else:
             for index, shape in enumerate(shapes):
                 where = f"{shapes_path}[{index}]"
                 if not isinstance(shape, str) or shape not in REGION_SHAPES:
                     close = difflib.get_close_matches(str(shape), REGION_SHAPES, n=1)
-                    hint = f' Did you mean "{close[0]}"?' if close else ""
-                    shapes_known = " or ".join(REGION_SHAPES)
-                    out.add(where, f"Unknown shape {_describe(shape)}.{hint} Use {shapes_known}.")
+                    message = (
+                        gettext(
+                            'Unknown shape %(value)s. Did you mean "%(close)s"? Use box or point.'
+                        )
+                        if close
+                        else gettext("Unknown shape %(value)s. Use box or point.")
+                    )
+                    out.add(
+                        where,
+                        message % {"value": _describe(shape), "close": close[0] if close else ""},
+                    )
                 elif shapes.index(shape) != index:
-                    out.add(where, f'Duplicate shape "{shape}".')
+                    out.add(where, gettext('Duplicate shape "%(shape)s".') % {"shape": shape})
     _check_count_bounds(question, path, out, upper=None)
     _check_bool(question, "note_required", path, out)
 
@@ -938,7 +1050,7 @@ def validate_task_data(definition: Mapping[str, Any], data: Any) -> Errors:
     """
     out = _ErrorCollector()
     if not isinstance(data, Mapping):
-        out.add("", "Task data must be a JSON object.")
+        out.add("", gettext("Task data must be a JSON object."))
         return out.errors
     for block in display_blocks(definition):
         block_type = block["type"]
@@ -962,14 +1074,14 @@ def validate_task_data(definition: Mapping[str, Any], data: Any) -> Errors:
 def _lookup(data: Mapping[str, Any], path: str, out: _ErrorCollector) -> Any:
     value = field_value(data, path)
     if value is MISSING:
-        out.add(path, "This field is missing.")
+        out.add(path, gettext("This field is missing."))
     return value
 
 
 def _expect_text(data: Mapping[str, Any], path: str, out: _ErrorCollector) -> None:
     value = _lookup(data, path, out)
     if value is not MISSING and not isinstance(value, str):
-        out.add(path, "Must be text (a string).")
+        out.add(path, gettext("Must be text (a string)."))
 
 
 def is_http_url(value: str) -> bool:
@@ -996,20 +1108,27 @@ def _check_media(data: Mapping[str, Any], path: str, out: _ErrorCollector) -> No
     if value is MISSING:
         return
     if not isinstance(value, str):
-        out.add(path, "Must be a storage key or an http(s) URL.")
+        out.add(path, gettext("Must be a storage key or an http(s) URL."))
     elif "://" in value:
         if not is_http_url(value):
-            out.add(path, "Must be an http(s) URL with a host name.")
+            out.add(path, gettext("Must be an http(s) URL with a host name."))
     elif not _is_storage_key(value):
-        out.add(path, 'Must be a storage key (relative, no ".." or backslashes) or an http(s) URL.')
+        out.add(
+            path,
+            gettext('Must be a storage key (relative, no ".." or backslashes) or an http(s) URL.'),
+        )
     elif len(value.encode(errors="surrogatepass")) > MAX_MEDIA_KEY_BYTES:
-        out.add(path, f"A storage key is at most {MAX_MEDIA_KEY_BYTES} bytes (UTF-8).")
+        out.add(
+            path,
+            gettext("A storage key is at most %(max)s bytes (UTF-8).")
+            % {"max": MAX_MEDIA_KEY_BYTES},
+        )
 
 
 def _check_link(data: Mapping[str, Any], path: str, out: _ErrorCollector) -> None:
     value = _lookup(data, path, out)
     if value is not MISSING and not (isinstance(value, str) and is_http_url(value)):
-        out.add(path, "Must be an http(s) URL with a host name.")
+        out.add(path, gettext("Must be an http(s) URL with a host name."))
 
 
 def _check_conversation(data: Mapping[str, Any], path: str, out: _ErrorCollector) -> None:
@@ -1017,7 +1136,7 @@ def _check_conversation(data: Mapping[str, Any], path: str, out: _ErrorCollector
     if value is MISSING:
         return
     if not isinstance(value, list) or not value:
-        out.add(path, "Must be a non-empty list of messages.")
+        out.add(path, gettext("Must be a non-empty list of messages."))
         return
     for index, message in enumerate(value):
         _check_message(message, f"{path}[{index}]", out)
@@ -1025,36 +1144,41 @@ def _check_conversation(data: Mapping[str, Any], path: str, out: _ErrorCollector
 
 def _check_message(message: Any, path: str, out: _ErrorCollector) -> None:
     if not isinstance(message, Mapping):
-        out.add(path, "Must be an object with role and content.")
+        out.add(path, gettext("Must be an object with role and content."))
         return
     _check_keys(message, _MESSAGE_KEYS, path, out)
     role = message.get("role", MISSING)
     if role not in MESSAGE_ROLES:
-        out.add(_join(path, "role"), f"Must be one of: {', '.join(MESSAGE_ROLES)}.")
+        out.add(
+            _join(path, "role"),
+            gettext("Must be one of: %(choices)s.") % {"choices": ", ".join(MESSAGE_ROLES)},
+        )
     content = message.get("content", MISSING)
     if content is MISSING:
-        out.add(_join(path, "content"), 'This is required (use "" for none).')
+        out.add(_join(path, "content"), gettext('This is required (use "" for none).'))
     elif not isinstance(content, str):
-        out.add(_join(path, "content"), "Must be a string.")
+        out.add(_join(path, "content"), gettext("Must be a string."))
     if "name" in message:
         _check_string(message, "name", path, out, required=True)
     if "tool_call_id" in message:
         _check_string(message, "tool_call_id", path, out, required=True)
         if role != "tool":
-            out.add(_join(path, "tool_call_id"), "Only a tool message answers a tool call.")
+            out.add(
+                _join(path, "tool_call_id"), gettext("Only a tool message answers a tool call.")
+            )
     if "tool_calls" not in message:
         return
     calls = message["tool_calls"]
     calls_path = _join(path, "tool_calls")
     if role != "assistant":
-        out.add(calls_path, "Only an assistant message makes tool calls.")
+        out.add(calls_path, gettext("Only an assistant message makes tool calls."))
     if not isinstance(calls, list):
-        out.add(calls_path, "Must be a list of {name, arguments}.")
+        out.add(calls_path, gettext("Must be a list of {name, arguments}."))
         return
     for index, call in enumerate(calls):
         call_path = f"{calls_path}[{index}]"
         if not isinstance(call, Mapping):
-            out.add(call_path, "Must be an object with name and arguments.")
+            out.add(call_path, gettext("Must be an object with name and arguments."))
             continue
         _check_keys(call, _TOOL_CALL_KEYS, call_path, out)
         _check_string(call, "name", call_path, out, required=True)
@@ -1062,6 +1186,8 @@ def _check_message(message: Any, path: str, out: _ErrorCollector) -> None:
             _check_string(call, "id", call_path, out, required=True)
         arguments = call.get("arguments", MISSING)
         if arguments is MISSING:
-            out.add(_join(call_path, "arguments"), "This is required (an object or a string).")
+            out.add(
+                _join(call_path, "arguments"), gettext("This is required (an object or a string).")
+            )
         elif not isinstance(arguments, Mapping | str):
-            out.add(_join(call_path, "arguments"), "Must be an object or a string.")
+            out.add(_join(call_path, "arguments"), gettext("Must be an object or a string."))

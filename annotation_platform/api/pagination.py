@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
 from rest_framework.request import Request
@@ -43,7 +44,9 @@ class _StrictPageSize:
         if raw is None or raw == "":
             return self.page_size
         if not WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= self.max_page_size:
-            raise ValidationError({name: [f"A whole number from 1 to {self.max_page_size}."]})
+            raise ValidationError(
+                {name: [gettext("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}]}
+            )
         return int(raw)
 
     def _document_page_size(self, parameters: list[dict]) -> list[dict]:
@@ -75,7 +78,7 @@ class DefaultPagination(_StrictPageSize, PageNumberPagination):
         if page not in (None, "", *self.last_page_strings) and not (
             WHOLE_NUMBER.fullmatch(page) and int(page) >= 1
         ):
-            raise ValidationError({self.page_query_param: ["A page number (1, 2, …)."]})
+            raise ValidationError({self.page_query_param: [gettext("A page number (1, 2, …).")]})
         return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
@@ -99,7 +102,7 @@ class CursorPages(_StrictPageSize, CursorPagination):
         # and a position as long as the URL is no position of any row.
         position = cursor.position if cursor is not None else None
         if position is not None and jsonguard.text_problem(position, max_chars=MAX_POSITION):
-            raise NotFound("Not a cursor of this list.")
+            raise NotFound(gettext("Not a cursor of this list."))
         return cursor
 
     def paginate_queryset(self, queryset, request: Request, view=None):
@@ -108,7 +111,7 @@ class CursorPages(_StrictPageSize, CursorPagination):
         except (NotFound, ValueError, OverflowError, DjangoValidationError) as exc:
             # A cursor that does not decode, or whose position does not fit the ordering.
             raise ValidationError(
-                {self.cursor_query_param: ["Not a cursor of this list: follow `next`."]}
+                {self.cursor_query_param: [gettext("Not a cursor of this list: follow `next`.")]}
             ) from exc
 
     def get_schema_operation_parameters(self, view) -> list[dict]:

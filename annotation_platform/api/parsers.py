@@ -11,6 +11,7 @@ DRF does not apply to JSON) with a 413, before reading it.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext
 from rest_framework import renderers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
@@ -28,7 +29,9 @@ def hostile_input_error(exc: jsonguard.HostileInput, *, field: str = "body") -> 
     """The API's answer to a refused value: a 400 whose ``fields`` names where it is."""
     where = exc.path or field
     return DomainError(
-        f"Refused input at {where}: {exc.reason}", code="invalid_json", fields={where: [exc.reason]}
+        gettext("Refused input at %(where)s: %(reason)s") % {"where": where, "reason": exc.reason},
+        code="invalid_json",
+        fields={where: [exc.reason]},
     )
 
 
@@ -45,7 +48,7 @@ class GuardedJSONParser(BaseParser):
         if limit is not None and declared is not None and declared > limit:
             raise _too_large(limit)
         if stream is None:
-            raise ParseError("JSON parse error - the body is empty.")
+            raise ParseError(gettext("JSON parse error - the body is empty."))
         data = stream.read() if limit is None else stream.read(limit + 1)
         if limit is not None and len(data) > limit:
             raise _too_large(limit)
@@ -54,7 +57,7 @@ class GuardedJSONParser(BaseParser):
         except jsonguard.HostileInput as exc:
             raise hostile_input_error(exc) from None
         except ValueError as exc:  # broken JSON, as DRF words it
-            raise ParseError(f"JSON parse error - {exc}") from None
+            raise ParseError(gettext("JSON parse error - %(error)s") % {"error": exc}) from None
 
 
 def _content_length(request) -> int | None:
@@ -69,6 +72,7 @@ def _content_length(request) -> int | None:
 
 def _too_large(limit: int) -> BodyTooLarge:
     return BodyTooLarge(
-        f"The body is larger than {limit:,} bytes, the limit for one request.",
-        fields={"body": [f"At most {limit:,} bytes."]},
+        gettext("The body is larger than %(max)s bytes, the limit for one request.")
+        % {"max": f"{limit:,}"},
+        fields={"body": [gettext("At most %(max)s bytes.") % {"max": f"{limit:,}"}]},
     )

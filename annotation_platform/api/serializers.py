@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 
@@ -24,9 +25,9 @@ class StrictSerializerMixin:
                 raise serializers.ValidationError(
                     {
                         name: [
-                            "This field is read-only."
+                            gettext("This field is read-only.")
                             if name in self.fields  # type: ignore[attr-defined]
-                            else "Unknown field."
+                            else gettext("Unknown field.")
                         ]
                         for name in unknown
                     }

@@ -16,6 +16,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Exists, IntegerField, OuterRef, Q
 from django.http import QueryDict
+from django.utils.translation import gettext
 from django_filters.constants import EMPTY_VALUES
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
@@ -39,7 +40,7 @@ class StrictBooleanField(forms.Field):
             return True
         if lowered in ("false", "0"):
             return False
-        raise forms.ValidationError("Use true or false.")
+        raise forms.ValidationError(gettext("Use true or false."))
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
@@ -259,8 +260,11 @@ class StrictOrderingFilter(filters.OrderingFilter):
                 raise ValidationError(
                     {
                         self.ordering_param: [
-                            f"Unknown field {', '.join(unknown)}: order by one of "
-                            f"{', '.join(sorted(allowed))} (prefix - for descending)."
+                            gettext(
+                                "Unknown field %(fields)s: order by one of %(allowed)s "
+                                "(prefix - for descending)."
+                            )
+                            % {"fields": ", ".join(unknown), "allowed": ", ".join(sorted(allowed))}
                         ]
                     }
                 )

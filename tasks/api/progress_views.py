@@ -4,6 +4,7 @@ dashboard, the project page, the workspace header and "my work" show
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view
@@ -109,10 +110,10 @@ def my_progress(request: Request) -> Response:
     zone = api_zone(request)
     if wanted:
         if not wanted.isdecimal():  # isdigit() takes "²", which int() refuses
-            raise ValidationError({"project": ["Must be a project id."]})
+            raise ValidationError({"project": [gettext("Must be a project id.")]})
         project = lookups.visible_project(request.user, wanted)
         if not permissions.can_work_on_project(request.user, project):
-            raise PermissionDenied("Progress is about a trainer's own work in a project.")
+            raise PermissionDenied(gettext("Progress is about a trainer's own work in a project."))
         projects = [project]
     else:
         project = None

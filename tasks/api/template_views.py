@@ -1,6 +1,7 @@
 """API for task templates: the one in force, its versions, the gallery and live checks."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, parser_classes
@@ -65,7 +66,7 @@ def project_template(request: Request, project_pk: int) -> Response:
             raise PermissionDenied
         return Response(TaskTemplateSerializer(template_require_current(project)).data)
     if not permissions.can_design_project(request.user, project):
-        raise PermissionDenied("Only question setters and admins edit the template.")
+        raise PermissionDenied(gettext("Only question setters and admins edit the template."))
     data = TaskTemplateWriteSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     return _saved(*template_save(project=project, by=request.user, **data.validated_data))
@@ -86,7 +87,7 @@ def project_template(request: Request, project_pk: int) -> Response:
 def project_template_from_gallery(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_design_project(request.user, project):
-        raise PermissionDenied("Only question setters and admins edit the template.")
+        raise PermissionDenied(gettext("Only question setters and admins edit the template."))
     data = TemplateFromGallerySerializer(data=request.data)
     data.is_valid(raise_exception=True)
     return _saved(

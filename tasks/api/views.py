@@ -1,5 +1,6 @@
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import filters, status, viewsets
@@ -72,7 +73,9 @@ class ProjectViewSet(viewsets.ModelViewSet):
     )
     def create(self, request: Request) -> Response:
         if not permissions.can_create_project(request.user):
-            raise PermissionDenied("You may not create projects; ask a site administrator.")
+            raise PermissionDenied(
+                gettext("You may not create projects; ask a site administrator.")
+            )
         data = ProjectWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         project = project_create(creator=request.user, **data.validated_data)
@@ -87,7 +90,9 @@ class ProjectViewSet(viewsets.ModelViewSet):
         fields = set(request.data) if isinstance(request.data, dict) else set()
         if not permissions.can_change_project_fields(request.user, project, fields):
             raise PermissionDenied(
-                "Only the project's admins may change it (setters: remote_media_hosts only)."
+                gettext(
+                    "Only the project's admins may change it (setters: remote_media_hosts only)."
+                )
             )
         data = ProjectWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -104,7 +109,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
     def destroy(self, request: Request, pk: str) -> Response:
         project = self.get_object()
         if not permissions.can_delete_project(request.user, project):
-            raise PermissionDenied("Only the project's admins may delete it.")
+            raise PermissionDenied(gettext("Only the project's admins may delete it."))
         project_delete(project=project)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -152,7 +157,7 @@ class MembershipViewSet(viewsets.ModelViewSet):
     def create(self, request: Request, project_pk: str) -> Response:
         project = self.project()
         if not permissions.can_manage_members(request.user, project):
-            raise PermissionDenied("Only the project's admins may add members.")
+            raise PermissionDenied(gettext("Only the project's admins may add members."))
         data = MembershipCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = membership_add(
@@ -171,7 +176,7 @@ class MembershipViewSet(viewsets.ModelViewSet):
     def partial_update(self, request: Request, project_pk: str, pk: str) -> Response:
         membership = self.get_object()
         if not permissions.can_manage_members(request.user, membership.project):
-            raise PermissionDenied("Only the project's admins may change roles.")
+            raise PermissionDenied(gettext("Only the project's admins may change roles."))
         data = MembershipUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership_change_role(membership=membership, role=data.validated_data["role"])
@@ -184,6 +189,6 @@ class MembershipViewSet(viewsets.ModelViewSet):
     def destroy(self, request: Request, project_pk: str, pk: str) -> Response:
         membership = self.get_object()
         if not permissions.can_remove_membership(request.user, membership):
-            raise PermissionDenied("Only the project's admins may remove other members.")
+            raise PermissionDenied(gettext("Only the project's admins may remove other members."))
         membership_remove(membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)

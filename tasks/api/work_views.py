@@ -1,6 +1,7 @@
 """API for tasks, drafts and submissions: the twin of the trainer workspace and task pages."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -120,7 +121,7 @@ class ProjectTaskList(generics.ListAPIView):
         """The gate of the list: a 404 outside the project, a 403 for its trainers."""
         project = self.project()
         if not permissions.can_view_task_list(self.request.user, project):
-            raise PermissionDenied("Trainers get their tasks from the queue.")
+            raise PermissionDenied(gettext("Trainers get their tasks from the queue."))
         return project
 
     def get_queryset(self):
@@ -160,7 +161,7 @@ class ProjectTaskList(generics.ListAPIView):
     def post(self, request: Request, project_pk: int) -> Response:
         project = self.project()
         if not permissions.can_design_project(request.user, project):
-            raise PermissionDenied("Only question setters and admins add tasks.")
+            raise PermissionDenied(gettext("Only question setters and admins add tasks."))
         data = TaskCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         created = tasks_create(project=project, items=data.validated_data["tasks"], by=request.user)
@@ -188,7 +189,7 @@ def task_detail(request: Request, pk: int) -> Response:
     if request.method == "GET":
         return Response(_task_output(request, task))
     if not permissions.can_design_project(request.user, task.project):
-        raise PermissionDenied("Only question setters and admins change tasks.")
+        raise PermissionDenied(gettext("Only question setters and admins change tasks."))
     data = TaskSettingsSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     changes = dict(data.validated_data)
@@ -230,7 +231,7 @@ def project_next_slash(request: Request, project_pk: int) -> Response:
 def _next(request: Request, project_pk: int) -> Response:
     project = visible_project(request, project_pk)
     if not permissions.can_work_on_project(request.user, project):
-        raise PermissionDenied("Only trainers of this project answer its tasks.")
+        raise PermissionDenied(gettext("Only trainers of this project answer its tasks."))
     # Refused before a lease is taken: a task held by someone who may not answer it yet
     # would wait out the lease for nothing. (The gate read its facts with the project.)
     work_gate_require(user=request.user, project=project)
@@ -249,7 +250,7 @@ def _refuse_another_user(request: Request) -> None:
     expected = request.headers.get("X-Expected-User")
     if expected and expected != str(request.user.pk):
         raise ConflictError(
-            "This browser is now logged in as someone else; nothing was saved for them.",
+            gettext("This browser is now logged in as someone else; nothing was saved for them."),
             code="session_user_changed",
         )
 
@@ -258,7 +259,7 @@ def _working_task(request: Request, pk) -> Task:
     _refuse_another_user(request)
     task = visible_task(request, pk)
     if not permissions.can_work_on_project(request.user, task.project):
-        raise PermissionDenied("Only trainers of this project answer its tasks.")
+        raise PermissionDenied(gettext("Only trainers of this project answer its tasks."))
     return task
 
 
@@ -374,7 +375,7 @@ def submission_detail(request: Request, pk: int) -> Response:
     if request.method == "GET":
         return Response(SubmissionSerializer(submission).data)
     if not permissions.can_revise_submission(request.user, submission):
-        raise PermissionDenied("Only the author revises a submission.")
+        raise PermissionDenied(gettext("Only the author revises a submission."))
     work_gate_require(user=request.user, project=submission.task.project)
     data = ReviseSerializer(data=request.data)
     data.is_valid(raise_exception=True)
@@ -438,7 +439,7 @@ def task_renew_view(request: Request, pk: int) -> Response:
 def _designed_task(request: Request, pk) -> Task:
     task = visible_task(request, pk)
     if not permissions.can_design_project(request.user, task.project):
-        raise PermissionDenied("Only question setters and admins manage tasks.")
+        raise PermissionDenied(gettext("Only question setters and admins manage tasks."))
     return task
 
 
@@ -518,7 +519,7 @@ def project_distribution(request: Request, project_pk: int) -> Response:
         raise PermissionDenied
     if request.method == "PATCH":
         if not permissions.can_change_project(request.user, project):
-            raise PermissionDenied("Only the project's admins change its distribution.")
+            raise PermissionDenied(gettext("Only the project's admins change its distribution."))
         data = DistributionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         project = project_distribution_update(project=project, **data.validated_data)

@@ -37,6 +37,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from annotation_platform.errors import ConflictError, DomainError
 from annotation_platform.rawsql import Writes, model_columns, model_from_row, sql_execute
@@ -219,11 +220,23 @@ def _lease(task: Task, trainer, now: datetime) -> Lease:
     return lease
 
 
+# One whole sentence per status of a project that hands out no work.
+_CLOSED = {
+    ProjectStatus.DRAFT: lambda: gettext("This project is draft: it hands out no tasks right now."),
+    ProjectStatus.PAUSED: lambda: gettext(
+        "This project is paused: it hands out no tasks right now."
+    ),
+    ProjectStatus.ARCHIVED: lambda: gettext(
+        "This project is archived: it hands out no tasks right now."
+    ),
+}
+
+
 def _refuse_closed(project: Project) -> None:
     if project.status != ProjectStatus.ACTIVE:
+        closed = _CLOSED.get(project.status)
         raise ConflictError(
-            f"This project is {project.get_status_display().lower()}: it hands out no tasks "
-            "right now.",
+            closed() if closed else gettext("This project hands out no tasks right now."),
             code=f"project_{project.status}",
         )
 
@@ -387,12 +400,20 @@ def _task_next(*, project: Project, trainer, now: datetime | None) -> Served | N
     cap = project.max_submissions_per_day
     if cap is not None and _submissions_today(project, trainer, now) >= cap:
         raise ConflictError(
-            f"You reached today's limit of {cap} submissions in this project; thank you! "
-            "New tasks open at midnight UTC.",
+            ngettext(
+                "You reached today's limit of %(cap)s submission in this project; thank you! "
+                "New tasks open at midnight UTC.",
+                "You reached today's limit of %(cap)s submissions in this project; thank you! "
+                "New tasks open at midnight UTC.",
+                cap,
+            )
+            % {"cap": cap},
             code="daily_limit",
         )
     if len(live) >= project.max_leases_per_trainer:
-        raise ConflictError("You already hold as many tasks as allowed.", code="lease_limit")
+        raise ConflictError(
+            gettext("You already hold as many tasks as allowed."), code="lease_limit"
+        )
 
     if has_assignment:
         taken = _take(project, trainer, now, _ASSIGNED, [project.pk, trainer.pk])
@@ -586,9 +607,11 @@ def task_lease(*, task: Task, trainer, now: datetime | None = None) -> Lease:
     if held is not None:
         return held
     if _first_untouched(trainer, "id = %s", [task.pk], lock=False) is None:
-        raise ConflictError("You already answered or skipped this task.", code="task_done")
+        raise ConflictError(gettext("You already answered or skipped this task."), code="task_done")
     if not task.is_gold and not task.available:
-        raise ConflictError("This task needs no more answers right now.", code="task_unavailable")
+        raise ConflictError(
+            gettext("This task needs no more answers right now."), code="task_unavailable"
+        )
     return _lease(task, trainer, now)
 
 
@@ -613,7 +636,7 @@ def lease_renew(*, task: Task, trainer, now: datetime | None = None) -> Lease:
     lease = _live_lease(task, trainer)
     if lease is None:
         raise ConflictError(
-            "You no longer hold this task; you can still submit if it needs an answer.",
+            gettext("You no longer hold this task; you can still submit if it needs an answer."),
             code="no_lease",
         )
     lease.expires_at = now + timedelta(seconds=task.project.lease_seconds)
@@ -628,7 +651,7 @@ def lease_release(*, task: Task, trainer, now: datetime | None = None) -> None:
     task = _locked(task.pk)
     lease = _live_lease(task, trainer)
     if lease is None:
-        raise ConflictError("You do not hold this task.", code="no_lease")
+        raise ConflictError(gettext("You do not hold this task."), code="no_lease")
     _end(lease, LeaseStatus.RELEASED, now)
     _apply(task, leased=-1)
 
@@ -641,10 +664,13 @@ def task_skip(*, task: Task, trainer, reason: str = "", now: datetime | None = N
     task = _locked(task.pk)
     lease = _live_lease(task, trainer)
     if lease is None:
-        raise ConflictError("You can only skip a task you hold.", code="no_lease")
+        raise ConflictError(gettext("You can only skip a task you hold."), code="no_lease")
     reason = (reason or "").strip()
     if len(reason) > 500:
-        raise DomainError("The reason is too long.", fields={"reason": ["At most 500 characters."]})
+        raise DomainError(
+            gettext("The reason is too long."),
+            fields={"reason": [gettext("At most 500 characters.")]},
+        )
     _end(lease, LeaseStatus.SKIPPED, now)
     skip = Skip.objects.create(task=task, trainer=trainer, reason=reason)
     _apply(task, leased=-1, skips=+1)
@@ -787,15 +813,17 @@ def task_claim_for_submission(
     ever_served = Lease.objects.filter(task=task, trainer=trainer).exists()
     if not ever_served:
         raise ConflictError(
-            "This task was never given to you; ask for your next task instead.",
+            gettext("This task was never given to you; ask for your next task instead."),
             code="not_leased",
         )
     if task.is_gold:
         return task
     if task.filled + task.leased >= task.needed:
         raise ConflictError(
-            "Your hold on this task ran out and other trainers have completed it meanwhile, "
-            "so it takes no more answers. Your draft is kept.",
+            gettext(
+                "Your hold on this task ran out and other trainers have completed it meanwhile, "
+                "so it takes no more answers. Your draft is kept."
+            ),
             code="task_complete",
         )
     return _apply(task, filled=+1, writes=writes)
@@ -902,11 +930,13 @@ def task_assign(*, task: Task, trainer_identifier: str, by) -> Assignment:
         ).exists()
     ):
         raise DomainError(
-            f"{identifier!r} is not a trainer of this project.",
-            fields={"trainer": ["Name a trainer of this project."]},
+            gettext("%(user)s is not a trainer of this project.") % {"user": repr(identifier)},
+            fields={"trainer": [gettext("Name a trainer of this project.")]},
         )
     if task.is_gold:
-        raise DomainError("Gold tasks are mixed in, not assigned.", fields={"task": ["Gold."]})
+        raise DomainError(
+            gettext("Gold tasks are mixed in, not assigned."), fields={"task": [gettext("Gold.")]}
+        )
     assignment, _ = Assignment.objects.get_or_create(
         task=task, trainer=user, defaults={"assigned_by": by}
     )
@@ -926,7 +956,7 @@ def task_set_gold(*, task: Task, gold_answer: Any) -> Task:
     )
     if in_use:
         raise ConflictError(
-            "Only a task that nobody holds or has answered can change its gold status.",
+            gettext("Only a task that nobody holds or has answered can change its gold status."),
             code="task_in_use",
         )
     if gold_answer is None:
@@ -939,7 +969,7 @@ def task_set_gold(*, task: Task, gold_answer: Any) -> Task:
     check = validate_gold_answer(template.definition, gold_answer, task_data=task.data)
     if not check.ok:
         raise DomainError(
-            "The expected answer does not fit the template.",
+            gettext("The expected answer does not fit the template."),
             code="invalid_answer",
             fields={
                 f"gold_answer.{key}" if key else "gold_answer": v for key, v in check.errors.items()
@@ -963,7 +993,9 @@ def task_update_settings(
         Task.objects.filter(pk=task.pk).update(priority=priority)
     if overlap != "keep":
         if overlap is not None and not 1 <= int(overlap) <= 100:
-            raise DomainError("Overlap is 1 to 100.", fields={"overlap": ["Between 1 and 100."]})
+            raise DomainError(
+                gettext("Overlap is 1 to 100."), fields={"overlap": [gettext("Between 1 and 100.")]}
+            )
         task.overlap = overlap
         # Never below the answers and holds it already has: in-flight work is kept.
         needed = max(overlap or task.project.default_overlap, task.filled + task.leased)
@@ -994,17 +1026,19 @@ def project_distribution_update(*, project: Project, **changes: Any) -> Project:
                 or not isinstance(value, (int, float))
                 or not 0 <= value <= 1
             ):
-                errors[name] = ["A share between 0 and 1."]
+                errors[name] = [gettext("A share between 0 and 1.")]
         elif name in DISTRIBUTION_LIMITS:
             low, high = DISTRIBUTION_LIMITS[name]
             if value is None and name == "max_submissions_per_day":
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                errors[name] = [f"A whole number from {low} to {high}."]
+                errors[name] = [
+                    gettext("A whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
+                ]
         else:
-            errors[name] = ["Unknown setting."]
+            errors[name] = [gettext("Unknown setting.")]
     if errors:
-        raise DomainError("Some distribution settings are out of range.", fields=errors)
+        raise DomainError(gettext("Some distribution settings are out of range."), fields=errors)
     Project.objects.select_for_update().filter(pk=project.pk).first()
     overlap_changed = (
         "default_overlap" in changes and changes["default_overlap"] != project.default_overlap

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from annotation_platform.errors import DomainError
 from annotation_platform.time_zones import day_start
@@ -177,8 +178,10 @@ def work_status_check(status: str | None) -> str | None:
         return None
     if status not in WORK_STATUSES:
         raise DomainError(
-            f"Unknown status {status!r}.",
-            fields={"status": [f"One of: {', '.join(WORK_STATUSES)}."]},
+            gettext("Unknown status %(status)s.") % {"status": repr(status)},
+            fields={
+                "status": [gettext("One of: %(choices)s.") % {"choices": ", ".join(WORK_STATUSES)}]
+            },
         )
     return status
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
+from django.utils.translation import gettext
 
 from annotation_platform.errors import ConflictError, DomainError
 from tasks.models import Membership, Project, ProjectStatus, Role
@@ -22,17 +23,27 @@ PROJECT_EDITABLE_FIELDS = ("name", "description", "status")
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise DomainError("A project needs a name.", fields={"name": ["This field is required."]})
+        raise DomainError(
+            gettext("A project needs a name."),
+            fields={"name": [gettext("This field is required.")]},
+        )
     if len(name) > 200:
-        raise DomainError("The name is too long.", fields={"name": ["At most 200 characters."]})
+        raise DomainError(
+            gettext("The name is too long."), fields={"name": [gettext("At most 200 characters.")]}
+        )
     return name
 
 
 def _clean_status(status: str) -> str:
     if status not in ProjectStatus.values:
         raise DomainError(
-            f"Unknown status {status!r}.",
-            fields={"status": [f"Choose one of: {', '.join(ProjectStatus.values)}."]},
+            gettext("Unknown status %(status)s.") % {"status": repr(status)},
+            fields={
+                "status": [
+                    gettext("Choose one of: %(choices)s.")
+                    % {"choices": ", ".join(ProjectStatus.values)}
+                ]
+            },
         )
     return status
 
@@ -62,7 +73,8 @@ def project_update(*, project: Project, **changes: str) -> Project:
     unknown = sorted(set(changes) - set(PROJECT_EDITABLE_FIELDS))
     if unknown:
         raise DomainError(
-            "Unknown project fields.", fields={name: ["Unknown field."] for name in unknown}
+            gettext("Unknown project fields."),
+            fields={name: [gettext("Unknown field.")] for name in unknown},
         )
     if "name" in changes:
         project.name = _clean_name(changes["name"])
@@ -83,12 +95,14 @@ def project_remote_media_update(*, project: Project, hosts: list) -> Project:
     """
     if not isinstance(hosts, list | tuple):
         raise DomainError(
-            "Give the hosts as a list.", fields={"remote_media_hosts": ["Must be a list."]}
+            gettext("Give the hosts as a list."),
+            fields={"remote_media_hosts": [gettext("Must be a list.")]},
         )
     cleaned, errors = clean_remote_hosts(hosts)
     if errors:
         raise DomainError(
-            "Some remote media hosts are not host names.", fields={"remote_media_hosts": errors}
+            gettext("Some remote media hosts are not host names."),
+            fields={"remote_media_hosts": errors},
         )
     project.remote_media_hosts = cleaned
     project.save(update_fields=["remote_media_hosts", "updated_at"])
@@ -106,8 +120,11 @@ def project_delete(*, project: Project) -> None:
     except ProtectedError as exc:
         kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
         raise ConflictError(
-            f"This project cannot be deleted: it holds {', '.join(kinds)}, which are kept. "
-            "Archive the project instead (status: archived).",
+            gettext(
+                "This project cannot be deleted: it holds %(kinds)s, which are kept. "
+                "Archive the project instead (status: archived)."
+            )
+            % {"kinds": ", ".join(kinds)},
             code="protected",
         ) from exc
 
@@ -116,7 +133,8 @@ def _find_user(identifier: str):
     identifier = (identifier or "").strip()
     if not identifier:
         raise DomainError(
-            "Name the user to add.", fields={"user": ["Give a username or an email address."]}
+            gettext("Name the user to add."),
+            fields={"user": [gettext("Give a username or an email address.")]},
         )
     matches = list(
         User.objects.filter(
@@ -126,8 +144,8 @@ def _find_user(identifier: str):
     if len(matches) != 1:
         # Ambiguous e-mails count as unknown: never guess who gets access to a project.
         raise DomainError(
-            f"No single active user is called {identifier!r}.",
-            fields={"user": ["No active user with this username or email."]},
+            gettext("No single active user is called %(user)s.") % {"user": repr(identifier)},
+            fields={"user": [gettext("No active user with this username or email.")]},
         )
     return matches[0]
 
@@ -135,8 +153,12 @@ def _find_user(identifier: str):
 def _clean_role(role: str) -> str:
     if role not in Role.values:
         raise DomainError(
-            f"Unknown role {role!r}.",
-            fields={"role": [f"Choose one of: {', '.join(Role.values)}."]},
+            gettext("Unknown role %(role)s.") % {"role": repr(role)},
+            fields={
+                "role": [
+                    gettext("Choose one of: %(choices)s.") % {"choices": ", ".join(Role.values)}
+                ]
+            },
         )
     return role
 
@@ -148,8 +170,9 @@ def membership_add(*, project: Project, user_identifier: str, role: str, added_b
     user = _find_user(user_identifier)
     if Membership.objects.filter(project=project, user=user).exists():
         raise ConflictError(
-            f"{user.username} is already a member of this project; change their role instead.",
-            fields={"user": ["Already a member."]},
+            gettext("%(username)s is already a member of this project; change their role instead.")
+            % {"username": user.username},
+            fields={"user": [gettext("Already a member.")]},
         )
     try:
         with transaction.atomic():
@@ -158,8 +181,9 @@ def membership_add(*, project: Project, user_identifier: str, role: str, added_b
             )
     except IntegrityError as exc:  # a concurrent add of the same user won the race
         raise ConflictError(
-            f"{user.username} is already a member of this project.",
-            fields={"user": ["Already a member."]},
+            gettext("%(username)s is already a member of this project.")
+            % {"username": user.username},
+            fields={"user": [gettext("Already a member.")]},
         ) from exc
 
 
@@ -179,8 +203,10 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
         admins = _lock_admins(membership.project)
         if admins == [membership.pk]:
             raise ConflictError(
-                "A project keeps at least one project admin; make someone else admin first.",
-                fields={"role": ["This is the project's last admin."]},
+                gettext(
+                    "A project keeps at least one project admin; make someone else admin first."
+                ),
+                fields={"role": [gettext("This is the project's last admin.")]},
             )
     membership.role = role
     membership.save(update_fields=["role"])
@@ -193,7 +219,9 @@ def membership_remove(*, membership: Membership) -> None:
         admins = _lock_admins(membership.project)
         if admins == [membership.pk]:
             raise ConflictError(
-                "A project keeps at least one project admin; make someone else admin first.",
-                fields={"user": ["This is the project's last admin."]},
+                gettext(
+                    "A project keeps at least one project admin; make someone else admin first."
+                ),
+                fields={"user": [gettext("This is the project's last admin.")]},
             )
     membership.delete()

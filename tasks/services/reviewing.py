@@ -16,6 +16,7 @@ others filled it meanwhile, so the author's work is never lost to a full task.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from annotation_platform.errors import ConflictError
 from tasks.models import Submission, SubmissionStatus, Task
@@ -41,6 +42,37 @@ RECONSIDER_TRANSITIONS = {
     for after in (SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED, SubmissionStatus.RETURNED)
 }
 MAX_REASONS = 20
+# Whole sentences per status (a submission's status in a refusal reads differently in each
+# language, so it is never spliced into one sentence).
+_NOT_DISPUTABLE = {
+    SubmissionStatus.SUBMITTED: lambda: gettext(
+        "This submission is submitted; only a rejection can be decided by a dispute."
+    ),
+    SubmissionStatus.ACCEPTED: lambda: gettext(
+        "This submission is accepted; only a rejection can be decided by a dispute."
+    ),
+    SubmissionStatus.RETURNED: lambda: gettext(
+        "This submission is returned for rework; only a rejection can be decided by a dispute."
+    ),
+    SubmissionStatus.REJECTED: lambda: gettext(
+        "This submission is rejected; only a rejection can be decided by a dispute."
+    ),
+}
+_ALREADY_REVIEWED = {
+    SubmissionStatus.SUBMITTED: lambda: gettext(
+        "This submission was already submitted by a reviewer."
+    ),
+    SubmissionStatus.ACCEPTED: lambda: gettext(
+        "This submission was already accepted by a reviewer."
+    ),
+    SubmissionStatus.REJECTED: lambda: gettext(
+        "This submission was already rejected by a reviewer."
+    ),
+    SubmissionStatus.RETURNED: lambda: gettext(
+        "This submission was already returned for rework; it comes back to review when its "
+        "author revises it."
+    ),
+}
 MAX_REASON_CHARS = 500
 
 
@@ -95,26 +127,27 @@ def submission_set_review_status(
     if (locked.status, status) not in allowed:
         if dispute:
             raise ConflictError(
-                f"This submission is {locked.get_status_display().lower()}; only a rejection "
-                "can be decided by a dispute.",
+                _NOT_DISPUTABLE.get(locked.status, _NOT_DISPUTABLE[SubmissionStatus.SUBMITTED])(),
                 code="not_disputable",
             )
         raise ConflictError(
-            f"This submission was already {locked.get_status_display().lower()}"
-            + (
-                "; it comes back to review when its author revises it."
-                if locked.status == SubmissionStatus.RETURNED
-                else " by a reviewer."
-            ),
+            _ALREADY_REVIEWED.get(locked.status, _ALREADY_REVIEWED[SubmissionStatus.ACCEPTED])(),
             code="already_reviewed",
-            fields={"submission": [f"Status is {locked.status}."]},
+            fields={"submission": [gettext("Status is %(status)s.") % {"status": locked.status}]},
         )
     if expected_revision is not None and expected_revision != locked.revision:
         raise ConflictError(
-            f"The author revised this submission (now revision {locked.revision}) after you "
-            f"opened revision {expected_revision}; review the new revision.",
+            gettext(
+                "The author revised this submission (now revision %(current)s) after you "
+                "opened revision %(opened)s; review the new revision."
+            )
+            % {"current": locked.revision, "opened": expected_revision},
             code="stale_revision",
-            fields={"revision": [f"The current revision is {locked.revision}."]},
+            fields={
+                "revision": [
+                    gettext("The current revision is %(current)s.") % {"current": locked.revision}
+                ]
+            },
         )
     _move_slot(locked, before=locked.status, after=status)
     locked.status = status

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from annotation_platform.errors import ConflictError, DomainError
 from tasks.answer_validation import validate_answer
@@ -23,7 +24,9 @@ def template_require_current(project: Project) -> TaskTemplate:
     template = template_current(project)
     if template is None:
         raise ConflictError(
-            "This project has no task template yet; a question setter must create one first.",
+            gettext(
+                "This project has no task template yet; a question setter must create one first."
+            ),
             code="no_template",
         )
     return template
@@ -61,9 +64,14 @@ def template_check(
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise DomainError("A template needs a name.", fields={"name": ["This field is required."]})
+        raise DomainError(
+            gettext("A template needs a name."),
+            fields={"name": [gettext("This field is required.")]},
+        )
     if len(name) > 200:
-        raise DomainError("The name is too long.", fields={"name": ["At most 200 characters."]})
+        raise DomainError(
+            gettext("The name is too long."), fields={"name": [gettext("At most 200 characters.")]}
+        )
     return name
 
 
@@ -80,7 +88,7 @@ def template_save(
     errors = validate_definition(definition)
     if errors:
         raise DomainError(
-            "The template has errors; each is listed under its path.",
+            gettext("The template has errors; each is listed under its path."),
             code="invalid_template",
             fields={
                 f"definition.{path}" if path else "definition": m for path, m in errors.items()
@@ -112,7 +120,8 @@ def template_from_gallery(*, project: Project, key: str, by) -> tuple[TaskTempla
         starter = gallery_template(key)
     except KeyError:
         raise DomainError(
-            f"There is no gallery template {key!r}.", fields={"key": ["Unknown template."]}
+            gettext("There is no gallery template %(key)s.") % {"key": repr(key)},
+            fields={"key": [gettext("Unknown template.")]},
         ) from None
     return template_save(
         project=project,

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext, ngettext
 
 from annotation_platform.errors import ConflictError, DomainError
 from annotation_platform.rawsql import Writes
@@ -47,24 +48,33 @@ def _json_size(value: Any) -> int:
 def tasks_create(*, project: Project, items: list[Any], by) -> list[Task]:
     """Create tasks from their data; refuse the whole batch if any item is invalid."""
     if not isinstance(items, list) or not items:
-        raise DomainError("Send a non-empty list of tasks.", fields={"tasks": ["Must be a list."]})
+        raise DomainError(
+            gettext("Send a non-empty list of tasks."),
+            fields={"tasks": [gettext("Must be a list.")]},
+        )
     if len(items) > MAX_TASKS_PER_REQUEST:
         raise DomainError(
-            f"At most {MAX_TASKS_PER_REQUEST} tasks per request; use the import for more.",
-            fields={"tasks": [f"{len(items)} given."]},
+            gettext("At most %(max)s tasks per request; use the import for more.")
+            % {"max": MAX_TASKS_PER_REQUEST},
+            fields={"tasks": [gettext("%(count)s given.") % {"count": len(items)}]},
         )
     template = template_require_current(project)
     errors: dict[str, list[str]] = {}
     for index, data in enumerate(items):
         if not isinstance(data, dict):
-            errors[f"tasks[{index}]"] = ["Each task's data must be a JSON object."]
+            errors[f"tasks[{index}]"] = [gettext("Each task's data must be a JSON object.")]
             continue
         for path, messages in validate_task_data(template.definition, data).items():
             errors[f"tasks[{index}].{path}" if path else f"tasks[{index}]"] = messages
     if errors:
+        unfit = len({key.split("]")[0] for key in errors})
         raise DomainError(
-            f"{len({key.split(']')[0] for key in errors})} task(s) do not fit the template; "
-            "nothing was created.",
+            ngettext(
+                "%(count)s task does not fit the template; nothing was created.",
+                "%(count)s tasks do not fit the template; nothing was created.",
+                unfit,
+            )
+            % {"count": unfit},
             fields=errors,
         )
     created = Task.objects.bulk_create(
@@ -81,11 +91,13 @@ def tasks_create(*, project: Project, items: list[Any], by) -> list[Task]:
 def _check_answer_shape(answer: Any) -> dict:
     if not isinstance(answer, dict):
         raise DomainError(
-            "The answer must be a JSON object.", fields={"answer": ["Not an object."]}
+            gettext("The answer must be a JSON object."),
+            fields={"answer": [gettext("Not an object.")]},
         )
     if _json_size(answer) > MAX_ANSWER_BYTES:
         raise DomainError(
-            "The answer is too large.", fields={"answer": [f"At most {MAX_ANSWER_BYTES} bytes."]}
+            gettext("The answer is too large."),
+            fields={"answer": [gettext("At most %(max)s bytes.") % {"max": MAX_ANSWER_BYTES}]},
         )
     return answer
 
@@ -107,7 +119,7 @@ def draft_save(
     submission = Submission.objects.filter(task=task, author=author).first()
     if submission is not None and not submission.is_revisable:
         raise ConflictError(
-            "This task's submission has been reviewed; there is nothing left to draft.",
+            gettext("This task's submission has been reviewed; there is nothing left to draft."),
             code="not_revisable",
         )
     telemetry = clean_telemetry(telemetry)
@@ -117,12 +129,18 @@ def draft_save(
 
 
 def _draft_conflict(current: int, base: int) -> ConflictError:
-    where = f"is at revision {current}" if current else "was submitted or discarded"
+    where = (
+        gettext("The saved draft is at revision %(current)s; this copy is based on %(base)s.")
+        if current
+        else gettext("The saved draft was submitted or discarded; this copy is based on %(base)s.")
+    )
     return ConflictError(
-        "This draft was saved from another tab or device since this copy was loaded; "
-        "nothing was overwritten.",
+        gettext(
+            "This draft was saved from another tab or device since this copy was loaded; "
+            "nothing was overwritten."
+        ),
         code="draft_conflict",
-        fields={"base_revision": [f"The saved draft {where}; this copy is based on {base}."]},
+        fields={"base_revision": [where % {"current": current, "base": base}]},
         extra={"current_revision": current},
     )
 
@@ -160,7 +178,8 @@ def draft_discard(*, task: Task, author) -> None:
 def _refuse_archived(project: Project) -> None:
     if project.status == ProjectStatus.ARCHIVED:
         raise ConflictError(
-            "This project is archived and takes no more answers.", code="project_archived"
+            gettext("This project is archived and takes no more answers."),
+            code="project_archived",
         )
 
 
@@ -172,7 +191,10 @@ def _validated(task: Task, answer: Any, telemetry: dict):
     )
     if not check.ok:
         raise DomainError(
-            "Some answers need attention; each is listed under its question. Your draft is kept.",
+            gettext(
+                "Some answers need attention; each is listed under its question. "
+                "Your draft is kept."
+            ),
             code="invalid_answer",
             fields=check.errors,
         )
@@ -317,11 +339,22 @@ def _submission_submit(
     return submission, True
 
 
+# One whole sentence per status a submission can no longer be revised in.
+_NOT_REVISABLE = {
+    SubmissionStatus.ACCEPTED: lambda: gettext(
+        "This submission was accepted and can no longer be revised."
+    ),
+    SubmissionStatus.REJECTED: lambda: gettext(
+        "This submission was rejected and can no longer be revised."
+    ),
+}
+
+
 def _replay_or_refuse(existing: Submission, idempotency_key: str) -> Submission:
     if idempotency_key and existing.idempotency_key == idempotency_key:
         return existing
     raise ConflictError(
-        "You already submitted this task; open your submission to revise it.",
+        gettext("You already submitted this task; open your submission to revise it."),
         code="already_submitted",
     )
 
@@ -338,8 +371,7 @@ def submission_revise(*, submission: Submission, answer: Any, telemetry: Any = N
     )
     if not submission.is_revisable:
         raise ConflictError(
-            f"This submission was {submission.get_status_display().lower()} and can no longer "
-            "be revised.",
+            _NOT_REVISABLE.get(submission.status, _NOT_REVISABLE[SubmissionStatus.ACCEPTED])(),
             code="not_revisable",
         )
     _refuse_archived(submission.task.project)

@@ -30,16 +30,28 @@ def _designable(request: HttpRequest, pk: int) -> Project:
 
 
 def _parse_json(text: str, label: str) -> tuple[object, str | None]:
-    """Parse JSON typed by a person; on failure say where (line and column)."""
+    """Parse JSON typed by a person; on failure say where (line and column).
+
+    ``label`` is "definition" or "sample": each has its own whole sentences to translate.
+    """
     try:
         return jsonguard.loads(text), None
     except jsonguard.HostileInput as exc:
-        return None, f"{label} is refused at {exc.path or 'the top level'}: {exc.reason}"
+        if label == "sample":
+            message = gettext("The sample task is refused at %(path)s: %(reason)s")
+        else:
+            message = gettext("The definition is refused at %(path)s: %(reason)s")
+        return None, message % {"path": exc.path or gettext("the top level"), "reason": exc.reason}
     except json.JSONDecodeError as exc:
-        return (
-            None,
-            f"{label} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
-        )
+        if label == "sample":
+            message = gettext(
+                "The sample task is not valid JSON: %(error)s at line %(line)s, column %(column)s."
+            )
+        else:
+            message = gettext(
+                "The definition is not valid JSON: %(error)s at line %(line)s, column %(column)s."
+            )
+        return None, message % {"error": exc.msg, "line": exc.lineno, "column": exc.colno}
 
 
 def _sample_task(project: Project) -> dict:
@@ -63,7 +75,7 @@ def template_editor(request: HttpRequest, pk: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        definition, parse_error = _parse_json(definition_text, "The definition")
+        definition, parse_error = _parse_json(definition_text, "definition")
         if parse_error:
             errors = {"definition": [parse_error]}
         else:
@@ -136,8 +148,8 @@ def template_use_gallery(request: HttpRequest, pk: int) -> HttpResponse:
 def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The live preview: the trainer's view of the sample task, as an HTML fragment."""
     project = _designable(request, pk)
-    definition, error = _parse_json(request.POST.get("definition", ""), "The definition")
-    sample, sample_error = _parse_json(request.POST.get("sample_task") or "{}", "The sample task")
+    definition, error = _parse_json(request.POST.get("definition", ""), "definition")
+    sample, sample_error = _parse_json(request.POST.get("sample_task") or "{}", "sample")
     problems: dict[str, list[str]] = {}
     if error or sample_error:
         problems = {"": [e for e in (error, sample_error) if e]}

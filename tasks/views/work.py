@@ -64,7 +64,12 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
         try:
             return jsonguard.loads(text), None
         except jsonguard.HostileInput as exc:
-            return None, f"Refused at {exc.path or 'the top'}: {exc.reason}"
+            if exc.path:
+                return None, gettext("Refused at %(path)s: %(reason)s") % {
+                    "path": exc.path,
+                    "reason": exc.reason,
+                }
+            return None, gettext("Refused at the top: %(reason)s") % {"reason": exc.reason}
         except json.JSONDecodeError as exc:
             return None, gettext(
                 "Not valid JSON: %(error)s at line %(line)s, column %(column)s."
@@ -76,7 +81,16 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
         try:
             items.append(jsonguard.loads(line))
         except jsonguard.HostileInput as exc:
-            return None, f"Line {number} is refused at {exc.path or 'the top'}: {exc.reason}"
+            if exc.path:
+                return None, gettext("Line %(line)s is refused at %(path)s: %(reason)s") % {
+                    "line": number,
+                    "path": exc.path,
+                    "reason": exc.reason,
+                }
+            return None, gettext("Line %(line)s is refused at the top: %(reason)s") % {
+                "line": number,
+                "reason": exc.reason,
+            }
         except json.JSONDecodeError as exc:
             return None, gettext(
                 "Line %(line)s is not valid JSON: %(error)s (column %(column)s)."
@@ -115,10 +129,14 @@ def _cursor_decode(ordering: str, cursor: str) -> list:
         # Guarded: a forged cursor may be nested deep or hold a number beyond 64 bits.
         made_for, *values = jsonguard.loads(raw)
     except (ValueError, TypeError) as exc:
-        raise BadCursor("This page link is damaged; start again from the first page.") from exc
+        raise BadCursor(
+            gettext("This page link is damaged; start again from the first page.")
+        ) from exc
     keys = TASK_ORDERINGS[ordering][1]
     if made_for != ordering or len(values) != len(keys):
-        raise BadCursor("This page link belongs to another ordering; start from the first page.")
+        raise BadCursor(
+            gettext("This page link belongs to another ordering; start from the first page.")
+        )
     parsed = []
     for (field, _), value in zip(keys, values, strict=True):
         try:
@@ -132,7 +150,9 @@ def _cursor_decode(ordering: str, cursor: str) -> list:
             else:
                 raise TypeError(value)
         except (TypeError, ValueError) as exc:
-            raise BadCursor("This page link is damaged; start again from the first page.") from exc
+            raise BadCursor(
+                gettext("This page link is damaged; start again from the first page.")
+            ) from exc
     return parsed
 
 
@@ -211,7 +231,9 @@ def project_tasks(request: HttpRequest, pk: int) -> HttpResponse:
     filter_errors: dict[str, list[str]] = {}
     ordering = request.GET.get("ordering") or "id"
     if ordering not in TASK_ORDERINGS:
-        filter_errors["ordering"] = [f"Choose one of: {', '.join(TASK_ORDERINGS)}."]
+        filter_errors["ordering"] = [
+            gettext("Choose one of: %(choices)s.") % {"choices": ", ".join(TASK_ORDERINGS)}
+        ]
     if not filters.is_valid():
         filter_errors.update({name: list(msgs) for name, msgs in filters.errors.items()})
     rows: list[Task] = []
@@ -325,7 +347,7 @@ def _work_refused(request: HttpRequest, project, refusal: WorkRefusal) -> HttpRe
 def _workspace(request: HttpRequest, task: Task, submission: Submission | None) -> HttpResponse:
     template = template_current(task.project)
     if template is None:
-        messages.error(request, "This project has no task template yet.")
+        messages.error(request, gettext("This project has no task template yet."))
         return redirect("project-detail", pk=task.project_id)
     draft = Draft.objects.filter(task=task, author=request.user).first()
     # The page's copy is based on this revision even when it shows the submission instead.
@@ -417,7 +439,9 @@ def task_work(request: HttpRequest, pk: int) -> HttpResponse:
         # Tasks come from the queue; a link to a task you do not hold is served only when
         # it was assigned to you (and still needs an answer).
         if not task.assignments.filter(trainer=request.user).exists():
-            messages.info(request, "That task is not yours to work on; here is your next one.")
+            messages.info(
+                request, gettext("That task is not yours to work on; here is your next one.")
+            )
             return redirect("work-start", pk=task.project_id)
         try:
             task_lease(task=task, trainer=request.user)
@@ -433,7 +457,9 @@ def submission_revise_page(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_revise_submission(request.user, submission):
         raise PermissionDenied
     if not submission.is_revisable:
-        messages.error(request, "This submission has been reviewed and can no longer be revised.")
+        messages.error(
+            request, gettext("This submission has been reviewed and can no longer be revised.")
+        )
         return redirect("submission-detail", pk=submission.pk)
     return _workspace(request, submission.task, submission)
 

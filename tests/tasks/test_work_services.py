@@ -34,7 +34,7 @@ def test_tasks_create_refuses_the_whole_batch_naming_each_bad_item(cast, mcq):
         )
     fields = caught.value.fields
     assert set(fields) == {"tasks[1].question", "tasks[2]", "tasks[3].question"}
-    assert "3 task(s)" in caught.value.detail
+    assert caught.value.detail == "3 tasks do not fit the template; nothing was created."
     assert Task.objects.count() == before
 
 
