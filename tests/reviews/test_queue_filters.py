@@ -185,6 +185,8 @@ def test_the_page_filters_by_url_and_names_checks_in_words(client, cast, reviewi
     # "Review next" and paging keep the filters.
     assert f'action="{reverse("review-next", args=[cast.project.pk])}?check=near_duplicate"' in body
     assert 'data-testid="clear-filters"' in body
+    review = reverse("submission-review", args=[queued["dup"].pk])
+    assert f'href="{review}?check=near_duplicate"' in body  # a decision comes back here
     # Pseudonyms in the trainer filter when names are hidden, never usernames.
     code = author_code(cast.project.pk, reviewing["trainer2"].pk)
     assert (
