@@ -19,6 +19,7 @@ from accounts.permissions import can_manage_api_token
 from accounts.services import api_token_create, api_token_revoke, user_set_language
 from annotation_platform import jsonguard
 from annotation_platform.api.errors import error_body
+from annotation_platform.confirm import confirmed
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
 
@@ -133,11 +134,14 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what revoking the token stops, to confirm; POST with ``confirm``: revoke."""
     token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
     if not can_manage_api_token(request.user, token):
         raise Http404
+    if not confirmed(request):
+        return render(request, "accounts/confirm_token_revoke.html", {"token": token})
     api_token_revoke(token=token)
     messages.success(request, gettext("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("token-list")

@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from annotation_platform.confirm import confirmed
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
 from integrations import lookups, permissions
@@ -113,9 +114,16 @@ def webhook_test_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def webhook_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what deleting the webhook destroys, to confirm; POST with ``confirm``: delete."""
     webhook = lookups.visible_webhook(request.user, pk)
+    if not confirmed(request):
+        return render(
+            request,
+            "integrations/confirm_webhook_delete.html",
+            {"webhook": webhook, "deliveries": webhook.deliveries.count()},
+        )
     project_id = webhook.project_id
     webhook_delete(webhook=webhook)
     messages.success(request, gettext("Webhook deleted."))

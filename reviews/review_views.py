@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,13 +19,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
 from annotation_platform.ids import id_or_none
 from reviews import permissions
+from reviews.check_labels import check_choices
 from reviews.forms import (
     BulkAcceptForm,
     DisputeForm,
@@ -34,12 +36,19 @@ from reviews.forms import (
 )
 from reviews.models import Dispute, DisputeStatus, Review, Risk
 from reviews.workflow import (
+    FILTER_PARAMS,
+    NO_FILTERS,
     POLICY_FIELDS,
+    QueueFilters,
     audit_candidates,
+    author_alias,
     dispute_file,
     dispute_resolve,
+    log_actors,
     person_as_dict,
     project_disputes,
+    queue_filters,
+    queue_trainers,
     regrade_candidates,
     review_context,
     review_lease,
@@ -57,6 +66,7 @@ from reviews.workflow import (
     revisions_diff,
     submission_outcome,
 )
+from reviews.workflow.queue import RISK_FILTERS
 from tasks import lookups
 from tasks.models import Project, Submission, SubmissionStatus
 from tasks.presentation import answer_rows, display_view, remote_media_for
@@ -176,6 +186,50 @@ def _review_form(context: dict[str, Any], data=None, **kwargs: Any) -> ReviewFor
 # --- the queue ----------------------------------------------------------------------------
 
 
+# "Waiting more than" choices the page offers (the API takes any number of hours or days).
+WAITING_CHOICES = (
+    ("1h", gettext_lazy("more than 1 hour")),
+    ("1d", gettext_lazy("more than 1 day")),
+    ("7d", gettext_lazy("more than 7 days")),
+)
+STATUS_CHOICES = (
+    ("free", gettext_lazy("Free to take")),
+    ("held", gettext_lazy("Held by a reviewer")),
+)
+
+
+def _filter_query(params) -> str:
+    """The queue's filter parameters of ``params`` as a query string ("" when none)."""
+    kept = [(name, params.get(name, "")) for name in FILTER_PARAMS if params.get(name, "")]
+    return urlencode(kept)
+
+
+def _queue_url(project_pk: int, params) -> str:
+    """The queue page, with the filters of ``params`` (the reviewer's view of it kept)."""
+    query = _filter_query(params)
+    url = reverse("review-queue", args=[project_pk])
+    return f"{url}?{query}" if query else url
+
+
+def _request_filters(request: HttpRequest, project: Project) -> QueueFilters:
+    return queue_filters(project=project, params=request.GET)
+
+
+def _filter_choices(project: Project) -> dict[str, Any]:
+    policy = review_policy_for(project)
+    trainers = [
+        (key, key if policy.show_author_names else author_alias(project.pk, user_id))
+        for key, user_id in queue_trainers(project=project)
+    ]
+    return {
+        "checks": check_choices(),
+        "trainers": trainers,
+        "waiting": WAITING_CHOICES,
+        "risks": [(code, Risk(value).label) for code, value in RISK_FILTERS.items()],
+        "statuses": STATUS_CHOICES,
+    }
+
+
 def _render_queue(
     request: HttpRequest,
     project: Project,
@@ -185,7 +239,15 @@ def _render_queue(
     status: int = 200,
 ) -> HttpResponse:
     policy = review_policy_for(project)
-    page = Paginator(review_queue(project=project, reviewer=request.user), QUEUE_PAGE_SIZE)
+    filter_errors: dict[str, list[str]] = {}
+    try:
+        filters = _request_filters(request, project)
+    except DomainError as exc:
+        filters, filter_errors, status = NO_FILTERS, exc.fields, exc.status_code
+    items = review_queue(project=project, reviewer=request.user, filters=filters)
+    if filter_errors:
+        items = items.none()
+    page = Paginator(items, QUEUE_PAGE_SIZE)
     page = page.get_page(request.GET.get("page"))
     now = timezone.now()
     selected = set(bulk_form.data.getlist("submissions")) if bulk_form is not None else set()
@@ -204,6 +266,7 @@ def _render_queue(
         for item in page.object_list
     ]
     shown = {row["item"].submission_id for row in rows}
+    query = _filter_query(request.GET)
     return render(
         request,
         "reviews/review_queue.html",
@@ -217,6 +280,11 @@ def _render_queue(
             "bulk_form": bulk_form or BulkAcceptForm(),
             "disagreement": reviewer_disagreement(project=project),
             "can_edit_policy": permissions.can_edit_review_policy(request.user, project),
+            "filter": {name: request.GET.get(name, "") for name in FILTER_PARAMS},
+            "filter_errors": filter_errors,
+            "filtered": bool(filters) or bool(filter_errors),
+            "filter_query": query,
+            "choices": _filter_choices(project),
         },
         status=status,
     )
@@ -233,11 +301,24 @@ def review_queue_page(request: HttpRequest, pk: int) -> HttpResponse:
 def review_next_page(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Review next": lease the next item and open it (twin of POST …/review-queue/next)."""
     project = _reviewer_project(request, pk)
-    item = review_next(project=project, reviewer=request.user)
+    try:
+        filters = _request_filters(request, project)
+    except DomainError:
+        # The queue page names each filter it does not understand.
+        return redirect(_queue_url(project.pk, request.GET))
+    item = review_next(project=project, reviewer=request.user, filters=filters)
     if item is None:
-        messages.info(request, gettext("Nothing is waiting for your review in this project."))
-        return redirect("review-queue", pk=project.pk)
-    return redirect("submission-review", pk=item.submission_id)
+        messages.info(
+            request,
+            gettext("Nothing that matches these filters is waiting for your review.")
+            if filters
+            else gettext("Nothing is waiting for your review in this project."),
+        )
+        return redirect(_queue_url(project.pk, request.GET))
+    # The filters ride along, so the decision brings the reviewer back to the same view.
+    url = reverse("submission-review", args=[item.submission_id])
+    query = _filter_query(request.GET)
+    return redirect(f"{url}?{query}" if query else url)
 
 
 @login_required
@@ -276,7 +357,7 @@ def review_bulk_accept_page(request: HttpRequest, pk: int) -> HttpResponse:
         )
         % {"count": len(result.reviews)},
     )
-    return redirect("review-queue", pk=project.pk)
+    return redirect(_queue_url(project.pk, request.GET))
 
 
 # --- one submission -----------------------------------------------------------------------
@@ -331,7 +412,8 @@ def submission_review_page(request: HttpRequest, pk: int) -> HttpResponse:
         else gettext("Submission #%(id)s: %(decision)s.")
         % {"id": submission.pk, "decision": decision},
     )
-    return redirect("review-queue", pk=submission.task.project_id)
+    # Opened by "Review next" on a filtered queue: back to that view of it.
+    return redirect(_queue_url(submission.task.project_id, request.GET))
 
 
 @login_required
@@ -604,6 +686,12 @@ def dispute_resolve_page(request: HttpRequest, pk: int) -> HttpResponse:
 # --- log and policy -----------------------------------------------------------------------
 
 
+def _flagged(state: Any) -> list[str] | None:
+    """The check ids a logged state names (``flagged_checks``), for their names in words."""
+    checks = state.get("flagged_checks") if isinstance(state, dict) else None
+    return [str(name) for name in checks] if isinstance(checks, list) else None
+
+
 @login_required
 def review_log_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The review audit log, newest first, in keyset pages (twin of GET …/review-log)."""
@@ -617,6 +705,7 @@ def review_log_page(request: HttpRequest, pk: int) -> HttpResponse:
     events = list(events[: LOG_PAGE_SIZE + 1])
     more = len(events) > LOG_PAGE_SIZE
     events = events[:LOG_PAGE_SIZE]
+    actor = log_actors(project=project)
     return render(
         request,
         "reviews/review_log.html",
@@ -625,8 +714,11 @@ def review_log_page(request: HttpRequest, pk: int) -> HttpResponse:
             "events": [
                 {
                     "event": event,
+                    "actor": actor(event),
                     "before": json.dumps(event.before, ensure_ascii=False, sort_keys=True),
                     "after": json.dumps(event.after, ensure_ascii=False, sort_keys=True),
+                    "checks_before": _flagged(event.before),
+                    "checks_after": _flagged(event.after),
                 }
                 for event in events
             ],

@@ -194,7 +194,13 @@ class DisputeSerializer(serializers.ModelSerializer):
 
 
 class ReviewEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor = serializers.SerializerMethodField(
+        help_text="The username of whoever acted; null for the system, and for a trainer "
+        "when the review policy hides names (then `actor_alias` names them)."
+    )
+    actor_alias = serializers.SerializerMethodField(
+        help_text="The trainer's pseudonym, as the queue shows it, when the policy hides names."
+    )
 
     class Meta:
         model = ReviewEvent
@@ -202,6 +208,7 @@ class ReviewEventSerializer(serializers.ModelSerializer):
             "id",
             "created_at",
             "actor",
+            "actor_alias",
             "action",
             "submission",
             "review",
@@ -210,6 +217,22 @@ class ReviewEventSerializer(serializers.ModelSerializer):
             "after",
         ]
         read_only_fields = fields
+
+    def _actor(self, event) -> dict | None:
+        actor = self.context.get("actor")
+        if actor is not None:
+            return actor(event)
+        if event.actor_id is None:
+            return None
+        return {"id": event.actor_id, "username": event.actor.username, "alias": None}
+
+    def get_actor(self, event) -> str | None:
+        person = self._actor(event)
+        return person["username"] if person else None
+
+    def get_actor_alias(self, event) -> str | None:
+        person = self._actor(event)
+        return person["alias"] if person else None
 
 
 class ReviewPolicySerializer(serializers.ModelSerializer):

@@ -50,7 +50,9 @@ from reviews.workflow import (
     dispute_as_dict,
     dispute_file,
     dispute_resolve,
+    log_actors,
     project_disputes,
+    queue_filters,
     review_as_dict,
     review_context,
     review_lease,
@@ -104,9 +106,46 @@ def _review_out(review: Review) -> dict:
 # --- the queue ----------------------------------------------------------------------------
 
 
+QUEUE_FILTERS = [
+    OpenApiParameter(
+        "check",
+        str,
+        description="Only items this check flagged (a check id such as `near_duplicate`)",
+    ),
+    OpenApiParameter(
+        "trainer",
+        str,
+        description="Only this trainer's work: the username, or, when the review policy "
+        "hides names, the code of the pseudonym (`3FA2C1` in “Trainer 3FA2C1”)",
+    ),
+    OpenApiParameter(
+        "waiting",
+        str,
+        description="Only items queued longer than this: hours or days, e.g. `1h`, `1d`, `7d`",
+    ),
+    OpenApiParameter("risk", str, enum=["failed", "warned", "clean"], description="Only this risk"),
+    OpenApiParameter(
+        "status",
+        str,
+        enum=["free", "held"],
+        description="`free`: nobody holds it; `held`: a reviewer holds it",
+    ),
+]
+
+
+def _queue_filters(request: Request, project):
+    """The filters of the query string, read once the caller may see the queue (a bad
+    value is a 400 naming the parameter, never a hint to an outsider)."""
+    if not permissions.can_view_review_queue(request.user, project):
+        raise PermissionDenied(gettext("Only QA leads and admins review this project's work."))
+    return queue_filters(project=project, params=request.query_params)
+
+
 @extend_schema(
     tags=[TAG],
     summary="The review queue: failed checks first, then warned, then sampled clean work",
+    description="Filters combine (AND); the page's URL takes the same parameters.",
+    parameters=QUEUE_FILTERS,
     responses={200: ReviewItemSerializer(many=True), **errors(400, 401, 403, 404)},
 )
 class ReviewQueue(generics.ListAPIView):
@@ -129,19 +168,25 @@ class ReviewQueue(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return review_queue(project=self._project(), reviewer=self.request.user)
+        project = self._project()
+        filters = _queue_filters(self.request, project)
+        return review_queue(project=project, reviewer=self.request.user, filters=filters)
 
 
 @extend_schema(
     tags=[TAG],
     request=None,
-    responses={200: ReviewItemSerializer, 204: None, **errors(401, 403, 404)},
+    parameters=QUEUE_FILTERS,
+    responses={200: ReviewItemSerializer, 204: None, **errors(400, 401, 403, 404)},
     summary="Lease the next item of the queue (the one you hold, if any; 204 when empty)",
+    description="With the queue's filters in the query string, the next item they let "
+    "through (so a QA lead can work through one check's flags alone).",
 )
 @api_view(["POST"])
 def review_queue_next(request: Request, project_pk: int) -> Response:
     project = lookups.visible_project(request.user, project_pk)
-    item = review_next(project=project, reviewer=request.user)
+    filters = _queue_filters(request, project)
+    item = review_next(project=project, reviewer=request.user, filters=filters)
     if item is None:
         return Response(status=status.HTTP_204_NO_CONTENT)
     item = ReviewItem.objects.select_related("submission__author", "leased_by").get(pk=item.pk)
@@ -461,13 +506,24 @@ class ProjectReviewLog(generics.ListAPIView):
     queryset = ReviewEvent.objects.none()
     pagination_class = ReviewLogPagination
 
+    def _project(self):
+        if not hasattr(self, "_cached_project"):
+            project = lookups.visible_project(self.request.user, self.kwargs["project_pk"])
+            if not permissions.can_view_review_log(self.request.user, project):
+                raise PermissionDenied(gettext("Only QA leads and admins read the review log."))
+            self._cached_project = project
+        return self._cached_project
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["actor"] = log_actors(project=self._project())
+        return context
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        project = lookups.visible_project(self.request.user, self.kwargs["project_pk"])
-        if not permissions.can_view_review_log(self.request.user, project):
-            raise PermissionDenied(gettext("Only QA leads and admins read the review log."))
-        return review_log(project=project).order_by("-id")
+        return review_log(project=self._project()).order_by("-id")
 
 
 @extend_schema(

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import pgettext_lazy
 
+from reviews.check_labels import check_label as check_label_of
+
 register = template.Library()
 
 _DECISIONS = {
@@ -34,3 +36,9 @@ def review_decision(code: str) -> str:
 @register.filter
 def review_kind(code: str) -> str:
     return str(_KINDS.get(code, code))
+
+
+@register.filter
+def check_label(check_id: str) -> str:
+    """A quality check's name for people ("Near-duplicate" for ``near_duplicate``)."""
+    return check_label_of(str(check_id))

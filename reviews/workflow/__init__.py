@@ -42,7 +42,12 @@ from reviews.workflow.decisions import BulkResult, review_submit, reviews_bulk_a
 from reviews.workflow.disputes import dispute_file, dispute_resolve, project_disputes
 from reviews.workflow.policy import POLICY_FIELDS, review_policy_for, review_policy_update
 from reviews.workflow.queue import (
+    FILTER_PARAMS,
+    NO_FILTERS,
+    QueueFilters,
     _sampled,
+    queue_filters,
+    queue_trainers,
     review_items_sync,
     review_lease,
     review_next,
@@ -51,8 +56,10 @@ from reviews.workflow.queue import (
 )
 from reviews.workflow.reading import (
     author_alias,
+    author_code,
     author_history,
     dispute_as_dict,
+    log_actors,
     person_as_dict,
     review_as_dict,
     review_context,
@@ -63,21 +70,28 @@ from reviews.workflow.reading import (
 )
 
 __all__ = [
+    "FILTER_PARAMS",
     "MAX_BULK",
     "MAX_COMMENT_CHARS",
+    "NO_FILTERS",
     "POLICY_FIELDS",
     "STATUS_FOR",
     "BulkResult",
+    "QueueFilters",
     "ReviewInput",
     "_sampled",
     "audit_candidates",
     "author_alias",
+    "author_code",
     "author_history",
     "dispute_as_dict",
     "dispute_file",
     "dispute_resolve",
+    "log_actors",
     "person_as_dict",
     "project_disputes",
+    "queue_filters",
+    "queue_trainers",
     "regrade_candidates",
     "review_as_dict",
     "review_context",

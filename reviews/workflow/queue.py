@@ -5,6 +5,8 @@ and the leases that keep two reviewers off the same item (``review_next``,
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,13 +17,14 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from annotation_platform.errors import ConflictError
+from annotation_platform.errors import ConflictError, DomainError
 from quality.models import CheckResult, CheckRun
 from reviews import permissions
 from reviews.models import Decision, ItemStatus, Review, ReviewItem, ReviewKind, ReviewPolicy, Risk
 from reviews.workflow._common import _log, _require_reviewer_of
 from reviews.workflow.policy import review_policy_for
-from tasks.models import Project, Submission, SubmissionStatus
+from reviews.workflow.reading import author_code
+from tasks.models import Membership, Project, Role, Submission, SubmissionStatus
 
 # --- the queue ----------------------------------------------------------------------------
 
@@ -209,17 +212,184 @@ def _requeue_decided(
     return True
 
 
-def review_queue(*, project: Project, reviewer) -> QuerySet[ReviewItem]:
+# --- filters -------------------------------------------------------------------------------
+
+# The query parameters of the queue's filters (the page's, the API's and "next"'s).
+FILTER_PARAMS = ("check", "trainer", "waiting", "risk", "status")
+RISK_FILTERS = {"failed": Risk.FAILED, "warned": Risk.WARNED, "clean": Risk.CLEAN}
+STATUS_FILTERS = ("free", "held")
+# "Waiting more than": hours or days, e.g. 1h, 1d, 7d (the page offers these three).
+_WAITING = re.compile(r"^([1-9][0-9]{0,3})([hd])$")
+_CODE = re.compile(r"([0-9A-F]{6})$", re.IGNORECASE)
+_MAX_WAITING = timedelta(days=3650)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """A reviewer's filters of the queue, all optional and combined with AND: flagged by
+    check ``check``, written by one trainer (``author_id``), waiting more than
+    ``waiting``, of one risk, free or held. ``params`` keeps them as given, for URLs."""
+
+    check: str = ""
+    author_id: int | None = None
+    waiting: timedelta | None = None
+    risk: int | None = None
+    status: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.params)
+
+    def apply(self, items: QuerySet[ReviewItem], now: datetime) -> QuerySet[ReviewItem]:
+        if self.check:
+            items = items.filter(_flagged_by(self.check))
+        if self.author_id is not None:
+            items = items.filter(submission__author_id=self.author_id)
+        if self.waiting is not None:
+            items = items.filter(queued_at__lte=now - self.waiting)
+        if self.risk is not None:
+            items = items.filter(risk=self.risk)
+        if self.status == "free":
+            items = items.filter(_free(now))
+        elif self.status == "held":
+            items = items.exclude(_free(now))
+        return items
+
+
+NO_FILTERS = QueueFilters()
+
+
+def _flagged_by(check: str) -> Q:
+    # PostgreSQL: jsonb containment, served by the partial GIN index on queued items
+    # (migration 0006). SQLite cannot do JSON containment: the quoted name in the JSON
+    # text is the same test for a list of check names ([a-z_]+, checked by the parser).
+    if connection.features.supports_json_field_contains:
+        return Q(flagged_checks__contains=[check])
+    return Q(flagged_checks__icontains=f'"{check}"')
+
+
+def queue_trainers(*, project: Project) -> list[tuple[str, int]]:
+    """The trainers one may filter ``project``'s queue by: (key, user id), where the key
+    is the username, or the pseudonym's code when the policy hides names."""
+    policy = review_policy_for(project)
+    members = (
+        Membership.objects.filter(project=project, role=Role.TRAINER)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    if policy.show_author_names:
+        return [(m.user.username, m.user_id) for m in members]
+    return sorted((author_code(project.pk, m.user_id), m.user_id) for m in members)
+
+
+def _trainer_id(project: Project, value: str) -> tuple[int | None, str | None]:
+    """The author a ``trainer`` filter names, or an error message."""
+    from accounts.models import User
+
+    policy = review_policy_for(project)
+    if policy.show_author_names:
+        user_id = User.objects.filter(username=value).values_list("pk", flat=True).first()
+        if user_id is None:
+            return None, gettext("No user is named “%(name)s”.") % {"name": value}
+        return user_id, None
+    match = _CODE.search(value.strip())
+    if match is None:
+        return None, gettext(
+            "This project hides trainers' names: give the code of a pseudonym, such as "
+            "3FA2C1 in “Trainer 3FA2C1”."
+        )
+    code = match.group(1).upper()
+    for key, user_id in queue_trainers(project=project):
+        if key == code:
+            return user_id, None
+    # Former trainers whose work is still queued.
+    authors = (
+        ReviewItem.objects.filter(project=project, status=ItemStatus.QUEUED)
+        .values_list("submission__author_id", flat=True)
+        .distinct()
+    )
+    for user_id in authors:
+        if author_code(project.pk, user_id) == code:
+            return user_id, None
+    # A well-formed code of nobody here: an empty queue, not a hint about who exists.
+    return 0, None
+
+
+def queue_filters(*, project: Project, params) -> QueueFilters:
+    """Read the queue's filters from query parameters (a QueryDict or a mapping of
+    strings); empty values mean no filter. Raises ``DomainError`` naming each parameter
+    whose value is not understood."""
+    from quality.checks import CATALOGUE
+
+    values = {name: (params.get(name) or "").strip() for name in FILTER_PARAMS}
+    errors: dict[str, list[str]] = {}
+    check = values["check"]
+    if check and check not in CATALOGUE:
+        errors["check"] = [
+            gettext("Not a check. One of: %(codes)s.") % {"codes": ", ".join(CATALOGUE)}
+        ]
+    author_id = None
+    if values["trainer"]:
+        author_id, problem = _trainer_id(project, values["trainer"])
+        if problem:
+            errors["trainer"] = [problem]
+    waiting = None
+    if values["waiting"]:
+        match = _WAITING.match(values["waiting"])
+        if match is None:
+            errors["waiting"] = [
+                gettext("A number of hours or days, such as 1h, 1d or 7d."),
+            ]
+        else:
+            amount, unit = int(match.group(1)), match.group(2)
+            waiting = timedelta(hours=amount) if unit == "h" else timedelta(days=amount)
+            if waiting > _MAX_WAITING:
+                errors["waiting"] = [gettext("At most 3650 days.")]
+    risk = None
+    if values["risk"]:
+        risk = RISK_FILTERS.get(values["risk"])
+        if risk is None:
+            errors["risk"] = [
+                gettext("One of: %(codes)s.") % {"codes": ", ".join(RISK_FILTERS)},
+            ]
+    if values["status"] and values["status"] not in STATUS_FILTERS:
+        errors["status"] = [
+            gettext("One of: %(codes)s.") % {"codes": ", ".join(STATUS_FILTERS)},
+        ]
+    if errors:
+        raise DomainError(
+            gettext("Some queue filters are not understood; each is named."),
+            code="invalid_filter",
+            fields=errors,
+        )
+    return QueueFilters(
+        check=check,
+        author_id=author_id,
+        waiting=waiting,
+        risk=risk,
+        status=values["status"],
+        params=tuple((name, value) for name, value in values.items() if value),
+    )
+
+
+def review_queue(
+    *,
+    project: Project,
+    reviewer,
+    filters: QueueFilters = NO_FILTERS,
+    now: datetime | None = None,
+) -> QuerySet[ReviewItem]:
     """The project's queued items ``reviewer`` may review, failed first, then warned, then
-    sampled clean work, oldest first within each."""
+    sampled clean work, oldest first within each; only those ``filters`` let through."""
     if not permissions.can_view_review_queue(reviewer, project):
         raise PermissionDenied(gettext("Only QA leads and admins review this project's work."))
-    return (
+    items = (
         ReviewItem.objects.filter(project=project, status=ItemStatus.QUEUED)
         .exclude(submission__author=reviewer)
         .select_related("submission__author", "submission__task", "leased_by")
         .order_by("risk", "queued_at", "id")
     )
+    return filters.apply(items, now or timezone.now())
 
 
 def _free(now: datetime) -> Q:
@@ -234,20 +404,31 @@ def _lease_state(item: ReviewItem) -> dict[str, Any]:
     }
 
 
-def review_next(*, project: Project, reviewer, now: datetime | None = None) -> ReviewItem | None:
+def review_next(
+    *,
+    project: Project,
+    reviewer,
+    now: datetime | None = None,
+    filters: QueueFilters = NO_FILTERS,
+) -> ReviewItem | None:
     """Lease the next item of the queue to ``reviewer`` (the one they hold, if any); None
-    when nothing is left for them. Never an item of their own work."""
+    when nothing is left for them. Never an item of their own work. With ``filters``,
+    only an item they let through (held or new), so a reviewer can work through, say,
+    the near-duplicates alone."""
     if not permissions.can_view_review_queue(reviewer, project):
         raise PermissionDenied(gettext("Only QA leads and admins review this project's work."))
     now = now or timezone.now()
     policy = review_policy_for(project)
     with transaction.atomic():
         held = (
-            ReviewItem.objects.filter(
-                project=project,
-                status=ItemStatus.QUEUED,
-                leased_by=reviewer,
-                lease_expires_at__gt=now,
+            filters.apply(
+                ReviewItem.objects.filter(
+                    project=project,
+                    status=ItemStatus.QUEUED,
+                    leased_by=reviewer,
+                    lease_expires_at__gt=now,
+                ),
+                now,
             )
             .select_related("submission")
             .order_by("risk", "queued_at", "id")
@@ -257,7 +438,9 @@ def review_next(*, project: Project, reviewer, now: datetime | None = None) -> R
             return held
         for _ in range(5):  # a rival may claim our pick between the read and the update
             candidates = (
-                ReviewItem.objects.filter(project=project, status=ItemStatus.QUEUED)
+                filters.apply(
+                    ReviewItem.objects.filter(project=project, status=ItemStatus.QUEUED), now
+                )
                 .filter(_free(now))
                 .exclude(submission__author=reviewer)
                 .order_by("risk", "queued_at", "id")

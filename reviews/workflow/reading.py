@@ -21,7 +21,14 @@ from reviews.models import Dispute, Review, ReviewEvent, ReviewItem, ReviewKind,
 from reviews.workflow._common import _require_reviewer_of
 from reviews.workflow.policy import review_policy_for
 from rubrics.models import RubricVersion
-from tasks.models import Project, Submission, SubmissionRevision, SubmissionStatus
+from tasks.models import (
+    Membership,
+    Project,
+    Role,
+    Submission,
+    SubmissionRevision,
+    SubmissionStatus,
+)
 from tasks.services.guidelines import guidelines_current
 from tasks.template_definition import displayed_data, questions
 
@@ -29,22 +36,56 @@ from tasks.template_definition import displayed_data, questions
 
 
 def review_log(*, project: Project) -> QuerySet[ReviewEvent]:
-    """The project's review audit log, newest first."""
+    """The project's review audit log, newest first. Who acted is read through
+    ``log_actors``, which hides trainers' names as the review policy says."""
     return (
         ReviewEvent.objects.filter(project=project)
-        .select_related("actor")
+        .select_related("actor", "submission")
         .order_by("-created_at", "-id")
     )
+
+
+def log_actors(*, project: Project):
+    """A function giving each log event's actor as reviewers may read it: ``None`` for the
+    system, else ``{"id", "username", "alias"}`` as in the queue (``person_as_dict``). When
+    the policy hides authors, a trainer of the project, or whoever wrote the event's
+    submission (disputes are filed by their authors), is shown by pseudonym only."""
+    policy = review_policy_for(project)
+    hidden: set[int] = set()
+    if not policy.show_author_names:
+        hidden = set(
+            Membership.objects.filter(project=project, role=Role.TRAINER).values_list(
+                "user_id", flat=True
+            )
+        )
+
+    def actor(event: ReviewEvent) -> dict[str, Any] | None:
+        if event.actor_id is None:
+            return None
+        author_id = event.submission.author_id if event.submission_id else None
+        if not policy.show_author_names and (
+            event.actor_id in hidden or event.actor_id == author_id
+        ):
+            return person_as_dict(policy, project.pk, event.actor)
+        return {"id": event.actor_id, "username": event.actor.username, "alias": None}
+
+    return actor
 
 
 # --- what a reviewer reads --------------------------------------------------------------------
 
 
+def author_code(project_id: int, user_id: int) -> str:
+    """The code of a trainer's pseudonym in one project ("3FA2C1"): stable, and what the
+    queue's trainer filter takes when the policy hides names."""
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{project_id}:{user_id}".encode())
+    return digest.hexdigest()[:6].upper()
+
+
 def author_alias(project_id: int, user_id: int) -> str:
     """A stable pseudonym of a trainer within one project, for policies that hide names."""
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{project_id}:{user_id}".encode())
     # Shown, not matched on: it reads in the reader's language.
-    return gettext("Trainer %(code)s") % {"code": digest.hexdigest()[:6].upper()}
+    return gettext("Trainer %(code)s") % {"code": author_code(project_id, user_id)}
 
 
 def person_as_dict(policy: ReviewPolicy, project_id: int, user) -> dict[str, Any]:

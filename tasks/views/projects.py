@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from annotation_platform.confirm import confirmed
 from annotation_platform.errors import DomainError
 from annotation_platform.forms import add_domain_error
 from annotation_platform.time_zones import request_zone
@@ -217,11 +218,23 @@ def project_remote_media_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def project_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what deleting the project destroys, to confirm by typing its name; POST with
+    the exact name: delete (the settings page's form posts here too)."""
     project = visible_project(request, pk)
     if not permissions.can_delete_project(request.user, project):
         raise PermissionDenied
+    if request.method == "GET":
+        return render(
+            request,
+            "tasks/confirm_project_delete.html",
+            {
+                "project": project,
+                "tasks": project.tasks.count(),
+                "members": project.memberships.count(),
+            },
+        )
     if request.POST.get("confirm_name", "").strip() != project.name:
         messages.error(request, _("Type the project's exact name to delete it."))
         return redirect("project-settings", pk=project.pk)
@@ -310,13 +323,21 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """GET: what removing the member (or leaving) means, to confirm; POST with
+    ``confirm``: remove."""
     project = visible_project(request, pk)
     membership = _membership(request, project, membership_pk)
     if not permissions.can_remove_membership(request.user, membership):
         raise PermissionDenied
     leaving = membership.user_id == request.user.pk
+    if not confirmed(request):
+        return render(
+            request,
+            "tasks/confirm_member_remove.html",
+            {"project": project, "membership": membership, "leaving": leaving},
+        )
     try:
         membership_remove(membership=membership)
     except DomainError as exc:

@@ -71,7 +71,7 @@ def test_revoking_a_token_in_the_page(client):
     user = UserFactory()
     token, _ = api_token_create(user=user, name="t")
     client.force_login(user)
-    client.post(reverse("token-revoke", args=[token.pk]))
+    client.post(reverse("token-revoke", args=[token.pk]), {"confirm": "yes"})
     token.refresh_from_db()
     assert token.is_revoked
 
@@ -79,7 +79,9 @@ def test_revoking_a_token_in_the_page(client):
 def test_nobody_revokes_someone_elses_token(client):
     token, _ = api_token_create(user=UserFactory(), name="t")
     client.force_login(UserFactory(is_staff=True))
-    assert client.post(reverse("token-revoke", args=[token.pk])).status_code == 404
+    url = reverse("token-revoke", args=[token.pk])
+    assert client.post(url, {"confirm": "yes"}).status_code == 404
+    assert client.get(url).status_code == 404
     token.refresh_from_db()
     assert not token.is_revoked
 

@@ -52,8 +52,9 @@ def test_admin_adds_changes_and_removes_a_member(page, live_server, cast):
         Role.QA_LEAD
     )
 
-    # when: remove
+    # when: remove, confirmed on the page that says what it means
     member_row(page, "newcomer").get_by_role("button", name="Remove newcomer").click()
+    page.get_by_test_id("confirm").click()
 
     # then
     expect(page.get_by_role("status")).to_contain_text("newcomer removed.")

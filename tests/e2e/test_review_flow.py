@@ -245,7 +245,7 @@ def test_qa_lead_reconsiders_an_accepted_answer_the_checks_flag_later(
     login(page, live_server, cast.qa_lead)
     page.goto(queue_url(live_server, cast))
     row = page.locator(f'tr[data-submission="{first.pk}"]')
-    expect(row).to_contain_text("agreement_outlier")
+    expect(row).to_contain_text("Agreement outlier")  # the check by name, not id
     expect(row).to_contain_text("the checks changed after the decision")
     row.get_by_role("link", name=f"#{first.pk}").click()
 

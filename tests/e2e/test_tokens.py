@@ -48,8 +48,10 @@ def test_token_created_in_the_page_works_until_revoked_there(page, live_server, 
     assert response.status == 200, response.text()
     assert response.json()["username"] == cast.setter.username
 
-    # when: the token is revoked in the page
+    # when: the token is revoked in the page, confirmed on the page that says what stops
     page.get_by_role("button", name="Revoke token import script").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Revoke the token “import script”?")
+    page.get_by_test_id("confirm").click()
 
     # then
     expect(page.get_by_role("status")).to_contain_text("Token “import script” revoked.")

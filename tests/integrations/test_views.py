@@ -26,6 +26,7 @@ def pages(cast, hook) -> list[tuple[str, str]]:
         ("post", reverse("webhook-toggle", args=[hook.pk])),
         ("post", reverse("webhook-rotate", args=[hook.pk])),
         ("post", reverse("webhook-test", args=[hook.pk])),
+        ("get", reverse("webhook-delete", args=[hook.pk])),
         ("post", reverse("webhook-delete", args=[hook.pk])),
     ]
 
@@ -111,5 +112,5 @@ def test_toggle_rotate_test_and_delete(
     log = client.get(tested["Location"]).content.decode()
     assert "webhook.test" in log and "Delivered" in log and "receiver says 200" in log
 
-    client.post(reverse("webhook-delete", args=[hook.pk]))
+    client.post(reverse("webhook-delete", args=[hook.pk]), {"confirm": "yes"})
     assert not Webhook.objects.exists()

@@ -146,7 +146,7 @@ def test_admin_adds_changes_and_removes_members_in_the_page(client, cast):
     membership.refresh_from_db()
     assert membership.role == Role.QA_LEAD
 
-    client.post(reverse("member-remove", args=[cast.project.pk, membership.pk]))
+    client.post(reverse("member-remove", args=[cast.project.pk, membership.pk]), {"confirm": "yes"})
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
@@ -188,7 +188,8 @@ def test_demoting_the_last_admin_in_the_page_is_refused_with_a_message(client, c
 def test_a_trainer_can_leave_a_project(client, cast):
     membership = Membership.objects.get(project=cast.project, user=cast.trainer)
     client.force_login(cast.trainer)
-    response = client.post(reverse("member-remove", args=[cast.project.pk, membership.pk]))
+    url = reverse("member-remove", args=[cast.project.pk, membership.pk])
+    response = client.post(url, {"confirm": "yes"})
     assert response.status_code == 302
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
@@ -196,17 +197,23 @@ def test_a_trainer_can_leave_a_project(client, cast):
 def test_a_trainer_cannot_remove_someone_else(client, cast):
     other = Membership.objects.get(project=cast.project, user=cast.setter)
     client.force_login(cast.trainer)
-    response = client.post(reverse("member-remove", args=[cast.project.pk, other.pk]))
+    url = reverse("member-remove", args=[cast.project.pk, other.pk])
+    assert client.get(url).status_code == 404
+    response = client.post(url, {"confirm": "yes"})
     assert response.status_code == 404  # trainers cannot even see other memberships
     assert Membership.objects.filter(pk=other.pk).exists()
 
 
-def test_member_pages_need_post(client, cast):
+def test_removing_a_member_is_confirmed_first(client, cast):
+    """GET shows the confirmation page (tests/tasks/test_confirm_pages.py covers it)."""
     membership = Membership.objects.get(project=cast.project, user=cast.trainer)
     client.force_login(cast.admin)
+    url = reverse("member-remove", args=[cast.project.pk, membership.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url).status_code == 200
+    assert Membership.objects.filter(pk=membership.pk).exists()
     assert (
-        client.get(reverse("member-remove", args=[cast.project.pk, membership.pk])).status_code
-        == 405
+        client.get(reverse("member-role", args=[cast.project.pk, membership.pk])).status_code == 405
     )
 
 
