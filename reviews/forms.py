@@ -16,7 +16,7 @@ from annotation_platform.errors import DomainError
 from annotation_platform.ids import id_or_none
 from reviews.models import Decision, MissingJudgments, ScoringMethod
 from reviews.workflow import ReviewInput
-from rubrics.content import iter_criteria
+from rubrics.content import KIND_SECTION, iter_criteria, iter_nodes
 
 NOT_JUDGED = ""
 
@@ -41,7 +41,8 @@ class ReviewForm(forms.Form):
         required=False,
         label=_("Reasons"),
         help_text=_("Needed to reject or return: a rubric criterion or a guideline rule."),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        # Ticked, never Ctrl+clicked; the page filters them as the reviewer types.
+        widget=forms.CheckboxSelectMultiple,
     )
     comment = forms.CharField(
         required=False,
@@ -69,6 +70,8 @@ class ReviewForm(forms.Form):
         self.criteria = (
             [located.node for located in iter_criteria(rubric["content"])] if rubric else []
         )
+        # Sections as the rubric lays them out, for the judging form's headings.
+        self.outline = list(iter_nodes(rubric["content"])) if rubric else []
         self.fields["rubric_version"].initial = rubric["id"] if rubric else None
         if decisions is not None:
             self.fields["decision"].choices = [
@@ -101,16 +104,38 @@ class ReviewForm(forms.Form):
             )
 
     def criterion_rows(self) -> list[dict[str, Any]]:
-        """What the template lays out per criterion: the node and its two bound fields."""
-        return [
-            {
-                "criterion": criterion,
-                "judgment": self[f"j-{criterion['id']}"],
-                "evidence": self[f"e-{criterion['id']}"],
-                "pitfall": criterion.get("polarity") == "pitfall",
-            }
-            for criterion in self.criteria
-        ]
+        """What the template lays out, in the rubric's order: a heading per section (its
+        title and description) and, per criterion, the node and its two bound fields."""
+        rows: list[dict[str, Any]] = []
+        for located in self.outline:
+            node, depth = located.node, len(located.sections)
+            if node["kind"] == KIND_SECTION:
+                rows.append({"section": node, "depth": depth})
+                continue
+            rows.append(
+                {
+                    "criterion": node,
+                    "judgment": self[f"j-{node['id']}"],
+                    "evidence": self[f"e-{node['id']}"],
+                    "pitfall": node.get("polarity") == "pitfall",
+                    "depth": depth,
+                }
+            )
+        return rows
+
+    def reason_groups(self) -> list[dict[str, Any]]:
+        """The reasons' checkboxes in their two groups (criteria, guideline rules), for a
+        list the page filters as the reviewer types."""
+        boxes = list(self["reasons"])
+        groups = []
+        for prefix, label in (
+            ("criterion:", _("Rubric criteria")),
+            ("rule:", _("Guideline rules")),
+        ):
+            choices = [box for box in boxes if str(box.data["value"]).startswith(prefix)]
+            if choices:
+                groups.append({"label": label, "choices": choices})
+        return groups
 
     def judgments(self) -> dict[str, dict[str, Any]]:
         judged: dict[str, dict[str, Any]] = {}

@@ -40,6 +40,7 @@ from reviews.workflow.audit import (
 )
 from reviews.workflow.decisions import BulkResult, review_submit, reviews_bulk_accept
 from reviews.workflow.disputes import dispute_file, dispute_resolve, project_disputes
+from reviews.workflow.next_item import DecidedAndNext, judging_context, review_submit_and_next
 from reviews.workflow.policy import POLICY_FIELDS, review_policy_for, review_policy_update
 from reviews.workflow.queue import (
     _sampled,
@@ -68,6 +69,7 @@ __all__ = [
     "POLICY_FIELDS",
     "STATUS_FOR",
     "BulkResult",
+    "DecidedAndNext",
     "ReviewInput",
     "_sampled",
     "audit_candidates",
@@ -76,6 +78,7 @@ __all__ = [
     "dispute_as_dict",
     "dispute_file",
     "dispute_resolve",
+    "judging_context",
     "person_as_dict",
     "project_disputes",
     "regrade_candidates",
@@ -92,6 +95,7 @@ __all__ = [
     "review_release",
     "review_second",
     "review_submit",
+    "review_submit_and_next",
     "reviewer_disagreement",
     "reviews_bulk_accept",
     "reviews_for",
