@@ -125,6 +125,8 @@
           input.dispatchEvent(new Event("change", { bubbles: true }));
           filter.value = "";
           apply();
+          // Back to the shortcuts: C for the comment, / for another reason.
+          filter.blur();
         }
       } else if (event.key === "ArrowDown") {
         const first = visible()[0];
@@ -278,6 +280,7 @@
       }
       if (handled) event.preventDefault();
     });
+    form.dataset.shortcutsReady = "1";
   }
 
   const zoom = setUpZoom();
