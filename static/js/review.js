@@ -109,6 +109,9 @@
         label.hidden = !words.every((word) => text.includes(word));
         label.classList.remove("is-first");
       });
+      box.querySelectorAll("[data-reason-group]").forEach((group) => {
+        group.hidden = !group.querySelector("[data-reason]:not([hidden])");
+      });
       const shown = visible();
       if (words.length && shown.length) shown[0].classList.add("is-first");
       if (none) none.hidden = shown.length > 0;
@@ -283,6 +286,34 @@
     form.dataset.shortcutsReady = "1";
   }
 
+  // --- the decision panel: sticky beside the submission, never taller than what is left of
+  // the window below its top, so its buttons (sticky at its bottom) are always in view.
+
+  function setUpSide() {
+    const side = document.querySelector(".review-side");
+    if (!side) return;
+    let queued = false;
+    const fit = () => {
+      queued = false;
+      if (getComputedStyle(side).position !== "sticky") {
+        side.style.removeProperty("max-height");
+        return;
+      }
+      const top = Math.max(side.getBoundingClientRect().top, 0);
+      side.style.maxHeight = `${Math.max(240, window.innerHeight - top - 12)}px`;
+    };
+    const later = () => {
+      if (!queued) {
+        queued = true;
+        window.requestAnimationFrame(fit);
+      }
+    };
+    window.addEventListener("scroll", later, { passive: true });
+    window.addEventListener("resize", later);
+    fit();
+  }
+
+  setUpSide();
   const zoom = setUpZoom();
   document.querySelectorAll("form[data-review-form]").forEach((form) => {
     setUpScore(form);
