@@ -31,6 +31,34 @@ def _judgment_choices(criterion: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(NOT_JUDGED, _("Not judged")), ("met", _("Met")), ("not_met", _("Not met"))]
 
 
+def _options(field: forms.BoundField) -> list[dict[str, Any]]:
+    """A radio or checkbox field's choices as plain data (value, label, id, checked) for
+    the template to write its inputs itself: a 20-criterion rubric has some 80 inputs, and
+    Django renders each widget through a template of its own (about half the page's time)."""
+    value = field.value()
+    chosen = {str(v) for v in value} if isinstance(value, (list, tuple)) else {str(value or "")}
+    return [
+        {
+            "value": str(choice_value),
+            "label": choice_label,
+            "id": f"{field.auto_id}_{index}",
+            "checked": str(choice_value) in chosen,
+        }
+        for index, (choice_value, choice_label) in enumerate(field.field.choices)
+        if not isinstance(choice_label, (list, tuple))
+    ] + [
+        {
+            "value": str(choice_value),
+            "label": choice_label,
+            "id": f"{field.auto_id}_{group_index}_{index}",
+            "checked": str(choice_value) in chosen,
+        }
+        for group_index, (_group, group) in enumerate(field.field.choices)
+        if isinstance(group, (list, tuple))
+        for index, (choice_value, choice_label) in enumerate(group)
+    ]
+
+
 class ReviewForm(forms.Form):
     """A review, a second review or a dispute resolution: per-criterion judgments of the
     rubric version the page shows, a decision, reasons (a criterion or a guideline rule),
@@ -112,10 +140,12 @@ class ReviewForm(forms.Form):
             if node["kind"] == KIND_SECTION:
                 rows.append({"section": node, "depth": depth})
                 continue
+            judgment = self[f"j-{node['id']}"]
             rows.append(
                 {
                     "criterion": node,
-                    "judgment": self[f"j-{node['id']}"],
+                    "judgment": judgment,
+                    "options": _options(judgment),
                     "evidence": self[f"e-{node['id']}"],
                     "pitfall": node.get("polarity") == "pitfall",
                     "depth": depth,
@@ -126,13 +156,13 @@ class ReviewForm(forms.Form):
     def reason_groups(self) -> list[dict[str, Any]]:
         """The reasons' checkboxes in their two groups (criteria, guideline rules), for a
         list the page filters as the reviewer types."""
-        boxes = list(self["reasons"])
+        boxes = _options(self["reasons"])
         groups = []
         for prefix, label in (
             ("criterion:", _("Rubric criteria")),
             ("rule:", _("Guideline rules")),
         ):
-            choices = [box for box in boxes if str(box.data["value"]).startswith(prefix)]
+            choices = [box for box in boxes if box["value"].startswith(prefix)]
             if choices:
                 groups.append({"label": label, "choices": choices})
         return groups
