@@ -1,7 +1,9 @@
+# ruff: noqa: F811 - `work` and `through_the_media_view` are imported fixtures
 """Review at speed in a real Chromium (#19): a QA lead decides ten submissions with the
 keyboard only, each decision landing on the next item of the queue ("Decide and go to
 next"), counting the keystrokes of each decision; and judges a 20-criterion rubric in
-sections without the mouse. Shortcuts never fire while typing in a text field."""
+sections without the mouse; and zooms the task's image. Shortcuts never fire while typing in
+a text field."""
 
 from __future__ import annotations
 
@@ -13,6 +15,13 @@ from playwright.sync_api import expect
 
 from reviews.models import Review
 from tests.e2e.conftest import login
+from tests.e2e.test_image_boxes import (  # noqa: F401 (fixtures)
+    HEIGHT,
+    IMAGE_LOADED,
+    WIDTH,
+    through_the_media_view,
+    work,
+)
 from tests.factories import submit
 
 pytestmark = pytest.mark.e2e
@@ -221,4 +230,42 @@ def test_a_reviewer_judges_a_twenty_criterion_rubric_without_the_mouse(
     assert review.judgments == expected
     print("keystrokes for 20 criteria and the decision:", keys.count)
     assert keys.count == 20 + 4 + len("Not explained") + 3
+    assert page_problems == []
+
+
+def test_the_task_image_zooms_from_the_keyboard_and_by_a_click(
+    page, page_problems, live_server, cast, work, through_the_media_view
+):
+    submission, _ = submit(
+        task=work.task,
+        author=cast.trainer,
+        answer={
+            "problems": {
+                "image": {"width": WIDTH, "height": HEIGHT},
+                "regions": [{"shape": "point", "label": "garbled_text", "x": 0.25, "y": 0.75}],
+            }
+        },
+    )
+    login(page, live_server, cast.qa_lead)
+    page.goto(live_server.url + reverse("submission-review", args=[submission.pk]))
+    page.wait_for_selector(READY, state="attached")
+    page.wait_for_function(IMAGE_LOADED)
+    dialog = page.locator("dialog[data-zoom-dialog]")
+    expect(dialog).to_be_hidden()
+    page.keyboard.press("z")
+    expect(dialog).to_be_visible()
+    big = dialog.locator("img[data-zoom-image]")
+    expect(big).to_have_attribute("src", re.compile(r"shirt"))
+    assert big.evaluate("img => img.complete && img.naturalWidth") == WIDTH
+    big.click()  # full size
+    expect(dialog.locator(".zoom-stage")).to_have_class(re.compile("is-actual"))
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    # While the dialog was open no shortcut fired; now they work again.
+    page.keyboard.press("a")
+    expect(page.locator('input[name="decision"][value="accept"]')).to_be_checked()
+    page.locator(".review-main .image-viewer img").click()
+    expect(dialog).to_be_visible()
+    dialog.get_by_test_id("zoom-close").click()
+    expect(dialog).to_be_hidden()
     assert page_problems == []
