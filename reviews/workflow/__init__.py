@@ -40,7 +40,7 @@ from reviews.workflow.audit import (
 )
 from reviews.workflow.decisions import BulkResult, review_submit, reviews_bulk_accept
 from reviews.workflow.disputes import dispute_file, dispute_resolve, project_disputes
-from reviews.workflow.next_item import DecidedAndNext, judging_context, review_submit_and_next
+from reviews.workflow.next_item import DecidedAndNext, review_submit_and_next
 from reviews.workflow.policy import POLICY_FIELDS, review_policy_for, review_policy_update
 from reviews.workflow.queue import (
     _sampled,
@@ -54,6 +54,7 @@ from reviews.workflow.reading import (
     author_alias,
     author_history,
     dispute_as_dict,
+    judging_context,
     person_as_dict,
     review_as_dict,
     review_context,

@@ -3,56 +3,22 @@ request, so the review page can redirect straight to it (one redirect, no queue 
 between). The next item is the one "Review next" gives (``queue.review_next``: same
 filters, same order, the item the reviewer already holds first).
 
-``judging_context`` is the part of ``reading.review_context`` a decision needs (the rubric
-version in force and the active guideline rules): the form is built and checked with it,
-without reading the findings, the author's history, other answers and earlier reviews,
-which only the page shows."""
+The page's POST builds its form with ``reading.judging_context`` (the rubric version in
+force and the active guideline rules), not the whole ``review_context``: the findings, the
+author's history, other answers and earlier reviews are read only for the page itself."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.utils import timezone
 
 from reviews.models import Review, ReviewItem
-from reviews.workflow._common import ReviewInput, _require_reviewer_of
+from reviews.workflow._common import ReviewInput
 from reviews.workflow.decisions import review_submit
 from reviews.workflow.queue import review_next
-from rubrics.models import RubricVersion
 from tasks.models import Submission
-from tasks.services.guidelines import guidelines_current
-
-
-def judging_context(*, submission: Submission, reviewer) -> dict[str, Any]:
-    """The rubric version in force and the active guideline rules, shaped as in
-    ``review_context`` (``rubric``, ``guideline_rules``, ``submission.revision``)."""
-    _require_reviewer_of(reviewer, submission)
-    project = submission.task.project
-    version = (
-        RubricVersion.objects.select_related("rubric").filter(pk=project.rubric_version_id).first()
-        if project.rubric_version_id
-        else None
-    )
-    guidelines = guidelines_current(project)
-    return {
-        "submission": {"id": submission.pk, "revision": submission.revision},
-        "rubric": None
-        if version is None
-        else {
-            "id": version.pk,
-            "rubric": version.rubric_id,
-            "title": version.rubric.title,
-            "number": version.number,
-            "status": version.status,
-            "content": version.content,
-        },
-        "guideline_rules": [
-            {"id": rule["id"], "title": rule.get("title", "")}
-            for rule in (guidelines.active_rules if guidelines else [])
-        ],
-    }
 
 
 @dataclass(frozen=True)
