@@ -301,4 +301,7 @@ def test_reasons_posted_as_checkboxes_are_recorded(client, cast, reviewing):
     )
     assert response.status_code == 302
     review = Review.objects.get(submission=first)
-    assert [next(iter(reason)) for reason in review.reasons] == ["criterion", "rule"]
+    assert review.reasons == [
+        {"criterion": "correct", "label": "Picks the correct option"},
+        {"rule": "R1", "label": "Answer in English"},
+    ]
