@@ -16,7 +16,7 @@ from annotation_platform.errors import DomainError
 from annotation_platform.ids import id_or_none
 from reviews.models import Decision, MissingJudgments, ScoringMethod
 from reviews.workflow import ReviewInput
-from rubrics.content import iter_criteria
+from rubrics.content import KIND_SECTION, iter_criteria, iter_nodes
 
 NOT_JUDGED = ""
 
@@ -31,6 +31,34 @@ def _judgment_choices(criterion: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(NOT_JUDGED, _("Not judged")), ("met", _("Met")), ("not_met", _("Not met"))]
 
 
+def _options(field: forms.BoundField) -> list[dict[str, Any]]:
+    """A radio or checkbox field's choices as plain data (value, label, id, checked) for
+    the template to write its inputs itself: a 20-criterion rubric has some 80 inputs, and
+    Django renders each widget through a template of its own (about half the page's time)."""
+    value = field.value()
+    chosen = {str(v) for v in value} if isinstance(value, (list, tuple)) else {str(value or "")}
+    return [
+        {
+            "value": str(choice_value),
+            "label": choice_label,
+            "id": f"{field.auto_id}_{index}",
+            "checked": str(choice_value) in chosen,
+        }
+        for index, (choice_value, choice_label) in enumerate(field.field.choices)
+        if not isinstance(choice_label, (list, tuple))
+    ] + [
+        {
+            "value": str(choice_value),
+            "label": choice_label,
+            "id": f"{field.auto_id}_{group_index}_{index}",
+            "checked": str(choice_value) in chosen,
+        }
+        for group_index, (_group, group) in enumerate(field.field.choices)
+        if isinstance(group, (list, tuple))
+        for index, (choice_value, choice_label) in enumerate(group)
+    ]
+
+
 class ReviewForm(forms.Form):
     """A review, a second review or a dispute resolution: per-criterion judgments of the
     rubric version the page shows, a decision, reasons (a criterion or a guideline rule),
@@ -41,7 +69,8 @@ class ReviewForm(forms.Form):
         required=False,
         label=_("Reasons"),
         help_text=_("Needed to reject or return: a rubric criterion or a guideline rule."),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        # Ticked, never Ctrl+clicked; the page filters them as the reviewer types.
+        widget=forms.CheckboxSelectMultiple,
     )
     comment = forms.CharField(
         required=False,
@@ -69,6 +98,8 @@ class ReviewForm(forms.Form):
         self.criteria = (
             [located.node for located in iter_criteria(rubric["content"])] if rubric else []
         )
+        # Sections as the rubric lays them out, for the judging form's headings.
+        self.outline = list(iter_nodes(rubric["content"])) if rubric else []
         self.fields["rubric_version"].initial = rubric["id"] if rubric else None
         if decisions is not None:
             self.fields["decision"].choices = [
@@ -101,16 +132,40 @@ class ReviewForm(forms.Form):
             )
 
     def criterion_rows(self) -> list[dict[str, Any]]:
-        """What the template lays out per criterion: the node and its two bound fields."""
-        return [
-            {
-                "criterion": criterion,
-                "judgment": self[f"j-{criterion['id']}"],
-                "evidence": self[f"e-{criterion['id']}"],
-                "pitfall": criterion.get("polarity") == "pitfall",
-            }
-            for criterion in self.criteria
-        ]
+        """What the template lays out, in the rubric's order: a heading per section (its
+        title and description) and, per criterion, the node and its two bound fields."""
+        rows: list[dict[str, Any]] = []
+        for located in self.outline:
+            node, depth = located.node, len(located.sections)
+            if node["kind"] == KIND_SECTION:
+                rows.append({"section": node, "depth": depth})
+                continue
+            judgment = self[f"j-{node['id']}"]
+            rows.append(
+                {
+                    "criterion": node,
+                    "judgment": judgment,
+                    "options": _options(judgment),
+                    "evidence": self[f"e-{node['id']}"],
+                    "pitfall": node.get("polarity") == "pitfall",
+                    "depth": depth,
+                }
+            )
+        return rows
+
+    def reason_groups(self) -> list[dict[str, Any]]:
+        """The reasons' checkboxes in their two groups (criteria, guideline rules), for a
+        list the page filters as the reviewer types."""
+        boxes = _options(self["reasons"])
+        groups = []
+        for prefix, label in (
+            ("criterion:", _("Rubric criteria")),
+            ("rule:", _("Guideline rules")),
+        ):
+            choices = [box for box in boxes if box["value"].startswith(prefix)]
+            if choices:
+                groups.append({"label": label, "choices": choices})
+        return groups
 
     def judgments(self) -> dict[str, dict[str, Any]]:
         judged: dict[str, dict[str, Any]] = {}

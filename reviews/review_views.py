@@ -44,6 +44,7 @@ from reviews.workflow import (
     author_alias,
     dispute_file,
     dispute_resolve,
+    judging_context,
     log_actors,
     person_as_dict,
     project_disputes,
@@ -61,6 +62,7 @@ from reviews.workflow import (
     review_release,
     review_second,
     review_submit,
+    review_submit_and_next,
     reviewer_disagreement,
     reviews_bulk_accept,
     revisions_diff,
@@ -213,6 +215,15 @@ def _queue_url(project_pk: int, params) -> str:
 
 def _request_filters(request: HttpRequest, project: Project) -> QueueFilters:
     return queue_filters(project=project, params=request.GET)
+
+
+def _next_filters(request: HttpRequest, project: Project) -> QueueFilters:
+    """The queue filters a decision's "next" honours; none when they no longer parse (the
+    decision still counts, and the queue page names the bad filter)."""
+    try:
+        return _request_filters(request, project)
+    except DomainError:
+        return NO_FILTERS
 
 
 def _filter_choices(project: Project) -> dict[str, Any]:
@@ -384,35 +395,74 @@ def _render_review(
     )
 
 
+# What the review form's default button sends (``then``): record the decision and open the
+# next item of the queue. The other button records it and goes back to the queue page.
+THEN_NEXT = "next"
+
+
+def _decided_message(review: Review) -> str:
+    score = review.score_value
+    decision = review.get_decision_display().lower()
+    if score is not None:
+        return gettext("Submission #%(id)s: %(decision)s, rubric score %(score).2f.") % {
+            "id": review.submission_id,
+            "decision": decision,
+            "score": score,
+        }
+    return gettext("Submission #%(id)s: %(decision)s.") % {
+        "id": review.submission_id,
+        "decision": decision,
+    }
+
+
 @login_required
 def submission_review_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """Review a submission (twin of GET …/review and POST /api/v1/submissions/{id}/reviews)."""
+    """Review a submission (twin of GET …/review and POST /api/v1/submissions/{id}/reviews).
+    "Decide and go to next" (the default button) also leases the next item of the queue
+    and redirects to it: one POST, one redirect, the same order as "Review next"."""
     submission = _reviewable(request, pk)
     if request.method != "POST":
         return _render_review(request, submission, None)
-    context = review_context(submission=submission, reviewer=request.user)
+    # Only what the decision needs; the page's full context is read again on a refusal.
+    context = judging_context(submission=submission, reviewer=request.user)
     form = _review_form(context, request.POST)
     if not form.is_valid():
         return _render_review(request, submission, form, status=400)
+    # The page's default button sends "next"; a form without it (older pages, scripts)
+    # keeps the old behaviour and goes back to the queue.
+    then_next = request.POST.get("then") == THEN_NEXT
     try:
-        review = review_submit(
-            submission=submission, reviewer=request.user, data=form.review_input()
-        )
+        if then_next:
+            outcome = review_submit_and_next(
+                submission=submission,
+                reviewer=request.user,
+                data=form.review_input(),
+                filters=_next_filters(request, submission.task.project),
+            )
+            review, next_item = outcome.review, outcome.next_item
+        else:
+            review = review_submit(
+                submission=submission, reviewer=request.user, data=form.review_input()
+            )
+            next_item = None
     except DomainError as exc:
         form.place_error(exc)
         submission.refresh_from_db()
         return _render_review(request, submission, form, status=exc.status_code)
-    score = review.score_value
-    decision = review.get_decision_display().lower()
-    messages.success(
-        request,
-        gettext("Submission #%(id)s: %(decision)s, rubric score %(score).2f.")
-        % {"id": submission.pk, "decision": decision, "score": score}
-        if score is not None
-        else gettext("Submission #%(id)s: %(decision)s.")
-        % {"id": submission.pk, "decision": decision},
-    )
-    # Opened by "Review next" on a filtered queue: back to that view of it.
+    messages.success(request, _decided_message(review))
+    # Opened from a filtered queue ("Review next" or a row link): the filters ride along,
+    # to the next item and back to that view of the queue.
+    query = _filter_query(request.GET)
+    if then_next and next_item is not None:
+        url = reverse("submission-review", args=[next_item.submission_id])
+        return redirect(f"{url}?{query}" if query else url)
+    if then_next:
+        messages.info(
+            request,
+            gettext("Nothing that matches these filters is waiting for your review.")
+            if query
+            else gettext("Nothing is waiting for your review in this project."),
+        )
     return redirect(_queue_url(submission.task.project_id, request.GET))
 
 

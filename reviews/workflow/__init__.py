@@ -40,6 +40,7 @@ from reviews.workflow.audit import (
 )
 from reviews.workflow.decisions import BulkResult, review_submit, reviews_bulk_accept
 from reviews.workflow.disputes import dispute_file, dispute_resolve, project_disputes
+from reviews.workflow.next_item import DecidedAndNext, review_submit_and_next
 from reviews.workflow.policy import POLICY_FIELDS, review_policy_for, review_policy_update
 from reviews.workflow.queue import (
     FILTER_PARAMS,
@@ -59,6 +60,7 @@ from reviews.workflow.reading import (
     author_code,
     author_history,
     dispute_as_dict,
+    judging_context,
     log_actors,
     person_as_dict,
     review_as_dict,
@@ -77,6 +79,7 @@ __all__ = [
     "POLICY_FIELDS",
     "STATUS_FOR",
     "BulkResult",
+    "DecidedAndNext",
     "QueueFilters",
     "ReviewInput",
     "_sampled",
@@ -87,6 +90,7 @@ __all__ = [
     "dispute_as_dict",
     "dispute_file",
     "dispute_resolve",
+    "judging_context",
     "log_actors",
     "person_as_dict",
     "project_disputes",
@@ -106,6 +110,7 @@ __all__ = [
     "review_release",
     "review_second",
     "review_submit",
+    "review_submit_and_next",
     "reviewer_disagreement",
     "reviews_bulk_accept",
     "reviews_for",

@@ -153,20 +153,46 @@ def reviews_for(*, submission: Submission, user) -> list[dict[str, Any]]:
     return [review_as_dict(r, internals=internals) for r in reviews.order_by("id")]
 
 
-def review_context(*, submission: Submission, reviewer) -> dict[str, Any]:
-    """Everything a reviewer needs to judge a submission, as plain data: the task data as
-    the trainer saw it, the answer, the template and rubric versions, the check findings
-    with evidence, the author's history, other trainers' answers to the task, the revisions
-    and previous reviews, disputes and the queue state. Author names follow the policy."""
+def judging_context(*, submission: Submission, reviewer) -> dict[str, Any]:
+    """What a decision on ``submission`` needs, shaped as in ``review_context``: the
+    rubric version in force and the active guideline rules (the reasons a reviewer may
+    name). "Decide and go to next" builds and checks its form with this alone."""
     _require_reviewer_of(reviewer, submission)
-    task = submission.task
-    project = task.project
-    policy = review_policy_for(project)
+    project = submission.task.project
     version = (
         RubricVersion.objects.select_related("rubric").filter(pk=project.rubric_version_id).first()
         if project.rubric_version_id
         else None
     )
+    guidelines = guidelines_current(project)
+    return {
+        "submission": {"id": submission.pk, "revision": submission.revision},
+        "rubric": None
+        if version is None
+        else {
+            "id": version.pk,
+            "rubric": version.rubric_id,
+            "title": version.rubric.title,
+            "number": version.number,
+            "status": version.status,
+            "content": version.content,
+        },
+        "guideline_rules": [
+            {"id": rule["id"], "title": rule.get("title", "")}
+            for rule in (guidelines.active_rules if guidelines else [])
+        ],
+    }
+
+
+def review_context(*, submission: Submission, reviewer) -> dict[str, Any]:
+    """Everything a reviewer needs to judge a submission, as plain data: the task data as
+    the trainer saw it, the answer, the template and rubric versions, the check findings
+    with evidence, the author's history, other trainers' answers to the task, the revisions
+    and previous reviews, disputes and the queue state. Author names follow the policy."""
+    judging = judging_context(submission=submission, reviewer=reviewer)
+    task = submission.task
+    project = task.project
+    policy = review_policy_for(project)
     run = CheckRun.objects.filter(submission=submission, revision=submission.revision).first()
     checks = [
         {
@@ -184,7 +210,6 @@ def review_context(*, submission: Submission, reviewer) -> dict[str, Any]:
         .order_by("created_at", "id")
     )
     item = ReviewItem.objects.filter(submission=submission).select_related("leased_by").first()
-    guidelines = guidelines_current(project)
     dispute = Dispute.objects.filter(submission=submission).first()
     return {
         "submission": {
@@ -206,20 +231,8 @@ def review_context(*, submission: Submission, reviewer) -> dict[str, Any]:
             "name": submission.template.name,
             "definition": submission.template.definition,
         },
-        "rubric": None
-        if version is None
-        else {
-            "id": version.pk,
-            "rubric": version.rubric_id,
-            "title": version.rubric.title,
-            "number": version.number,
-            "status": version.status,
-            "content": version.content,
-        },
-        "guideline_rules": [
-            {"id": rule["id"], "title": rule.get("title", "")}
-            for rule in (guidelines.active_rules if guidelines else [])
-        ],
+        "rubric": judging["rubric"],
+        "guideline_rules": judging["guideline_rules"],
         "checks": {"status": run.status if run else "pending", "results": checks},
         "author_history": author_history(project=project, trainer=submission.author),
         "other_answers": [

@@ -72,7 +72,7 @@ def test_qa_lead_returns_work_in_simplified_chinese(browser, live_server, cast, 
         # then: with a reason and a comment it is recorded
         form = page.get_by_test_id("review-form")
         form.get_by_label("退回修改").check()
-        form.get_by_label("理由").select_option(label="R1: Answer in English")
+        form.get_by_test_id("reasons").get_by_label("R1: Answer in English").check()
         form.get_by_label("给作者的备注").fill("请用英文作答。")
         form.get_by_test_id("submit-review").click()
         expect(page.locator(".messages")).to_contain_text(f"提交 #{failed.pk}：退回修改")

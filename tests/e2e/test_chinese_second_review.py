@@ -92,7 +92,7 @@ def test_second_review_in_hong_kong_chinese(page, live_server, cast, reviewing):
     # when: with a rule and a comment
     form = page.get_by_test_id("review-form")
     form.get_by_label("駁回").check()
-    form.get_by_label("理由").select_option(label="R1: Answer in English")
+    form.get_by_test_id("reasons").get_by_label("R1: Answer in English").check()
     form.get_by_label("給作者的備註").fill("答案要用英文寫。")
     form.get_by_role("button", name="記錄覆審").click()
 

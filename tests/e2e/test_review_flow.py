@@ -100,7 +100,7 @@ def test_qa_lead_rejects_the_failed_item_from_the_queue(page, live_server, cast,
     # healthbench: (5·0 + 3·0.5) / 8
     expect(page.get_by_test_id("live-score")).to_contain_text("0.19 (2 of 2 criteria judged)")
     form.get_by_label("Reject").check()
-    form.get_by_label("Reasons").select_option(label="Picks the correct option (correct)")
+    form.get_by_test_id("reasons").get_by_label("Picks the correct option (correct)").check()
     form.get_by_label("Comment for the author").fill("The right option is B.")
     form.get_by_test_id("submit-review").click()
 
@@ -125,7 +125,7 @@ def test_returned_work_goes_back_to_its_author_and_comes_back_with_a_diff(
     expect(page.get_by_test_id("lease")).to_contain_text("You hold this submission")
     form = page.get_by_test_id("review-form")
     form.get_by_label("Return for rework").check()
-    form.get_by_label("Reasons").select_option(label="R1: Answer in English")
+    form.get_by_test_id("reasons").get_by_label("R1: Answer in English").check()
     form.get_by_label("Comment for the author").fill("Say why A is right.")
     form.get_by_test_id("submit-review").click()
     expect(page.locator(".messages")).to_contain_text("return for rework")
@@ -259,7 +259,7 @@ def test_qa_lead_reconsiders_an_accepted_answer_the_checks_flag_later(
     )
     form = page.get_by_test_id("review-form")
     form.get_by_label("Reject").check()
-    form.get_by_label("Reasons").select_option(label="Picks the correct option (correct)")
+    form.get_by_test_id("reasons").get_by_label("Picks the correct option (correct)").check()
     form.get_by_label("Comment for the author").fill("The other trainers all chose B.")
     form.get_by_test_id("submit-review").click()
 

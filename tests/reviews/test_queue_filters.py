@@ -231,6 +231,30 @@ def test_page_next_and_the_decision_keep_the_filters(client, cast, reviewing, qu
     assert not ReviewItem.objects.filter(leased_by=cast.qa_lead).exists()
 
 
+def test_decide_and_go_to_next_stays_on_the_filtered_queue(client, cast, reviewing, queued):
+    # given: a reviewer working through the telemetry flags (dup, then fresh)
+    client.force_login(cast.qa_lead)
+    pk = cast.project.pk
+    query = "check=telemetry"
+    first = client.post(f"{reverse('review-next', args=[pk])}?{query}")
+    dup_url = reverse("submission-review", args=[queued["dup"].pk])
+    assert first["Location"] == f"{dup_url}?{query}"
+
+    # when: each is decided with "decide and go to next"
+    decide = {"decision": "accept", "rubric_version": reviewing["version"].pk, "then": "next"}
+    second = client.post(first["Location"], {**decide, "revision": queued["dup"].revision})
+
+    # then: the next is the other telemetry flag, not the older clean item, filters kept
+    fresh_url = reverse("submission-review", args=[queued["fresh"].pk])
+    assert second.status_code == 302 and second["Location"] == f"{fresh_url}?{query}"
+    last = client.post(second["Location"], {**decide, "revision": queued["fresh"].revision})
+    # and with none left, the filtered queue says so; the clean item was never leased
+    assert last["Location"] == f"{reverse('review-queue', args=[pk])}?{query}"
+    shown = client.get(last["Location"]).content.decode()
+    assert "Nothing that matches these filters is waiting for your review." in shown
+    assert ReviewItem.objects.get(submission=queued["clean"]).leased_by is None
+
+
 def test_trainers_and_outsiders_cannot_use_the_filters(client, cast, reviewing, queued):
     url = reverse("review-queue", args=[cast.project.pk])
     client.force_login(cast.trainer)
