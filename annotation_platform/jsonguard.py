@@ -302,6 +302,37 @@ def decode_bytes(data: bytes, *, path: str = "") -> str:
         ) from None
 
 
+# Python's own words for broken JSON (json.JSONDecodeError.msg), said in the reader's
+# language; anything else keeps Python's English.
+_SYNTAX_ERRORS: Final = {
+    "Expecting value": gettext_noop("a value was expected"),
+    "Expecting ':' delimiter": gettext_noop("a colon (:) was expected"),
+    "Expecting ',' delimiter": gettext_noop("a comma (,) was expected"),
+    "Expecting property name enclosed in double quotes": gettext_noop(
+        "a key in double quotes was expected"
+    ),
+    "Extra data": gettext_noop("there is more after the end of the JSON value"),
+    "Unterminated string starting at": gettext_noop("a string is not closed"),
+    "Invalid control character at": gettext_noop(
+        "a string holds a raw control character (a tab or line break: write \\t or \\n)"
+    ),
+    "Invalid \\escape": gettext_noop("a string holds an unknown escape (a backslash)"),
+    "Invalid \\uXXXX escape": gettext_noop("a string holds a broken \\uXXXX escape"),
+}
+
+
+def syntax_error_msgid(exc: json.JSONDecodeError) -> str:
+    """What is wrong with broken JSON as an English message id, for text stored now and
+    translated when read (imports' row errors); Python's words when we have none."""
+    return _SYNTAX_ERRORS.get(exc.msg, exc.msg)
+
+
+def syntax_error_text(exc: json.JSONDecodeError) -> str:
+    """What is wrong with broken JSON, in the active language (line and column apart)."""
+    marker = _SYNTAX_ERRORS.get(exc.msg)
+    return gettext(marker) if marker else exc.msg
+
+
 def loads(
     text: str | bytes, *, path: str = "", limits: Limits | None = None, from_utf8: bool = False
 ) -> Any:

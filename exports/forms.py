@@ -58,7 +58,11 @@ class ExportForm(forms.Form):
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 gettext("Not valid JSON: %(error)s at line %(line)s, column %(column)s.")
-                % {"error": exc.msg, "line": exc.lineno, "column": exc.colno}
+                % {
+                    "error": jsonguard.syntax_error_text(exc),
+                    "line": exc.lineno,
+                    "column": exc.colno,
+                }
             ) from exc
 
     def filters(self) -> dict:

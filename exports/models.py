@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from imports.stored_text import shown
+from annotation_platform.stored_text import shown
 from tasks.models import MEMBER_LIST_ROLES, Membership
 
 # Who exports: question setters, QA leads and admins (and staff). The same roles see the
@@ -108,7 +108,7 @@ class ExportJob(models.Model):
     @property
     def error_text(self) -> str:
         """Why it failed or ended, in the reader's language (stored in English, as
-        imports.stored_text describes)."""
+        annotation_platform.stored_text describes)."""
         return shown(self.error)
 
     @property

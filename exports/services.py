@@ -31,6 +31,7 @@ from django.utils.translation import gettext, gettext_noop
 from annotation_platform.errors import ConflictError, DomainError
 from annotation_platform.heartbeat import Heartbeat, stale_after, stop_reason, worker_name
 from annotation_platform.queueing import enqueue_on_commit
+from annotation_platform.stored_text import encode, stored
 from exports.card import ExportSummary, agreement_figures, card_render
 from exports.filters import export_filters_parse, submissions_matching
 from exports.media import media_open
@@ -39,7 +40,6 @@ from exports.rows import CHUNK_SIZE, ExportContext, export_context, export_rows
 from exports.shapes import RECORD_BUILDERS, shape_options
 from exports.signals import export_finished
 from exports.writers import CsvWriter, JsonlWriter, MosWriter, ParquetWriter
-from imports.stored_text import encode, stored
 from rubrics.interchange import FORMAT_HEALTHBENCH, export_content
 from tasks.models import Project, TaskTemplate
 

@@ -26,7 +26,7 @@ from typing import IO, Any, Final
 from django.utils.translation import gettext_noop
 
 from annotation_platform import jsonguard
-from imports.stored_text import nested, stored
+from annotation_platform.stored_text import nested, stored
 
 CHUNK: Final = 256 * 1024
 BOM: Final = b"\xef\xbb\xbf"
@@ -243,7 +243,7 @@ def read_jsonl(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow]:
                 raw=text,
                 error=stored(
                     gettext_noop("Not valid JSON: %(error)s (column %(column)s)."),
-                    error=exc.msg,
+                    error=nested(jsonguard.syntax_error_msgid(exc)),
                     column=exc.colno,
                 ),
             )
@@ -344,7 +344,10 @@ def read_json_array(stream: IO[bytes], *, max_row_bytes: int) -> Iterator[RawRow
                 if not fill():
                     where = line + buffer.count("\n", pos, exc.pos)
                     raise FileProblem(
-                        stored(gettext_noop("Not valid JSON: %(error)s."), error=exc.msg),
+                        stored(
+                            gettext_noop("Not valid JSON: %(error)s."),
+                            error=nested(jsonguard.syntax_error_msgid(exc)),
+                        ),
                         line=where,
                     ) from None
                 continue

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from imports.stored_text import english, shown
+from annotation_platform.stored_text import english, shown
 from tasks.models import Membership, Project, Role
 
 # Who sees a project's imports: those who add tasks (setters, admins) and QA leads.
@@ -136,7 +136,8 @@ class ImportJob(models.Model):
 
     @property
     def detail_text(self) -> str:
-        """How it ended, in the reader's language (stored in English: imports.stored_text)."""
+        """How it ended, in the reader's language (stored in English: see
+        annotation_platform.stored_text)."""
         return shown(self.detail)
 
 
@@ -158,7 +159,7 @@ class ImportRowError(models.Model):
 
     @property
     def reason_text(self) -> str:
-        """Why, in the reader's language (stored in English: imports.stored_text)."""
+        """Why, in the reader's language (stored in English: annotation_platform.stored_text)."""
         return shown(self.reason)
 
     @property

@@ -21,7 +21,8 @@ from typing import Any, Final
 from django.utils.translation import gettext_noop
 
 from annotation_platform import jsonguard
-from imports.stored_text import stored
+from annotation_platform.stored_text import nested as nested_text
+from annotation_platform.stored_text import stored
 from tasks.answer_validation import validate_gold_answer
 from tasks.template_definition import (
     MISSING,
@@ -48,7 +49,8 @@ MAX_EXTERNAL_ID: Final = 200
 PRIORITY_RANGE: Final = (-1_000_000, 1_000_000)
 # The task-data checks' messages (tasks.template_definition.validate_task_data), stored on
 # an import's row errors as they come: listed here so that the catalogs have them and a row
-# error reads in the reader's language (imports.stored_text.shown translates a stored id).
+# error reads in the reader's language (annotation_platform.stored_text.shown translates a
+# stored id).
 TASK_DATA_MESSAGES: Final = (
     gettext_noop("Task data must be a JSON object."),
     gettext_noop("This field is missing."),
@@ -224,7 +226,7 @@ class RowChecker:
                                 name,
                                 stored(
                                     gettext_noop("Must be JSON (the expected answer): %(error)s."),
-                                    error=exc.msg,
+                                    error=nested_text(jsonguard.syntax_error_msgid(exc)),
                                 ),
                             )
                         )
@@ -244,7 +246,7 @@ class RowChecker:
                             name,
                             stored(
                                 gettext_noop("Must be a JSON list of messages: %(error)s."),
-                                error=exc.msg,
+                                error=nested_text(jsonguard.syntax_error_msgid(exc)),
                             ),
                         )
                     )

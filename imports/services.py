@@ -45,6 +45,7 @@ from annotation_platform.heartbeat import (
     worker_name,
 )
 from annotation_platform.queueing import enqueue_on_commit
+from annotation_platform.stored_text import encode, nested, shown, stored
 from imports.formats import (
     CHUNK,
     DELIMITERS,
@@ -62,7 +63,6 @@ from imports.formats import (
 from imports.models import FINISHED, ImportJob, ImportMode, ImportRowError, ImportStatus
 from imports.rows import HeaderProblem, RowChecker, TaskRow
 from imports.signals import import_finished
-from imports.stored_text import encode, nested, shown, stored
 from tasks.models import Lease, LeaseStatus, Project, Submission, Task, TaskTemplate
 from tasks.services.bulk import (
     NewTask,

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.utils.translation import gettext_noop
 
 from annotation_platform.errors import DomainError
-from imports.stored_text import shown, stored
+from annotation_platform.stored_text import shown, stored
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -62,8 +62,8 @@ class DestinationRefused(DomainError):
     code = "webhook_url_refused"
 
     def __init__(self, detail: str) -> None:
-        # ``detail`` is a stored text (imports.stored_text): shown in the active language
-        # here, kept as it is in ``stored_detail`` for a delivery's error, read later.
+        # ``detail`` is a stored text (annotation_platform.stored_text): shown in the active
+        # language here, kept as it is in ``stored_detail`` for a delivery's error, read later.
         self.stored_detail = detail
         super().__init__(shown(detail), fields={"url": [shown(detail)]})
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from imports.stored_text import shown
+from annotation_platform.stored_text import shown
 
 
 class WebhookEvent(models.TextChoices):

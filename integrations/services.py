@@ -19,7 +19,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from annotation_platform.errors import DomainError
 from annotation_platform.queueing import enqueue_on_commit
-from imports.stored_text import encode, nested, stored
+from annotation_platform.stored_text import encode, nested, stored
 from integrations.egress import (
     DestinationRefused,
     HostUnresolved,

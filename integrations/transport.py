@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_noop
 
-from imports.stored_text import stored
+from annotation_platform.stored_text import stored
 from integrations.egress import Destination, resolve_checked
 
 MAX_READ_BYTES = 64 * 1024

@@ -19,6 +19,7 @@ paths into the imported data ("[3].points", "rubrics[0].criterion", "score2_desc
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -121,12 +122,11 @@ def import_content(data: Any, *, fmt: str | None = None) -> dict[str, Any]:
                 code="invalid_import",
                 fields={exc.path: [exc.reason]},
             ) from None
-        except ValueError as exc:
-            raise DomainError(
-                gettext("The file is not valid JSON: %(error)s.") % {"error": exc},
-                code="invalid_import",
-                fields={"": [str(exc)]},
-            ) from None
+        except json.JSONDecodeError as exc:
+            problem = gettext(
+                "The file is not valid JSON: %(error)s at line %(line)s, column %(column)s."
+            ) % {"error": jsonguard.syntax_error_text(exc), "line": exc.lineno, "column": exc.colno}
+            raise DomainError(problem, code="invalid_import", fields={"": [problem]}) from None
     if fmt is None:
         fmt = detect_format(data)
         if fmt is None:

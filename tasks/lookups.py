@@ -280,9 +280,9 @@ def library_version(project: Project, rubric_pk, number) -> RubricVersion:
     )
     if version is None:
         raise DomainError(
-            "No such version of a rubric in this project's library.",
+            gettext("No such version of a rubric in this project's library."),
             code="not_in_library",
-            fields={"version": ["Not a version of a rubric in this project's library."]},
+            fields={"version": [gettext("Not a version of a rubric in this project's library.")]},
         )
     return version
 

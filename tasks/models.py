@@ -6,6 +6,8 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from annotation_platform.stored_text import shown
+
 
 class Role(models.TextChoices):
     TRAINER = "trainer", _("Trainer")
@@ -172,6 +174,12 @@ class TaskTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+    @property
+    def shown_note(self) -> str:
+        """The note in the reader's language: the setter's own words as written, or the
+        note the platform stored in English (annotation_platform.stored_text), translated."""
+        return shown(self.note)
 
 
 class TaskQuerySet(models.QuerySet):

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext
+
 MAX_HOSTS = 50
 MAX_HOST_LENGTH = 253
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
@@ -58,24 +60,28 @@ NO_REMOTE_MEDIA = RemoteMedia()
 def _host_problem(entry: str) -> str | None:
     """Why ``entry`` (stripped, lower-cased) is not a host name, or None if it is one."""
     if "://" in entry or entry.startswith("//"):
-        return "give the host name only, without https:// or another scheme"
+        return gettext("give the host name only, without https:// or another scheme")
     if any(char in entry for char in "/?#"):
-        return "give the host name only, without a path"
+        return gettext("give the host name only, without a path")
     if "@" in entry:
-        return "give the host name only, without a user name"
+        return gettext("give the host name only, without a user name")
     if ":" in entry or entry.startswith("["):
-        return "ports and IPv6 addresses are not supported; give a host name"
+        return gettext("ports and IPv6 addresses are not supported; give a host name")
     if not entry.isascii():
-        return "write an international domain name in its xn-- (punycode) form"
+        return gettext("write an international domain name in its xn-- (punycode) form")
     if len(entry) > MAX_HOST_LENGTH:
-        return f"a host name has at most {MAX_HOST_LENGTH} characters"
+        return gettext("a host name has at most %(count)s characters") % {"count": MAX_HOST_LENGTH}
     name = entry[2:] if entry.startswith("*.") else entry
     if "*" in name:
-        return "the only wildcard allowed is a leading *. (as in *.example.com)"
+        return gettext("the only wildcard allowed is a leading *. (as in *.example.com)")
     if not _HOST_RE.fullmatch(name):
-        return "not a host name (letters, digits, hyphens and dots, like images.example.com)"
+        return gettext(
+            "not a host name (letters, digits, hyphens and dots, like images.example.com)"
+        )
     if entry.startswith("*.") and "." not in name:
-        return "a wildcard needs a domain of two labels or more after it, like *.example.com"
+        return gettext(
+            "a wildcard needs a domain of two labels or more after it, like *.example.com"
+        )
     return None
 
 
@@ -86,17 +92,25 @@ def clean_remote_hosts(entries: Iterable[object]) -> tuple[list[str], list[str]]
     errors: list[str] = []
     for position, raw in enumerate(entries, start=1):
         if not isinstance(raw, str):
-            errors.append(f"Entry {position}: must be a host name (text).")
+            errors.append(
+                gettext("Entry %(position)s: must be a host name (text).") % {"position": position}
+            )
             continue
         entry = raw.strip().lower().rstrip(".")
         if not entry:
-            errors.append(f"Entry {position}: is empty.")
+            errors.append(gettext("Entry %(position)s: is empty.") % {"position": position})
             continue
         problem = _host_problem(entry)
         if problem:
-            errors.append(f"Entry {position} ({raw.strip()[:100]!r}): {problem}.")
+            errors.append(
+                gettext("Entry %(position)s (%(value)s): %(problem)s.")
+                % {"position": position, "value": repr(raw.strip()[:100]), "problem": problem}
+            )
         elif entry not in hosts:
             hosts.append(entry)
     if len(hosts) > MAX_HOSTS:
-        errors.append(f"At most {MAX_HOSTS} hosts; {len(hosts)} given.")
+        errors.append(
+            gettext("At most %(most)s hosts; %(count)s given.")
+            % {"most": MAX_HOSTS, "count": len(hosts)}
+        )
     return hosts, errors

@@ -84,6 +84,8 @@ class TaskTemplateSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     project = serializers.IntegerField(source="project_id", read_only=True)
+    # The setter's note, or the one the platform stored, in the reader's language.
+    note = serializers.CharField(source="shown_note", read_only=True)
 
     class Meta:
         model = TaskTemplate

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from annotation_platform.errors import ConflictError, DomainError
+from annotation_platform.stored_text import encode, stored
 from tasks.answer_validation import validate_answer
 from tasks.gallery import gallery_template
 from tasks.models import Project, Submission, TaskTemplate
@@ -127,6 +128,9 @@ def template_from_gallery(*, project: Project, key: str, by) -> tuple[TaskTempla
         project=project,
         name=starter.name,
         definition=starter.definition,
-        note=f"Started from the gallery template “{starter.name}”.",
+        # Stored in English and shown in the reader's language (TaskTemplate.shown_note).
+        note=encode(
+            stored(gettext_noop("Started from the gallery template “%(name)s”."), name=starter.name)
+        ),
         by=by,
     )

@@ -110,9 +110,12 @@ def _preview_context(
 
 
 def _refusal(exc: DomainError) -> str:
-    """A service's refusal as one message: the detail, then each path and its messages."""
+    """A service's refusal as one message: the detail, then each field's messages, after
+    its path where it points inside the rubric (``content.criteria[0].points``); a form
+    field's own name (``note``, ``version``) is left out: the detail already names it, in
+    the reader's language."""
     details = [
-        f"{path}: {' '.join(found)}" if path else " ".join(found)
+        f"{path}: {' '.join(found)}" if "." in path or "[" in path else " ".join(found)
         for path, found in exc.fields.items()
     ]
     return " ".join([exc.detail, *details]) if details else exc.detail
@@ -421,9 +424,12 @@ def rubric_editor(request: HttpRequest, pk: int, rubric_pk: int) -> HttpResponse
         refused = gettext("Refused at %(path)s: %(reason)s")
         errors = {"content": [refused % {"path": exc.path, "reason": exc.reason}]}
         return _editor(request, link, values=post, errors=errors, status=400)
-    except ValueError as exc:
-        broken = gettext("The content is not valid JSON: %(error)s.")
-        errors = {"content": [broken % {"error": exc}]}
+    except json.JSONDecodeError as exc:
+        broken = gettext(
+            "The content is not valid JSON: %(error)s at line %(line)s, column %(column)s."
+        )
+        where = {"line": exc.lineno, "column": exc.colno}
+        errors = {"content": [broken % {"error": jsonguard.syntax_error_text(exc), **where}]}
         return _editor(request, link, values=post, errors=errors, status=400)
     tags = [tag.strip() for tag in post.get("tags", "").split(",") if tag.strip()]
     try:

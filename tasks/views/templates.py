@@ -51,7 +51,11 @@ def _parse_json(text: str, label: str) -> tuple[object, str | None]:
             message = gettext(
                 "The definition is not valid JSON: %(error)s at line %(line)s, column %(column)s."
             )
-        return None, message % {"error": exc.msg, "line": exc.lineno, "column": exc.colno}
+        return None, message % {
+            "error": jsonguard.syntax_error_text(exc),
+            "line": exc.lineno,
+            "column": exc.colno,
+        }
 
 
 def _sample_task(project: Project) -> dict:

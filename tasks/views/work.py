@@ -73,7 +73,7 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
         except json.JSONDecodeError as exc:
             return None, gettext(
                 "Not valid JSON: %(error)s at line %(line)s, column %(column)s."
-            ) % {"error": exc.msg, "line": exc.lineno, "column": exc.colno}
+            ) % {"error": jsonguard.syntax_error_text(exc), "line": exc.lineno, "column": exc.colno}
     items = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -94,7 +94,7 @@ def _parse_tasks(text: str) -> tuple[list | None, str | None]:
         except json.JSONDecodeError as exc:
             return None, gettext(
                 "Line %(line)s is not valid JSON: %(error)s (column %(column)s)."
-            ) % {"line": number, "error": exc.msg, "column": exc.colno}
+            ) % {"line": number, "error": jsonguard.syntax_error_text(exc), "column": exc.colno}
     return items, None
 
 

@@ -60,7 +60,7 @@ def test_qa_lead_sees_findings_with_evidence(page, live_server, cast, failed_gol
     login(page, live_server, cast.qa_lead)
     page.goto(live_server.url + reverse("project-quality", args=[cast.project.pk]))
     findings = page.get_by_test_id("findings")
-    expect(findings).to_contain_text("gold")
+    expect(findings).to_contain_text("Gold task answered correctly")
     findings.get_by_role("link", name=f"#{failed_gold.pk}").first.click()
     gold = page.locator('section[data-check="gold"]')
     expect(gold).to_contain_text("fail")

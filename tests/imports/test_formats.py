@@ -68,7 +68,7 @@ def test_jsonl_bad_line_is_a_row_error_and_reading_goes_on():
     content = b'{"a": 1}\n\n{"a": \n{"a": 3}\n'
     assert rows_of(read_jsonl(io.BytesIO(content), max_row_bytes=CAP)) == [
         (1, {"a": 1}, ""),
-        (3, None, "Not valid JSON: Expecting value (column 7)."),
+        (3, None, "Not valid JSON: a value was expected (column 7)."),
         (4, {"a": 3}, ""),
     ]
 

@@ -359,5 +359,5 @@ def test_an_import_the_sweep_ended_while_alive_commits_nothing(cast, pairwise, m
     job = import_run(import_id=job.pk)
 
     # then its rows roll back: its status says failed, and no task says otherwise
-    assert job.status == "failed" and "stopped" in job.detail_text_text
+    assert job.status == "failed" and "stopped" in job.detail_text
     assert not Task.objects.exists()

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def errors_of(job: ImportJob) -> list[tuple]:
-    # The reasons as a reader sees them (stored as message ids: imports.stored_text).
+    # The reasons as a reader sees them (stored as message ids: annotation_platform.stored_text).
     return [(e.line, e.field, e.reason_text) for e in job.row_errors.all()]
 
 
@@ -128,7 +128,7 @@ def test_malformed_json_array_names_the_line(cast, run):
         "t.json",
     )
     assert job.status == "failed"
-    assert errors_of(job) == [(3, "", "Not valid JSON: Expecting value.")]
+    assert errors_of(job) == [(3, "", "Not valid JSON: a value was expected.")]
     assert not Task.objects.exists()
 
 
@@ -146,7 +146,7 @@ def test_malformed_jsonl_line_is_a_row_error(cast, run):
     job = run(jsonl([{"data": data(1)}]) + b"{not json}\n")
     assert job.status == "failed"
     assert errors_of(job) == [
-        (2, "", "Not valid JSON: Expecting property name enclosed in double quotes (column 2).")
+        (2, "", "Not valid JSON: a key in double quotes was expected (column 2).")
     ]
 
 

@@ -26,11 +26,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.services import api_token_create, api_token_revoke
+from annotation_platform.stored_text import encode, stored
 from exports.models import ExportFormat, ExportJob, ExportStatus
 from exports.services import _end
 from imports.models import ImportFormat, ImportJob, ImportStatus
 from imports.services import import_create
-from imports.stored_text import encode, stored
 from integrations.models import DeliveryStatus, WebhookDelivery, WebhookEvent
 from integrations.services import webhook_create
 from tests.i18n import (  # noqa: F401 (an autouse fixture)

@@ -486,9 +486,9 @@ def test_a_job_queued_from_a_chinese_request_runs_in_english(settings):
     # when shown): an eager job must not take on the language of the request that queued it.
     settings.CELERY_TASK_ALWAYS_EAGER = True
     with translation.override("zh-hant"):
-        assert _language_probe.apply().get() == "en"
+        assert _language_probe.apply().result == "en"
         assert translation.get_language() == "zh-hant"
         with translation.override("en"):
             english = _refusals("reason", "太短")
-        assert _language_probe.apply().get() == "en"
+        assert _language_probe.apply().result == "en"
     assert english == {"reason": ["Too short: 2 characters; at least 10."]}

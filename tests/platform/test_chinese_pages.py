@@ -31,9 +31,9 @@ Pages covered so far (issue 18), by role:
   form) and the members page with its forms;
 - site staff: the new-project form.
 
-Not yet covered: the rubric editor and diff pages, the guidelines diff
-and version pages, the QA lead's second reviews, disputes, review policy, quality and
-metrics pages, project admins' imports, exports and webhooks, and the API tokens page.
+The other areas have their own modules (test_chinese_reviews, _rubrics, _quality, _data,
+_errors, _confirm, _rspeed, _actions), and test_chinese_coverage.py checks that every page of
+the site is in one of their PAGES or ACTIONS.
 """
 
 from __future__ import annotations

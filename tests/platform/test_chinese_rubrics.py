@@ -159,7 +159,7 @@ def test_the_diff_names_changes_and_values_in_chinese(client, cast, world):
         "移動",
         "分組",
         "重要程度",
-        "必要",
+        "關鍵",
         "由最上層移入",
     ):
         assert words in html, words

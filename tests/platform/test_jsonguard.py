@@ -6,6 +6,7 @@ import json
 import sys
 
 import pytest
+from django.utils import translation
 
 from annotation_platform import jsonguard
 from annotation_platform.jsonguard import HostileInput, Limits
@@ -159,3 +160,46 @@ def test_a_plain_body_is_not_walked(monkeypatch):
     assert walked == []
     jsonguard.loads(b'{"answer": "\\ud800"}')
     assert len(walked) == 1
+
+
+# --- broken JSON, said in the reader's language ------------------------------------------
+
+BROKEN = {
+    "": "Expecting value",
+    '{"a" 1}': "Expecting ':' delimiter",
+    "[1 2]": "Expecting ',' delimiter",
+    "{a: 1}": "Expecting property name enclosed in double quotes",
+    "[1] x": "Extra data",
+    '"abc': "Unterminated string starting at",
+    '"a\tb"': "Invalid control character at",
+    '"\\q"': "Invalid \\escape",
+    '"\\u12"': "Invalid \\uXXXX escape",
+}
+
+
+def _decode_error(text: str) -> json.JSONDecodeError:
+    with pytest.raises(json.JSONDecodeError) as caught:
+        json.loads(text)
+    return caught.value
+
+
+def test_every_syntax_error_python_gives_has_our_words():
+    # The keys are Python's own messages: a Python that words them differently fails here.
+    assert set(BROKEN.values()) == set(jsonguard._SYNTAX_ERRORS)
+    for text, python_says in BROKEN.items():
+        exc = _decode_error(text)
+        assert exc.msg == python_says
+        assert jsonguard.syntax_error_text(exc) != python_says
+        assert jsonguard.syntax_error_msgid(exc) == jsonguard._SYNTAX_ERRORS[python_says]
+
+
+def test_syntax_errors_read_in_chinese():
+    from tests.i18n import compile_catalogs
+
+    compile_catalogs()
+    exc = _decode_error("[1 2]")
+    with translation.override("zh-hans"):
+        assert jsonguard.syntax_error_text(exc) == "此处应为逗号（,）"  # noqa: RUF001
+    with translation.override("zh-hant"):
+        assert jsonguard.syntax_error_text(exc) == "此處應為逗號（,）"  # noqa: RUF001
+    assert jsonguard.syntax_error_text(exc) == "a comma (,) was expected"
