@@ -169,7 +169,7 @@ def project_checklist(*, project: Project, user) -> Checklist:
             label=gettext("Publish the guidelines"),
             done=guidelines is not None,
             detail=guidelines_detail,
-            url=reverse("guidelines", args=[pk]),
+            url=reverse("guidelines-edit" if can_design else "guidelines", args=[pk]),
             can_do=can_design,
         ),
         ChecklistStep(
