@@ -211,7 +211,7 @@ class ChecklistStepSerializer(serializers.Serializer):
 class ChecklistSerializer(serializers.Serializer):
     project = serializers.IntegerField()
     complete = serializers.BooleanField()
-    next = serializers.CharField(allow_null=True, help_text="The code of the next step.")
+    next_step = serializers.CharField(allow_null=True, help_text="The code of the next step.")
     steps = ChecklistStepSerializer(many=True)
 
 
@@ -219,7 +219,7 @@ class ChecklistSerializer(serializers.Serializer):
     responses={200: ChecklistSerializer, **errors(401, 403, 404)},
     summary="The project's set-up checklist (setters and admins)",
     description="Template, tasks, members (at least one trainer and a QA lead), guidelines, "
-    "activation: each done or not, in that order; `next` is the first not done.",
+    "activation: each done or not, in that order; `next_step` is the first not done.",
     tags=["projects"],
 )
 @api_view(["GET"])
@@ -235,7 +235,7 @@ def project_checklist_view(request: Request, project_pk: int) -> Response:
         {
             "project": project.pk,
             "complete": checklist.complete,
-            "next": next_step.code if next_step else None,
+            "next_step": next_step.code if next_step else None,
             "steps": [
                 {
                     "code": step.code,

@@ -242,7 +242,7 @@ def test_the_api_returns_the_steps_with_stable_codes(api_client, fresh):
     body = response.json()
     assert body["project"] == project.pk
     assert body["complete"] is False
-    assert body["next"] == "tasks"
+    assert body["next_step"] == "tasks"
     assert [step["code"] for step in body["steps"]] == list(STEP_CODES)
     assert [step["done"] for step in body["steps"]] == [True, False, False, False, False]
     assert body["steps"][0]["label"] == "Write the task template"
@@ -259,7 +259,7 @@ def test_the_api_labels_are_translated_and_the_codes_are_not(api_client, fresh, 
     english = _api(api_client, creator, project).json()
     chinese = _api(api_client, creator, project, language).json()
     assert [s["code"] for s in chinese["steps"]] == [s["code"] for s in english["steps"]]
-    assert chinese["next"] == english["next"] == "template"
+    assert chinese["next_step"] == english["next_step"] == "template"
     for zh, en in zip(chinese["steps"], english["steps"], strict=True):
         assert zh["label"] != en["label"]
         assert not any("a" <= ch.lower() <= "z" for ch in zh["label"]), zh["label"]
