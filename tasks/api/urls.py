@@ -28,6 +28,11 @@ urlpatterns = [
         membership_detail,
         name="api-membership-detail",
     ),
+    path(
+        "projects/<int:project_pk>/checklist/",
+        views.project_checklist_view,
+        name="api-project-checklist",
+    ),
     # templates
     path(
         "projects/<int:project_pk>/template/",

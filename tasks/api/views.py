@@ -3,7 +3,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import filters, status, viewsets
+from rest_framework import filters, serializers, status, viewsets
+from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,11 +24,13 @@ from tasks.services import (
     membership_add,
     membership_change_role,
     membership_remove,
+    project_checklist,
     project_create,
     project_delete,
     project_remote_media_update,
     project_update,
 )
+from tasks.services.checklist import STEP_CODES
 
 
 def visible_project(request: Request, pk) -> Project:
@@ -192,3 +195,57 @@ class MembershipViewSet(viewsets.ModelViewSet):
             raise PermissionDenied(gettext("Only the project's admins may remove other members."))
         membership_remove(membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChecklistStepSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=STEP_CODES, help_text="Stable, English: the step's machine name."
+    )
+    label = serializers.CharField(help_text="What to do, in the request's language.")
+    done = serializers.BooleanField()
+    detail = serializers.CharField(help_text="Where the project stands on this step.")
+    url = serializers.CharField(help_text="The page where the step is done.")
+    can_do = serializers.BooleanField(help_text="Whether you may do this step there.")
+
+
+class ChecklistSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    complete = serializers.BooleanField()
+    next_step = serializers.CharField(allow_null=True, help_text="The code of the next step.")
+    steps = ChecklistStepSerializer(many=True)
+
+
+@extend_schema(
+    responses={200: ChecklistSerializer, **errors(401, 403, 404)},
+    summary="The project's set-up checklist (setters and admins)",
+    description="Template, tasks, members (at least one trainer and a QA lead), guidelines, "
+    "activation: each done or not, in that order; `next_step` is the first not done.",
+    tags=["projects"],
+)
+@api_view(["GET"])
+def project_checklist_view(request: Request, project_pk: int) -> Response:
+    project = visible_project(request, project_pk)
+    if not permissions.can_design_project(request.user, project):
+        raise PermissionDenied(
+            gettext("Only question setters and admins see the project checklist.")
+        )
+    checklist = project_checklist(project=project, user=request.user)
+    next_step = checklist.next_step
+    return Response(
+        {
+            "project": project.pk,
+            "complete": checklist.complete,
+            "next_step": next_step.code if next_step else None,
+            "steps": [
+                {
+                    "code": step.code,
+                    "label": step.label,
+                    "done": step.done,
+                    "detail": step.detail,
+                    "url": step.url,
+                    "can_do": step.can_do,
+                }
+                for step in checklist.steps
+            ],
+        }
+    )

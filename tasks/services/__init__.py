@@ -6,8 +6,10 @@
 - rubrics: rubrics in projects (library, sharing, cloning, the pinned version)
 - guidelines: project guidelines, their versions and trainers' acknowledgements
 - eligibility: the work gate (may this user work on this project now?)
+- checklist: the project set-up checklist (template, tasks, members, guidelines, activate)
 """
 
+from tasks.services.checklist import Checklist, ChecklistStep, project_checklist
 from tasks.services.distribution import (
     Served,
     lease_release,
@@ -78,6 +80,8 @@ from tasks.services.work import (
 )
 
 __all__ = [
+    "Checklist",
+    "ChecklistStep",
     "GuidelinesDiff",
     "RubricComparison",
     "RubricContent",
@@ -104,6 +108,7 @@ __all__ = [
     "membership_add",
     "membership_change_role",
     "membership_remove",
+    "project_checklist",
     "project_create",
     "project_delete",
     "project_distribution_update",

@@ -8,7 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation_platform.confirm import confirmed
@@ -28,13 +30,14 @@ from tasks.services import (
     membership_add,
     membership_change_role,
     membership_remove,
+    project_checklist,
     project_create,
     project_delete,
     project_remote_media_update,
     project_update,
     task_counts,
 )
-from tasks.services.hooks import project_links
+from tasks.services.hooks import ProjectLink, project_links
 from tasks.services.progress import trainer_progress
 
 # What each role does in a project, in the order the dashboard lists them.
@@ -52,6 +55,94 @@ DASHBOARD_SECTIONS = (
     ),
     (Role.ADMIN, _("Projects you administer"), _("Settings and members.")),
 )
+
+
+# The project page groups its links by what people come to do; each group's first link is
+# its main action. Links other apps add (tasks.services.hooks) are placed by their page's
+# URL name; one this list does not know goes to "Data".
+LINK_GROUPS = (
+    ("work", pgettext_lazy("project page links", "Work")),
+    ("review", pgettext_lazy("project page links", "Review")),
+    ("setup", pgettext_lazy("project page links", "Set up")),
+    ("data", pgettext_lazy("project page links", "Data")),
+)
+HOOK_LINK_GROUPS = {
+    "my-work": "work",
+    "review-queue": "review",
+    "project-disputes": "review",
+    "review-audit": "review",
+    "review-log": "review",
+    "project-quality": "review",
+    "review-policy": "setup",
+    "project-checks": "setup",
+}
+# Whose page opens with which group: a trainer comes to work, a QA lead to review.
+ROLE_FIRST_GROUP = {Role.TRAINER: "work", Role.QA_LEAD: "review"}
+
+
+def _link_group(link: ProjectLink) -> str:
+    try:
+        name = resolve(link.url.split("?", 1)[0]).url_name
+    except Resolver404:
+        return "data"
+    return HOOK_LINK_GROUPS.get(name, "data")
+
+
+def project_link_groups(
+    request: HttpRequest, project: Project, *, can_view_tasks: bool, current_template
+) -> list[dict]:
+    """The project page's links as ``[{"code", "title", "links": [{"label", "url",
+    "testid"}]}]``, empty groups left out, the user's main group first."""
+    user = request.user
+    pk = project.pk
+    groups: dict[str, list[dict]] = {code: [] for code, _title in LINK_GROUPS}
+
+    def add(group: str, label, url: str, testid: str = "") -> None:
+        groups[group].append({"label": label, "url": url, "testid": testid})
+
+    if permissions.can_work_on_project(user, project):
+        add("work", _("Start working"), reverse("work-start", args=[pk]), "start-working")
+    hooked = project_links(project=project, user=user)
+    for link in hooked:
+        if _link_group(link) == "work":
+            add("work", link.label, link.url)
+    add(
+        "work",
+        _("Submissions") if can_view_tasks else _("My submissions"),
+        reverse("submission-list", args=[pk]),
+    )
+    for link in hooked:
+        if _link_group(link) == "review":
+            add("review", link.label, link.url)
+    if permissions.can_design_project(user, project):
+        add("setup", _("Template"), reverse("template-editor", args=[pk]))
+    elif current_template is not None:
+        add(
+            "setup",
+            _("Template v%(version)s") % {"version": current_template.version},
+            reverse("template-version", args=[pk, current_template.version]),
+        )
+    add("setup", _("Rubric"), reverse("project-rubric", args=[pk]))
+    add("setup", _("Guidelines"), reverse("guidelines", args=[pk]))
+    if permissions.can_view_members(user, project):
+        add("setup", _("Members"), reverse("project-members", args=[pk]))
+    if permissions.can_open_project_settings(user, project):
+        add("setup", _("Settings"), reverse("project-settings", args=[pk]))
+    for link in hooked:
+        if _link_group(link) == "setup":
+            add("setup", link.label, link.url)
+    if can_view_tasks:
+        add("data", _("Tasks"), reverse("project-tasks", args=[pk]))
+    for link in hooked:
+        if _link_group(link) == "data":
+            add("data", link.label, link.url)
+    first = ROLE_FIRST_GROUP.get(permissions.role_in(user, project), "setup")
+    ordered = sorted(LINK_GROUPS, key=lambda group: group[0] != first)
+    return [
+        {"code": code, "title": title, "links": groups[code]}
+        for code, title in ordered
+        if groups[code]
+    ]
 
 
 def visible_project(request: HttpRequest, pk: int) -> Project:
@@ -115,6 +206,8 @@ def project_new(request: HttpRequest) -> HttpResponse:
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = visible_project(request, pk)
     can_view_tasks = permissions.can_view_task_list(request.user, project)
+    current_template = project.templates.order_by("-version").first()
+    can_design = permissions.can_design_project(request.user, project)
     return render(
         request,
         "tasks/project_detail.html",
@@ -126,10 +219,15 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "member_count": project.memberships.count(),
             "my_role_label": Role(project.my_role).label if project.my_role else None,
             "can_work": permissions.can_work_on_project(request.user, project),
-            "can_design": permissions.can_design_project(request.user, project),
+            "can_design": can_design,
             "can_view_tasks": can_view_tasks,
-            "project_links": project_links(project=project, user=request.user),
-            "current_template": project.templates.order_by("-version").first(),
+            "link_groups": project_link_groups(
+                request, project, can_view_tasks=can_view_tasks, current_template=current_template
+            ),
+            "checklist": project_checklist(project=project, user=request.user)
+            if can_design
+            else None,
+            "current_template": current_template,
             "progress": task_counts(project) if can_view_tasks else None,
             "my_progress": my_progress_for(request, project),
         },
