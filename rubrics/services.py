@@ -129,11 +129,14 @@ def rubric_retired_ids(rubric: Rubric) -> set[str]:
 
 
 def next_free_id(prefix: str, taken: Iterable[str]) -> str:
-    taken = set(taken)
-    number = 1
-    while f"{prefix}{number}" in taken:
-        number += 1
-    return f"{prefix}{number}"
+    """``prefix`` and one more than the highest number any taken id has with it: ids only
+    grow, so after c19 is deleted the next new criterion is c20 (the editor does the same)."""
+    highest = 0
+    for node_id in taken:
+        rest = node_id[len(prefix) :] if node_id.startswith(prefix) else ""
+        if rest.isdigit():
+            highest = max(highest, int(rest))
+    return f"{prefix}{highest + 1}"
 
 
 def _refuse_reused_ids(content: Mapping[str, Any], retired: set[str]) -> None:

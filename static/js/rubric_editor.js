@@ -97,13 +97,15 @@
     return ids;
   }
 
-  // The lowest number no node of this rubric ever had: after c19 is deleted, the next new
-  // criterion is c20 (or a never-used lower one), never c19 again.
+  // One more than the highest number any node of this rubric ever had (the server's
+  // next_free_id does the same): after c19 is deleted the next new criterion is c20.
   function freshId(prefix) {
-    const used = allIds();
-    let n = 1;
-    while (used.has(prefix + n)) n += 1;
-    return prefix + n;
+    let highest = 0;
+    allIds().forEach(function (id) {
+      const rest = typeof id === "string" && id.startsWith(prefix) ? id.slice(prefix.length) : "";
+      if (/^\d+$/.test(rest)) highest = Math.max(highest, Number(rest));
+    });
+    return prefix + (highest + 1);
   }
 
   function retire(node) {
