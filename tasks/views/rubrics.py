@@ -584,7 +584,8 @@ def rubric_version_retire_page(
             by=request.user,
         )
     except DomainError as exc:
-        messages.error(request, _refusal(exc))
+        # A refused replacement: the detail says it all (and names the projects).
+        messages.error(request, exc.detail if "replacement" in exc.fields else _refusal(exc))
     else:
         if retired.repinned:
             done = gettext(
