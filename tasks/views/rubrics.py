@@ -511,7 +511,9 @@ def rubric_publish(request: HttpRequest, pk: int, rubric_pk: int) -> HttpRespons
     except DomainError as exc:
         messages.error(request, _refusal(exc))
         return redirect(_editor_url(link))
-    if version.repinned:
+    if [project.pk for project in version.repinned] == [link.project_id]:
+        done = gettext("Published version %(number)s and pinned in this project.")
+    elif version.repinned:
         done = gettext("Published version %(number)s; these projects now use it: %(projects)s.")
     else:
         done = gettext("Published version %(number)s.")
