@@ -414,13 +414,16 @@
     const tools = el("div", { className: "editor-actions" }, [
       button(gettext("Add criterion"), gettext("Add a criterion"), "add", function () { addCriterion(content.criteria); }),
       button(gettext("Add section"), gettext("Add a section"), "add-section", addSection),
+    ]);
+    // Above the list, so a long rubric folds without scrolling to its end.
+    const folding = el("div", { className: "editor-actions" }, [
       button(gettext("Collapse all"), gettext("Collapse every criterion and section"), "collapse-all", function () { foldAll(true); }),
       button(gettext("Expand all"), gettext("Expand every criterion and section"), "expand-all", function () { foldAll(false); }),
     ]);
     const error = el("p", { id: "criteria-error", className: "field-error" });
     root.setAttribute("data-path", "criteria");
     root.setAttribute("data-error-slot", error.id);
-    root.replaceChildren(buildList(content.criteria, "criteria", null, ""), error, tools);
+    root.replaceChildren(folding, buildList(content.criteria, "criteria", null, ""), error, tools);
     if (focus) restoreFocus(focus, active);
     changed();
   }
