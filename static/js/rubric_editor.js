@@ -353,7 +353,7 @@
     elements.set(node, li);
     const heading = el("summary", { className: "node-label", "data-testid": "node-summary" }, [
       el("strong", { text: name }),
-      el("span", { className: "node-summary-title muted", text: (node.title ? " " + node.title : "") + " · " + node.id }),
+      el("span", { className: "node-summary-title muted", text: summaryText(node) }),
     ]);
     const tools = el("div", { className: "node-tools" });
     const title = function () { return node.title ? interpolate(gettext("“%(title)s”"), { title: node.title }, true) : name; };
@@ -526,8 +526,17 @@
 
   // --- sync, checking and preview --------------------------------------------------------
 
+  function summaryText(node) {
+    return (node.title ? " " + node.title : "") + " · " + node.id;
+  }
+
   function changed() {
     textarea.value = JSON.stringify(content, null, 2);
+    // A folded criterion still shows its statement and id as they are typed.
+    elements.forEach(function (li, node) {
+      const span = li.querySelector(":scope > details > summary > .node-summary-title");
+      if (span) span.textContent = summaryText(node);
+    });
     const dirty = snapshot() !== saved;
     if (publishButton) {
       publishButton.disabled = dirty;
