@@ -26,6 +26,9 @@ class Rubric(models.Model):
     # Bumped on every draft save, so an editor can refuse to overwrite someone else's edit.
     draft_revision = models.PositiveIntegerField(default=1)
     draft_updated_at = models.DateTimeField(default=timezone.now)
+    # Every node id a saved draft of this rubric ever held, so a deleted criterion's id is
+    # never given to a new one (judgments are keyed by id). See rubrics.services.
+    used_ids = models.JSONField(default=list, blank=True)
     draft_updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -20,6 +20,7 @@ from rubrics.content import (
     MAX_TAGS,
     empty_content,
     has_criteria,
+    iter_nodes,
     normalize_rubric_content,
     validate_rubric_content,
 )
@@ -96,6 +97,83 @@ def _clean_content(content: Any) -> dict[str, Any]:
     return normalize_rubric_content(content)
 
 
+# --- criterion ids are never reused ---------------------------------------------------------
+#
+# Judgments, scores and the version diff key criteria by id, so an id names one criterion for
+# the whole life of a rubric. Once a node id has been in a saved draft or a published
+# version and is then deleted, no later draft may use it again: the server REFUSES such a
+# draft (400 "criterion_id_reused", under the node's "content.….id" path, naming the next free
+# id) rather than renumbering it silently, because an API client or a reviewer who wrote
+# "c19" must not find it quietly turned into "c20". The editor never proposes a retired id
+# (it gets them from rubric_retired_ids), so people using it never meet the refusal; the diff
+# then reads "removed c19, added c20", never "changed c19".
+
+
+def _ids(content: Mapping[str, Any] | None) -> dict[str, str]:
+    """Each node id in ``content`` and its path ("criteria[2].children[0]")."""
+    if not isinstance(content, Mapping):
+        return {}
+    try:
+        return {located.node["id"]: located.path for located in iter_nodes(content)}
+    except (KeyError, TypeError):  # content saved before validation existed: no ids to keep
+        return {}
+
+
+def rubric_retired_ids(rubric: Rubric) -> set[str]:
+    """Ids a node of ``rubric`` once had (in a saved draft or any version) that its saved
+    draft no longer holds: they are never given to a new criterion or section."""
+    history = set(rubric.used_ids or [])
+    for content in rubric.versions.values_list("content", flat=True):
+        history |= set(_ids(content))
+    return history - set(_ids(rubric.draft_content))
+
+
+def next_free_id(prefix: str, taken: Iterable[str]) -> str:
+    """``prefix`` and one more than the highest number any taken id has with it: ids only
+    grow, so after c19 is deleted the next new criterion is c20 (the editor does the same)."""
+    highest = 0
+    for node_id in taken:
+        rest = node_id[len(prefix) :] if node_id.startswith(prefix) else ""
+        if rest.isdigit():
+            highest = max(highest, int(rest))
+    return f"{prefix}{highest + 1}"
+
+
+def _refuse_reused_ids(content: Mapping[str, Any], retired: set[str]) -> None:
+    ids = _ids(content)
+    reused = {node_id: path for node_id, path in ids.items() if node_id in retired}
+    if not reused:
+        return
+    taken = retired | set(ids)
+    fields = {}
+    for node_id, path in reused.items():
+        fresh = next_free_id(node_id.rstrip("0123456789") or "c", taken)
+        taken.add(fresh)
+        fields[f"content.{path}.id"] = [
+            gettext(
+                "The id %(id)s belonged to a deleted criterion or section and is never "
+                "reused; give this one a new id, such as %(fresh)s."
+            )
+            % {"id": node_id, "fresh": fresh}
+        ]
+    raise DomainError(
+        gettext(
+            "Ids of deleted criteria are never reused, so judgments never mix two criteria: "
+            "%(ids)s."
+        )
+        % {"ids": ", ".join(sorted(reused))},
+        code="criterion_id_reused",
+        fields=fields,
+    )
+
+
+def _remember_ids(rubric: Rubric, *contents: Mapping[str, Any] | None) -> None:
+    used = set(rubric.used_ids or [])
+    for content in contents:
+        used |= set(_ids(content))
+    rubric.used_ids = sorted(used)
+
+
 @transaction.atomic
 def rubric_create(
     *,
@@ -110,7 +188,8 @@ def rubric_create(
         title=_clean_title(title),
         description=(description or "").strip(),
         tags=_clean_tags(tags),
-        draft_content=empty_content() if content is None else _clean_content(content),
+        draft_content=(draft := empty_content() if content is None else _clean_content(content)),
+        used_ids=sorted(_ids(draft)),
         draft_updated_by=by,
         created_by=by,
     )
@@ -151,7 +230,10 @@ def rubric_update_draft(
     if tags is not None:
         locked.tags = _clean_tags(tags)
     if content is not None:
-        locked.draft_content = _clean_content(content)
+        cleaned = _clean_content(content)
+        _refuse_reused_ids(cleaned, rubric_retired_ids(locked))
+        _remember_ids(locked, locked.draft_content, cleaned)
+        locked.draft_content = cleaned
     locked.draft_revision += 1
     locked.draft_updated_at = timezone.now()
     locked.draft_updated_by = by

@@ -40,6 +40,12 @@
   const NUMBER = /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/;
   const INTEGER = /^\s*-?\d+\s*$/;
 
+  // Ids of deleted criteria and sections are never given to a new one (judgments are keyed
+  // by id): those the server knows from the rubric's history, and those removed here.
+  const retiredScript = document.getElementById("retired-ids");
+  const retired = new Set(retiredScript ? JSON.parse(retiredScript.textContent) : []);
+  const collapsed = new WeakSet(); // node objects whose fields are folded away
+
   const elements = new Map(); // node object -> its <li>
   const uids = new WeakMap(); // node object -> a stable number for element ids
   let nextUid = 1;
@@ -81,7 +87,7 @@
   }
 
   function allIds() {
-    const ids = new Set();
+    const ids = new Set(retired);
     (function walk(nodes) {
       nodes.forEach(function (node) {
         ids.add(node.id);
@@ -91,11 +97,28 @@
     return ids;
   }
 
+  // One more than the highest number any node of this rubric ever had (the server's
+  // next_free_id does the same): after c19 is deleted the next new criterion is c20.
   function freshId(prefix) {
-    const used = allIds();
-    let n = 1;
-    while (used.has(prefix + n)) n += 1;
-    return prefix + n;
+    let highest = 0;
+    allIds().forEach(function (id) {
+      const rest = typeof id === "string" && id.startsWith(prefix) ? id.slice(prefix.length) : "";
+      if (/^\d+$/.test(rest)) highest = Math.max(highest, Number(rest));
+    });
+    return prefix + (highest + 1);
+  }
+
+  function retire(node) {
+    if (node.id) retired.add(node.id);
+    if (node.kind === "section") (node.children || []).forEach(retire);
+  }
+
+  function openAncestors(target) {
+    let details = target && target.closest("details.node-body");
+    while (details) {
+      details.open = true;
+      details = details.parentElement && details.parentElement.closest("details.node-body");
+    }
   }
 
   // Where a node sits: the array holding it, its index, and its parent section (or null).
@@ -328,7 +351,10 @@
       "data-testid": isSection ? "section-editor" : "criterion-editor",
     });
     elements.set(node, li);
-    const heading = el("p", { className: "node-label" }, [el("strong", { text: name })]);
+    const heading = el("summary", { className: "node-label", "data-testid": "node-summary" }, [
+      el("strong", { text: name }),
+      el("span", { className: "node-summary-title muted", text: summaryText(node) }),
+    ]);
     const tools = el("div", { className: "node-tools" });
     const title = function () { return node.title ? interpolate(gettext("“%(title)s”"), { title: node.title }, true) : name; };
     if (index > 0) tools.append(button(gettext("Move up"), named(gettext("Move %(name)s up")), "up", function () { move(node, -1); }));
@@ -341,15 +367,23 @@
     tools.append(button(gettext("Remove"), named(gettext("Remove %(name)s")), "remove", function () {
       const where = locate(node);
       where.array.splice(where.index, 1);
+      retire(node);
       const next = where.array[where.index] || where.array[where.index - 1] || where.parent;
       render(next ? { node: next, field: "title" } : { add: true });
       say(interpolate(gettext("Removed %(name)s."), { name: title() }, true));
     }));
-    li.append(heading, isSection ? sectionFields(node, path) : criterionFields(node, path), error, tools);
+    const body = el("details", { className: "node-body" }, [heading]);
+    body.open = !collapsed.has(node);
+    body.addEventListener("toggle", function () {
+      if (body.open) collapsed.delete(node);
+      else collapsed.add(node);
+    });
+    li.append(body);
+    body.append(isSection ? sectionFields(node, path) : criterionFields(node, path), error, tools);
     if (isSection) {
       node.children = node.children || [];
-      li.append(buildList(node.children, path + ".children", node, label + "."));
-      li.append(el("div", { className: "editor-actions" }, [
+      body.append(buildList(node.children, path + ".children", node, label + "."));
+      body.append(el("div", { className: "editor-actions" }, [
         button(gettext("Add criterion to this section"), named(gettext("Add a criterion to %(name)s")), "add-child", function () {
           addCriterion(node.children);
         }),
@@ -381,12 +415,27 @@
       button(gettext("Add criterion"), gettext("Add a criterion"), "add", function () { addCriterion(content.criteria); }),
       button(gettext("Add section"), gettext("Add a section"), "add-section", addSection),
     ]);
+    // Above the list, so a long rubric folds without scrolling to its end.
+    const folding = el("div", { className: "editor-actions" }, [
+      button(gettext("Collapse all"), gettext("Collapse every criterion and section"), "collapse-all", function () { foldAll(true); }),
+      button(gettext("Expand all"), gettext("Expand every criterion and section"), "expand-all", function () { foldAll(false); }),
+    ]);
     const error = el("p", { id: "criteria-error", className: "field-error" });
     root.setAttribute("data-path", "criteria");
     root.setAttribute("data-error-slot", error.id);
-    root.replaceChildren(buildList(content.criteria, "criteria", null, ""), error, tools);
+    root.replaceChildren(folding, buildList(content.criteria, "criteria", null, ""), error, tools);
     if (focus) restoreFocus(focus, active);
     changed();
+  }
+
+  function foldAll(fold) {
+    elements.forEach(function (li, node) {
+      if (fold) collapsed.add(node);
+      else collapsed.delete(node);
+      const body = li.querySelector(":scope > details.node-body");
+      if (body) body.open = !fold;
+    });
+    say(fold ? gettext("All criteria collapsed.") : gettext("All criteria expanded."));
   }
 
   function restoreFocus(focus, previous) {
@@ -402,7 +451,10 @@
       const key = focus.field || (previous && (previous.dataset.field || previous.dataset.action)) || "title";
       target = own('[data-field="' + key + '"]') || own('[data-action="' + key + '"]') || own("[data-field=title]");
     }
-    if (target) target.focus();
+    if (target) {
+      openAncestors(target);
+      target.focus();
+    }
   }
 
   // --- structure changes -----------------------------------------------------------------
@@ -474,8 +526,17 @@
 
   // --- sync, checking and preview --------------------------------------------------------
 
+  function summaryText(node) {
+    return (node.title ? " " + node.title : "") + " · " + node.id;
+  }
+
   function changed() {
     textarea.value = JSON.stringify(content, null, 2);
+    // A folded criterion still shows its statement and id as they are typed.
+    elements.forEach(function (li, node) {
+      const span = li.querySelector(":scope > details > summary > .node-summary-title");
+      if (span) span.textContent = summaryText(node);
+    });
     const dirty = snapshot() !== saved;
     if (publishButton) {
       publishButton.disabled = dirty;
@@ -514,6 +575,7 @@
         path = parentPath(path);
       }
       const slot = target && document.getElementById(target.dataset.errorSlot);
+      if (slot && target !== root) openAncestors(target); // an error is never folded away
       if (slot) {
         slot.textContent = (slot.textContent ? slot.textContent + " " : "") + messages.join(" ");
         if (target.matches("input, select, textarea")) {

@@ -244,6 +244,21 @@ class RubricPublishSerializer(StrictSerializerMixin, serializers.Serializer):
     pin = serializers.BooleanField(
         required=False, default=False, help_text="Also pin the new version in this project."
     )
+    repin = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Pin the new version in every project you design that pins the previous "
+        "version (default: true). Send false to leave those pins where they are.",
+    )
+
+
+class RubricRetireSerializer(StrictSerializerMixin, serializers.Serializer):
+    reason = StrictCharField(max_length=500)
+    replacement = StrictIntegerField(
+        required=False,
+        help_text="Required while projects pin this version: the number of a newer, "
+        "not retired version; those projects are re-pinned to it in the same transaction.",
+    )
 
 
 class ReasonSerializer(StrictSerializerMixin, serializers.Serializer):

@@ -25,7 +25,7 @@ from annotation_platform.api.parsers import GuardedJSONParser
 from annotation_platform.api.schema import errors
 from rubrics.content import validate_rubric_content
 from rubrics.interchange import FORMAT_RUBRIC
-from rubrics.services import rubric_export, rubric_update_draft, rubric_version_retire
+from rubrics.services import rubric_export, rubric_update_draft
 from tasks import lookups, permissions
 from tasks.api.filters import MAX_ID
 from tasks.api.rubric_serializers import (
@@ -49,7 +49,6 @@ from tasks.api.rubric_serializers import (
     PinnedRubricSerializer,
     ProjectRubricDetailSerializer,
     ProjectRubricSerializer,
-    ReasonSerializer,
     RubricCheckInputSerializer,
     RubricCheckSerializer,
     RubricCloneSerializer,
@@ -58,6 +57,7 @@ from tasks.api.rubric_serializers import (
     RubricImportSerializer,
     RubricPinSerializer,
     RubricPublishSerializer,
+    RubricRetireSerializer,
     RubricShareSerializer,
     RubricUpdateSerializer,
     RubricVersionEditSerializer,
@@ -82,14 +82,14 @@ from tasks.services import (
     project_rubric_content,
     project_rubric_create,
     project_rubric_diff,
-    project_rubric_import,
     project_rubric_links,
     project_rubric_pin,
     project_rubric_publish,
     project_rubric_share,
     rubric_library,
 )
-from tasks.services.rubrics import DRAFT, MAX_IMPORT_BYTES
+from tasks.services.rubrics import DRAFT, MAX_IMPORT_BYTES, project_rubric_import_many
+from tasks.services.rubrics import project_rubric_version_retire as retire_version
 
 RUBRICS = ["rubrics"]
 GUIDELINES = ["guidelines"]
@@ -195,14 +195,19 @@ def project_rubric_import_view(request: Request, project_pk: int) -> Response:
     # A file's bytes go to the service as they are: it parses them and refuses the excess.
     upload = values.get("file")
     content = upload.read(MAX_IMPORT_BYTES + 1) if upload else values["data"]
-    link = project_rubric_import(
+    links = project_rubric_import_many(
         project=project,
         data=content,
         title=values["title"],
         fmt=values.get("shape"),
         by=request.user,
     )
-    return _link_output(request, link, status.HTTP_201_CREATED)
+    if len(links) > 1:  # a JSON Lines file: one rubric per line, in the file's order
+        rows = project_rubric_links(project=project, user=request.user)
+        by_pk = {row.pk: row for row in rows.filter(pk__in=[link.pk for link in links])}
+        data = [ProjectRubricSerializer(by_pk[link.pk]).data for link in links]
+        return Response({"results": data}, status=status.HTTP_201_CREATED)
+    return _link_output(request, links[0], status.HTTP_201_CREATED)
 
 
 @extend_schema(
@@ -285,8 +290,10 @@ def project_rubric(request: Request, project_pk: int, rubric_pk: int) -> Respons
     responses={201: RubricVersionSerializer, **errors(400, 401, 403, 404, 409)},
     summary="Publish the draft as the next version",
     description=(
-        "The version in force becomes superseded. The project's pinned version changes only "
-        "with `pin: true`. Refused: an invalid or empty draft (400, paths under `content.`), "
+        "The version in force becomes superseded. `pin: true` also pins it in this project; "
+        "`repin` (default true) pins it in every project you design that pinned the previous "
+        "version (listed in `repinned`). Refused: an invalid or empty draft (400, paths "
+        "under `content.`), "
         "a draft identical to the version in force (409 `nothing_to_publish`)."
     ),
     tags=RUBRICS,
@@ -297,7 +304,9 @@ def project_rubric_publish_view(request: Request, project_pk: int, rubric_pk: in
     data = RubricPublishSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     version = project_rubric_publish(link=link, by=request.user, **data.validated_data)
-    return Response(RubricVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+    body = RubricVersionSerializer(version).data
+    body["repinned"] = [{"id": p.pk, "name": p.name} for p in version.repinned]
+    return Response(body, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(
@@ -351,9 +360,14 @@ def project_rubric_version(
 
 @extend_schema(
     parameters=[PROJECT_PK, RUBRIC_PK],
-    request=ReasonSerializer,
+    request=RubricRetireSerializer,
     responses={200: RubricVersionSerializer, **errors(400, 401, 403, 404, 409)},
     summary="Retire a version with a reason: it is never applied again",
+    description=(
+        "While projects pin the version, `replacement` (a newer, not retired version number) "
+        "is required and they are re-pinned to it (listed in `repinned`); without it, 409 "
+        "`version_pinned` naming them."
+    ),
     tags=RUBRICS,
 )
 @api_view(["POST"])
@@ -362,10 +376,12 @@ def project_rubric_version_retire(
 ) -> Response:
     link = _editable_link(request, project_pk, rubric_pk)
     version = lookups.visible_rubric_version(link, number)
-    data = ReasonSerializer(data=request.data)
+    data = RubricRetireSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    version = rubric_version_retire(version=version, by=request.user, **data.validated_data)
-    return Response(RubricVersionSerializer(version).data)
+    version = retire_version(version=version, by=request.user, **data.validated_data)
+    body = RubricVersionSerializer(version).data
+    body["repinned"] = [{"id": p.pk, "name": p.name} for p in version.repinned]
+    return Response(body)
 
 
 @extend_schema(

@@ -14,8 +14,9 @@ from typing import Any, Final
 
 from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext, pgettext
 
+from annotation_platform import jsonguard
 from annotation_platform.errors import ConflictError, DomainError
 from rubrics.diff import Change, rubric_diff
 from rubrics.models import Rubric, RubricVersion, VersionStatus
@@ -24,7 +25,9 @@ from rubrics.services import (
     rubric_create,
     rubric_import,
     rubric_publish,
+    rubric_version_retire,
 )
+from tasks import permissions
 from tasks.models import Project, ProjectRubric
 
 DRAFT: Final = "draft"
@@ -66,6 +69,83 @@ def project_rubric_import(
         )
     rubric = rubric_import(data=data, title=title, fmt=fmt, by=by)
     return ProjectRubric.objects.create(project=project, rubric=rubric, owner=True, added_by=by)
+
+
+def json_lines(data: Any) -> list[tuple[int, str]] | None:
+    """A JSON Lines file (HealthBench's own format: one example per line) as its non-empty
+    lines with their numbers from 1; None when ``data`` is one JSON document (or not text)."""
+    if not isinstance(data, bytes | str):
+        return None
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if len(lines) < 2 or not all(line.lstrip().startswith("{") for _, line in lines):
+        return None
+    try:
+        jsonguard.loads(text)
+    except ValueError:  # "Extra data: line 2": several documents, one per line
+        return lines
+    return None
+
+
+def _line_title(title: str, number: int, line: str) -> str:
+    try:
+        row = jsonguard.loads(line)
+    except ValueError:
+        row = None
+    name = row.get("prompt_id") if isinstance(row, dict) else None
+    suffix = name if isinstance(name, str) and name.strip() else str(number)
+    return f"{title.strip()} ({suffix.strip()})"[:200]
+
+
+@transaction.atomic
+def project_rubric_import_many(
+    *, project: Project, data: Any, title: str, fmt: str | None = None, by
+) -> list[ProjectRubric]:
+    """``project_rubric_import``, and for a JSON Lines file one rubric per line, titled
+    "title (prompt_id)" (or "title (line number)"). All or nothing: if any line is refused,
+    no rubric is created and each bad line is named by its number."""
+    lines = (
+        json_lines(data)
+        if not isinstance(data, bytes | str) or len(data) <= MAX_IMPORT_BYTES
+        else None
+    )
+    if lines is None:
+        return [project_rubric_import(project=project, data=data, title=title, fmt=fmt, by=by)]
+    links: list[ProjectRubric] = []
+    fields: dict[str, list[str]] = {}
+    bad: list[int] = []
+    for number, line in lines:
+        try:
+            with transaction.atomic():
+                links.append(
+                    project_rubric_import(
+                        project=project,
+                        data=line,
+                        title=_line_title(title, number, line) if title.strip() else "",
+                        fmt=fmt,
+                        by=by,
+                    )
+                )
+        except DomainError as exc:
+            if exc.fields.get("title"):  # no title: the same for every line, say it once
+                raise
+            bad.append(number)
+            where = gettext("line %(line)s") % {"line": number}
+            for path, found in (exc.fields or {"": [exc.detail]}).items():
+                fields[f"{where}: {path}" if path else where] = list(found)
+    if bad:
+        lines_named = ", ".join(str(number) for number in bad)
+        raise DomainError(
+            ngettext(
+                "Nothing was imported: line %(lines)s has errors; each is listed under its line.",
+                "Nothing was imported: lines %(lines)s have errors; each is listed under its line.",
+                len(bad),
+            )
+            % {"lines": lines_named},
+            code="invalid_import",
+            fields=fields,
+        )
+    return links
 
 
 @transaction.atomic
@@ -118,16 +198,108 @@ def project_rubric_pin(*, project: Project, version: RubricVersion, by) -> Proje
     return locked
 
 
+def projects_pinning(version: RubricVersion | None) -> list[Project]:
+    """The projects whose reviews apply ``version`` now, by name."""
+    if version is None:
+        return []
+    return list(Project.objects.filter(rubric_version=version).order_by("name", "pk"))
+
+
+def repin_targets(*, link: ProjectRubric, user) -> list[Project]:
+    """Where publishing ``link``'s draft offers to pin the new version: the projects that pin
+    the latest version now and whose rubrics ``user`` may change (a project the rubric is
+    shared into, but that the user does not design, keeps its pin)."""
+    return [
+        project
+        for project in projects_pinning(link.rubric.latest_version())
+        if permissions.can_edit_rubrics(user, project)
+    ]
+
+
 @transaction.atomic
 def project_rubric_publish(
-    *, link: ProjectRubric, note: str, by, pin: bool = False
+    *, link: ProjectRubric, note: str, by, pin: bool = False, repin: bool = False
 ) -> RubricVersion:
-    """Publish the rubric's draft as its next version (``rubric_publish``) and, when asked,
-    pin it in the owning project at once."""
+    """Publish the rubric's draft as its next version (``rubric_publish``).
+
+    ``pin`` also pins it in the owning project; ``repin`` pins it in every project that
+    pinned the previous version and that ``by`` designs (``repin_targets``). The pages and
+    the API turn ``repin`` on by default; here it is off, so a caller moves pins only when it
+    says so. The new version's ``repinned`` lists the projects that now use it.
+    """
+    targets = repin_targets(link=link, user=by) if repin else []
     version = rubric_publish(rubric=link.rubric, note=note, by=by)
-    if pin:
-        project_rubric_pin(project=link.project, version=version, by=by)
+    if pin and link.project not in targets:
+        targets.insert(0, link.project)
+    for project in targets:
+        project_rubric_pin(project=project, version=version, by=by)
+    version.repinned = targets
     return version
+
+
+@transaction.atomic
+def project_rubric_version_retire(
+    *,
+    version: RubricVersion,
+    reason: str,
+    by,
+    replacement: RubricVersion | int | None = None,
+) -> RubricVersion:
+    """Retire ``version`` (``rubric_version_retire``). If projects still pin it, their reviews
+    would be left without a rubric, so ``replacement`` (a newer, applicable version of the
+    same rubric, or its number) is required: those projects are re-pinned to it in the same
+    transaction. Without one: 409 "version_pinned", naming the projects. The version's
+    ``repinned`` lists the projects moved."""
+    Rubric.objects.select_for_update().filter(pk=version.rubric_id).first()
+    version = RubricVersion.objects.select_related("rubric").get(pk=version.pk)
+    pinning = list(
+        Project.objects.select_for_update().filter(rubric_version=version).order_by("name", "pk")
+    )
+    if isinstance(replacement, int):
+        found = version.rubric.versions.filter(number=replacement).first()
+        if found is None:
+            raise DomainError(
+                gettext("There is no version %(ref)s of this rubric.") % {"ref": repr(replacement)},
+                code="unknown_version",
+                fields={"replacement": [gettext("A newer version of this rubric.")]},
+            )
+        replacement = found
+    if replacement is not None:
+        replacement = RubricVersion.objects.get(pk=replacement.pk)
+        if (
+            replacement.rubric_id != version.rubric_id
+            or replacement.number <= version.number
+            or not replacement.is_applicable
+        ):
+            raise DomainError(
+                gettext(
+                    "The replacement must be a newer version of this rubric that is not retired."
+                ),
+                code="invalid_replacement",
+                fields={"replacement": [gettext("A newer version of this rubric.")]},
+            )
+    if pinning and replacement is None:
+        quoted = gettext("“%(name)s”")
+        names = pgettext("list separator", ", ").join(quoted % {"name": p.name} for p in pinning)
+        raise ConflictError(
+            gettext(
+                "Version %(number)s is still used by %(projects)s; choose the newer version "
+                "they should use instead, and they move to it as it is retired."
+            )
+            % {"number": version.number, "projects": names},
+            code="version_pinned",
+            fields={
+                "replacement": [
+                    gettext("Required while projects use this version: %(projects)s.")
+                    % {"projects": names}
+                ]
+            },
+        )
+    for project in pinning:
+        project_rubric_pin(project=project, version=replacement, by=by)
+    retired = rubric_version_retire(version=version, reason=reason, by=by)
+    retired.repinned = pinning
+    return retired
 
 
 def _with_versions(queryset: QuerySet, rubric_ref: str) -> QuerySet:

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from annotation_platform import jsonguard
@@ -29,7 +29,7 @@ from rubrics.content import (
 )
 from rubrics.interchange import FORMATS
 from rubrics.models import VersionStatus
-from rubrics.services import rubric_export, rubric_update_draft, rubric_version_retire
+from rubrics.services import rubric_export, rubric_retired_ids, rubric_update_draft
 from tasks import lookups, permissions
 from tasks.models import Project, ProjectRubric
 from tasks.presentation import remote_media_for
@@ -40,14 +40,20 @@ from tasks.services import (
     project_rubric_content,
     project_rubric_create,
     project_rubric_diff,
-    project_rubric_import,
     project_rubric_links,
     project_rubric_pin,
     project_rubric_publish,
     project_rubric_share,
     rubric_library,
 )
-from tasks.services.rubrics import DRAFT, MAX_IMPORT_BYTES
+from tasks.services.rubrics import (
+    DRAFT,
+    MAX_IMPORT_BYTES,
+    project_rubric_import_many,
+    project_rubric_version_retire,
+    projects_pinning,
+    repin_targets,
+)
 from tasks.views.projects import visible_project
 
 FORMAT_LABELS = {
@@ -196,6 +202,12 @@ def _change_rows(changes: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _project_names(projects: Sequence[Project]) -> str:
+    """Project names in quotes, as one list in the reader's language ("A", "B" / “A”、“B”)."""
+    quoted = gettext("“%(name)s”")
+    return pgettext("list separator", ", ").join(quoted % {"name": p.name} for p in projects)
+
+
 # --- loading through the permission gate --------------------------------------------------
 
 
@@ -294,7 +306,7 @@ def rubric_import(request: HttpRequest, pk: int) -> HttpResponse:
             raise DomainError(
                 gettext("Choose a file to import."), fields={"file": [gettext("Choose a file.")]}
             )
-        link = project_rubric_import(
+        links = project_rubric_import_many(
             project=project,
             data=upload.read(MAX_IMPORT_BYTES + 1),
             title=request.POST.get("title", ""),
@@ -306,6 +318,18 @@ def rubric_import(request: HttpRequest, pk: int) -> HttpResponse:
         return _overview(
             request, project, import_errors={"detail": exc.detail, "fields": errors}, status=400
         )
+    if len(links) > 1:  # a JSON Lines file: one rubric per line
+        messages.success(
+            request,
+            ngettext(
+                "Imported %(count)s rubric as a draft, one per line of the file.",
+                "Imported %(count)s rubrics as drafts, one per line of the file.",
+                len(links),
+            )
+            % {"count": len(links)},
+        )
+        return redirect("project-rubric", pk=project.pk)
+    link = links[0]
     messages.success(
         request, gettext("Imported “%(title)s” as a draft.") % {"title": link.rubric.title}
     )
@@ -396,6 +420,10 @@ def _editor(
             "pinned_here": link.project.rubric_version_id,
             "formats": [(name, FORMAT_LABELS[name]) for name in FORMATS],
             "designed": _designed_projects(request.user),
+            # Ids of deleted criteria and sections: the editor never proposes them again.
+            "retired_ids": sorted(rubric_retired_ids(rubric)) if can_edit else [],
+            # Where the new version may take the latest's place (ticked by default).
+            "repin_targets": repin_targets(link=link, user=request.user) if can_edit else [],
         },
         status=status,
     )
@@ -483,23 +511,36 @@ def rubric_publish(request: HttpRequest, pk: int, rubric_pk: int) -> HttpRespons
             link=link,
             note=request.POST.get("note", ""),
             pin=request.POST.get("pin") == "on",
+            repin=request.POST.get("repin") == "on",
             by=request.user,
         )
     except DomainError as exc:
         messages.error(request, _refusal(exc))
         return redirect(_editor_url(link))
-    if request.POST.get("pin") == "on":
+    if [project.pk for project in version.repinned] == [link.project_id]:
         done = gettext("Published version %(number)s and pinned in this project.")
+    elif version.repinned:
+        done = gettext("Published version %(number)s; these projects now use it: %(projects)s.")
     else:
         done = gettext("Published version %(number)s.")
-    messages.success(request, done % {"number": version.number})
+    names = _project_names(version.repinned)
+    messages.success(request, done % {"number": version.number, "projects": names})
     return redirect(_editor_url(link))
 
 
 @login_required
 def rubric_versions(request: HttpRequest, pk: int, rubric_pk: int) -> HttpResponse:
     link = _link(request, pk, rubric_pk)
-    versions = link.rubric.versions.select_related("published_by", "retired_by").order_by("-number")
+    versions = list(
+        link.rubric.versions.select_related("published_by", "retired_by").order_by("-number")
+    )
+    for version in versions:
+        # Retiring a version projects still use needs a newer one for them to move to.
+        version.pinned_by = projects_pinning(version) if version.is_applicable else []
+        version.pinned_names = _project_names(version.pinned_by)
+        version.replacements = [
+            newer for newer in versions if newer.number > version.number and newer.is_applicable
+        ]
     return render(
         request,
         "rubrics/versions.html",
@@ -544,14 +585,31 @@ def rubric_version_retire_page(
     link = _editable_link(request, pk, rubric_pk)
     version = lookups.visible_rubric_version(link, number)
     try:
-        rubric_version_retire(
-            version=version, reason=request.POST.get("reason", ""), by=request.user
+        retired = project_rubric_version_retire(
+            version=version,
+            reason=request.POST.get("reason", ""),
+            replacement=_revision(request.POST.get("replacement")),
+            by=request.user,
         )
     except DomainError as exc:
-        messages.error(request, _refusal(exc))
+        # A refused replacement: the detail says it all (and names the projects).
+        messages.error(request, exc.detail if "replacement" in exc.fields else _refusal(exc))
     else:
+        if retired.repinned:
+            done = gettext(
+                "Version %(number)s retired; these projects now use version %(replacement)s: "
+                "%(projects)s."
+            )
+        else:
+            done = gettext("Version %(number)s retired.")
         messages.success(
-            request, gettext("Version %(number)s retired.") % {"number": version.number}
+            request,
+            done
+            % {
+                "number": version.number,
+                "replacement": _revision(request.POST.get("replacement")),
+                "projects": _project_names(retired.repinned),
+            },
         )
     return redirect("rubric-versions", pk=link.project_id, rubric_pk=link.rubric_id)
 

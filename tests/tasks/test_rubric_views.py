@@ -101,6 +101,8 @@ def test_actions_succeed_for_setters_admins_and_staff(client, cast, world, actio
     client.force_login(cast.by_role(person))
     if action == "rubric-pin":  # the world pins v1 already
         Project.objects.filter(pk=world.project.pk).update(rubric_version=None)
+    if action == "rubric-version-retire":  # a pinned version needs a replacement (issue #19)
+        Project.objects.filter(pk=world.project.pk).update(rubric_version=None)
     before = rows()
 
     response = client.post(url(action, world, *args), form)
