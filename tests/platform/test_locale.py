@@ -61,13 +61,12 @@ def test_hong_kong_catalog_uses_hong_kong_words_and_quotes():
     assert "登入" in text and "用戶" in text and "「" in text
 
 
-def test_every_marked_string_is_in_the_catalogs(tmp_path, settings):
-    # given: a copy of the catalogs, refreshed from the code as a developer would
-    for language in LANGUAGES:
-        target = tmp_path / language / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        shutil.copy(_django_po(language), target / "django.po")
-    settings.LOCALE_PATHS = [tmp_path]
+def test_every_marked_string_is_in_the_catalogs():
+    # makemessages writes into the project's locale/ whatever LOCALE_PATHS says (each source
+    # file goes to the locale/ of the folder that holds it, the project root's here), so the
+    # real catalogs are refreshed from the code as a developer would, read, and then put
+    # back byte for byte: the test leaves the checkout as it found it.
+    committed = {language: _django_po(language).read_bytes() for language in LANGUAGES}
     cwd = os.getcwd()
     os.chdir(settings.BASE_DIR)
     try:
@@ -79,12 +78,14 @@ def test_every_marked_string_is_in_the_catalogs(tmp_path, settings):
             no_obsolete=True,
             verbosity=0,
         )
+        refreshed = {language: polib.pofile(str(_django_po(language))) for language in LANGUAGES}
     finally:
         os.chdir(cwd)
+        for language, content in committed.items():
+            _django_po(language).write_bytes(content)
 
     # then: nothing new is left untranslated
-    for language in LANGUAGES:
-        po = polib.pofile(str(tmp_path / language / "LC_MESSAGES" / "django.po"))
+    for language, po in refreshed.items():
         assert len(po) > 300
         missing = [entry.msgid for entry in po if not entry.translated()]
         assert not missing, f"{language}: marked but not translated: {missing[:10]}"
